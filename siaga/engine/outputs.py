@@ -1,0 +1,189 @@
+"""Plausible outputs for a resource the mocks 'create': its inputs plus what AWS computes.
+
+Ids and ARNs are deterministic (hash of type and name) so two runs of a program give the same graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from siaga.engine.invokes import ACCOUNT_ID
+
+# resource type -> (id prefix, ARN resource part template or None)
+_ID_PREFIX = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:ec2/volume:Volume": "vol",
+    "aws:ec2/instance:Instance": "i",
+    "aws:ec2/vpnGateway:VpnGateway": "vgw",
+    "aws:ec2/customerGateway:CustomerGateway": "cgw",
+    "aws:ec2/vpnConnection:VpnConnection": "vpn",
+    "aws:ec2/networkAcl:NetworkAcl": "acl",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+}
+
+_ARN_SERVICE = {
+    "lb": "elasticloadbalancing", "alb": "elasticloadbalancing", "rds": "rds", "kms": "kms",
+    "s3": "s3", "sns": "sns", "sqs": "sqs", "cloudwatch": "logs", "backup": "backup", "iam": "iam",
+    "eks": "eks", "ec2": "ec2", "route53": "route53", "cloudtrail": "cloudtrail", "secretsmanager":
+    "secretsmanager", "efs": "elasticfilesystem", "dynamodb": "dynamodb", "ecr": "ecr", "elasticache":
+    "elasticache", "autoscaling": "autoscaling", "guardduty": "guardduty", "acm": "acm", "ssm": "ssm",
+    "lambda": "lambda", "wafv2": "wafv2", "vpc": "ec2",
+}
+
+_GLOBAL_SERVICES = {"iam", "route53", "cloudfront", "organizations", "s3"}
+
+
+def _digest(*parts: str, length: int = 17) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def resource_id(type_: str, name: str) -> str:
+    prefix = _ID_PREFIX.get(type_)
+    if prefix:
+        return f"{prefix}-0{_digest(type_, name)}"
+    return f"{name}-{_digest(type_, name, length=7)}"
+
+
+def arn_for(type_: str, name: str, rid: str, region: str) -> str:
+    module = type_.split(":")[1].split("/")[0] if ":" in type_ else "unknown"
+    service = _ARN_SERVICE.get(module, module)
+    kind = type_.rsplit(":", 1)[-1]
+    kind = kind[0].lower() + kind[1:]
+    if module == "s3":
+        return f"arn:aws:s3:::{rid}"
+    if module in _GLOBAL_SERVICES:
+        return f"arn:aws:{service}::{ACCOUNT_ID}:{kind}/{rid}"
+    if module == "kms" and kind == "key":
+        return f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{_uuid(type_, name)}"
+    return f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{kind}/{rid}"
+
+
+def _uuid(*parts: str) -> str:
+    h = _digest(*parts, length=32)
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def computed(type_: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
+    """Returns (id, outputs) for a custom resource: inputs plus computed properties."""
+    rid = resource_id(type_, name)
+    out: dict[str, Any] = dict(inputs)
+    if type_.startswith("kubernetes:"):
+        meta = dict(out.get("metadata") or {})
+        meta.setdefault("name", f"{name}-{_digest(name, length=8)}")
+        out["metadata"] = meta
+        rid = f"{meta['namespace']}/{meta['name']}" if meta.get("namespace") else meta["name"]
+        return rid, out
+    if type_.startswith("random:"):
+        return rid, _random(type_, name, out)
+    if not type_.startswith("aws:"):
+        return rid, out
+    if type_ == "aws:s3/bucket:Bucket" or type_ == "aws:s3/bucketV2:BucketV2":
+        rid = inputs.get("bucket") or f"{name}-{_digest(type_, name, length=7)}"
+        out.setdefault("bucket", rid)
+        out["bucketDomainName"] = f"{rid}.s3.amazonaws.com"
+        out["bucketRegionalDomainName"] = f"{rid}.s3.{region}.amazonaws.com"
+    if type_ == "aws:kms/key:Key":
+        rid = _uuid(type_, name)
+        out["keyId"] = rid
+    out.setdefault("arn", arn_for(type_, name, rid, region))
+    out.setdefault("region", inputs.get("region") or region)
+    if type_ in ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"):
+        out["dnsName"] = f"{name}-{_digest(name, length=8)}.{region}.elb.amazonaws.com"
+        out["zoneId"] = "Z02465373C4H6XS2JXVEF"
+        out["arnSuffix"] = f"app/{name}/{_digest(name, length=16)}"
+    if type_ in ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup"):
+        out["arnSuffix"] = f"targetgroup/{name}/{_digest(name, length=16)}"
+    if type_ == "aws:rds/instance:Instance":
+        host = f"{inputs.get('identifier') or name}.c{_digest(name, length=10)}.{region}.rds.amazonaws.com"
+        out.update(address=host, endpoint=f"{host}:5432", port=inputs.get("port") or 5432,
+                   resourceId=f"db-{_digest(name, length=26).upper()}")
+        if inputs.get("manageMasterUserPassword"):
+            out["masterUserSecrets"] = [{
+                "kmsKeyId": inputs.get("masterUserSecretKmsKeyId") or "",
+                "secretArn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!db-{_uuid(name)}",
+                "secretStatus": "active",
+            }]
+    if type_ == "aws:rds/cluster:Cluster":
+        host = f"{inputs.get('clusterIdentifier') or name}.cluster-c{_digest(name, length=10)}.{region}.rds.amazonaws.com"
+        out.update(endpoint=host, readerEndpoint=host.replace(".cluster-", ".cluster-ro-"), port=5432,
+                   clusterResourceId=f"cluster-{_digest(name, length=26).upper()}")
+    if type_ == "aws:route53/zone:Zone":
+        rid = "Z" + _digest(name, length=20).upper()
+        out.update(zoneId=rid, nameServers=[f"ns-{i}.awsdns-0{i}.net" for i in range(1, 5)])
+    if type_ == "aws:route53/healthCheck:HealthCheck":
+        rid = _uuid(type_, name)
+    if type_ == "aws:eks/cluster:Cluster":
+        out.update(
+            endpoint=f"https://{_digest(name, length=32).upper()}.gr7.{region}.eks.amazonaws.com",
+            certificateAuthority={"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUMvakNDQWVhZ0F3SUJBZ0lCQURBTgotLS0tLUVORCBDRVJUSUZJQ0FURS0tLS0tCg=="},
+            identities=[{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{_digest(name, length=32).upper()}"}]}],
+            status="ACTIVE",
+        )
+        vpc = dict(out.get("vpcConfig") or {})
+        vpc.setdefault("clusterSecurityGroupId", f"sg-0{_digest(name, 'cluster-sg')}")
+        out["vpcConfig"] = vpc
+    if type_ == "aws:iam/role:Role":
+        out["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:role/{inputs.get('name') or rid}"
+        out["uniqueId"] = "AROA" + _digest(name, length=17).upper()
+    if type_ == "aws:iam/instanceProfile:InstanceProfile":
+        out["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/{inputs.get('name') or rid}"
+    if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
+        out.update(latestVersion=1, defaultVersion=1)
+    if type_ == "aws:acm/certificate:Certificate":
+        domain = inputs.get("domainName") or "example.go.id"
+        out["domainValidationOptions"] = [{
+            "domainName": domain,
+            "resourceRecordName": f"_{_digest(domain, length=32)}.{domain}.",
+            "resourceRecordType": "CNAME",
+            "resourceRecordValue": f"_{_digest(domain, 'v', length=32)}.acm-validations.aws.",
+        }]
+        out["status"] = "ISSUED"
+    if type_ == "aws:ec2/eip:Eip":
+        n = int(_digest(name, length=4), 16)
+        out["publicIp"] = f"108.136.{n % 250}.{(n // 250) % 250 + 1}"
+    if type_ == "aws:ec2/vpnConnection:VpnConnection":
+        out.update(tunnel1Address="108.136.200.1", tunnel2Address="108.137.200.1")
+    out.setdefault("tagsAll", out.get("tags") or {})
+    return rid, out
+
+
+def provider_id(name: str) -> str:
+    return _uuid("provider", name)
+
+
+def _random(type_: str, name: str, out: dict[str, Any]) -> dict[str, Any]:
+    """pulumi-random computes its values in the provider: make deterministic ones of the asked shape."""
+    seed = _digest(type_, name, length=64)
+    length = int(out.get("length") or 16)
+    if type_.endswith(("RandomString", "RandomPassword")):
+        alphabet = "abcdefghijklmnopqrstuvwxyz0123456789" if out.get("upper") is False else \
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+        value = "".join(alphabet[int(seed[(i * 2) % 64:(i * 2) % 64 + 2], 16) % len(alphabet)] for i in range(length))
+        out["result"] = value
+    elif type_.endswith("RandomId"):
+        n = int(out.get("byteLength") or 8)
+        out["hex"] = (seed * 2)[: n * 2]
+        out["b64Url"] = out["hex"]
+        out["dec"] = str(int(out["hex"], 16))
+    elif type_.endswith("RandomInteger"):
+        lo, hi = int(out.get("min") or 0), int(out.get("max") or 100)
+        out["result"] = lo + int(seed[:8], 16) % (hi - lo + 1)
+    elif type_.endswith("RandomPet"):
+        out["id"] = f"{out.get('prefix', '') or ''}{'-' if out.get('prefix') else ''}calm-komodo"
+    elif type_.endswith("RandomUuid"):
+        out["result"] = _uuid(type_, name)
+    elif type_.endswith("RandomShuffle"):
+        out["results"] = list(out.get("inputs") or [])
+    return out

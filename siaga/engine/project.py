@@ -1,0 +1,124 @@
+"""Reads a Pulumi project (Pulumi.yaml) and its stack config files the way the CLI does."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ProjectError(Exception):
+    """A project or stack file that cannot be read; the message is one line for the user."""
+
+
+@dataclass
+class Project:
+    root: Path
+    name: str
+    main: str = "__main__.py"
+    stack_config_dir: Path | None = None
+    config_schema: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def main_file(self) -> Path:
+        path = self.root / self.main
+        return path / "__main__.py" if path.is_dir() else path
+
+    def qualify(self, key: str) -> str:
+        return key if ":" in key else f"{self.name}:{key}"
+
+    def defaults(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, decl in self.config_schema.items():
+            if isinstance(decl, dict) and "default" in decl:
+                out[self.qualify(key)] = decl["default"]
+            elif isinstance(decl, dict) and "value" in decl:
+                out[self.qualify(key)] = decl["value"]
+            elif not isinstance(decl, dict):
+                out[self.qualify(key)] = decl
+        return out
+
+    def stack_file(self, stack: str) -> Path:
+        return (self.stack_config_dir or self.root) / f"Pulumi.{stack}.yaml"
+
+    def stacks(self) -> list[str]:
+        folder = self.stack_config_dir or self.root
+        return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in folder.glob("Pulumi.*.yaml"))
+
+
+def load_project(root: Path) -> Project:
+    root = root.resolve()
+    candidates = [root / "Pulumi.yaml", root / "Pulumi.yml"]
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        raise ProjectError(f"{root}: no Pulumi.yaml here; a Pulumi program folder has one")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ProjectError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        raise ProjectError(f"{path}: 'name' is required (a string)")
+    runtime = data.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if runtime_name != "python":
+        raise ProjectError(f"{path}: runtime is {runtime_name!r}; the offline engine runs Python programs only")
+    scd = data.get("stackConfigDir")
+    return Project(
+        root=root,
+        name=data["name"],
+        main=str(data.get("main") or "__main__.py"),
+        stack_config_dir=(root / scd) if scd else None,
+        config_schema=data.get("config") or {},
+    )
+
+
+def _wire(value: Any) -> str:
+    """The CLI hands every config value to the program as a string; objects and lists as JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def load_stack_config(project: Project, stack: str | None, overrides: dict[str, str] | None = None
+                      ) -> tuple[dict[str, str], list[str]]:
+    """Returns (config as the program sees it, secret keys): defaults, stack file, then overrides."""
+    raw: dict[str, Any] = project.defaults()
+    secret_keys: list[str] = []
+    if stack is not None:
+        path = project.stack_file(stack)
+        if not path.is_file():
+            known = ", ".join(project.stacks()) or "none"
+            raise ProjectError(f"stack {stack!r}: no file {path}; known stacks: {known}")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ProjectError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        config = data.get("config") or {}
+        if not isinstance(config, dict):
+            raise ProjectError(f"{path}: 'config' must be a mapping of key: value")
+        for key, value in config.items():
+            qkey = project.qualify(str(key))
+            if isinstance(value, dict) and set(value) == {"secure"}:
+                # Encrypted with the stack's secrets provider: not readable offline.
+                raw[qkey] = "[secret]"
+                secret_keys.append(qkey)
+            else:
+                raw[qkey] = value
+    for key, value in (overrides or {}).items():
+        raw[project.qualify(key)] = value
+    return {k: _wire(v) for k, v in sorted(raw.items())}, secret_keys
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise ProjectError(f"--config {pair!r}: expected key=value, e.g. --config siaga:azCount=2")
+        key, value = pair.split("=", 1)
+        if not key:
+            raise ProjectError(f"--config {pair!r}: the key is empty")
+        out[key.strip()] = value
+    return out
