@@ -1,0 +1,1 @@
+"""One module per ``siaga`` command; each defines ``register(app)``."""

@@ -1,0 +1,37 @@
+"""Helpers shared by commands: locating the program, failing with one clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from siaga.engine import EngineError, Graph, run_program
+from siaga.engine.preview import REPO_ROOT
+from siaga.engine.project import ProjectError, parse_overrides
+
+err_console = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def load_graph(stack: str | None, program_dir: Path | None, config: list[str], preview: bool = False) -> Graph:
+    """Runs the stack (this repository's program) or another program dir; exits 2 with one line on failure."""
+    try:
+        overrides = parse_overrides(config)
+    except ProjectError as exc:
+        fail(str(exc))
+    if program_dir is not None and stack is None and (program_dir / "Pulumi.yaml").is_file() is False:
+        fail(f"{program_dir}: no Pulumi.yaml here; give a Pulumi program folder or --stack NAME")
+    root = program_dir if program_dir is not None else REPO_ROOT
+    if stack is None and program_dir is None:
+        fail("give --stack NAME (a file stacks/Pulumi.NAME.yaml) or a PROGRAM_DIR")
+    try:
+        return run_program(root, stack=stack, overrides=overrides, preview=preview)
+    except EngineError as exc:
+        fail(str(exc))

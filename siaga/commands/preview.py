@@ -1,0 +1,81 @@
+"""``siaga preview``: run a program offline and show what it would create."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from siaga.commands.common import load_graph
+from siaga.engine.model import Graph, Resource, effective_region
+
+console = Console()
+
+
+def _label(r: Resource, graph: Graph) -> str:
+    parts = [f"[bold]{r.name}[/] [dim]{r.type}[/]"]
+    if r.custom and not r.is_provider:
+        region = effective_region(r, graph) if r.package == "aws" else None
+        if region:
+            parts.append(f"[cyan]{region}[/]")
+        if r.provider:
+            parts.append(f"[dim]provider={r.provider_urn.rsplit('::', 1)[-1] if r.provider_urn else ''}[/]")
+    if r.options.protect:
+        parts.append("[yellow]protected[/]")
+    if r.source:
+        parts.append(f"[dim]{r.source.file}:{r.source.line}[/]")
+    return "  ".join(parts)
+
+
+def render_tree(graph: Graph) -> Tree:
+    by_parent: dict[str | None, list[Resource]] = {}
+    for r in graph.resources:
+        by_parent.setdefault(r.parent, []).append(r)
+    roots = by_parent.get(None, [])
+    tree = Tree(f"[bold]{graph.project}/{graph.stack}[/]  ({len(graph.resources)} resources)")
+
+    def add(node: Tree, r: Resource) -> None:
+        child = node.add(_label(r, graph))
+        for c in sorted(by_parent.get(r.urn, []), key=lambda x: (x.type, x.name)):
+            add(child, c)
+
+    for r in sorted(roots, key=lambda x: (x.type != "pulumi:pulumi:Stack", x.type, x.name)):
+        add(tree, r)
+    return tree
+
+
+def render_counts(graph: Graph) -> Table:
+    table = Table(title="Resources by type", show_lines=False)
+    table.add_column("type")
+    table.add_column("count", justify="right")
+    for type_, n in graph.counts().items():
+        table.add_row(type_, str(n))
+    custom = sum(1 for r in graph.resources if r.custom and not r.is_provider)
+    components = sum(1 for r in graph.resources if not r.custom)
+    table.caption = f"{custom} cloud resources, {components} components, {len(graph.resources)} in all"
+    return table
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def preview(
+        program_dir: Annotated[Path | None, typer.Argument(help="A Pulumi Python program folder (default: this repository)")] = None,
+        stack: Annotated[str | None, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.NAME.yaml")] = None,
+        config: Annotated[list[str] | None, typer.Option("--config", "-c", help="key=value override (repeatable)")] = None,
+        json_out: Annotated[Path | None, typer.Option("--json", help="Write the whole resource graph as JSON")] = None,
+        unknowns: Annotated[bool, typer.Option("--unknowns/--resolved", help="Emulate a real preview: computed values unknown")] = False,
+    ) -> None:
+        """Run a program offline under the SDK's mock monitor and print its resource tree."""
+        with console.status("running the program offline…"):
+            graph = load_graph(stack, program_dir, config or [], preview=unknowns)
+        console.print(render_tree(graph))
+        console.print(render_counts(graph))
+        for w in graph.warnings:
+            console.print(f"[yellow]warning:[/] {w}")
+        if json_out:
+            graph.write(json_out)
+            console.print(f"graph written to {json_out}")
