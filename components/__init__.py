@@ -1,0 +1,1 @@
+"""Reusable Pulumi ComponentResources for highly available, in-country public services."""

@@ -1,0 +1,397 @@
+"""The one configuration model of a Siaga stack, read from Pulumi config (``siaga:*`` keys).
+
+Validated before any resource is registered. Every error is one line that names the key, the value
+and what is allowed. Defaults give the compliant, highly available setup: a user who sets nothing
+but the names gets 3 AZs in Jakarta, Multi-AZ database, daily + continuous backups, DNS failover.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+NAMESPACE = "siaga"
+IN_COUNTRY_REGIONS = ("ap-southeast-3",)
+"""AWS regions inside Indonesia (PP 71/2019). Jakarta is the only one."""
+MIN_BACKUP_RETENTION_DAYS = 7
+_SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+
+
+class ConfigError(ValueError):
+    """Invalid stack configuration; ``str()`` is one line per problem."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError("allowed: 3-32 lowercase letters, digits and hyphens, starting with a letter")
+    return value
+
+
+def _hostname(value: str) -> str:
+    name = value.rstrip(".").lower()
+    labels = name.split(".")
+    if len(name) > 253 or len(labels) < 2 or not all(_HOST_LABEL.match(label) for label in labels) \
+            or labels[-1].isdigit():
+        raise ValueError("allowed: a fully qualified domain name such as layanan.agency.go.id")
+    return name
+
+
+def _private_cidr(value: str) -> ipaddress.IPv4Network:
+    try:
+        net = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ValueError("allowed: an IPv4 network in CIDR form with no host bits set, e.g. 10.20.0.0/16") from None
+    if not isinstance(net, ipaddress.IPv4Network):
+        raise ValueError("allowed: an IPv4 network (IPv6 is added by AWS, not configured)")
+    return net
+
+
+class Tags(_Model):
+    """Tags put on every resource (through the provider's default tags)."""
+
+    owner: str = Field(min_length=1, description="Team or unit that owns the service.")
+    costCentre: str = Field(min_length=1, description="Cost centre code (kode satker).")
+    dataClassification: Literal["public", "internal", "confidential", "restricted"] = Field(
+        default="confidential",
+        description="Highest class of data the stack holds; confidential and restricted require customer-managed keys.",
+    )
+    extra: dict[str, str] = Field(default_factory=dict, description="Additional tags.")
+
+
+class Contact(_Model):
+    name: str = Field(min_length=1)
+    role: str = Field(default="incident response (TTIS)")
+    email: str
+    phone: str | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        if not _EMAIL.match(v):
+            raise ValueError("allowed: an e-mail address such as ttis@agency.go.id")
+        return v
+
+
+class Standby(_Model):
+    """The in-country standby site DNS fails over to (on-prem cluster or static maintenance site)."""
+
+    kind: Literal["onprem", "static-site"] = "onprem"
+    address: str = Field(description="Public IPv4 address or hostname of the standby's TLS endpoint.")
+    port: int = Field(default=443, ge=1, le=65535)
+    healthCheckPath: str = "/healthz"
+    networks: list[str] = Field(default_factory=list, description="On-prem CIDRs (must not overlap the VPC).")
+    vpn: bool = Field(default=False, description="Build a redundant site-to-site VPN (two tunnels) to the data centre.")
+    customerGatewayIp: str | None = Field(default=None, description="The data centre's VPN device public IPv4.")
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, v: str) -> str:
+        try:
+            ip = ipaddress.ip_address(v)
+        except ValueError:
+            return _hostname(v)
+        if ip.version != 4 or ip.is_private or ip.is_loopback or ip.is_unspecified:
+            raise ValueError("allowed: a public IPv4 address or a hostname reachable by Route 53 health checkers")
+        return v
+
+    @field_validator("networks")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        for item in v:
+            _private_cidr(item)
+        return v
+
+    @field_validator("healthCheckPath")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        if not v.startswith("/"):
+            raise ValueError("allowed: a path starting with /")
+        return v
+
+    @model_validator(mode="after")
+    def _vpn(self) -> Standby:
+        if self.vpn and not self.customerGatewayIp:
+            raise ValueError("standby.customerGatewayIp: not set while standby.vpn is true; allowed: the data centre VPN device's public IPv4")
+        return self
+
+
+class Cluster(_Model):
+    """The load-balanced, auto-scaled application tier."""
+
+    instanceType: str = "t3.medium"
+    minPerAz: int = Field(default=1, ge=1, le=20, description="Instances per AZ at least (min size = minPerAz x azCount).")
+    maxSize: int = Field(default=12, ge=2, le=200)
+    targetCpuPercent: int = Field(default=50, ge=10, le=90)
+    appPort: int = Field(default=8080, ge=1024, le=65535)
+    healthCheckPath: str = "/healthz"
+    allowedCidrs: list[str] = Field(default_factory=lambda: ["0.0.0.0/0"], description="Who may reach the ALB (HTTPS).")
+    rootVolumeGiB: int = Field(default=30, ge=8, le=1000)
+
+    @field_validator("allowedCidrs")
+    @classmethod
+    def _cidrs(cls, v: list[str]) -> list[str]:
+        for item in v:
+            try:
+                ipaddress.ip_network(item, strict=True)
+            except ValueError:
+                raise ValueError(f"{item!r} is not a CIDR; allowed: networks such as 0.0.0.0/0 or 203.0.113.0/24") from None
+        return v
+
+
+class Database(_Model):
+    """RDS PostgreSQL, Multi-AZ, encrypted, backed up."""
+
+    mode: Literal["multi-az-instance", "multi-az-cluster"] = "multi-az-instance"
+    engineVersion: str = "16.4"
+    instanceClass: str = "db.m6g.large"
+    allocatedStorageGiB: int = Field(default=100, ge=20, le=65536)
+    maxAllocatedStorageGiB: int = Field(default=1000, ge=20, le=65536)
+    backupRetentionDays: int = Field(default=14, description="Automated backups + PITR window (7-35 days).")
+    name: str = "app"
+    port: int = Field(default=5432, ge=1024, le=65535)
+
+    @field_validator("backupRetentionDays")
+    @classmethod
+    def _retention(cls, v: int) -> int:
+        if not MIN_BACKUP_RETENTION_DAYS <= v <= 35:
+            raise ValueError(f"allowed: {MIN_BACKUP_RETENTION_DAYS} to 35 days (never under {MIN_BACKUP_RETENTION_DAYS})")
+        return v
+
+    @model_validator(mode="after")
+    def _storage(self) -> Database:
+        if self.maxAllocatedStorageGiB < self.allocatedStorageGiB:
+            raise ValueError(f"database.maxAllocatedStorageGiB: {self.maxAllocatedStorageGiB} is below allocatedStorageGiB "
+                             f"{self.allocatedStorageGiB}; allowed: >= allocatedStorageGiB")
+        return self
+
+
+class Backup(_Model):
+    """AWS Backup plan and vault lock."""
+
+    dailySchedule: str = Field(default="cron(0 17 * * ? *)", description="00:00 WIB (17:00 UTC).")
+    dailyRetentionDays: int = Field(default=35)
+    monthlyRetentionDays: int = Field(default=365)
+    continuous: bool = Field(default=True, description="Continuous backup (PITR) where the service supports it.")
+    lockMinRetentionDays: int = Field(default=7, description="Vault lock minimum retention.")
+    lockMaxRetentionDays: int = Field(default=3650)
+    lockChangeableForDays: int = Field(default=3, ge=3, description="Cooling-off before the lock becomes immutable (compliance mode).")
+    copyToVaultArn: str | None = Field(default=None, description="Second, in-country vault to copy recovery points to.")
+    restoreTesting: bool = True
+
+    @field_validator("dailyRetentionDays", "monthlyRetentionDays", "lockMinRetentionDays")
+    @classmethod
+    def _retention(cls, v: int) -> int:
+        if v < MIN_BACKUP_RETENTION_DAYS:
+            raise ValueError(f"allowed: at least {MIN_BACKUP_RETENTION_DAYS} days")
+        return v
+
+    @field_validator("dailySchedule")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        if not re.fullmatch(r"cron\((\S+ ){5}\S+\)", v):
+            raise ValueError("allowed: an AWS cron expression with six fields, e.g. cron(0 17 * * ? *)")
+        return v
+
+    @model_validator(mode="after")
+    def _lock(self) -> Backup:
+        if self.lockMaxRetentionDays < self.lockMinRetentionDays:
+            raise ValueError(f"backup.lockMaxRetentionDays: {self.lockMaxRetentionDays} is below lockMinRetentionDays; allowed: >= "
+                             f"{self.lockMinRetentionDays}")
+        for name in ("dailyRetentionDays", "monthlyRetentionDays"):
+            value = getattr(self, name)
+            if not self.lockMinRetentionDays <= value <= self.lockMaxRetentionDays:
+                raise ValueError(f"backup.{name}: {value} is outside the vault lock; allowed: "
+                                 f"{self.lockMinRetentionDays}-{self.lockMaxRetentionDays} days")
+        return self
+
+
+class Dns(_Model):
+    """Route 53 failover between the primary (ALB) and the standby."""
+
+    hostedZoneId: str | None = Field(default=None, description="Existing public hosted zone; created if unset.")
+    healthCheckIntervalSeconds: Literal[10, 30] = 10
+    failureThreshold: int = Field(default=3, ge=1, le=10)
+    ttlSeconds: int = Field(default=60, ge=5, le=300)
+
+
+class StackConfig(_Model):
+    """Everything a stack can set under ``siaga:``. Keys are camelCase, as in the stack YAML."""
+
+    agency: str = Field(description="Agency short name, e.g. dukcapil.")
+    service: str = Field(description="Service short name, e.g. adminduk.")
+    environment: Literal["prod", "staging", "dev"] = "prod"
+    region: str = "ap-southeast-3"
+    allowedRegions: list[str] = Field(default_factory=lambda: list(IN_COUNTRY_REGIONS))
+    azCount: int = Field(default=3, description="Availability Zones (2 or 3).")
+    vpcCidr: str = "10.20.0.0/16"
+    domain: str
+    platform: Literal["ec2", "eks"] = Field(default="ec2", description="Application tier: ASG behind an ALB, or EKS.")
+    natStrategy: Literal["OnePerAz", "Single", "None"] = Field(default="OnePerAz")
+    interfaceEndpoints: list[str] = Field(default_factory=lambda: ["ssm", "ssmmessages", "ec2messages", "logs", "kms", "secretsmanager"])
+    flowLogRetentionDays: int = Field(default=365, ge=1)
+    standby: Standby
+    cluster: Cluster = Field(default_factory=Cluster)
+    database: Database = Field(default_factory=Database)
+    backup: Backup = Field(default_factory=Backup)
+    dns: Dns = Field(default_factory=Dns)
+    alertContacts: list[Contact] = Field(min_length=1)
+    tags: Tags
+    availabilityTargetDowntimePercent: float = Field(default=0.1, gt=0, lt=100,
+                                                     description="Agency KPI: max yearly downtime (DJBC: 0.1 %).")
+    protectStatefulResources: bool = Field(default=True, description="protect + retainOnDelete on data stores and keys.")
+
+    @field_validator("agency", "service")
+    @classmethod
+    def _slugs(cls, v: str) -> str:
+        return _slug(v)
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, v: str) -> str:
+        return _hostname(v)
+
+    @field_validator("allowedRegions")
+    @classmethod
+    def _allowed(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError(f"allowed: a non-empty subset of {list(IN_COUNTRY_REGIONS)}")
+        outside = [r for r in v if r not in IN_COUNTRY_REGIONS]
+        if outside:
+            raise ValueError(f"{outside} are outside Indonesia; allowed: regions in {list(IN_COUNTRY_REGIONS)} (PP 71/2019)")
+        return v
+
+    @field_validator("azCount")
+    @classmethod
+    def _azs(cls, v: int) -> int:
+        if v not in (2, 3):
+            raise ValueError("allowed: 2 or 3 (ap-southeast-3 has three AZs; one AZ is not highly available)")
+        return v
+
+    @field_validator("vpcCidr")
+    @classmethod
+    def _vpc(cls, v: str) -> str:
+        net = _private_cidr(v)
+        if not net.is_private:
+            raise ValueError("allowed: a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)")
+        if not 16 <= net.prefixlen <= 22:
+            raise ValueError("allowed: a prefix length from /16 to /22 (room for 3 tiers in 3 AZs)")
+        return v
+
+    @model_validator(mode="after")
+    def _cross(self) -> StackConfig:
+        if self.region not in self.allowedRegions:
+            raise ValueError(f"region: {self.region!r} is not in allowedRegions; allowed: {self.allowedRegions}")
+        vpc = ipaddress.ip_network(self.vpcCidr)
+        for other in self.standby.networks:
+            if vpc.overlaps(ipaddress.ip_network(other)):
+                raise ValueError(f"vpcCidr: {self.vpcCidr!r} overlaps standby.networks {other}; allowed: a range that overlaps no standby network")
+        if self.cluster.minPerAz * self.azCount > self.cluster.maxSize:
+            raise ValueError(f"cluster.maxSize: {self.cluster.maxSize} is below cluster.minPerAz x azCount; allowed: at least "
+                             f"{self.cluster.minPerAz * self.azCount}")
+        if self.environment == "prod" and self.natStrategy != "OnePerAz":
+            raise ValueError(f"natStrategy: {self.natStrategy!r} makes AZs depend on another; allowed in prod: 'OnePerAz'")
+        return self
+
+    @property
+    def name_prefix(self) -> str:
+        return f"{self.agency}-{self.service}-{self.environment}"
+
+    def default_tags(self) -> dict[str, str]:
+        tags = {
+            "Agency": self.agency,
+            "Service": self.service,
+            "Environment": self.environment,
+            "Owner": self.tags.owner,
+            "CostCentre": self.tags.costCentre,
+            "DataClassification": self.tags.dataClassification,
+            "ManagedBy": "siaga",
+        }
+        tags.update(self.tags.extra)
+        return tags
+
+
+# field names of StackConfig whose values are objects or lists (arrive as JSON strings from the CLI)
+_STRUCTURED = {name for name, f in StackConfig.model_fields.items()
+               if f.annotation not in (str, int, float, bool) and not str(f.annotation).startswith("typing.Literal")}
+
+
+def _decode(key: str, value: Any) -> Any:
+    if isinstance(value, str) and key in _STRUCTURED | {"azCount", "flowLogRetentionDays",
+                                                       "availabilityTargetDowntimePercent", "protectStatefulResources"}:
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _describe(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _format(exc: ValidationError, raw: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        key = f"{NAMESPACE}:" + ".".join(loc) if loc else f"{NAMESPACE}"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            parent_model: type[BaseModel] = StackConfig
+            for part in loc[:-1]:
+                ann = parent_model.model_fields[part].annotation if part in parent_model.model_fields else None
+                if isinstance(ann, type) and issubclass(ann, BaseModel):
+                    parent_model = ann
+            allowed = ", ".join(sorted(parent_model.model_fields))
+            lines.append(f"{key}: unknown key; allowed keys: {allowed}")
+            continue
+        if err["type"] == "missing":
+            lines.append(f"{key}: is required but not set")
+            continue
+        value = err.get("input")
+        if err["type"] == "value_error" and isinstance(value, dict):
+            # a cross-field rule: its message starts with the dotted key it is about
+            lines.append(f"{NAMESPACE}:{msg}")
+            continue
+        lines.append(f"{key}: {_describe(value)} is invalid: {msg}")
+    return lines
+
+
+def parse_config(raw: Mapping[str, Any]) -> StackConfig:
+    """Validates a config mapping (``{"siaga:agency": ..., "aws:region": ...}``) into a StackConfig.
+
+    Values may be typed (read from YAML) or strings (as the Pulumi CLI passes them). Raises ConfigError.
+    """
+    prefix = NAMESPACE + ":"
+    data = {k[len(prefix):]: _decode(k[len(prefix):], v) for k, v in raw.items() if k.startswith(prefix)}
+    try:
+        cfg = StackConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_format(exc, raw))) from None
+    aws_region = raw.get("aws:region")
+    if aws_region not in (None, "", cfg.region):
+        raise ConfigError(f"aws:region: {aws_region!r} differs from {prefix}region {cfg.region!r}; "
+                          f"allowed: the same region, or leave aws:region unset")
+    return cfg
+
+
+def load_config() -> StackConfig:
+    """Reads and validates the running stack's config; raises ``pulumi.RunError`` (one line per problem)."""
+    import pulumi
+    from pulumi.runtime.config import get_config_env
+
+    try:
+        return parse_config(get_config_env())
+    except ConfigError as exc:
+        raise pulumi.RunError(str(exc)) from None
