@@ -19,10 +19,9 @@ from typing import Any
 # The SDK reads PULUMI_CONFIG etc. lazily, but set everything before importing it anyway.
 _SPEC: dict[str, Any] = json.loads(sys.argv[1]) if __name__ == "__main__" else {}
 
-from google.protobuf import json_format  # noqa: E402
-
 import pulumi  # noqa: E402
 import pulumi.resource  # noqa: E402
+from google.protobuf import json_format  # noqa: E402
 from pulumi.runtime import mocks as pmocks  # noqa: E402
 from pulumi.runtime import settings  # noqa: E402
 from pulumi.runtime.proto import resource_pb2  # noqa: E402

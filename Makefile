@@ -1,0 +1,40 @@
+# Siaga — the two commands a newcomer needs: `make check` (main job) and `make test`.
+# Both create .venv on first use; nothing has to be installed by hand first (Python >= 3.11 only).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+SIAGA  := $(PY) -m siaga
+STACK  ?= jakarta-prod
+STAMP  := $(VENV)/.installed
+
+.PHONY: check preview test test-fast lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+## check: preview the reference stack offline, then run the policy packs on it
+check: $(STAMP)
+	$(SIAGA) preview --stack $(STACK)
+	@if [ -f siaga/commands/check.py ]; then $(SIAGA) check --stack $(STACK); fi
+
+## preview: the resource tree of STACK (default jakarta-prod)
+preview: $(STAMP)
+	$(SIAGA) preview --stack $(STACK)
+
+## test: the whole test suite (slow host build included)
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile -q
+
+## test-fast: everything but tests marked slow
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile -q -m "not slow"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
