@@ -1,0 +1,80 @@
+"""Every data store in the stack is covered by an AWS Backup selection."""
+
+from siaga_rules.common import (
+    DATA_STORE_TYPES,
+    Controls,
+    Res,
+    StackCtx,
+    as_list,
+    has_unknown,
+    stack_policy,
+    tags_of,
+)
+
+
+def _tag_match(selection: Res, store: Res) -> bool:
+    tags = tags_of(store.props)
+    for cond in as_list(selection.get("selectionTags")):
+        if isinstance(cond, dict) and tags.get(cond.get("key")) == cond.get("value"):
+            return True
+    for cond in as_list(selection.get("conditions")):
+        for eq in as_list((cond or {}).get("stringEquals")):
+            key = str((eq or {}).get("key", "")).removeprefix("aws:ResourceTag/")
+            if tags.get(key) == (eq or {}).get("value"):
+                return True
+    return False
+
+
+def _arn_match(pattern: str, arn: str) -> bool:
+    if pattern == "*" or pattern == arn:
+        return True
+    if pattern.endswith("*"):
+        return arn.startswith(pattern[:-1])
+    return False
+
+
+def check(ctx: StackCtx) -> None:
+    selections = ctx.of_type("aws:backup/selection:Selection")
+    skip_types = set(ctx.config["exemptTypes"])
+    for store in ctx.of_type(*DATA_STORE_TYPES):
+        if store.type in skip_types:
+            continue
+        if store.type == "aws:rds/instance:Instance" and (store.get("clusterIdentifier") or store.get("replicateSourceDb")):
+            continue
+        arn = store.get("arn")
+        covered, unknown = False, False
+        for sel in selections:
+            resources = sel.get("resources")
+            if has_unknown(resources):
+                unknown = True
+                continue
+            refs = [r for r in as_list(resources) if isinstance(r, str)]
+            if has_unknown(arn) and refs:
+                unknown = True
+            if (isinstance(arn, str) and any(_arn_match(r, arn) for r in refs)) or store.ids() & set(refs) \
+                    or _tag_match(sel, store):
+                covered = True
+                break
+        if covered:
+            continue
+        if unknown:
+            ctx.cannot_verify(store, "backup selection resources")
+        else:
+            ctx.fail("not covered by any aws.backup.Selection (by ARN, wildcard or tag): no off-instance "
+                     "backup in a locked vault", store)
+
+
+POLICY = stack_policy(
+    id="backup-selection-coverage",
+    name="Data stores covered by AWS Backup",
+    category="backup",
+    description="Every data store in the stack (RDS, DynamoDB, EFS, EBS, S3, ElastiCache, ...) is selected by an "
+                "AWS Backup plan.",
+    remediation="Add the store's ARN to an aws.backup.Selection resources list (or tag it with a selection tag) "
+                "of a plan whose vault is locked.",
+    check=check,
+    controls=Controls(nist=("CP-9", "CP-6"), iso=("A.8.13",)),
+    config={"exemptTypes": {"type": "array", "items": {"type": "string"},
+                            "default": ["aws:elasticache/replicationGroup:ReplicationGroup"],
+                            "description": "Data store types not required to be in a backup selection."}},
+)

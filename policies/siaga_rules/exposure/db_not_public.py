@@ -1,0 +1,27 @@
+"""Databases are not reachable from the internet."""
+
+from pulumi_policy import Severity
+
+from siaga_rules.common import Controls, Ctx, resource_policy
+
+
+def check(ctx: Ctx) -> None:
+    public = ctx.get("publiclyAccessible")
+    if ctx.type == "aws:redshift/cluster:Cluster" and public is None:
+        ctx.fail("publiclyAccessible is not set (Redshift API default: true)")
+    elif public is True:
+        ctx.fail("publiclyAccessible is true: the endpoint resolves to a public IP")
+
+
+POLICY = resource_policy(
+    id="db-not-publicly-accessible",
+    name="Databases not publicly accessible",
+    category="exposure",
+    types=("aws:rds/instance:Instance", "aws:rds/clusterInstance:ClusterInstance", "aws:redshift/cluster:Cluster",
+           "aws:dms/replicationInstance:ReplicationInstance"),
+    description="RDS instances, Aurora cluster instances, Redshift clusters and DMS instances are not publicly accessible.",
+    remediation="Set publicly_accessible=False and place the database in private subnets.",
+    check=check,
+    controls=Controls(nist=("AC-3", "SC-7"), iso=("A.8.20", "A.8.22")),
+    severity=Severity.CRITICAL,
+)

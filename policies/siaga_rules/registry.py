@@ -1,0 +1,40 @@
+"""Every policy of the pack, in a stable order (one module per policy)."""
+
+from __future__ import annotations
+
+import importlib
+
+from pulumi_policy import Policy
+
+MODULES = [
+    "encryption.s3_bucket_kms", "encryption.ebs_encrypted", "encryption.rds_storage_encrypted",
+    "encryption.efs_encrypted", "encryption.dynamodb_kms", "encryption.sns_sqs_encrypted",
+    "encryption.log_group_kms", "encryption.ecr_kms", "encryption.backup_vault_kms",
+    "encryption.eks_secrets_encrypted", "encryption.elasticache_at_rest", "encryption.performance_insights_kms",
+    "encryption.kms_rotation",
+    "transit.lb_listener_tls", "transit.s3_tls_only", "transit.database_tls", "transit.elasticache_in_transit",
+    "backup.rds_backup_retention", "backup.rds_deletion_protection", "backup.rds_final_snapshot",
+    "backup.dynamodb_pitr", "backup.s3_versioning", "backup.backup_vault_lock", "backup.backup_selection_coverage",
+    "backup.protect_stateful",
+    "residency.resource_region", "residency.provider_region", "residency.arn_destinations",
+    "residency.region_fields", "residency.s3_destinations", "residency.kms_single_region",
+    "residency.global_services",
+    "availability.rds_multi_az", "availability.aurora_replicas", "availability.asg_multi_az",
+    "availability.lb_multi_az", "availability.nat_per_az", "availability.eks_nodegroup_multi_az",
+    "availability.k8s_replicas", "availability.k8s_pdb", "availability.k8s_zone_spread",
+    "availability.route53_failover",
+    "exposure.s3_public_access", "exposure.db_not_public", "exposure.admin_ports_open",
+    "exposure.imdsv2_required", "exposure.k8s_privileged", "exposure.k8s_host_namespaces",
+    "logging.cloudtrail_validation", "logging.vpc_flow_logs", "logging.lb_access_logs",
+    "logging.eks_control_plane_logs", "logging.db_log_exports",
+    "visibility.opaque_resources",
+]
+
+
+def all_policies() -> list[Policy]:
+    policies = [importlib.import_module(f"siaga_rules.{m}").POLICY for m in MODULES]
+    names = [p.name for p in policies]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise ValueError(f"duplicate policy ids: {sorted(dupes)}")
+    return policies
