@@ -24,7 +24,10 @@ def test_preview_third_party_program_lists_nested_and_apply_resources(tmp_path) 
     # the tree shows children under their components, with region, provider and declaring line
     assert "assets-v-versioning aws:s3/bucketVersioningV2:BucketVersioningV2" in text
     assert "storage.py:8" in text
-    assert "shop-assets-queue-1 aws:sqs/queue:Queue  ap-southeast-3  provider=default_7_51_1  __main__.py:22" in text
+    main = (PROGRAMS / "thirdparty" / "__main__.py").read_text().splitlines()
+    queue_line = next(i for i, line in enumerate(main, 1) if "sqs.Queue(" in line)
+    assert (f"shop-assets-queue-1 aws:sqs/queue:Queue  ap-southeast-3  provider=default_7_51_1  "
+            f"__main__.py:{queue_line}") in text
     assert "offshore aws:s3/bucketV2:BucketV2  ap-southeast-1  provider=singapore" in text
     assert "6 cloud resources, 3 components, 12 in all" in text
     graph = json.loads(out.read_text())
