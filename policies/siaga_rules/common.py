@@ -335,6 +335,8 @@ class Res:
     protect: bool
     parent: str | None
     provider: dict[str, Any] | None
+    deps: dict[str, list[str]] = field(default_factory=dict)
+    """Property name -> URNs of the resources its value came from (the engine's propertyDependencies)."""
 
     def get(self, path: str) -> Any:
         cur: Any = self.props
@@ -355,6 +357,9 @@ class Res:
             v = lookup(self.props, key)
             if isinstance(v, str) and v and not is_unknown(v):
                 out.add(v)
+        arn = parse_arn(lookup(self.props, "arn"))
+        if arn and "/" in arn.resource:  # outputs may lack `id`; most ARNs end with it
+            out.add(arn.resource.rsplit("/", 1)[-1])
         return out
 
     def region(self) -> Any:
@@ -387,6 +392,21 @@ class StackCtx:
         for r in self.of_type(*types) if types else self.resources:
             for key in r.ids():
                 out.setdefault(key, r)
+        return out
+
+    def resolve(self, res: Res, prop: str, *types: str) -> list[Res]:
+        """The resources of ``types`` that ``res.prop`` refers to: through the engine's property
+        dependencies first (known even at preview), then by matching ids, names and ARNs."""
+        by_urn = {r.urn: r for r in self.resources}
+        found = [by_urn[u] for u in res.deps.get(prop, []) if u in by_urn and by_urn[u].type in types]
+        if found:
+            return found
+        value = res.get(prop)
+        index = self.index(*types)
+        out: list[Res] = []
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and v in index and index[v] not in out:
+                out.append(index[v])
         return out
 
     def stack_classification(self) -> str | None:
@@ -467,7 +487,8 @@ def stack_policy(*, id: str, name: str, category: str, description: str, remedia
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         resources = [Res(type=r.resource_type, name=r.name, urn=r.urn, props=raw(r.props),
                          protect=bool(r.opts.protect), parent=r.opts.parent or (r.parent.urn if r.parent else None),
-                         provider=raw(r.provider.props) if r.provider is not None else None)
+                         provider=raw(r.provider.props) if r.provider is not None else None,
+                         deps={k: [d.urn for d in v] for k, v in (r.property_dependencies or {}).items()})
                      for r in args.resources]
         ctx = StackCtx(resources=resources, config=_with_defaults(config, args.get_config()),
                        stack_tags=dict(args.stack_tags))
@@ -500,7 +521,7 @@ def region_label(value: Any) -> str:
 # Types treated as stateful data stores (protect, backup coverage).
 DATA_STORE_TYPES = [
     "aws:rds/instance:Instance", "aws:rds/cluster:Cluster", "aws:dynamodb/table:Table",
-    "aws:efs/fileSystem:FileSystem", "aws:ec2/volume:Volume", "aws:s3/bucket:Bucket",
+    "aws:efs/fileSystem:FileSystem", "aws:ebs/volume:Volume", "aws:s3/bucket:Bucket",
     "aws:s3/bucketV2:BucketV2", "aws:elasticache/replicationGroup:ReplicationGroup",
     "aws:docdb/cluster:Cluster", "aws:neptune/cluster:Cluster", "aws:redshift/cluster:Cluster",
     "aws:fsx/lustreFileSystem:LustreFileSystem", "aws:fsx/windowsFileSystem:WindowsFileSystem",
@@ -517,14 +538,16 @@ def is_read_replica(ctx_or_res: Ctx | Res) -> bool:
     return bool(src)
 
 
+def unresolved(ctx: StackCtx, types: Sequence[str], prop: str, *target_types: str) -> bool:
+    """True when some resource of ``types`` has an unknown ``prop`` that resolves to nothing (preview)."""
+    return any(has_unknown(r.get(prop)) and not ctx.resolve(r, prop, *target_types) for r in ctx.of_type(*types))
+
+
 def bucket_companions(ctx: StackCtx, types: Sequence[str]) -> dict[str, list[Res]]:
     """bucket URN -> the companion resources (versioning, encryption, ...) that point at it."""
-    buckets = ctx.index(*BUCKET_TYPES)
     out: dict[str, list[Res]] = {b.urn: [] for b in ctx.of_type(*BUCKET_TYPES)}
     for comp in ctx.of_type(*types):
-        ref = comp.get("bucket")
-        target = buckets.get(ref) if isinstance(ref, str) else None
-        if target is not None:
+        for target in ctx.resolve(comp, "bucket", *BUCKET_TYPES):
             out[target.urn].append(comp)
     return out
 

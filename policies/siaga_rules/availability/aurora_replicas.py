@@ -1,6 +1,6 @@
 """Aurora clusters have at least two instances (a writer and a reader in another AZ)."""
 
-from siaga_rules.common import Controls, StackCtx, has_unknown, stack_policy
+from siaga_rules.common import Controls, StackCtx, has_unknown, stack_policy, unresolved
 
 
 def check(ctx: StackCtx) -> None:
@@ -13,12 +13,11 @@ def check(ctx: StackCtx) -> None:
             continue
         if not str(engine).startswith("aurora") or cluster.get("engineMode") == "serverless":
             continue  # Multi-AZ DB clusters (engine postgres/mysql) always have three instances
-        ids = cluster.ids()
-        refs = [m.get("clusterIdentifier") for m in members]
-        if any(has_unknown(r) for r in refs):
+        count = sum(1 for m in members if cluster in ctx.resolve(m, "clusterIdentifier", "aws:rds/cluster:Cluster"))
+        if count < minimum and unresolved(ctx, ["aws:rds/clusterInstance:ClusterInstance"], "clusterIdentifier",
+                                          "aws:rds/cluster:Cluster"):
             ctx.cannot_verify(cluster, "cluster instances' clusterIdentifier")
             continue
-        count = sum(1 for r in refs if r in ids)
         if count < minimum:
             ctx.fail(f"{count} cluster instance(s); at least {minimum} in different AZs needed to survive an AZ loss",
                      cluster)

@@ -1,6 +1,6 @@
 """One NAT gateway per AZ: no private route table sends traffic through a NAT in another AZ."""
 
-from siaga_rules.common import Controls, Res, StackCtx, as_list, has_unknown, stack_policy
+from siaga_rules.common import Controls, Res, StackCtx, has_unknown, stack_policy
 
 
 def _az(subnet: Res | None) -> str | None:
@@ -11,40 +11,25 @@ def _az(subnet: Res | None) -> str | None:
 
 
 def check(ctx: StackCtx) -> None:
-    subnets = ctx.index("aws:ec2/subnet:Subnet")
-    nats = ctx.index("aws:ec2/natGateway:NatGateway")
-    tables = ctx.of_type("aws:ec2/routeTable:RouteTable")
-    table_index = ctx.index("aws:ec2/routeTable:RouteTable")
-    nat_of_table: dict[str, set[str]] = {t.urn: set() for t in tables}
-    for t in tables:
-        for route in as_list(t.get("routes")):
-            nat = (route or {}).get("natGatewayId")
-            if nat:
-                nat_of_table[t.urn].add(nat)
+    subnet_t, nat_t, table_t = "aws:ec2/subnet:Subnet", "aws:ec2/natGateway:NatGateway", "aws:ec2/routeTable:RouteTable"
+    tables = ctx.of_type(table_t)
+    nat_of_table: dict[str, list[Res]] = {t.urn: ctx.resolve(t, "routes", nat_t) for t in tables}
     for route in ctx.of_type("aws:ec2/route:Route"):
-        t, nat = table_index.get(route.get("routeTableId")), route.get("natGatewayId")
-        if t is not None and nat:
-            nat_of_table[t.urn].add(nat)
+        for t in ctx.resolve(route, "routeTableId", table_t):
+            nat_of_table[t.urn] += ctx.resolve(route, "natGatewayId", nat_t)
     for assoc in ctx.of_type("aws:ec2/routeTableAssociation:RouteTableAssociation"):
-        table, subnet_ref = assoc.get("routeTableId"), assoc.get("subnetId")
-        if has_unknown(table) or has_unknown(subnet_ref):
-            ctx.cannot_verify(assoc, "routeTableId/subnetId")
+        found_t, found_s = ctx.resolve(assoc, "routeTableId", table_t), ctx.resolve(assoc, "subnetId", subnet_t)
+        if not found_t or not found_s:
+            if has_unknown(assoc.get("routeTableId")) or has_unknown(assoc.get("subnetId")):
+                ctx.cannot_verify(assoc, "routeTableId/subnetId")
             continue
-        t = table_index.get(table)
-        if t is None or not subnet_ref:
-            continue
-        subnet_az = _az(subnets.get(subnet_ref))
-        for nat_ref in nat_of_table[t.urn]:
-            if has_unknown(nat_ref):
-                ctx.cannot_verify(t, "route natGatewayId")
-                continue
-            nat = nats.get(nat_ref)
-            nat_az = _az(subnets.get(nat.get("subnetId"))) if nat is not None else None
+        t, subnet_az = found_t[0], _az(found_s[0])
+        for nat in nat_of_table[t.urn]:
+            subnets = ctx.resolve(nat, "subnetId", subnet_t)
+            nat_az = _az(subnets[0]) if subnets else None
             if subnet_az and nat_az and subnet_az != nat_az:
-                ctx.fail(f"route table {t.name!r} sends subnet in {subnet_az} through NAT gateway "
+                ctx.fail(f"route table {t.name!r} sends a subnet in {subnet_az} through NAT gateway "
                          f"{nat.name!r} in {nat_az}: losing {nat_az} cuts {subnet_az}'s egress", t)
-            elif subnet_az and nat is None:
-                ctx.fail(f"route table {t.name!r} uses NAT gateway {nat_ref!r} not in this stack; its AZ is unknown", t)
 
 
 POLICY = stack_policy(

@@ -21,7 +21,8 @@ def check(ctx: StackCtx) -> None:
         kind = _failover_type(r)
         if kind is None:
             continue
-        key = (r.get("zoneId"), str(r.get("name") or "").rstrip(".").lower(), r.get("type"))
+        zone = tuple(r.deps.get("zoneId") or []) or r.get("zoneId")
+        key = (zone, str(r.get("name") or "").rstrip(".").lower(), r.get("type"))
         if any(has_unknown(k) for k in key):
             ctx.cannot_verify(r, "zoneId/name/type")
             continue

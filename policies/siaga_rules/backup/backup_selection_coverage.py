@@ -44,6 +44,9 @@ def check(ctx: StackCtx) -> None:
         arn = store.get("arn")
         covered, unknown = False, False
         for sel in selections:
+            if store in ctx.resolve(sel, "resources", *DATA_STORE_TYPES):
+                covered = True
+                break
             resources = sel.get("resources")
             if has_unknown(resources):
                 unknown = True

@@ -1,25 +1,20 @@
 """AWS Backup vaults are locked (WORM) so backups cannot be deleted early, even by an administrator."""
 
-from siaga_rules.common import Controls, StackCtx, has_unknown, stack_policy
+from siaga_rules.common import Controls, StackCtx, has_unknown, stack_policy, unresolved
 
 
 def check(ctx: StackCtx) -> None:
     vaults = ctx.of_type("aws:backup/vault:Vault")
     locks = ctx.of_type("aws:backup/vaultLockConfiguration:VaultLockConfiguration")
-    index = ctx.index("aws:backup/vault:Vault")
     by_vault: dict[str, list] = {v.urn: [] for v in vaults}
     for lock in locks:
-        ref = lock.get("backupVaultName")
-        if has_unknown(ref):
-            continue
-        v = index.get(ref)
-        if v is not None:
+        for v in ctx.resolve(lock, "backupVaultName", "aws:backup/vault:Vault"):
             by_vault[v.urn].append(lock)
     minimum = int(ctx.config["minRetentionDays"])
     for vault in vaults:
         found = by_vault[vault.urn]
         if not found:
-            if any(has_unknown(lk.get("backupVaultName")) for lk in locks):
+            if unresolved(ctx, [lk.type for lk in locks], "backupVaultName", "aws:backup/vault:Vault"):
                 ctx.cannot_verify(vault, "vault lock's backupVaultName")
             else:
                 ctx.fail("no aws.backup.VaultLockConfiguration: recovery points can be deleted", vault)

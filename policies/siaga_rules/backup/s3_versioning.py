@@ -9,6 +9,7 @@ from siaga_rules.common import (
     has_unknown,
     stack_policy,
     tags_of,
+    unresolved,
 )
 
 VERSIONING_TYPES = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
@@ -25,7 +26,7 @@ def check(ctx: StackCtx) -> None:
         if bucket.get("versioning.enabled") is True:
             statuses.append("Enabled")
         if any(has_unknown(s) for s in statuses) or (
-                not statuses and any(has_unknown(c.get("bucket")) for c in ctx.of_type(*VERSIONING_TYPES))):
+                not statuses and unresolved(ctx, VERSIONING_TYPES, "bucket", *BUCKET_TYPES)):
             ctx.cannot_verify(bucket, "versioning status")
             continue
         if "Enabled" not in statuses:

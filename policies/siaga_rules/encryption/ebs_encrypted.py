@@ -2,11 +2,12 @@
 
 from siaga_rules.common import Controls, Ctx, as_bool, as_list, resource_policy
 
-TYPES = ("aws:ec2/volume:Volume", "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance")
+VOLUME_TYPES = ("aws:ebs/volume:Volume", "aws:ec2/volume:Volume")
+TYPES = (*VOLUME_TYPES, "aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance")
 
 
 def check(ctx: Ctx) -> None:
-    if ctx.type == "aws:ec2/volume:Volume":
+    if ctx.type in VOLUME_TYPES:
         if as_bool(ctx.get("encrypted")) is not True:
             ctx.fail("encrypted is not true (AWS default: unencrypted unless the account default is on, "
                      "which a policy cannot see)")

@@ -8,6 +8,7 @@ from siaga_rules.common import (
     classification_of,
     has_unknown,
     stack_policy,
+    unresolved,
 )
 
 SSE_TYPES = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -31,7 +32,7 @@ def check(ctx: StackCtx) -> None:
             configs += inline if isinstance(inline, list) else [inline]
         if not configs:
             # the bucket's id may still be unknown at preview, so a companion cannot be matched
-            if any(has_unknown(c.get("bucket")) for c in ctx.of_type(*SSE_TYPES)):
+            if unresolved(ctx, SSE_TYPES, "bucket", *BUCKET_TYPES):
                 ctx.cannot_verify(bucket, "encryption configuration's bucket reference")
                 continue
             ctx.fail("no server-side encryption configuration: S3 applies SSE-S3 (AES256, AWS owned key) "

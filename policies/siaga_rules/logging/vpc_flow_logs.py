@@ -6,15 +6,12 @@ from siaga_rules.common import Controls, StackCtx, has_unknown, stack_policy
 def check(ctx: StackCtx) -> None:
     vpcs = ctx.of_type("aws:ec2/vpc:Vpc")
     logs = ctx.of_type("aws:ec2/flowLog:FlowLog")
-    index = ctx.index("aws:ec2/vpc:Vpc")
     covered: set[str] = set()
     unknown = False
     for fl in logs:
-        ref = fl.get("vpcId")
-        if has_unknown(ref):
-            unknown = True
-        elif ref in index:
-            covered.add(index[ref].urn)
+        found = ctx.resolve(fl, "vpcId", "aws:ec2/vpc:Vpc")
+        covered.update(v.urn for v in found)
+        unknown = unknown or (not found and has_unknown(fl.get("vpcId")))
     for vpc in vpcs:
         if vpc.urn in covered:
             continue

@@ -38,14 +38,16 @@ def check(ctx: StackCtx) -> None:
         for path, ref in _destinations(r):
             if ref in (None, ""):
                 continue
-            if has_unknown(ref):
+            top = path.split(".")[0].split("[")[0]
+            found = ctx.resolve(r, top, *BUCKET_TYPES)
+            if has_unknown(ref) and len(found) != 1:
                 ctx.cannot_verify(r, path)
                 continue
             name = str(ref)
             arn = parse_arn(name)
             if arn and arn.service == "s3":
                 name = arn.resource.split("/")[0]
-            target = buckets.get(str(ref)) or buckets.get(name)
+            target = buckets.get(str(ref)) or buckets.get(name) or (found[0] if len(found) == 1 else None)
             if target is None:
                 ctx.fail(f"{path} is bucket {name!r}, not declared in this stack: its region cannot be shown "
                          f"to be in {allowed}", r)

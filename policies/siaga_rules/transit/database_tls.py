@@ -31,7 +31,6 @@ def _params_value(group: Res, name: str) -> str | None:
 
 
 def check(ctx: StackCtx) -> None:
-    groups = ctx.index(*PARAM_TYPES)
     for db in ctx.of_type("aws:rds/instance:Instance", "aws:rds/cluster:Cluster"):
         engine = db.get("engine")
         if has_unknown(engine):
@@ -42,17 +41,18 @@ def check(ctx: StackCtx) -> None:
         if db.type == "aws:rds/instance:Instance" and db.get("clusterIdentifier"):
             continue
         param, want = FORCE[fam]
-        ref = db.get("dbClusterParameterGroupName") if db.type == "aws:rds/cluster:Cluster" else None
-        ref = ref or db.get("parameterGroupName")
-        if has_unknown(ref):
+        prop = "dbClusterParameterGroupName" if db.type == "aws:rds/cluster:Cluster" else "parameterGroupName"
+        ref = db.get(prop)
+        found = ctx.resolve(db, prop, *PARAM_TYPES)
+        if has_unknown(ref) and not found:
             ctx.cannot_verify(db, "parameter group name")
             continue
-        if not ref:
+        if not ref and not found:
             if fam == "postgres" and (_major(db.get("engineVersion")) or 0) >= 15:
                 continue  # default.postgres15+ sets rds.force_ssl=1
             ctx.fail(f"uses the default parameter group, where {param} is off", db)
             continue
-        group = groups.get(ref)
+        group = found[0] if found else None
         if group is None:
             ctx.fail(f"parameter group {ref!r} is not declared in this stack: {param}={want} cannot be shown", db)
             continue

@@ -3,7 +3,15 @@
 import json
 from typing import Any
 
-from siaga_rules.common import BUCKET_TYPES, Controls, StackCtx, bucket_companions, has_unknown, stack_policy
+from siaga_rules.common import (
+    BUCKET_TYPES,
+    Controls,
+    StackCtx,
+    bucket_companions,
+    has_unknown,
+    stack_policy,
+    unresolved,
+)
 
 POLICY_TYPES = ("aws:s3/bucketPolicy:BucketPolicy",)
 
@@ -38,7 +46,7 @@ def check(ctx: StackCtx) -> None:
         if bucket.get("policy"):
             docs.append(bucket.get("policy"))
         if any(has_unknown(d) for d in docs) or (
-                not docs and any(has_unknown(p.get("bucket")) for p in ctx.of_type(*POLICY_TYPES))):
+                not docs and unresolved(ctx, POLICY_TYPES, "bucket", *BUCKET_TYPES)):
             ctx.cannot_verify(bucket, "bucket policy")
             continue
         if not any(denies_insecure(d) for d in docs):
