@@ -6,7 +6,7 @@ import importlib
 
 import typer
 
-COMMANDS = ["preview"]
+COMMANDS = ["preview", "report"]
 
 app = typer.Typer(
     name="siaga",

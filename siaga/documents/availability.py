@@ -1,0 +1,178 @@
+"""Availability budget: a composite estimate from published AWS SLAs and the redundancy the graph has.
+
+Model (stated in the document): tiers in series multiply; the application tier is a parallel system
+of one path per AZ it spans (a path = the instances of that AZ and the NAT gateway they route
+through), each path at the single-AZ figure; a zonal resource shared by several AZs (one NAT for
+all) is in series with them. Failures of AZs are assumed independent, which is optimistic; the
+SLAs are AWS's commitments (credits below them), not measurements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from siaga.documents.topology import Topology, _num, prop
+
+MINUTES_PER_YEAR = 365 * 24 * 60
+
+
+@dataclass(frozen=True)
+class Sla:
+    service: str
+    percent: float
+    url: str
+
+
+SLAS = {
+    "ec2_region": Sla("Amazon EC2, instances across two or more AZs (Region-Level SLA)", 99.99, "https://aws.amazon.com/compute/sla/"),
+    "ec2_instance": Sla("Amazon EC2, a single instance (Instance-Level SLA)", 99.5, "https://aws.amazon.com/compute/sla/"),
+    "elb": Sla("Elastic Load Balancing (ALB)", 99.99, "https://aws.amazon.com/elasticloadbalancing/sla/"),
+    "rds_multi_az": Sla("Amazon RDS Multi-AZ instance / Multi-AZ DB cluster", 99.95, "https://aws.amazon.com/rds/sla/"),
+    "rds_single_az": Sla("Amazon RDS Single-AZ instance", 99.5, "https://aws.amazon.com/rds/sla/"),
+    "route53": Sla("Amazon Route 53 (DNS query answering)", 100.0, "https://aws.amazon.com/route53/sla/"),
+}
+ZONAL_ASSUMPTION = ("NAT gateways have no SLA of their own; a NAT gateway is zonal, so it is counted at the only "
+                    "published single-AZ commitment, the EC2 Instance-Level SLA (99.5 %).")
+
+
+@dataclass
+class Tier:
+    name: str
+    availability: float  # fraction
+    basis: str
+
+
+@dataclass
+class Budget:
+    tiers: list[Tier]
+    spofs: list[str]
+    warnings: list[str]
+    target_downtime_percent: float
+    sources: list[Sla] = field(default_factory=lambda: list(SLAS.values()))
+
+    @property
+    def availability(self) -> float:
+        a = 1.0
+        for t in self.tiers:
+            a *= t.availability
+        return a
+
+    @property
+    def downtime_percent(self) -> float:
+        return (1 - self.availability) * 100
+
+    @property
+    def downtime_minutes_per_year(self) -> float:
+        return (1 - self.availability) * MINUTES_PER_YEAR
+
+    @property
+    def allowed_minutes_per_year(self) -> float:
+        return self.target_downtime_percent / 100 * MINUTES_PER_YEAR
+
+    @property
+    def meets_target(self) -> bool:
+        return self.downtime_percent <= self.target_downtime_percent + 1e-12
+
+
+def _pct(sla: str) -> float:
+    return SLAS[sla].percent / 100
+
+
+def budget(topo: Topology) -> Budget:
+    tiers: list[Tier] = []
+    spofs: list[str] = []
+    warnings: list[str] = []
+    target = topo.config.availabilityTargetDowntimePercent if topo.config else 0.1
+
+    # DNS
+    if topo.failover:
+        tiers.append(Tier("DNS (Route 53 failover records)", _pct("route53"), f"Route 53 SLA {SLAS['route53'].percent} %"))
+        if topo.primary is None or topo.primary.health_check is None:
+            spofs.append("DNS: the PRIMARY failover record has no health check, so Route 53 never fails over")
+        if topo.secondary is None:
+            spofs.append("Whole site: no SECONDARY failover record - nothing to fail over to if the region is lost")
+    else:
+        spofs.append("Whole site: no Route 53 failover records - the region is a single point of failure")
+
+    # load balancer
+    for lb, zones in topo.lbs:
+        tiers.append(Tier(f"Load balancer {lb.name} ({len(zones)} AZ)", _pct("elb"), f"ELB SLA {SLAS['elb'].percent} %"))
+        if len(zones) < 2:
+            spofs.append(f"Load balancer {lb.name}: subnets in {len(zones)} AZ ({', '.join(zones) or 'unknown'})")
+
+    # application tier: parallel per-AZ paths, each = instances (single-AZ figure) x NAT of that path
+    single = _pct("ec2_instance")
+    for asg, zones in topo.asgs:
+        min_size = int(_num(prop(asg, "minSize"), 0) or 0)
+        nat_zones = topo.nat_zones()
+        shared_nat = len(topo.nats) > 0 and len(nat_zones) < len(zones)
+        per_path = single
+        routed = [z for z in zones if topo.private_nat_zone.get(z) is not None]
+        cross = [z for z in routed if topo.private_nat_zone.get(z) != z]
+        if topo.nats and not shared_nat and not cross:
+            per_path = single * single
+        paths = 1 - (1 - per_path) ** max(len(zones), 1) if zones else 0.0
+        basis = f"{len(zones)} AZ in parallel, each {per_path * 100:.3f} % ({'instances x own NAT' if per_path != single else 'instances'})"
+        avail = paths
+        if shared_nat or cross:
+            avail *= single
+            basis += f" x shared NAT {single * 100:.1f} %"
+            spofs.append(f"NAT: {len(topo.nats)} NAT gateway(s) in {', '.join(nat_zones) or '?'} serve application subnets in "
+                         f"{', '.join(zones)} - losing {'that AZ' if len(nat_zones) == 1 else 'one AZ'} cuts egress for the others")
+        tiers.append(Tier(f"Application {asg.name} (ASG, {len(zones)} AZ, min {min_size})", avail, basis))
+        if len(zones) < 2:
+            spofs.append(f"Application {asg.name}: instances in {len(zones)} AZ ({', '.join(zones) or 'unknown'})")
+        elif len(zones) == 2:
+            warnings.append(f"Application {asg.name}: 2 AZs - losing one leaves half the capacity until the ASG scales out")
+        if zones and min_size < len(zones):
+            spofs.append(f"Application {asg.name}: minSize {min_size} is below the {len(zones)} AZs it spans - some AZ runs no instance")
+
+    # database
+    for db in topo.databases:
+        if db.multi_az:
+            tiers.append(Tier(f"Database {db.identifier} ({db.kind})", _pct("rds_multi_az"), f"RDS Multi-AZ SLA {SLAS['rds_multi_az'].percent} %"))
+        else:
+            tiers.append(Tier(f"Database {db.identifier} (single AZ)", _pct("rds_single_az"), f"RDS Single-AZ SLA {SLAS['rds_single_az'].percent} %"))
+            spofs.append(f"Database {db.identifier}: not Multi-AZ - an instance or AZ failure stops it until restored")
+        if db.multi_az and len(db.zones) < 2:
+            spofs.append(f"Database {db.identifier}: subnet group spans {len(db.zones)} AZ")
+    for v in topo.vaults:
+        if v.lock_min_days is None:
+            warnings.append(f"Backup vault {v.name}: no vault lock - recovery points can be deleted by a compromised admin")
+    if not topo.backup_rules:
+        spofs.append("Backups: no AWS Backup plan - data cannot be restored after corruption or ransomware")
+    return Budget(tiers=tiers, spofs=spofs, warnings=warnings, target_downtime_percent=target)
+
+
+def render_markdown(b: Budget, stack: str) -> str:
+    lines = [f"# Availability budget - {stack}", "",
+             "Composite availability estimated from AWS's published SLAs and the redundancy the resource graph "
+             "actually has. Tiers in series multiply; the application tier is one path per AZ in parallel.", "",
+             "| Tier | Availability | Basis |", "|---|---:|---|"]
+    for t in b.tiers:
+        lines.append(f"| {t.name} | {t.availability * 100:.4f} % | {t.basis} |")
+    verdict = "meets" if b.meets_target else "DOES NOT MEET"
+    lines += [f"| **Composite** | **{b.availability * 100:.4f} %** | product of the tiers |", "",
+              f"- Expected downtime: **{b.downtime_percent:.4f} %** a year = **{b.downtime_minutes_per_year:.0f} min/year**",
+              f"- Agency target: at most {b.target_downtime_percent} % a year = {b.allowed_minutes_per_year:.0f} min/year "
+              f"-> the estimate **{verdict}** the target", "", "## Single points of failure", ""]
+    lines += [f"- {s}" for s in b.spofs] or ["- none found"]
+    if b.warnings:
+        lines += ["", "## Warnings", ""] + [f"- {w}" for w in b.warnings]
+    lines += ["", "## Sources", ""] + [f"- {s.service}: {s.percent} % - {s.url}" for s in b.sources]
+    lines += [f"- {ZONAL_ASSUMPTION}", "- Region loss is mitigated by Route 53 failover to the in-country standby; the standby's own "
+              "availability is outside this estimate, which is therefore conservative for whole-region events.", ""]
+    return "\n".join(lines)
+
+
+def as_dict(b: Budget) -> dict[str, object]:
+    return {
+        "availabilityPercent": round(b.availability * 100, 6),
+        "downtimePercent": round(b.downtime_percent, 6),
+        "downtimeMinutesPerYear": round(b.downtime_minutes_per_year, 1),
+        "targetDowntimePercent": b.target_downtime_percent,
+        "meetsTarget": b.meets_target,
+        "tiers": [{"name": t.name, "availabilityPercent": round(t.availability * 100, 6), "basis": t.basis} for t in b.tiers],
+        "singlePointsOfFailure": b.spofs,
+        "warnings": b.warnings,
+    }

@@ -1,0 +1,83 @@
+"""Architecture diagram (PNG and SVG) drawn with matplotlib: columns = Availability Zones, rows = tiers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import FancyBboxPatch  # noqa: E402
+
+from siaga.documents.topology import Topology  # noqa: E402
+
+ROWS = {"edge": 4.0, "public": 3.0, "app": 2.0, "data": 1.0, "regional": 0.0}
+COLOURS = {"edge": "#dbe9f6", "public": "#e3f2d9", "app": "#fff2cc", "data": "#f8d7da", "regional": "#e7e3f4", "standby": "#eeeeee"}
+
+
+def _box(ax: plt.Axes, x0: float, x1: float, row: str, text: str, colour: str | None = None) -> None:
+    y = ROWS.get(row, 4.0)
+    ax.add_patch(FancyBboxPatch((x0 + 0.05, y + 0.12), x1 - x0 - 0.1, 0.76, boxstyle="round,pad=0.02",
+                                fc=colour or COLOURS.get(row, "#ffffff"), ec="#333333", lw=1))
+    ax.text((x0 + x1) / 2, y + 0.5, text, ha="center", va="center", fontsize=7, wrap=True)
+
+
+def _span(zones: list[str], columns: list[str]) -> tuple[float, float] | None:
+    idx = [columns.index(z) for z in zones if z in columns]
+    if not idx:
+        return None
+    return float(min(idx)), float(max(idx) + 1)
+
+
+def draw(topo: Topology, out_dir: Path, stem: str = "architecture") -> list[Path]:
+    columns = topo.zones or ["(no AZ)"]
+    n = len(columns)
+    fig, ax = plt.subplots(figsize=(3.2 * n + 3.2, 6.5))
+    ax.set_xlim(-1.0, n + 1.2)
+    ax.set_ylim(-0.3, 5.3)
+    ax.axis("off")
+    ax.set_title(f"{topo.graph.project}/{topo.graph.stack} - {len(topo.graph.resources)} resources", fontsize=10)
+    for i, z in enumerate(columns):
+        ax.add_patch(FancyBboxPatch((i + 0.02, 0.95), 0.96, 3.0, boxstyle="square,pad=0", fc="none", ec="#7f7f7f", ls="--"))
+        ax.text(i + 0.5, 0.97, f"AZ {z}", ha="center", va="top", fontsize=8, color="#555555")
+    for row, y in ROWS.items():
+        ax.text(-0.95, y + 0.5, row, ha="left", va="center", fontsize=8, style="italic")
+
+    p, s = topo.primary, topo.secondary
+    dns = "Route 53 failover"
+    if p and p.health_check:
+        dns += f"\nhealth check {p.health_check.interval}s x {p.health_check.threshold}, TTL {max(p.ttl, s.ttl if s else 0)}s"
+    _box(ax, 0, n, "edge", dns if topo.failover else "DNS (no failover records)")
+    for lb, zones in topo.lbs:
+        span = _span(zones, columns)
+        if span:
+            ax.text((span[0] + span[1]) / 2, 3.93, f"ALB {lb.name} ({len(zones)} AZ)", ha="center", va="top", fontsize=7,
+                    bbox={"fc": "#cfe2f3", "ec": "#333333", "boxstyle": "round"})
+    for nat, zone in topo.nats:
+        if zone in columns:
+            i = columns.index(zone)
+            _box(ax, i, i + 1, "public", f"NAT {nat.name}")
+    for asg, zones in topo.asgs:
+        span = _span(zones, columns)
+        if span:
+            _box(ax, span[0], span[1], "app", f"Auto Scaling group {asg.name}\n{len(zones)} AZ")
+    for db in topo.databases:
+        span = _span(db.zones, columns)
+        if span:
+            _box(ax, span[0], span[1], "data", f"RDS {db.identifier}\n{db.kind}")
+    regional = [f"Backup vault {v.name}" + (" (locked)" if v.lock_min_days else "") for v in topo.vaults]
+    regional += [f"KMS {k.name}" for k in topo.graph.of_type("aws:kms/key:Key")][:3]
+    if regional:
+        _box(ax, 0, n, "regional", "  |  ".join(regional))
+    standby = s.target if s else "none"
+    ax.add_patch(FancyBboxPatch((n + 0.1, 2.1), 1.0, 1.8, boxstyle="round,pad=0.02", fc=COLOURS["standby"], ec="#333333"))
+    ax.text(n + 0.6, 3.0, f"standby\n(in-country)\n{standby}", ha="center", va="center", fontsize=6.5, wrap=True)
+    if s:
+        ax.annotate("", xy=(n + 0.6, 3.9), xytext=(n - 0.05, 4.5), arrowprops={"arrowstyle": "->", "ls": "--"})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.svg"]
+    for path in paths:
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return paths

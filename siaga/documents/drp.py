@@ -1,0 +1,250 @@
+"""The Disaster Recovery Plan (Markdown), with RTO and RPO computed from the graph's settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from siaga.documents.topology import (
+    ASG_DEFAULT_GRACE,
+    CLOUDTRAIL,
+    FAILOVER_SOURCES,
+    GUARDDUTY,
+    IAM_ROLE,
+    PITR_LOG_UPLOAD_MINUTES,
+    Topology,
+    _num,
+    prop,
+)
+
+R53_DOC = "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html"
+PITR_DOC = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIT.html"
+TG_DOC = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html"
+
+
+@dataclass
+class Scenario:
+    title: str
+    detection: str
+    automatic: str
+    rto: str
+    rpo: str
+    rto_seconds: float | None
+    rpo_seconds: float | None
+    steps: list[str]
+
+
+def _dur(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+def _region(topo: Topology) -> str:
+    if topo.config:
+        return topo.config.region
+    return str(topo.graph.config.get("aws:region") or "ap-southeast-3")
+
+
+def scenarios(topo: Topology) -> list[Scenario]:
+    region = _region(topo)
+    out: list[Scenario] = []
+    tg = topo.target_group_detection_seconds()
+    grace = max((int(_num(prop(a, "healthCheckGracePeriod"), ASG_DEFAULT_GRACE) or 0) for a, _ in topo.asgs), default=ASG_DEFAULT_GRACE)
+    app_zones = topo.app_zones()
+    asg_names = [a.name for a, _ in topo.asgs]
+    db = topo.databases[0] if topo.databases else None
+
+    # 1. instance
+    out.append(Scenario(
+        title="Loss of one application instance",
+        detection=f"ALB target-group health check fails: interval x unhealthy threshold = {tg} s ({TG_DOC}).",
+        automatic="The ALB stops routing to the instance; the Auto Scaling group (health check type ELB) replaces it "
+                  f"after its grace period ({grace} s). Other instances keep serving.",
+        rto=f"{_dur(tg)} (requests to the failed instance during detection may fail; capacity restored in ~{_dur(grace)})",
+        rpo="0 (instances are stateless; data is in the database)", rto_seconds=float(tg), rpo_seconds=0.0,
+        steps=[f"aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names {n} --region {region}" for n in asg_names]
+        + [f"aws autoscaling start-instance-refresh --auto-scaling-group-name {n} --region {region}  # if instances keep failing"
+           for n in asg_names]))
+
+    # 2. AZ
+    db_fail = db.failover_seconds if db and db.multi_az else None
+    rto_az: float | None = float(tg)
+    auto = [f"ALB routes only to healthy targets in the remaining AZs ({', '.join(app_zones) or 'none'} spanned)."]
+    rpo_az: float | None = 0.0
+    rpo_txt = "0"
+    if db is not None:
+        if db_fail:
+            rto_az = max(float(tg), float(db_fail[1]))
+            auto.append(f"RDS fails {db.identifier} over to its standby in another AZ: typically {db_fail[0]}-{db_fail[1]} s "
+                        f"({FAILOVER_SOURCES[db.kind]}); synchronous replication, no committed transaction lost.")
+            rpo_txt = "0 (synchronous Multi-AZ replication)"
+        else:
+            rto_az = None
+            rpo_az = PITR_LOG_UPLOAD_MINUTES * 60.0 if db.retention_days else None
+            auto.append(f"NOTHING for the database: {db.identifier} is single-AZ; it must be restored (see database restore).")
+            rpo_txt = f"{PITR_LOG_UPLOAD_MINUTES} min (point-in-time restore)" if db.retention_days else "last manual snapshot"
+    if len(app_zones) < 2:
+        rto_az = None
+        auto.append("The application runs in one AZ only: the service is down until DNS fails over to the standby.")
+    cross = [z for z, nz in topo.private_nat_zone.items() if nz is not None and nz != z]
+    if cross:
+        auto.append(f"Subnets in {', '.join(cross)} route through a NAT gateway in another AZ: losing that AZ cuts their egress.")
+    steps_az = [f"aws ec2 describe-availability-zones --zone-ids {' '.join(topo.zones)} --region {region}"]
+    if db is not None:
+        if db.kind == "multi-az-instance":
+            steps_az.append(f"aws rds describe-events --source-identifier {db.identifier} --source-type db-instance --duration 60 --region {region}")
+            steps_az.append(f"aws rds reboot-db-instance --db-instance-identifier {db.identifier} --force-failover --region {region}  "
+                            "# only if RDS did not fail over by itself")
+        elif db.kind != "single-az-instance":
+            steps_az.append(f"aws rds failover-db-cluster --db-cluster-identifier {db.identifier} --region {region}  "
+                            "# only if RDS did not fail over by itself")
+    out.append(Scenario(
+        title="Loss of one Availability Zone",
+        detection=f"ALB health checks ({tg} s), RDS event RDS-EVENT-0049/0050 (failover), CloudWatch alarms on unhealthy targets.",
+        automatic=" ".join(auto),
+        rto=(f"{_dur(rto_az)} (max of ALB detection {tg} s and database failover upper bound "
+             f"{db_fail[1] if db_fail else 0} s)" if rto_az is not None else "not automatic: see whole-site failover / database restore"),
+        rpo=rpo_txt, rto_seconds=rto_az, rpo_seconds=rpo_az, steps=steps_az))
+
+    # 3. whole site
+    fo = topo.dns_failover_seconds()
+    p, s = topo.primary, topo.secondary
+    if fo is not None and p is not None and s is not None and p.health_check is not None:
+        hc = p.health_check
+        detection = (f"Route 53 health check {hc.resource.id} on {hc.target}: every {hc.interval} s, unhealthy after "
+                     f"{hc.threshold} failures = {hc.detection_seconds} s ({R53_DOC}).")
+        automatic = (f"Route 53 answers {p.name} with the SECONDARY record ({s.target}); resolvers holding the old answer keep it "
+                     f"for its TTL ({max(p.ttl, s.ttl)} s{' - alias to the load balancer' if p.alias else ''}).")
+        rto = f"{_dur(fo)} worst case = {hc.interval} s x {hc.threshold} + {max(p.ttl, s.ttl)} s TTL"
+        steps = [f"aws route53 get-health-check-status --health-check-id {hc.resource.id}",
+                 f"aws route53 update-health-check --health-check-id {hc.resource.id} --inverted  "
+                 "# force failover to the standby now (undo with --no-inverted)",
+                 f"aws route53 list-resource-record-sets --hosted-zone-id {p.zone_id} --query \"ResourceRecordSets[?Name=='{p.name}.']\""]
+    else:
+        detection, automatic, rto, steps = ("No Route 53 failover with a health-checked PRIMARY and a SECONDARY record in the graph.",
+                                            "Nothing: the service is down until the region recovers.", "not automatic", [])
+    copies = sorted({c for r in topo.backup_rules for c in r.copies_to})
+    copy_rules = [r for r in topo.backup_rules if r.copies_to and r.interval_hours is not None]
+    rpo_site = min((r.interval_hours or 0) for r in copy_rules) * 3600 if copy_rules else None
+    rpo = (f"{_dur(rpo_site)} (recovery points copied to {', '.join(copies)})" if rpo_site is not None else
+           "not covered by this stack: no backup copy leaves the primary site in the graph; the standby serves "
+           + ("a static maintenance site" if topo.config and topo.config.standby.kind == "static-site"
+              else "with the data the agency replicates to it outside this stack"))
+    out.append(Scenario(title="Loss of the whole AWS site (region)", detection=detection, automatic=automatic, rto=rto, rpo=rpo,
+                        rto_seconds=float(fo) if fo is not None else None, rpo_seconds=rpo_site, steps=steps))
+
+    # 4. corruption / ransomware
+    if db is not None:
+        pitr = db.retention_days > 0
+        continuous = any(r.continuous for r in topo.backup_rules)
+        best = topo.best_backup_rpo_hours()
+        vault = topo.vaults[0] if topo.vaults else None
+        rpo_s = PITR_LOG_UPLOAD_MINUTES * 60.0 if (pitr or continuous) else (best * 3600 if best else None)
+        lock = (f"Vault {vault.name} is locked (compliance mode, min {vault.lock_min_days} days, immutable after "
+                f"{vault.lock_changeable_days} days): recovery points cannot be deleted, even by the account root."
+                if vault and vault.lock_min_days else "No vault lock: an attacker with admin rights can delete the recovery points.")
+        restore_target = f"{db.identifier}-restored"
+        sg = " ".join(db.security_groups) or "<security-group-id>"
+        steps = [f"aws rds describe-db-instances --db-instance-identifier {db.identifier} --query 'DBInstances[0].LatestRestorableTime' --region {region}",
+                 f"aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier {db.identifier} "
+                 f"--target-db-instance-identifier {restore_target} --restore-time <UTC time before the damage, e.g. 2026-01-31T23:55:00Z> "
+                 f"--db-subnet-group-name {db.subnet_group or '<subnet-group>'} --vpc-security-group-ids {sg} --multi-az "
+                 f"--region {region}" if db.resource.type.endswith("Instance") else
+                 f"aws rds restore-db-cluster-to-point-in-time --source-db-cluster-identifier {db.identifier} "
+                 f"--db-cluster-identifier {restore_target} --restore-to-time <UTC time> --db-subnet-group-name "
+                 f"{db.subnet_group or '<subnet-group>'} --vpc-security-group-ids {sg} --region {region}"]
+        if vault:
+            role = next((str(prop(sel, "iamRoleArn")) for sel in topo.selections if prop(sel, "iamRoleArn")), "<backup-role-arn>")
+            steps += [f"aws backup list-recovery-points-by-backup-vault --backup-vault-name {vault.name} "
+                      f"--by-resource-arn {db.arn or '<db-arn>'} --region {region}",
+                      f"aws backup get-recovery-point-restore-metadata --backup-vault-name {vault.name} --recovery-point-arn <recovery-point-arn> --region {region}",
+                      f"aws backup start-restore-job --recovery-point-arn <recovery-point-arn> --iam-role-arn {role} "
+                      f"--metadata file://restore-metadata.json --region {region}  # metadata from the previous command, "
+                      f"DBInstanceIdentifier={restore_target}"]
+        steps.append("Point the application at the restored endpoint (update its configuration / secret) and roll the ASG "
+                     "with an instance refresh; keep the damaged instance for forensics (deletion protection is on).")
+        rules = ", ".join(f"{r.name} every {_dur((r.interval_hours or 0) * 3600)} kept {r.delete_after_days} days" for r in topo.backup_rules)
+        out.append(Scenario(
+            title="Database corruption or ransomware",
+            detection="Application errors, CloudWatch alarms on the database, GuardDuty/CloudTrail findings; an operator decides.",
+            automatic=f"Nothing is rolled back automatically. PITR window {db.retention_days} days ({PITR_DOC}); "
+                      f"AWS Backup rules: {rules or 'none'}. {lock}",
+            rto=f"restore time of {db.identifier} (grows with its size; measured by the restore-testing plan) + application cutover",
+            rpo=(f"{_dur(rpo_s)} (point-in-time restore: transaction logs reach S3 every {PITR_LOG_UPLOAD_MINUTES} min)" if rpo_s
+                 and (pitr or continuous) else _dur(rpo_s)),
+            rto_seconds=None, rpo_seconds=rpo_s, steps=steps))
+
+    # 5. leaked credentials
+    roles = [r for r in topo.graph.of_type(IAM_ROLE)]
+    detect = []
+    if topo.graph.of_type(GUARDDUTY):
+        detect.append("GuardDuty findings (e.g. UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration)")
+    if topo.graph.of_type(CLOUDTRAIL):
+        detect.append("CloudTrail (log file validation) for the calls made with the credentials")
+    steps = []
+    for r in roles:
+        name = str(prop(r, "name") or r.id)
+        steps.append(f"aws iam put-role-policy --role-name {name} --policy-name AWSRevokeOlderSessions --policy-document "
+                     "'{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\","
+                     "\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"<now, UTC ISO 8601>\"}}}]}'")
+    if db is not None and db.resource.type.endswith("Instance"):
+        steps.append(f"aws rds modify-db-instance --db-instance-identifier {db.identifier} --manage-master-user-password "
+                     f"--rotate-master-user-password --apply-immediately --region {region}")
+    steps.append("aws iam update-access-key --user-name <user> --access-key-id <leaked key> --status Inactive")
+    out.append(Scenario(
+        title="Leaked credentials",
+        detection="; ".join(detect) or "No GuardDuty detector or CloudTrail trail in the graph: only manual reports.",
+        automatic="Nothing: credentials are revoked by hand. Instances use an instance profile (temporary credentials); the "
+                  "database master password is held by Secrets Manager.",
+        rto="minutes (revocation is immediate once run)", rpo="0 unless data was altered (then: database restore)",
+        rto_seconds=None, rpo_seconds=0.0, steps=steps))
+    return out
+
+
+def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availability.md",
+                    diagram_name: str = "architecture.png") -> str:
+    g = topo.graph
+    region = _region(topo)
+    lines = [f"# Disaster Recovery Plan - {stack}", "",
+             f"Generated from the resource graph of `{g.project}/{g.stack}` ({len(g.resources)} resources). "
+             "Every figure below is computed from the stack's settings; regenerate with "
+             f"`siaga report --stack {stack}` after any change.", "", "## Architecture", "",
+             f"![architecture]({diagram_name})", "",
+             f"- Region: {region}; Availability Zones used: {', '.join(topo.zones) or 'none'}",
+             "- Application: " + ("; ".join(f"{a.name} over {len(z)} AZ ({', '.join(z)})" for a, z in topo.asgs) or "none"),
+             "- Load balancer: " + ("; ".join(f"{lb.name} over {len(z)} AZ" for lb, z in topo.lbs) or "none"),
+             f"- NAT gateways: {len(topo.nats)} in {', '.join(topo.nat_zones()) or 'none'}",
+             "- Database: " + ("; ".join(f"{d.identifier} ({d.kind}, {', '.join(d.zones)}, backups {d.retention_days} days, "
+                                          f"{'encrypted' if d.encrypted else 'NOT encrypted'})" for d in topo.databases) or "none"),
+             "- Backup vaults: " + ("; ".join(f"{v.name} (lock min {v.lock_min_days} days)" if v.lock_min_days else f"{v.name} (no lock)"
+                                              for v in topo.vaults) or "none"),
+             ]
+    p, s = topo.primary, topo.secondary
+    if p and s:
+        lines.append(f"- DNS failover: {p.name} PRIMARY -> {p.target}; SECONDARY -> {s.target}")
+    lines += ["", "## Recovery objectives", "", "| Failure | RTO | RPO |", "|---|---|---|"]
+    scs = scenarios(topo)
+    for sc in scs:
+        lines.append(f"| {sc.title} | {sc.rto} | {sc.rpo} |")
+    lines += ["", f"See also the availability budget: [{budget_md_name}]({budget_md_name}).", ""]
+    for i, sc in enumerate(scs, 1):
+        lines += [f"## {i}. {sc.title}", "", f"**Detection.** {sc.detection}", "", f"**Automatic.** {sc.automatic}", "",
+                  f"**RTO:** {sc.rto}  ", f"**RPO:** {sc.rpo}", ""]
+        if sc.steps:
+            lines += ["**Manual steps**", "", "```sh"] + sc.steps + ["```", ""]
+    lines += ["## Contacts", ""]
+    contacts = topo.contacts()
+    if contacts:
+        lines += ["| Name | Role | E-mail | Phone |", "|---|---|---|---|"]
+        lines += [f"| {c['name']} | {c.get('role', '')} | {c['email']} | {c.get('phone', '')} |" for c in contacts]
+    else:
+        lines.append("No alert contacts in the stack config (siaga:alertContacts).")
+    lines += ["", "## Sources", "", f"- Route 53 health checks: {R53_DOC}", f"- RDS point-in-time restore: {PITR_DOC}",
+              f"- ALB target-group health checks: {TG_DOC}"] + [f"- {k}: {v}" for k, v in FAILOVER_SOURCES.items()] + [""]
+    return "\n".join(lines)

@@ -1,0 +1,428 @@
+"""What the resource graph says about redundancy, failover and recovery: the facts every document reads.
+
+Only resource types and their settings are used (never names), so a graph from any program that
+creates these AWS resources can be documented. Absent settings take the AWS API's default.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from components.config import ConfigError, StackConfig, parse_config
+from siaga.engine.model import UNKNOWN, Graph, Resource, plain
+
+SUBNET = "aws:ec2/subnet:Subnet"
+NAT = "aws:ec2/natGateway:NatGateway"
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+ROUTE = "aws:ec2/route:Route"
+RT_ASSOC = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+ASG = "aws:autoscaling/group:Group"
+LB = "aws:lb/loadBalancer:LoadBalancer"
+ALB_ALIAS = "aws:alb/loadBalancer:LoadBalancer"
+TARGET_GROUP = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
+RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+DB_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
+HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
+RECORD = "aws:route53/record:Record"
+BACKUP_PLAN = "aws:backup/plan:Plan"
+BACKUP_VAULT = "aws:backup/vault:Vault"
+VAULT_LOCK = "aws:backup/vaultLockConfiguration:VaultLockConfiguration"
+BACKUP_SELECTION = "aws:backup/selection:Selection"
+GUARDDUTY = "aws:guardduty/detector:Detector"
+CLOUDTRAIL = "aws:cloudtrail/trail:Trail"
+IAM_ROLE = "aws:iam/role:Role"
+SECRET = "aws:secretsmanager/secret:Secret"
+
+# AWS API defaults for settings a program may leave out
+R53_DEFAULT_INTERVAL = 30
+R53_DEFAULT_THRESHOLD = 3
+ELB_ALIAS_TTL = 60
+"""Route 53 answers an alias to an Elastic Load Balancer with the load balancer's TTL, 60 s."""
+TG_DEFAULT_INTERVAL = 30
+TG_DEFAULT_UNHEALTHY = 2
+ASG_DEFAULT_GRACE = 300
+PITR_LOG_UPLOAD_MINUTES = 5
+"""RDS uploads transaction logs every 5 minutes: the latest restorable time is at most ~5 min old."""
+
+
+def _num(value: Any, default: float | None = None) -> float | None:
+    if isinstance(value, bool) or value in (None, "", UNKNOWN):
+        return default
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value and value != UNKNOWN else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def prop(r: Resource, key: str) -> Any:
+    """A property from the inputs, else from the outputs (computed by the provider or the mocks)."""
+    inputs = r.plain_inputs()
+    if key in inputs:
+        return inputs[key]
+    return plain(r.outputs.get(key))
+
+
+@dataclass
+class HealthCheck:
+    resource: Resource
+    interval: int
+    threshold: int
+    target: str
+
+    @property
+    def detection_seconds(self) -> int:
+        return self.interval * self.threshold
+
+
+@dataclass
+class FailoverRecord:
+    resource: Resource
+    role: str  # PRIMARY | SECONDARY
+    health_check: HealthCheck | None
+    ttl: int
+    alias: bool
+    zone_id: str
+    name: str
+    target: str
+
+
+@dataclass
+class DatabaseFacts:
+    resource: Resource
+    kind: str  # multi-az-instance | multi-az-cluster | aurora | single-az-instance
+    identifier: str
+    zones: list[str]
+    retention_days: int
+    encrypted: bool
+    kms_key: str | None
+    subnet_group: str | None
+    security_groups: list[str]
+    arn: str | None
+
+    @property
+    def multi_az(self) -> bool:
+        return self.kind != "single-az-instance"
+
+    @property
+    def failover_seconds(self) -> tuple[int, int] | None:
+        """AWS's published typical failover time (low, high) for this deployment, None if no standby."""
+        return FAILOVER_SECONDS.get(self.kind)
+
+
+FAILOVER_SECONDS: dict[str, tuple[int, int]] = {
+    "multi-az-instance": (60, 120),
+    "multi-az-cluster": (0, 35),
+    "aurora": (0, 30),
+}
+FAILOVER_SOURCES = {
+    "multi-az-instance": "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.Failover.html "
+                         "(\"Failover times are typically 60–120 seconds\")",
+    "multi-az-cluster": "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-failover.html "
+                        "(\"Failover times are typically under 35 seconds\")",
+    "aurora": "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.AuroraHighAvailability.html",
+}
+
+
+@dataclass
+class BackupRule:
+    plan: Resource
+    name: str
+    schedule: str | None
+    continuous: bool
+    delete_after_days: int | None
+    vault: str | None
+    copies_to: list[str]
+
+    @property
+    def interval_hours(self) -> float | None:
+        if self.continuous:
+            return PITR_LOG_UPLOAD_MINUTES / 60
+        return cron_interval_hours(self.schedule) if self.schedule else None
+
+
+@dataclass
+class VaultFacts:
+    resource: Resource
+    name: str
+    kms_key: str | None
+    lock_min_days: int | None = None
+    lock_max_days: int | None = None
+    lock_changeable_days: int | None = None
+
+
+@dataclass
+class Topology:
+    graph: Graph
+    config: StackConfig | None
+    subnet_zone: dict[str, str]
+    zones: list[str]
+    asgs: list[tuple[Resource, list[str]]]
+    lbs: list[tuple[Resource, list[str]]]
+    nats: list[tuple[Resource, str | None]]
+    private_nat_zone: dict[str, str | None]
+    """zone of a private subnet -> zone of the NAT its route table uses (None: no NAT route)."""
+    target_groups: list[Resource]
+    databases: list[DatabaseFacts]
+    health_checks: dict[str, HealthCheck]
+    failover: list[FailoverRecord]
+    backup_rules: list[BackupRule]
+    vaults: list[VaultFacts]
+    selections: list[Resource]
+    index: dict[str, Resource] = field(default_factory=dict)
+
+    # ---- derived figures -------------------------------------------------------------------
+    @property
+    def primary(self) -> FailoverRecord | None:
+        return next((r for r in self.failover if r.role == "PRIMARY"), None)
+
+    @property
+    def secondary(self) -> FailoverRecord | None:
+        return next((r for r in self.failover if r.role == "SECONDARY"), None)
+
+    def dns_failover_seconds(self) -> int | None:
+        """Worst case until clients reach the standby: health-check interval x threshold + record TTL."""
+        p = self.primary
+        if p is None or p.health_check is None or self.secondary is None:
+            return None
+        return p.health_check.detection_seconds + max(p.ttl, self.secondary.ttl)
+
+    def target_group_detection_seconds(self) -> int:
+        worst = 0
+        for tg in self.target_groups:
+            hc = prop(tg, "healthCheck") or {}
+            hc = hc[0] if isinstance(hc, list) and hc else hc
+            interval = int(_num(hc.get("interval") if isinstance(hc, dict) else None, TG_DEFAULT_INTERVAL) or TG_DEFAULT_INTERVAL)
+            unhealthy = int(_num(hc.get("unhealthyThreshold") if isinstance(hc, dict) else None, TG_DEFAULT_UNHEALTHY)
+                            or TG_DEFAULT_UNHEALTHY)
+            worst = max(worst, interval * unhealthy)
+        return worst or TG_DEFAULT_INTERVAL * TG_DEFAULT_UNHEALTHY
+
+    def app_zones(self) -> list[str]:
+        zs: set[str] = set()
+        for _, zones in self.asgs:
+            zs.update(zones)
+        return sorted(zs)
+
+    def lb_zones(self) -> list[str]:
+        zs: set[str] = set()
+        for _, zones in self.lbs:
+            zs.update(zones)
+        return sorted(zs)
+
+    def nat_zones(self) -> list[str]:
+        return sorted({z for _, z in self.nats if z})
+
+    def best_backup_rpo_hours(self) -> float | None:
+        intervals = [r.interval_hours for r in self.backup_rules if r.interval_hours is not None]
+        return min(intervals) if intervals else None
+
+    def covered_by_backup(self, r: Resource) -> bool:
+        refs: set[str] = set()
+        tag_rules: list[tuple[str, str]] = []
+        for sel in self.selections:
+            refs.update(str(x) for x in _list(prop(sel, "resources")))
+            for t in _list(prop(sel, "selectionTags")):
+                if isinstance(t, dict) and _str(t.get("key")):
+                    tag_rules.append((t["key"], str(t.get("value"))))
+        if "*" in refs:
+            return True
+        ids = {x for x in (r.id, _str(prop(r, "arn")), r.urn) if x}
+        for ref in refs:
+            if ref in ids or any(ref.endswith(":" + i) for i in ids if i):
+                return True
+        tags = prop(r, "tags")
+        return bool(isinstance(tags, dict) and any(tags.get(k) == v for k, v in tag_rules))
+
+    def contacts(self) -> list[dict[str, str]]:
+        if self.config is None:
+            return []
+        return [c.model_dump(exclude_none=True) for c in self.config.alertContacts]
+
+
+# ---- cron -----------------------------------------------------------------------------------------
+def cron_interval_hours(expr: str) -> float | None:
+    """Longest gap between runs of an AWS cron expression ``cron(min hour dom month dow year)``, in hours."""
+    m = re.fullmatch(r"cron\((.+)\)", expr.strip())
+    if not m:
+        rate = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", expr.strip())
+        if not rate:
+            return None
+        n, unit = int(rate.group(1)), rate.group(2)
+        return n / 60 if unit.startswith("minute") else n if unit.startswith("hour") else n * 24.0
+    fields = m.group(1).split()
+    if len(fields) != 6:
+        return None
+    minute, hour, dom, _month, dow, _year = fields
+    if dom not in ("*", "?"):
+        return 31 * 24.0
+    if dow not in ("*", "?"):
+        days = len(dow.split(",")) if "-" not in dow else 7
+        return 24.0 * 7 / max(days, 1)
+    if hour == "*":
+        return 1.0 if "/" not in minute else int(minute.split("/")[1]) / 60
+    if hour.startswith("*/") or "/" in hour:
+        return float(int(hour.split("/")[1]))
+    if "," in hour:
+        hours = sorted(int(h) for h in hour.split(","))
+        gaps = [b - a for a, b in zip(hours, hours[1:] + [hours[0] + 24], strict=True)]
+        return float(max(gaps))
+    return 24.0
+
+
+# ---- extraction -----------------------------------------------------------------------------------
+def _index(graph: Graph) -> dict[str, Resource]:
+    out: dict[str, Resource] = {}
+    for r in graph.resources:
+        if not r.custom or r.is_provider:
+            continue
+        for key in (r.id, _str(prop(r, "arn")), _str(prop(r, "name")), _str(prop(r, "identifier"))):
+            if key:
+                out.setdefault(key, r)
+        out[r.urn] = r
+    return out
+
+
+def _zone(subnet: Resource) -> str | None:
+    return _str(prop(subnet, "availabilityZoneId")) or _str(prop(subnet, "availabilityZone"))
+
+
+def _config(graph: Graph) -> StackConfig | None:
+    if not any(k.startswith("siaga:") for k in graph.config):
+        return None
+    try:
+        return parse_config(graph.config)
+    except ConfigError:
+        return None
+
+
+def analyse(graph: Graph) -> Topology:
+    index = _index(graph)
+    subnet_zone: dict[str, str] = {}
+    for s in graph.of_type(SUBNET):
+        z = _zone(s)
+        if z:
+            subnet_zone[s.id] = z
+
+    def zones_of(ids: Any) -> list[str]:
+        return sorted({subnet_zone[i] for i in _list(ids) if i in subnet_zone})
+
+    asgs = [(a, zones_of(prop(a, "vpcZoneIdentifiers"))) for a in graph.of_type(ASG)]
+    lbs = []
+    for lb in graph.of_type(LB, ALB_ALIAS):
+        ids = _list(prop(lb, "subnets")) + [m.get("subnetId") for m in _list(prop(lb, "subnetMappings")) if isinstance(m, dict)]
+        lbs.append((lb, zones_of(ids)))
+    nats = [(n, subnet_zone.get(str(prop(n, "subnetId")))) for n in graph.of_type(NAT)]
+    nat_zone = {n.id: z for n, z in nats}
+
+    # route table -> NAT zone (inline routes or aws:ec2/route:Route), association -> subnet zone
+    rt_nat: dict[str, str | None] = {}
+    for rt in graph.of_type(ROUTE_TABLE):
+        for route in _list(prop(rt, "routes")):
+            if isinstance(route, dict) and route.get("natGatewayId") in nat_zone:
+                rt_nat[rt.id] = nat_zone[route["natGatewayId"]]
+    for route in graph.of_type(ROUTE):
+        nid = prop(route, "natGatewayId")
+        if nid in nat_zone:
+            rt_nat[str(prop(route, "routeTableId"))] = nat_zone[nid]
+    private_nat_zone: dict[str, str | None] = {}
+    app_subnets = {i for a, _ in asgs for i in _list(prop(a, "vpcZoneIdentifiers"))}
+    for assoc in graph.of_type(RT_ASSOC):
+        sid = str(prop(assoc, "subnetId"))
+        if sid in app_subnets and sid in subnet_zone:
+            private_nat_zone[subnet_zone[sid]] = rt_nat.get(str(prop(assoc, "routeTableId")))
+
+    subnet_groups: dict[str, list[str]] = {}
+    for sg in graph.of_type(DB_SUBNET_GROUP):
+        zs = zones_of(prop(sg, "subnetIds"))
+        for key in (sg.id, _str(prop(sg, "name"))):
+            if key:
+                subnet_groups[key] = zs
+    databases: list[DatabaseFacts] = []
+    for db in graph.of_type(RDS_INSTANCE, RDS_CLUSTER):
+        if db.type == RDS_INSTANCE and _str(prop(db, "clusterIdentifier")):
+            continue  # a member of a cluster, documented with the cluster
+        engine = str(prop(db, "engine") or "")
+        if db.type == RDS_CLUSTER:
+            kind = "aurora" if engine.startswith("aurora") else "multi-az-cluster"
+        else:
+            kind = "multi-az-instance" if prop(db, "multiAz") is True else "single-az-instance"
+        group = _str(prop(db, "dbSubnetGroupName"))
+        zones = subnet_groups.get(group or "", [])
+        if not zones and len(subnet_groups) == 1:
+            zones = next(iter(subnet_groups.values()))
+        az = _str(prop(db, "availabilityZone"))
+        if kind == "single-az-instance":
+            zones = [az] if az else zones[:1]
+        ident = _str(prop(db, "identifier")) or _str(prop(db, "clusterIdentifier")) or db.id or db.name
+        databases.append(DatabaseFacts(
+            resource=db, kind=kind, identifier=ident, zones=zones,
+            retention_days=int(_num(prop(db, "backupRetentionPeriod"), 1 if db.type == RDS_CLUSTER else 0) or 0),
+            encrypted=prop(db, "storageEncrypted") is True, kms_key=_str(prop(db, "kmsKeyId")),
+            subnet_group=group, security_groups=[str(x) for x in _list(prop(db, "vpcSecurityGroupIds"))],
+            arn=_str(prop(db, "arn"))))
+
+    health_checks: dict[str, HealthCheck] = {}
+    for hc in graph.of_type(HEALTH_CHECK):
+        health_checks[hc.id] = HealthCheck(
+            resource=hc,
+            interval=int(_num(prop(hc, "requestInterval"), R53_DEFAULT_INTERVAL) or R53_DEFAULT_INTERVAL),
+            threshold=int(_num(prop(hc, "failureThreshold"), R53_DEFAULT_THRESHOLD) or R53_DEFAULT_THRESHOLD),
+            target=_str(prop(hc, "fqdn")) or _str(prop(hc, "ipAddress")) or "?")
+    failover: list[FailoverRecord] = []
+    for rec in graph.of_type(RECORD):
+        policies = [p for p in _list(prop(rec, "failoverRoutingPolicies")) if isinstance(p, dict)]
+        if not policies:
+            continue
+        aliases = [a for a in _list(prop(rec, "aliases")) if isinstance(a, dict)]
+        ttl = ELB_ALIAS_TTL if aliases else int(_num(prop(rec, "ttl"), 300) or 300)
+        target = _str(aliases[0].get("name")) if aliases else ", ".join(str(x) for x in _list(prop(rec, "records")))
+        failover.append(FailoverRecord(
+            resource=rec, role=str(policies[0].get("type", "")).upper(),
+            health_check=health_checks.get(str(prop(rec, "healthCheckId"))), ttl=ttl, alias=bool(aliases),
+            zone_id=_str(prop(rec, "zoneId")) or "?", name=_str(prop(rec, "name")) or "?", target=target or "?"))
+
+    backup_rules: list[BackupRule] = []
+    for plan in graph.of_type(BACKUP_PLAN):
+        for rule in _list(prop(plan, "rules")):
+            if not isinstance(rule, dict):
+                continue
+            life = rule.get("lifecycle") or {}
+            backup_rules.append(BackupRule(
+                plan=plan, name=str(rule.get("ruleName", "?")), schedule=_str(rule.get("schedule")),
+                continuous=rule.get("enableContinuousBackup") is True,
+                delete_after_days=int(life["deleteAfter"]) if isinstance(life, dict) and _num(life.get("deleteAfter")) else None,
+                vault=_str(rule.get("targetVaultName")),
+                copies_to=[str(c.get("destinationVaultArn")) for c in _list(rule.get("copyActions")) if isinstance(c, dict)]))
+    vaults: list[VaultFacts] = []
+    by_vault_name: dict[str, VaultFacts] = {}
+    for v in graph.of_type(BACKUP_VAULT):
+        facts = VaultFacts(resource=v, name=_str(prop(v, "name")) or v.id, kms_key=_str(prop(v, "kmsKeyArn")))
+        vaults.append(facts)
+        by_vault_name[facts.name] = facts
+        by_vault_name[v.id] = facts
+    for lock in graph.of_type(VAULT_LOCK):
+        facts = by_vault_name.get(str(prop(lock, "backupVaultName")))
+        if facts is None and len(vaults) == 1:
+            facts = vaults[0]
+        if facts is not None:
+            facts.lock_min_days = int(_num(prop(lock, "minRetentionDays"), 0) or 0) or None
+            facts.lock_max_days = int(_num(prop(lock, "maxRetentionDays"), 0) or 0) or None
+            facts.lock_changeable_days = int(_num(prop(lock, "changeableForDays"), 0) or 0) or None
+
+    return Topology(
+        graph=graph, config=_config(graph), subnet_zone=subnet_zone, zones=sorted(set(subnet_zone.values())),
+        asgs=asgs, lbs=lbs, nats=nats, private_nat_zone=private_nat_zone,
+        target_groups=graph.of_type(*TARGET_GROUP), databases=databases, health_checks=health_checks,
+        failover=failover, backup_rules=backup_rules, vaults=vaults, selections=graph.of_type(BACKUP_SELECTION),
+        index=index)
