@@ -54,7 +54,7 @@ def _cases(analyzed: list[tuple[Graph, AnalysisResult]], prefix: str, policy: st
 
 
 def test_every_program_analyzed_without_policy_errors(analyzed) -> None:
-    for graph, result in analyzed:
+    for _graph, result in analyzed:
         assert not result.errors, [(f.policy, f.name, f.message) for f in result.errors]
         assert {p.name for p in result.policies} == set(POLICY_IDS)
 

@@ -299,6 +299,15 @@ class Ctx:
                 return None
         return cur
 
+    def present(self, path: str) -> bool:
+        """True when the property is set: a non-empty value, or one still unknown at preview (an
+        unknown ARN or id is set, only its value is not known yet)."""
+        head, _, leaf = path.rpartition(".")
+        parent = self.get(head) if head else self.props
+        value = lookup(parent, leaf) if not (isinstance(parent, list) and leaf.isdigit()) else (
+            parent[int(leaf)] if int(leaf) < len(parent) else None)
+        return is_unknown(value) or value not in (None, "", [], {})
+
     def known(self, value: Any, path: str) -> Any:
         """Raises the cannot-verify signal when ``value`` is (or contains) an unknown."""
         if has_unknown(value):

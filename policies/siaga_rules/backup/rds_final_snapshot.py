@@ -8,7 +8,7 @@ def check(ctx: Ctx) -> None:
         return
     if ctx.get("skipFinalSnapshot") is True:
         ctx.fail("skipFinalSnapshot is true: deleting the database loses its data")
-    elif not ctx.get("finalSnapshotIdentifier"):
+    elif not ctx.present("finalSnapshotIdentifier"):
         ctx.fail("finalSnapshotIdentifier is not set: the provider cannot take the final snapshot on delete")
 
 

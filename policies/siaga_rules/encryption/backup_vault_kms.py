@@ -4,7 +4,7 @@ from siaga_rules.common import Controls, Ctx, resource_policy
 
 
 def check(ctx: Ctx) -> None:
-    if not ctx.get("kmsKeyArn"):
+    if not ctx.present("kmsKeyArn"):
         ctx.fail("kmsKeyArn is not set: the vault uses the AWS managed aws/backup key")
 
 

@@ -6,7 +6,7 @@ from siaga_rules.common import Controls, Ctx, as_list, resource_policy
 def check(ctx: Ctx) -> None:
     cfg = ctx.get("encryptionConfig")
     resources = as_list(ctx.get("encryptionConfig.resources"))
-    if not cfg or "secrets" not in resources or not ctx.get("encryptionConfig.provider.keyArn"):
+    if not cfg or "secrets" not in resources or not ctx.present("encryptionConfig.provider.keyArn"):
         ctx.fail("encryptionConfig with resources=['secrets'] and provider.keyArn is not set")
 
 

@@ -4,7 +4,7 @@ from siaga_rules.common import Controls, Ctx, resource_policy
 
 
 def check(ctx: Ctx) -> None:
-    if not ctx.get("kmsKeyId"):
+    if not ctx.present("kmsKeyId"):
         ctx.fail("kmsKeyId is not set: logs (which may hold personal data) use the service key")
 
 

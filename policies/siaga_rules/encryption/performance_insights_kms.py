@@ -4,7 +4,7 @@ from siaga_rules.common import RDS_TYPES, Controls, Ctx, resource_policy
 
 
 def check(ctx: Ctx) -> None:
-    if ctx.get("performanceInsightsEnabled") is True and not ctx.get("performanceInsightsKmsKeyId"):
+    if ctx.get("performanceInsightsEnabled") is True and not ctx.present("performanceInsightsKmsKeyId"):
         ctx.fail("performanceInsightsEnabled without performanceInsightsKmsKeyId: query text is kept "
                  "under the AWS managed key")
 

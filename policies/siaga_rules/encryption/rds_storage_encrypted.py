@@ -8,7 +8,7 @@ def check(ctx: Ctx) -> None:
         if ctx.type == "aws:rds/instance:Instance" and ctx.get("replicateSourceDb"):
             return  # a read replica inherits the source's encryption
         ctx.fail("storageEncrypted is not true (RDS API default: false)")
-    elif ctx.config["requireCustomerKey"] and not ctx.get("kmsKeyId"):
+    elif ctx.config["requireCustomerKey"] and not ctx.present("kmsKeyId"):
         ctx.fail("storage is encrypted with the AWS managed aws/rds key; kmsKeyId must name a customer managed key")
 
 

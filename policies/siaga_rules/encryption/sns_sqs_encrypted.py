@@ -4,7 +4,7 @@ from siaga_rules.common import Controls, Ctx, resource_policy
 
 
 def check(ctx: Ctx) -> None:
-    key = ctx.get("kmsMasterKeyId")
+    key = ctx.present("kmsMasterKeyId")
     if ctx.type == "aws:sns/topic:Topic":
         if not key:
             ctx.fail("kmsMasterKeyId is not set: SNS topics are not encrypted at rest by default")

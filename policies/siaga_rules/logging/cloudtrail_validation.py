@@ -8,7 +8,7 @@ def check(ctx: Ctx) -> None:
         ctx.fail("enableLogFileValidation is not true: tampering with delivered logs cannot be detected")
     if ctx.get("enableLogging") is False:
         ctx.fail("enableLogging is false: the trail records nothing")
-    if ctx.config["requireKms"] and not ctx.get("kmsKeyId"):
+    if ctx.config["requireKms"] and not ctx.present("kmsKeyId"):
         ctx.fail("kmsKeyId is not set: logs are encrypted with SSE-S3 only")
 
 

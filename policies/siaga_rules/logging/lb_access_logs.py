@@ -7,7 +7,7 @@ def check(ctx: Ctx) -> None:
     kind = ctx.get("loadBalancerType") or "application"
     if kind == "gateway":
         return
-    if ctx.get("accessLogs.enabled") is not True or not ctx.get("accessLogs.bucket"):
+    if ctx.get("accessLogs.enabled") is not True or not ctx.present("accessLogs.bucket"):
         ctx.fail("accessLogs.enabled is not true with a bucket: requests are not recorded")
 
 

@@ -37,7 +37,7 @@ def check(ctx: Ctx) -> None:
         if policy not in allowed:
             ctx.fail(f"sslPolicy is {policy or 'not set (the provider picks ELBSecurityPolicy-2016-08, TLS 1.0)'}; "
                      f"allowed: {allowed}")
-        if not ctx.get("certificateArn"):
+        if not ctx.present("certificateArn"):
             ctx.fail(f"{protocol} listener without certificateArn")
         return
     if protocol == "HTTP":
