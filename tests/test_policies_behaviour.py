@@ -141,3 +141,14 @@ def test_reference_stacks_have_no_mandatory_violation(stack: str) -> None:
     result = analyze(graph, packs=[PACK])
     assert not result.errors, [(f.policy, f.name, f.message) for f in result.errors]
     assert not result.mandatory, "\n".join(f"{f.policy}: {f.name}: {f.message}" for f in result.mandatory)
+
+
+def test_pack_readme_lists_every_policy() -> None:
+    import sys
+
+    sys.path.insert(0, str(PACK))
+    from siaga_rules.registry import all_policies
+
+    readme = (PACK / "README.md").read_text(encoding="utf-8")
+    for p in all_policies():
+        assert f"| `{p.name}` |" in readme, p.name
