@@ -1,0 +1,325 @@
+"""``analyze()``: run policy packs over a graph in the CLI's order and collect findings."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2 as pb
+
+from siaga.analyzer.config import Layer, load_policy_config, parse_layer, reconcile
+from siaga.analyzer.encode import analyze_request, stack_resource, to_struct
+from siaga.analyzer.errors import AnalyzerError
+from siaga.analyzer.model import AnalysisResult, Finding, PolicyInfo
+from siaga.analyzer.server import PackServer, configure_stack_request
+from siaga.engine.model import Graph, Resource
+
+Progress = Callable[[str, int, int], None]
+"""``progress(label, done, total)``; called from worker threads."""
+
+_LEVEL_NAME = {pb.ADVISORY: "advisory", pb.MANDATORY: "mandatory", pb.DISABLED: "disabled", pb.REMEDIATE: "remediate"}
+_LEVEL_NUM = {v: k for k, v in _LEVEL_NAME.items()}
+_SEVERITY = {pb.POLICY_SEVERITY_LOW: "low", pb.POLICY_SEVERITY_MEDIUM: "medium",
+             pb.POLICY_SEVERITY_HIGH: "high", pb.POLICY_SEVERITY_CRITICAL: "critical"}
+_POLICY_TYPE = {pb.POLICY_TYPE_RESOURCE: "resource", pb.POLICY_TYPE_STACK: "stack"}
+_EXC_PREFIX = "Exception calling application: "
+
+
+def analyze(graph: Graph, packs: Sequence[Path | str] = (Path("policies"),),
+            policy_config: dict[str, Any] | Path | str | None = None,
+            progress: Progress | None = None) -> AnalysisResult:
+    """Runs every pack over every resource of ``graph`` (one server per pack, packs in parallel)."""
+    started = time.perf_counter()
+    if not packs:
+        raise AnalyzerError("no policy pack given")
+    origin = str(policy_config) if isinstance(policy_config, Path | str) else "policy config"
+    file_layer = parse_layer(load_policy_config(policy_config), origin)
+    dirs = [Path(p) for p in packs]
+    runs = [_PackRun(d, graph, file_layer, origin, progress) for d in dirs]
+    if len(runs) == 1:
+        runs[0].run()
+    else:
+        with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+            for f in [pool.submit(r.run) for r in runs]:
+                f.result()
+    result = AnalysisResult(resources=len(graph.resources))
+    unknown_names: set[str] | None = None
+    for r in runs:
+        result.findings.extend(r.findings)
+        result.policies.extend(r.policies)
+        result.evaluated.update(r.evaluated)
+        result.not_applicable.update(r.not_applicable)
+        names = {w for w in r.unknown_config_names}
+        unknown_names = names if unknown_names is None else unknown_names & names
+    for name in sorted(unknown_names or ()):
+        result.warnings.append(f"{origin}: no policy named {name!r} in any pack (ignored)")
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _err_text(exc: grpc.RpcError) -> str:
+    details = exc.details() if hasattr(exc, "details") else str(exc)  # type: ignore[union-attr]
+    details = (details or "").strip()
+    return details[len(_EXC_PREFIX):] if details.startswith(_EXC_PREFIX) else details
+
+
+class _PackRun:
+    def __init__(self, pack_dir: Path, graph: Graph, file_layer: Layer, origin: str,
+                 progress: Progress | None) -> None:
+        self.dir = pack_dir
+        self.graph = graph
+        self.file_layer = file_layer
+        self.origin = origin
+        self.progress = progress
+        self.by_urn = graph.by_urn()
+        self.order = {r.urn: i for i, r in enumerate(graph.resources)}
+        self.findings: list[Finding] = []
+        self.policies: list[PolicyInfo] = []
+        self.evaluated: dict[str, list[str]] = {}
+        self.not_applicable: dict[str, list[str]] = {}
+        self.unknown_config_names: set[str] = set()
+        self.pack = pack_dir.name
+        self.version = ""
+        self.config: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _tick(self, label: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(label, done, total)
+
+    def _policy(self, name: str) -> PolicyInfo | None:
+        for p in self.policies:
+            if p.name == name:
+                return p
+        return None
+
+    def _finding(self, diag: pb.AnalyzeDiagnostic, default_urn: str | None) -> Finding:
+        policy = self._policy(diag.policyName)
+        description = diag.description or (policy.description if policy else "")
+        message = diag.message
+        if description and message.startswith(description):
+            message = message[len(description):].lstrip("\n")
+        severity = _SEVERITY.get(diag.severity) or (policy.severity if policy else None)
+        return self._make(diag.policyName, _LEVEL_NAME.get(diag.enforcementLevel, "advisory"),
+                          diag.urn or default_urn, message, description=description, severity=severity)
+
+    def _make(self, policy_name: str, enforcement: str, urn: str | None, message: str, *,
+              description: str | None = None, severity: str | None = None, error: bool = False) -> Finding:
+        policy = self._policy(policy_name)
+        res: Resource | None = self.by_urn.get(urn) if urn else None
+        return Finding(
+            pack=self.pack, pack_version=self.version, policy=policy_name,
+            description=description if description is not None else (policy.description if policy else ""),
+            message=message, enforcement=enforcement,  # type: ignore[arg-type]
+            severity=severity if severity is not None else (policy.severity if policy else None),
+            urn=urn or None, type=res.type if res else None, name=res.name if res else None,
+            source=res.source if res else None,
+            frameworks=policy.frameworks if policy else [],
+            remediation=policy.remediation if policy else None,
+            error=error,
+        )
+
+    def _configure_request(self, only: str | None = None) -> pb.ConfigureAnalyzerRequest:
+        req = pb.ConfigureAnalyzerRequest()
+        for name, (level, props) in self.config.items():
+            cfg = pb.PolicyConfig(enforcementLevel=_LEVEL_NUM[level if only in (None, name) else "disabled"])
+            if props:
+                cfg.properties.update(props)
+            req.policyConfig[name].CopyFrom(cfg)
+        return req
+
+    def _active(self, kind: str) -> list[str]:
+        return [p.name for p in self.policies if p.policy_type == kind and self.config[p.name][0] != "disabled"]
+
+    # -- the run ---------------------------------------------------------------------------------
+    def run(self) -> None:
+        server = PackServer(self.dir, self.graph)
+        try:
+            self._tick(f"{self.dir.name}: starting", 0, 1)
+            stub = server.start()
+            self._stub = stub
+            try:
+                self._run(stub, server)
+            except grpc.RpcError as exc:
+                code = exc.code() if hasattr(exc, "code") else None  # type: ignore[union-attr]
+                why = server.last_error() if not server.alive() else _err_text(exc)
+                raise AnalyzerError(f"policy pack {self.dir}: {code.name if code else 'rpc'} error: {why}") from None
+        finally:
+            server.stop()
+
+    def _run(self, stub: Any, server: PackServer) -> None:
+        stub.ConfigureStack(configure_stack_request(self.graph))
+        info = stub.GetAnalyzerInfo(empty_pb2.Empty())
+        self.pack = info.name or self.dir.name
+        self.version = server.manifest.version or info.version
+        self.policies = [self._policy_info(p) for p in info.policies]
+        initial: Layer = {}
+        for name, cfg in info.initialConfig.items():
+            props = json_format.MessageToDict(cfg.properties) if cfg.properties.fields else None
+            initial[name] = (_LEVEL_NAME.get(cfg.enforcementLevel, "advisory"), props)
+        self.config, _ = reconcile(self.policies, initial, self.file_layer, self.origin)
+        known = {p.name for p in self.policies}
+        self.unknown_config_names = {n for n in self.file_layer if n != "all" and n not in known}
+        for p in self.policies:
+            p.enforcement, p.config = self.config[p.name][0], self.config[p.name][1]  # type: ignore[assignment]
+        stub.Configure(self._configure_request())
+
+        resources = self.graph.resources
+        total = len(resources) + 1
+        remediate = any(lvl == "remediate" for lvl, _ in self.config.values())
+        responses: list[tuple[Resource, pb.AnalyzeResponse | None, str | None]] = []
+        if remediate:
+            for i, r in enumerate(resources):
+                props = self._remediate(stub, r)
+                responses.append(self._analyze_one(stub, r, props))
+                self._tick(f"{self.pack}: analyze", i + 1, total)
+        else:
+            futures = [(r, stub.Analyze.future(analyze_request(r, self.graph, self.by_urn))) for r in resources]
+            for i, (r, fut) in enumerate(futures):
+                try:
+                    responses.append((r, fut.result(), None))
+                except grpc.RpcError as exc:
+                    if exc.code() != grpc.StatusCode.UNKNOWN:  # type: ignore[attr-defined]
+                        raise
+                    responses.append((r, None, _err_text(exc)))
+                self._tick(f"{self.pack}: analyze", i + 1, total)
+
+        resource_policies = self._active("resource")
+        for p in resource_policies:
+            self.evaluated[f"{self.pack}/{p}"] = []
+        failed: list[tuple[Resource, str]] = []
+        for r, resp, err in responses:
+            if resp is None:
+                failed.append((r, err or ""))
+                continue
+            self._collect(resp, r.urn, resource_policies)
+        for r, err in failed:
+            self._isolate_resource(stub, r, resource_policies, err)
+
+        self._analyze_stack(stub)
+        self._tick(f"{self.pack}: analyze", total, total)
+        self.findings.sort(key=lambda f: (self.order.get(f.urn or "", -1), f.policy))
+
+    def _policy_info(self, p: pb.PolicyInfo) -> PolicyInfo:
+        schema = None
+        if p.HasField("configSchema") and (p.configSchema.properties.fields or p.configSchema.required):
+            schema = {"properties": json_format.MessageToDict(p.configSchema.properties),
+                      "required": list(p.configSchema.required)}
+        framework = None
+        if p.HasField("framework"):
+            framework = {k: v for k, v in (("name", p.framework.name), ("version", p.framework.version),
+                                           ("reference", p.framework.reference),
+                                           ("specification", p.framework.specification)) if v}
+        return PolicyInfo(
+            pack=self.pack, pack_version=self.version, name=p.name, description=p.description,
+            enforcement=_LEVEL_NAME.get(p.enforcementLevel, "advisory"),  # type: ignore[arg-type]
+            severity=_SEVERITY.get(p.severity), tags=list(p.tags), framework=framework or None,
+            remediation=p.remediation_steps or None, url=p.url or None,
+            policy_type=_POLICY_TYPE.get(p.policy_type, "unknown"),  # type: ignore[arg-type]
+            config_schema=schema,
+        )
+
+    def _collect(self, resp: pb.AnalyzeResponse, urn: str | None, policies: list[str]) -> None:
+        skipped = {na.policy_name for na in resp.not_applicable}
+        for name in skipped:
+            self.not_applicable.setdefault(f"{self.pack}/{name}", []).append(urn or "")
+        for name in policies:
+            if name not in skipped:
+                self.evaluated.setdefault(f"{self.pack}/{name}", []).append(urn or "")
+        for d in resp.diagnostics:
+            self.findings.append(self._finding(d, urn))
+
+    def _analyze_one(self, stub: Any, r: Resource, props: struct_pb2.Struct | None
+                     ) -> tuple[Resource, pb.AnalyzeResponse | None, str | None]:
+        try:
+            return r, stub.Analyze(analyze_request(r, self.graph, self.by_urn, props)), None
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNKNOWN:  # type: ignore[attr-defined]
+                raise
+            return r, None, _err_text(exc)
+
+    def _remediate(self, stub: Any, r: Resource) -> struct_pb2.Struct | None:
+        """``Remediate`` then feed the returned properties into ``Analyze``, as the engine does."""
+        before = to_struct(r.inputs)
+        try:
+            resp = stub.Remediate(analyze_request(r, self.graph, self.by_urn, before))
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNKNOWN:  # type: ignore[attr-defined]
+                raise
+            for name in [n for n, (lvl, _) in self.config.items() if lvl == "remediate"]:
+                self.findings.append(self._make(name, "mandatory", r.urn, f"remediation raised: {_err_text(exc)}",
+                                                error=True))
+            return None
+        props = before
+        for rem in resp.remediations:
+            if rem.diagnostic:
+                self.findings.append(self._make(rem.policyName, "advisory", r.urn, rem.diagnostic))
+            if rem.HasField("properties") and rem.properties != props:
+                old = json_format.MessageToDict(props)
+                new = json_format.MessageToDict(rem.properties)
+                changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+                self.findings.append(self._make(rem.policyName, "remediate", r.urn,
+                                                f"remediated offline: {', '.join(changed) or 'properties'} "
+                                                "would be changed at deployment"))
+                props = rem.properties
+        return props
+
+    def _isolate_resource(self, stub: Any, r: Resource, policies: list[str], err: str) -> None:
+        """``Analyze`` stopped at a raising policy: run each policy alone to name it and keep the others' results."""
+        culprits = []
+        try:
+            for name in policies:
+                stub.Configure(self._configure_request(only=name))
+                try:
+                    resp = stub.Analyze(analyze_request(r, self.graph, self.by_urn))
+                except grpc.RpcError as exc:
+                    if exc.code() != grpc.StatusCode.UNKNOWN:  # type: ignore[attr-defined]
+                        raise
+                    culprits.append(name)
+                    self.findings.append(self._make(name, "mandatory", r.urn, f"policy raised: {_err_text(exc)}",
+                                                    error=True))
+                    self.evaluated.setdefault(f"{self.pack}/{name}", []).append(r.urn)
+                    continue
+                self._collect(resp, r.urn, [name])
+        finally:
+            stub.Configure(self._configure_request())
+        if not culprits:  # flaky or order-dependent failure: still report it, once
+            self.findings.append(self._make(policies[0] if policies else "(pack)", "mandatory", r.urn,
+                                            f"policy raised: {err}", error=True))
+
+    def _analyze_stack(self, stub: Any) -> None:
+        req = pb.AnalyzeStackRequest(resources=[stack_resource(r, self.graph, self.by_urn)
+                                                for r in self.graph.resources])
+        policies = self._active("stack")
+        try:
+            resp = stub.AnalyzeStack(req)
+        except grpc.RpcError as exc:
+            if exc.code() != grpc.StatusCode.UNKNOWN:  # type: ignore[attr-defined]
+                raise
+            culprits = []
+            try:
+                for name in policies:
+                    stub.Configure(self._configure_request(only=name))
+                    try:
+                        one = stub.AnalyzeStack(req)
+                    except grpc.RpcError as exc2:
+                        if exc2.code() != grpc.StatusCode.UNKNOWN:  # type: ignore[attr-defined]
+                            raise
+                        culprits.append(name)
+                        self.evaluated.setdefault(f"{self.pack}/{name}", []).append("")
+                        self.findings.append(self._make(name, "mandatory", None,
+                                                        f"policy raised: {_err_text(exc2)}", error=True))
+                        continue
+                    self._collect(one, None, [name])
+            finally:
+                stub.Configure(self._configure_request())
+            if not culprits:
+                self.findings.append(self._make(policies[0] if policies else "(pack)", "mandatory", None,
+                                                f"policy raised: {_err_text(exc)}", error=True))
+            return
+        self._collect(resp, None, policies)
