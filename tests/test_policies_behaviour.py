@@ -152,3 +152,13 @@ def test_pack_readme_lists_every_policy() -> None:
     readme = (PACK / "README.md").read_text(encoding="utf-8")
     for p in all_policies():
         assert f"| `{p.name}` |" in readme, p.name
+
+
+def test_stack_policy_reports_unknown_reference_at_preview(residency, residency_preview) -> None:
+    graph, result = residency
+    vpc = graph.get("aws:ec2/vpc:Vpc", "unknown-vpc-flow-logs")
+    assert _flagged(result, vpc.urn, "vpc-flow-logs", "advisory")  # known: no flow log for this VPC
+    graph, result = residency_preview
+    hits = [f for f in result.findings if f.policy == "vpc-flow-logs" and CANNOT_VERIFY in f.message]
+    assert hits and vpc.urn in hits[0].message and hits[0].enforcement == "advisory"
+    assert not _flagged(result, vpc.urn, "vpc-flow-logs")
