@@ -2,7 +2,7 @@
 
 from siaga_rules.common import DATA_STORE_TYPES, Controls, Ctx, resource_policy
 
-EXTRA = ["aws:kms/key:Key", "aws:backup/vault:Vault", "aws:cloudwatch/logGroup:LogGroup"]
+EXTRA = ["aws:kms/key:Key", "aws:backup/vault:Vault"]
 
 
 def check(ctx: Ctx) -> None:
@@ -19,7 +19,7 @@ POLICY = resource_policy(
     name="Stateful resources protected",
     category="backup",
     types=lambda t: t.startswith("aws:"),
-    description="Data stores, KMS keys, backup vaults and log groups are declared with protect=True.",
+    description="Data stores, KMS keys and backup vaults are declared with protect=True.",
     remediation="Pass opts=pulumi.ResourceOptions(protect=True) (and retain_on_delete=True for keys/vaults).",
     check=check,
     controls=Controls(nist=("CP-9", "SI-12"), iso=("A.8.13", "A.8.32")),
