@@ -6,7 +6,7 @@ import importlib
 
 import typer
 
-COMMANDS = ["preview", "report"]
+COMMANDS = ["preview", "report", "new"]
 
 app = typer.Typer(
     name="siaga",

@@ -108,7 +108,7 @@ def scenarios(topo: Topology) -> list[Scenario]:
         title="Loss of one Availability Zone",
         detection=f"ALB health checks ({tg} s), RDS event RDS-EVENT-0049/0050 (failover), CloudWatch alarms on unhealthy targets.",
         automatic=" ".join(auto),
-        rto=(f"{_dur(rto_az)} (max of ALB detection {tg} s and database failover upper bound "
+        rto=(f"{rto_az:.0f} s (max of ALB detection {tg} s and database failover upper bound "
              f"{db_fail[1] if db_fail else 0} s)" if rto_az is not None else "not automatic: see whole-site failover / database restore"),
         rpo=rpo_txt, rto_seconds=rto_az, rpo_seconds=rpo_az, steps=steps_az))
 
@@ -121,7 +121,7 @@ def scenarios(topo: Topology) -> list[Scenario]:
                      f"{hc.threshold} failures = {hc.detection_seconds} s ({R53_DOC}).")
         automatic = (f"Route 53 answers {p.name} with the SECONDARY record ({s.target}); resolvers holding the old answer keep it "
                      f"for its TTL ({max(p.ttl, s.ttl)} s{' - alias to the load balancer' if p.alias else ''}).")
-        rto = f"{_dur(fo)} worst case = {hc.interval} s x {hc.threshold} + {max(p.ttl, s.ttl)} s TTL"
+        rto = f"{fo} s worst case = {hc.interval} s x {hc.threshold} + {max(p.ttl, s.ttl)} s TTL"
         steps = [f"aws route53 get-health-check-status --health-check-id {hc.resource.id}",
                  f"aws route53 update-health-check --health-check-id {hc.resource.id} --inverted  "
                  "# force failover to the standby now (undo with --no-inverted)",

@@ -1,0 +1,177 @@
+"""siaga report: figures computed from the graph's settings, redundancy findings, residency, diagram.
+
+Graphs come from ``tests/fixtures/programs/report_ha``: it reads the real stack files (``stacks/``)
+through ``components.config`` and creates the resource types the components create, so overrides of
+``siaga:*`` keys change the graph the way they change the reference stack.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from siaga.cli import app
+from siaga.documents import availability, drp, residency, write_reports
+from siaga.documents.topology import analyse, cron_interval_hours
+from siaga.engine import Graph, run_program
+from siaga.engine.model import effective_region
+
+FIXTURE = Path(__file__).parent / "fixtures" / "programs" / "report_ha"
+
+
+@cache
+def graph(stack: str = "jakarta-prod", **overrides: str) -> Graph:
+    return run_program(FIXTURE, stack=stack, overrides={f"siaga:{k}": v for k, v in overrides.items()})
+
+
+def test_dns_failover_time_is_interval_x_threshold_plus_ttl() -> None:
+    topo = analyse(graph())
+    cfg = topo.config
+    assert cfg is not None
+    expected = cfg.dns.healthCheckIntervalSeconds * cfg.dns.failureThreshold + cfg.dns.ttlSeconds
+    assert topo.dns_failover_seconds() == expected == 90
+    text = drp.render_markdown(topo, "jakarta-prod")
+    assert f"{expected} s worst case = 10 s x 3 + 60 s TTL" in text
+
+
+def test_changing_the_dns_settings_changes_the_figure() -> None:
+    g = graph(dns=json.dumps({"healthCheckIntervalSeconds": 30, "failureThreshold": 5, "ttlSeconds": 120}))
+    topo = analyse(g)
+    # the alias PRIMARY keeps the load balancer's 60 s; the SECONDARY's TTL (120 s) is the longer one
+    assert topo.dns_failover_seconds() == 30 * 5 + 120
+    text = drp.render_markdown(topo, "jakarta-prod")
+    assert "270 s worst case = 30 s x 5 + 120 s TTL" in text
+    assert "90 s worst case" not in text
+
+
+def test_database_failover_mode_drives_the_az_rto() -> None:
+    inst = {s.title: s for s in drp.scenarios(analyse(graph()))}
+    cluster_cfg = json.dumps({"mode": "multi-az-cluster", "instanceClass": "db.m6gd.large"})
+    clus = {s.title: s for s in drp.scenarios(analyse(graph(database=cluster_cfg)))}
+    az = "Loss of one Availability Zone"
+    assert inst[az].rto_seconds == 120  # Multi-AZ instance: 60-120 s, documented by AWS
+    assert clus[az].rto_seconds == 35  # Multi-AZ DB cluster: under 35 s
+    assert inst[az].rpo_seconds == 0
+
+
+def test_backup_settings_drive_rpo_and_pitr_window() -> None:
+    topo = analyse(graph())
+    cfg = topo.config
+    assert cfg is not None
+    sc = {s.title: s for s in drp.scenarios(topo)}["Database corruption or ransomware"]
+    assert sc.rpo_seconds == 5 * 60  # continuous backup / PITR
+    assert f"PITR window {cfg.database.backupRetentionDays} days" in sc.automatic
+    assert f"min {cfg.backup.lockMinRetentionDays} days" in sc.automatic
+    # without continuous backup the vault's best rule is the daily schedule; PITR still gives 5 min
+    topo2 = analyse(graph(backup=json.dumps({"continuous": False})))
+    assert topo2.best_backup_rpo_hours() == 24.0
+    assert topo.best_backup_rpo_hours() == pytest.approx(5 / 60)
+    assert "aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier contoh-layanan-prod-db" in \
+        drp.render_markdown(topo, "jakarta-prod")
+
+
+def test_runbook_has_exact_commands_and_contacts() -> None:
+    topo = analyse(graph())
+    text = drp.render_markdown(topo, "jakarta-prod")
+    hc = topo.primary.health_check  # type: ignore[union-attr]
+    assert hc is not None
+    assert f"aws route53 update-health-check --health-check-id {hc.resource.id} --inverted" in text
+    vault = topo.vaults[0]
+    assert f"aws backup list-recovery-points-by-backup-vault --backup-vault-name {vault.name}" in text
+    assert "aws backup start-restore-job --recovery-point-arn" in text
+    assert "arn:aws:iam::123456789012:role/" in text  # the backup selection's role
+    assert "ttis@contoh.go.id" in text
+    for title in ("application instance", "Availability Zone", "whole AWS site", "corruption or ransomware", "Leaked credentials"):
+        assert title in text
+
+
+def test_three_azs_meet_the_target_without_single_points_of_failure() -> None:
+    b = availability.budget(analyse(graph()))
+    assert b.spofs == []
+    assert b.meets_target
+    assert b.target_downtime_percent == 0.1
+    # series: ELB 99.99 x RDS Multi-AZ 99.95 x app tier (3 parallel AZ paths, each instance 99.5 x own NAT 99.5)
+    path = 0.995 * 0.995
+    expected = 0.9999 * 0.9995 * (1 - (1 - path) ** 3)
+    assert b.availability == pytest.approx(expected)
+
+
+def test_two_azs_give_a_lower_estimate() -> None:
+    three = availability.budget(analyse(graph()))
+    two = availability.budget(analyse(graph(azCount="2")))
+    assert two.availability < three.availability
+    assert any("2 AZs" in w for w in two.warnings)
+
+
+def test_single_nat_is_a_single_point_of_failure() -> None:
+    staging = graph(environment="staging", natStrategy="Single")
+    topo = analyse(staging)
+    assert len(topo.nats) == 1
+    b = availability.budget(topo)
+    prod = availability.budget(analyse(graph()))
+    assert any(s.startswith("NAT:") for s in b.spofs)
+    assert b.availability < prod.availability
+    assert not b.meets_target
+    md = availability.render_markdown(b, "x")
+    assert "NAT: 1 NAT gateway(s)" in md and "DOES NOT MEET" in md
+
+
+def test_residency_rows_cover_every_cloud_resource() -> None:
+    g = graph()
+    topo = analyse(g)
+    rows = residency.rows(topo)
+    cloud = [r for r in g.resources if r.custom and not r.is_provider]
+    assert len(rows) == len(cloud)
+    by_type = {r.type: r for r in rows}
+    db = by_type["aws:rds/instance:Instance"]
+    key = g.get("aws:kms/key:Key", "contoh-layanan-prod-data")
+    assert db.encryption == key.outputs["arn"] and db.holds == "data" and db.backup == "AWS Backup plan"
+    assert by_type["aws:route53/record:Record"].holds == "configuration"
+    assert by_type["aws:route53/record:Record"].scope == "global"
+    assert by_type["aws:autoscaling/group:Group"].encryption == key.outputs["arn"]  # launch template's volume key
+    assert {r.region for r in rows} == {effective_region(g.resources[0], g) or "ap-southeast-3"} == {"ap-southeast-3"}
+    parsed = list(csv.DictReader(residency.to_csv(rows).splitlines()))
+    assert len(parsed) == len(rows) and set(parsed[0]) == {"urn", "type", "name", "region", "scope", "holds", "encryption", "backup"}
+
+
+def test_cli_writes_every_document_and_the_diagram(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["report", "--stack", "jakarta-prod", "--program", str(FIXTURE), "--output", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    png = (tmp_path / "architecture.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    assert "<svg" in (tmp_path / "architecture.svg").read_text()
+    for name in ("drp.md", "availability.md", "residency.md", "residency.csv"):
+        assert (tmp_path / name).stat().st_size > 200
+    data = json.loads((tmp_path / "availability.json").read_text())
+    assert data["meetsTarget"] is True and data["singlePointsOfFailure"] == []
+    assert json.loads((tmp_path / "residency.json").read_text())["allowedRegions"] == ["ap-southeast-3"]
+
+
+def test_cli_unknown_stack_fails_with_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["report", "--stack", "nope", "--program", str(FIXTURE), "--output", str(tmp_path)])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1 and "nope" in result.output
+
+
+def test_write_reports_on_a_graph_without_redundancy(tmp_path: Path) -> None:
+    """A bare graph (no DNS failover, no backups) still documents, and says what is missing."""
+    g = run_program(Path(__file__).parent / "fixtures" / "programs" / "thirdparty", stack="dev")
+    _, topo, b = write_reports(g, "dev", tmp_path)
+    assert topo.dns_failover_seconds() is None
+    assert any("no Route 53 failover" in s for s in b.spofs)
+    assert any("no AWS Backup plan" in s for s in b.spofs)
+    assert "ap-southeast-1" in (tmp_path / "residency.md").read_text()  # the offshore bucket is shown
+    assert "**1**" in (tmp_path / "residency.md").read_text()
+
+
+@pytest.mark.parametrize(("expr", "hours"), [
+    ("cron(0 17 * * ? *)", 24.0), ("cron(0 * * * ? *)", 1.0), ("cron(0 5,17 * * ? *)", 12.0),
+    ("cron(0 18 1 * ? *)", 744.0), ("cron(0 */6 * * ? *)", 6.0), ("rate(12 hours)", 12.0), ("nonsense", None),
+])
+def test_cron_interval(expr: str, hours: float | None) -> None:
+    assert cron_interval_hours(expr) == hours
