@@ -1,25 +1,67 @@
-"""EKS managed node groups span AZs and keep enough nodes."""
+"""An EKS cluster's managed node groups, together, span AZs and keep enough nodes.
 
-from siaga_rules.common import Controls, Ctx, as_list, resource_policy
+One node group per AZ (the cluster-autoscaler pattern) and one node group over several AZs both pass:
+the rule looks at all the node groups of a cluster together.
+"""
+
+from siaga_rules.common import Controls, Res, StackCtx, as_list, has_unknown, stack_policy
+
+CLUSTER = "aws:eks/cluster:Cluster"
+SUBNET = "aws:ec2/subnet:Subnet"
 
 
-def check(ctx: Ctx) -> None:
+def _zones(ctx: StackCtx, group: Res) -> set[str] | None:
+    """AZs of the node group's subnets when the subnets are in the stack, else the subnet ids."""
+    subnets = ctx.resolve(group, "subnetIds", SUBNET)
+    if subnets:
+        azs = {s.get("availabilityZone") or s.get("availabilityZoneId") for s in subnets}
+        if not any(has_unknown(a) or a is None for a in azs):
+            return {str(a) for a in azs}
+    ids = as_list(group.get("subnetIds"))
+    if has_unknown(ids):
+        return None
+    return {str(i) for i in ids}
+
+
+def check(ctx: StackCtx) -> None:
     min_azs = int(ctx.config["minAzs"])
-    n = len(as_list(ctx.get("subnetIds")))
-    if n < min_azs:
-        ctx.fail(f"subnetIds has {n} subnet(s); at least {min_azs} AZs required")
-    min_size = ctx.get("scalingConfig.minSize")
-    if min_size is not None and float(min_size) < min_azs:
-        ctx.fail(f"scalingConfig.minSize is {int(float(min_size))}; at least {min_azs} nodes required")
+    clusters: dict[str, list[Res]] = {}
+    for group in ctx.of_type("aws:eks/nodeGroup:NodeGroup"):
+        found = ctx.resolve(group, "clusterName", CLUSTER)
+        key = found[0].urn if found else str(group.get("clusterName"))
+        clusters.setdefault(key, []).append(group)
+    for key, groups in clusters.items():
+        zones: set[str] = set()
+        unknown = False
+        for g in groups:
+            z = _zones(ctx, g)
+            if z is None:
+                unknown = True
+            else:
+                zones |= z
+        total_min = sum(float(g.get("scalingConfig.minSize") or 0) for g in groups
+                        if not has_unknown(g.get("scalingConfig.minSize")))
+        label = key.rsplit("::", 1)[-1]
+        for g in groups:
+            if len(zones) < min_azs:
+                if unknown:
+                    ctx.cannot_verify(g, "subnetIds")
+                else:
+                    ctx.fail(f"the node groups of cluster {label!r} span {len(zones)} AZ(s)/subnet(s); at least "
+                             f"{min_azs} required", g)
+            if total_min < min_azs:
+                ctx.fail(f"the node groups of cluster {label!r} keep {int(total_min)} node(s) at minimum; at least "
+                         f"{min_azs} (one per AZ) required", g)
 
 
-POLICY = resource_policy(
+POLICY = stack_policy(
     id="eks-nodegroup-multi-az",
     name="EKS node groups across AZs",
     category="availability",
-    types=("aws:eks/nodeGroup:NodeGroup",),
-    description="EKS managed node groups use subnets in at least two AZs with scalingConfig.minSize >= that count.",
-    remediation="Pass one private subnet per AZ in subnet_ids and scaling_config.min_size >= AZ count.",
+    description="The managed node groups of each EKS cluster together use subnets in at least two AZs and keep at "
+                "least one node per AZ at minimum (one node group per AZ is fine).",
+    remediation="Give the cluster node groups whose subnets cover every AZ (one private subnet per AZ) and "
+                "scaling_config.min_size so that every AZ keeps a node.",
     check=check,
     controls=Controls(nist=("CP-7", "SC-36"), iso=("A.8.14",)),
     config={"minAzs": {"type": "integer", "minimum": 1, "default": 2, "description": "Minimum AZs."}},
