@@ -1,0 +1,150 @@
+"""EksCluster through the offline engine (fixture program tests/fixtures/programs/k8s): one run per module."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from components.eks import CONTROL_PLANE_LOG_TYPES, CORE_ADDONS, AccessGrant, EksClusterArgs
+from siaga.engine import Graph, Resource, run_program
+from tests.conftest import PROGRAMS
+
+KEY = "arn:aws:kms:ap-southeast-3:123456789012:key/{}"
+AZS = ["ap-southeast-3a", "ap-southeast-3b", "ap-southeast-3c"]
+
+
+@pytest.fixture(scope="module")
+def graph() -> Graph:
+    return run_program(PROGRAMS / "k8s", stack="dev")
+
+
+@pytest.fixture(scope="module")
+def cluster(graph: Graph) -> Resource:
+    (only,) = graph.of_type("aws:eks/cluster:Cluster")
+    return only
+
+
+def test_one_node_group_per_az_on_that_azs_private_subnet(graph: Graph, cluster: Resource) -> None:
+    groups = graph.of_type("aws:eks/nodeGroup:NodeGroup")
+    control_plane_subnets = cluster.plain_inputs()["vpcConfig"]["subnetIds"]
+    assert len(control_plane_subnets) == 3
+    per_az = {}
+    for ng in groups:
+        inputs = ng.plain_inputs()
+        assert len(inputs["subnetIds"]) == 1, "one AZ per node group keeps scaling balanced"
+        per_az[inputs["labels"]["siaga.go.id/node-group-az"]] = inputs["subnetIds"][0]
+        assert inputs["scalingConfig"]["minSize"] >= 1
+        assert "scalingConfig.desiredSize" in ng.options.ignoreChanges
+    assert sorted(per_az) == AZS
+    assert sorted(per_az.values()) == sorted(control_plane_subnets)
+
+
+def test_node_launch_template_imdsv2_and_encrypted_gp3(graph: Graph) -> None:
+    (lt,) = graph.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    inputs = lt.plain_inputs()
+    assert inputs["metadataOptions"]["httpTokens"] == "required"
+    assert inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
+    (bdm,) = inputs["blockDeviceMappings"]
+    assert bdm["ebs"]["encrypted"] == "true" and bdm["ebs"]["volumeType"] == "gp3"
+    assert bdm["ebs"]["kmsKeyId"] == KEY.format("ebs")
+    for ng in graph.of_type("aws:eks/nodeGroup:NodeGroup"):
+        assert ng.plain_inputs()["launchTemplate"]["id"] == lt.id
+
+
+def test_control_plane_private_encrypted_logged_protected(graph: Graph, cluster: Resource) -> None:
+    inputs = cluster.plain_inputs()
+    vpc = inputs["vpcConfig"]
+    assert vpc["endpointPrivateAccess"] is True and vpc["endpointPublicAccess"] is False
+    assert "publicAccessCidrs" not in vpc
+    assert inputs["encryptionConfig"] == {"resources": ["secrets"], "provider": {"keyArn": KEY.format("secrets")}}
+    assert sorted(inputs["enabledClusterLogTypes"]) == sorted(CONTROL_PLANE_LOG_TYPES)
+    assert inputs["accessConfig"]["authenticationMode"] == "API"
+    assert inputs["deletionProtection"] is True and cluster.options.protect
+    (logs,) = graph.of_type("aws:cloudwatch/logGroup:LogGroup")
+    log_inputs = logs.plain_inputs()
+    assert log_inputs["name"] == f"/aws/eks/{inputs['name']}/cluster"  # the name EKS writes to
+    assert log_inputs["kmsKeyId"] == KEY.format("logs") and log_inputs["retentionInDays"] >= 365
+    assert logs.options.protect and logs.urn in cluster.options.dependencies
+
+
+def test_oidc_provider_and_irsa_roles(graph: Graph, cluster: Resource) -> None:
+    (oidc,) = graph.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+    issuer = cluster.outputs["identities"][0]["oidcs"][0]["issuer"]
+    assert oidc.plain_inputs()["url"] == issuer
+    assert oidc.plain_inputs()["clientIdLists"] == ["sts.amazonaws.com"]
+    host = issuer.removeprefix("https://")
+    subjects = {}
+    for role in graph.of_type("aws:iam/role:Role"):
+        statement = json.loads(role.plain_inputs()["assumeRolePolicy"])["Statement"][0]
+        if statement["Action"] == "sts:AssumeRoleWithWebIdentity":
+            assert statement["Principal"]["Federated"] == oidc.outputs["arn"]
+            subjects[role.name] = statement["Condition"]["StringEquals"][f"{host}:sub"]
+    assert subjects == {"fixture-irsa-vpc-cni": "system:serviceaccount:kube-system:aws-node",
+                        "fixture-irsa-ebs-csi": "system:serviceaccount:kube-system:ebs-csi-controller-sa"}
+    node_policies = {r.plain_inputs()["policyArn"].rsplit("/", 1)[-1]
+                     for r in graph.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                     if r.name.startswith("fixture-node-")}
+    assert "AmazonEKS_CNI_Policy" not in node_policies, "the CNI uses IRSA, not the node role"
+
+
+def test_core_addons_ordered_around_the_node_groups(graph: Graph) -> None:
+    addons = {r.plain_inputs()["addonName"]: r for r in graph.of_type("aws:eks/addon:Addon")}
+    assert sorted(addons) == sorted(CORE_ADDONS)
+    roles = {r.name: r for r in graph.of_type("aws:iam/role:Role")}
+    assert addons["vpc-cni"].plain_inputs()["serviceAccountRoleArn"] == roles["fixture-irsa-vpc-cni"].outputs["arn"]
+    assert addons["aws-ebs-csi-driver"].plain_inputs()["serviceAccountRoleArn"] == \
+        roles["fixture-irsa-ebs-csi"].outputs["arn"]
+    groups = {ng.urn for ng in graph.of_type("aws:eks/nodeGroup:NodeGroup")}
+    for ng in graph.of_type("aws:eks/nodeGroup:NodeGroup"):
+        assert addons["vpc-cni"].urn in ng.options.dependencies  # pods get IPs as soon as nodes join
+    assert groups <= set(addons["coredns"].options.dependencies)
+    (sc,) = graph.of_type("kubernetes:storage.k8s.io/v1:StorageClass")
+    params = sc.plain_inputs()["parameters"]
+    assert params == {"type": "gp3", "encrypted": "true", "kmsKeyId": KEY.format("ebs")}
+    inline = json.loads(graph.get("aws:iam/rolePolicy:RolePolicy", "fixture-irsa-ebs-csi-inline").plain_inputs()["policy"])
+    assert all(s["Resource"] == [KEY.format("ebs")] for s in inline["Statement"])
+
+
+def test_access_entries_rbac(graph: Graph) -> None:
+    associations = {r.plain_inputs()["principalArn"]: r.plain_inputs()
+                    for r in graph.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")}
+    admin = associations["arn:aws:iam::123456789012:role/platform-admins"]
+    assert admin["policyArn"].endswith("/AmazonEKSClusterAdminPolicy") and admin["accessScope"] == {"type": "cluster"}
+    team = associations["arn:aws:iam::123456789012:role/app-team"]
+    assert team["accessScope"] == {"type": "namespace", "namespaces": ["app"]}
+    entries = {r.plain_inputs()["principalArn"] for r in graph.of_type("aws:eks/accessEntry:AccessEntry")}
+    assert entries == set(associations)
+
+
+def test_kubeconfig_output_has_no_credential(graph: Graph, cluster: Resource) -> None:
+    kubeconfig = json.loads(graph.exports["kubeconfig"])
+    assert kubeconfig["clusters"][0]["cluster"]["server"] == cluster.outputs["endpoint"]
+    user = kubeconfig["users"][0]["user"]
+    assert "token" not in user and user["exec"]["command"] == "aws"
+    assert user["exec"]["args"][:2] == ["eks", "get-token"] and "ap-southeast-3" in user["exec"]["args"]
+    component = graph.get("siaga:eks:EksCluster", "fixture")
+    assert component.outputs["kubeconfig"] == graph.exports["kubeconfig"]
+    assert all(r.parent for r in graph.resources if r.type.startswith("aws:")), "every part is a child"
+
+
+def _args(**overrides: object) -> EksClusterArgs:
+    base: dict[str, object] = dict(private_subnet_ids=["s-a", "s-b", "s-c"], azs=AZS, secrets_key_arn="k",
+                                   logs_key_arn="k", ebs_key_arn="k")
+    base.update(overrides)
+    return EksClusterArgs(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"public_access_cidrs": ["0.0.0.0/0"]}, "public_access_cidrs: '0.0.0.0/0' opens the Kubernetes API"),
+    ({"private_subnet_ids": ["s-a"], "azs": AZS[:1]}, "private_subnet_ids: 1 subnet(s); allowed: one per AZ, at least 2"),
+    ({"azs": AZS[:2]}, "azs: ['ap-southeast-3a', 'ap-southeast-3b'] does not match the 3 private subnets"),
+    ({"nodes_per_az": 4}, "nodes_per_az: 4; allowed: 1 to max_nodes_per_az (3)"),
+    ({"imds_hop_limit": 3}, "imds_hop_limit: 3; allowed: 1 or 2"),
+    ({"access": [AccessGrant("arn:aws:iam::1:role/x", "Root")]}, "access.policy: 'Root'"),  # type: ignore[arg-type]
+])
+def test_bad_args_one_clear_line(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError) as err:
+        _args(**overrides).validate()
+    assert str(err.value).startswith(message) and "\n" not in str(err.value)
+    _args().validate()  # the defaults are valid
