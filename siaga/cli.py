@@ -6,7 +6,7 @@ import importlib
 
 import typer
 
-COMMANDS = ["preview", "report", "new"]
+COMMANDS = ["preview", "report", "new", "check"]
 
 app = typer.Typer(
     name="siaga",

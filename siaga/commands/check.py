@@ -1,0 +1,117 @@
+"""``siaga check``: the offline preview, then the policy packs, then a report in the reviewer's format."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from siaga.analyzer import AnalyzerError, analyze
+from siaga.commands.common import fail, load_graph
+from siaga.engine.preview import REPO_ROOT
+from siaga.report_model import Report, build_report
+from siaga.reporters import FORMATS
+from siaga.reporters.text import print_report, summary_line
+from siaga.waivers import WaiverError, load_waivers
+
+DEFAULT_PACK = REPO_ROOT / "policies"
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _parse_reports(specs: list[str]) -> list[tuple[str, Path]]:
+    out = []
+    for spec in specs:
+        fmt, sep, path = spec.partition("=")
+        if not sep or fmt not in FORMATS or not path:
+            fail(f"--report {spec!r}: expected FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}")
+        out.append((fmt, Path(path)))
+    return out
+
+
+def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], policy_config: Path | None,
+              waivers: Path | None, config: list[str], unknowns: bool, show_progress: bool = True) -> Report:
+    """Everything but the rendering; exits 2 with one line when something cannot run."""
+    for p in packs:
+        if not (p / "PulumiPolicy.yaml").is_file():
+            fail(f"--policy-pack {p}: no PulumiPolicy.yaml there (a CrossGuard policy pack folder)")
+    if policy_config is not None and not policy_config.is_file():
+        fail(f"--policy-config {policy_config}: no such file")
+    try:
+        waiver_set = load_waivers(waivers)
+    except WaiverError as exc:
+        fail(str(exc))
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err_console, transient=True, disable=not show_progress)
+    seconds: dict[str, float] = {}
+    with progress:
+        t0 = time.perf_counter()
+        task = progress.add_task("running the program offline", total=None)
+        graph = load_graph(stack, program_dir, config, preview=unknowns)
+        seconds["program"] = time.perf_counter() - t0
+        progress.update(task, description=f"program: {len(graph.resources)} resources", total=1, completed=1)
+        tasks: dict[str, int] = {}
+
+        def tick(label: str, done: int, total: int) -> None:
+            pack = label.split(":", 1)[0]
+            if pack not in tasks:
+                tasks[pack] = progress.add_task(f"policies {pack}", total=total)
+            progress.update(tasks[pack], completed=done, total=total)
+
+        t1 = time.perf_counter()
+        try:
+            result = analyze(graph, packs=packs, policy_config=policy_config, progress=tick)
+        except AnalyzerError as exc:
+            fail(str(exc))
+        seconds["policies"] = time.perf_counter() - t1
+    report = build_report(graph, result, waiver_set, seconds=seconds)
+    return report
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def check(
+        program_dir: Annotated[Path | None, typer.Argument(help="A Pulumi Python program folder (default: this repository)")] = None,
+        stack: Annotated[str | None, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.NAME.yaml")] = None,
+        policy_pack: Annotated[list[Path] | None, typer.Option("--policy-pack", "-p", help="Policy pack folder (repeatable; default: policies/)")] = None,
+        policy_config: Annotated[Path | None, typer.Option("--policy-config", help="Policy pack config JSON (as pulumi --policy-pack-config)")] = None,
+        waivers: Annotated[Path | None, typer.Option("--waivers", help="Reviewed waivers YAML (policy, urn/glob, reason, approver, expires)")] = None,
+        fmt: Annotated[str, typer.Option("--format", "-f", help="text | markdown | sarif | junit | json")] = "text",
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout")] = None,
+        report: Annotated[list[str] | None, typer.Option("--report", help="Also write FORMAT=FILE (repeatable), from the same run")] = None,
+        config: Annotated[list[str] | None, typer.Option("--config", "-c", help="key=value stack config override (repeatable)")] = None,
+        unknowns: Annotated[bool, typer.Option("--unknowns/--resolved", help="Emulate a real preview: computed values unknown")] = False,
+    ) -> None:
+        """Run the program offline and the policy packs on it; exit 0 clean, 1 mandatory violation, 2 could not run."""
+        if fmt not in FORMATS:
+            fail(f"--format {fmt!r}: allowed: {', '.join(FORMATS)}")
+        extra = _parse_reports(report or [])
+        packs = [p.resolve() for p in (policy_pack or [DEFAULT_PACK])]
+        result = run_check(stack, program_dir, packs, policy_config, waivers, config or [], unknowns,
+                           show_progress=err_console.is_terminal)
+        for efmt, path in [(fmt, output)] * (output is not None) + extra:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(FORMATS[efmt](result), encoding="utf-8")
+            except OSError as exc:
+                fail(f"{path}: cannot write the {efmt} report ({exc.strerror})")
+        if output is None and fmt == "text":
+            print_report(result, console)
+        elif output is None:
+            sys.stdout.write(FORMATS[fmt](result))
+        else:
+            console.print(summary_line(result), style="bold green" if result.summary.passed else "bold red",
+                          highlight=False, soft_wrap=True)
+        raise typer.Exit(result.summary.exit_code)

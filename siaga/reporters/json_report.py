@@ -1,0 +1,43 @@
+"""JSON: the stable contract other tools read.
+
+``{"stack", "resources", "violations": [...], "waived": [...], "summary": {...}}``; each violation is
+``{"pack", "policy", "enforcement", "severity", "urn", "type", "name", "message", "frameworks",
+"source": {"file", "line"} | null}``; a waived entry adds ``"waiver": {"policy", "urn", "reason",
+"approver", "expires"}``. ``violations`` holds every unwaived finding (mandatory, advisory, remediate).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from siaga.report_model import Report, ReportFinding
+
+VIOLATION_KEYS = ("pack", "policy", "enforcement", "severity", "urn", "type", "name", "message", "frameworks", "source")
+
+
+def violation(f: ReportFinding) -> dict[str, Any]:
+    return {
+        "pack": f.pack, "policy": f.policy, "enforcement": f.enforcement, "severity": f.severity,
+        "urn": f.urn, "type": f.type, "name": f.name, "message": f.title, "frameworks": list(f.frameworks),
+        "source": {"file": f.source.file, "line": f.source.line} if f.source else None,
+    }
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    waived = []
+    for f in report.waived:
+        entry = violation(f)
+        entry["waiver"] = f.waiver.model_dump() if f.waiver else None
+        waived.append(entry)
+    summary = report.summary.model_dump()
+    summary["project"] = report.project
+    summary["preview"] = report.preview
+    summary["errors_detail"] = [violation(f) for f in report.findings if f.error]
+    summary["warnings"] = list(report.warnings)
+    return {"stack": report.stack, "resources": report.resources,
+            "violations": [violation(f) for f in report.findings], "waived": waived, "summary": summary}
+
+
+def render(report: Report) -> str:
+    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"

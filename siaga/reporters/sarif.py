@@ -1,0 +1,107 @@
+"""SARIF 2.1.0 for code scanning: one rule per policy, results at the declaring file and line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from siaga.report_model import Location, Report, ReportFinding
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+LEVEL = {"mandatory": "error", "advisory": "warning", "remediate": "note", "disabled": "none"}
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+INFORMATION_URI = "https://www.pulumi.com/docs/insights/policy/"
+
+
+def _tool_version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("siaga")
+    except Exception:  # noqa: BLE001 - not installed as a distribution (running from the tree)
+        return "0.0.0"
+
+
+def _rule(p: Any) -> dict[str, Any]:
+    rule: dict[str, Any] = {
+        "id": p.rule_id, "name": p.name,
+        "shortDescription": {"text": p.description or p.name},
+        "fullDescription": {"text": p.description or p.name},
+        "defaultConfiguration": {"level": LEVEL.get(p.enforcement, "warning")},
+        "properties": {"tags": ["security", "infrastructure", *p.frameworks], "enforcement": p.enforcement,
+                       "pack": p.pack, "packVersion": p.pack_version, "policyType": p.policy_type},
+    }
+    if p.remediation:
+        rule["help"] = {"text": p.remediation, "markdown": p.remediation}
+    if p.url:
+        rule["helpUri"] = p.url
+    if p.severity:
+        rule["properties"]["security-severity"] = SECURITY_SEVERITY.get(p.severity, "5.5")
+        rule["properties"]["severity"] = p.severity
+    return rule
+
+
+def _fallback_location(report: Report) -> Location:
+    main = Path(report.program) / "__main__.py"
+    try:
+        rel = main.resolve().relative_to(Path(report.repo_root))
+    except ValueError:
+        rel = Path("__main__.py")
+    return Location(file=rel.as_posix(), line=1)
+
+
+def _result(f: ReportFinding, index: dict[str, int], report: Report) -> dict[str, Any]:
+    loc = f.source or _fallback_location(report)
+    text = f.title
+    if f.name:
+        text = f"{f.name} ({f.type}): {text}"
+    if f.remediation:
+        text += f" Fix: {f.remediation}"
+    location: dict[str, Any] = {
+        "physicalLocation": {"artifactLocation": {"uri": loc.file, "uriBaseId": "%SRCROOT%"},
+                             "region": {"startLine": max(1, loc.line)}},
+    }
+    if f.urn:
+        location["logicalLocations"] = [{"fullyQualifiedName": f.urn, "name": f.name or "", "kind": "resource"}]
+    fingerprint = hashlib.sha256(f"{f.rule_id}\0{f.urn or ''}".encode()).hexdigest()[:32]
+    result: dict[str, Any] = {
+        "ruleId": f.rule_id, "level": LEVEL.get(f.enforcement, "warning"), "message": {"text": text},
+        "locations": [location], "partialFingerprints": {"siagaFinding/v1": fingerprint},
+        "properties": {"enforcement": f.enforcement, "urn": f.urn or "", "frameworks": f.frameworks,
+                       "policyError": f.error},
+    }
+    if f.rule_id in index:
+        result["ruleIndex"] = index[f.rule_id]
+    if f.severity:
+        result["properties"]["severity"] = f.severity
+    if f.waiver:
+        result["suppressions"] = [{
+            "kind": "external", "status": "accepted",
+            "justification": f"{f.waiver.reason} (approved by {f.waiver.approver}, expires {f.waiver.expires})",
+        }]
+    return result
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    rules = [_rule(p) for p in report.policies]
+    index = {r["id"]: i for i, r in enumerate(rules)}
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "siaga", "informationUri": INFORMATION_URI, "version": _tool_version(),
+                                "rules": rules}},
+            "automationDetails": {"id": f"siaga-check/{report.project}/{report.stack}/"},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(report.repo_root).as_uri() + "/"}},
+            "invocations": [{"executionSuccessful": True, "endTimeUtc": report.generated}] if report.generated
+            else [{"executionSuccessful": True}],
+            "results": [_result(f, index, report) for f in report.findings + report.waived],
+            "properties": {"stack": report.stack, "project": report.project, "resources": report.resources,
+                           "summary": report.summary.model_dump(exclude={"plan", "seconds"})},
+        }],
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
