@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,21 @@ def _env() -> jinja2.Environment:
                              keep_trailing_newline=True, autoescape=False)
     env.filters["q"] = lambda v: json.dumps(v)  # a JSON scalar/list is valid YAML and quotes safely
     return env
+
+
+_COMMENTED = re.compile(r"^(?P<body>[^#]*?\S)\s+(?P<comment>#\s.*)$")
+
+
+def align_comments(text: str, column: int = 44) -> str:
+    """Puts trailing comments in one column (values never contain ``#``; quoted ones are left alone)."""
+    out = []
+    for line in text.splitlines():
+        m = _COMMENTED.match(line)
+        if m and m.group("body").count('"') % 2 == 0 and not line.lstrip().startswith("#"):
+            body = m.group("body")
+            line = f"{body.ljust(column - 2)}  {m.group('comment')}"
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 def read_stack_config(path: Path) -> dict[str, Any]:
@@ -139,7 +155,7 @@ def render(req: NewStack, stacks_dir: Path, today: dt.date | None = None) -> tup
     }
     env = _env()
     try:
-        stack_text = env.get_template("stack.yaml.j2").render(**values)
+        stack_text = align_comments(env.get_template("stack.yaml.j2").render(**values))
         waivers_text = env.get_template("waivers.yaml.j2").render(**values)
     except jinja2.UndefinedError as exc:
         raise ScaffoldError(f"template error: {exc}") from None
