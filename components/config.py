@@ -216,6 +216,95 @@ class Backup(_Model):
         return self
 
 
+class Kubernetes(_Model):
+    """The application on Kubernetes (platform: eks): EKS in Jakarta as primary, an on-prem cluster as standby."""
+
+    version: str = Field(default="1.33", description="EKS Kubernetes minor version.")
+    image: str = Field(description="Container image, pinned by digest or immutable tag.")
+    replicas: int = Field(default=3, description="Pods at least (HPA minimum); 3 = one per AZ; never under 2.")
+    maxReplicas: int = Field(default=12, le=500)
+    namespace: str = "app"
+    cpuRequest: str = "250m"
+    memoryRequest: str = "256Mi"
+    cpuLimit: str = "1"
+    memoryLimit: str = "512Mi"
+    nodeInstanceTypes: list[str] = Field(default_factory=lambda: ["m6i.large"], min_length=1)
+    nodesPerAz: int = Field(default=1, ge=1, le=50, description="Nodes per AZ at least (one managed node group per AZ).")
+    maxNodesPerAz: int = Field(default=3, ge=1, le=100)
+    nodeVolumeGiB: int = Field(default=50, ge=20, le=1000)
+    publicAccessCidrs: list[str] = Field(default_factory=list,
+                                         description="Empty: private API endpoint only. Never 0.0.0.0/0.")
+    adminRoleArns: list[str] = Field(default_factory=list, description="IAM roles given cluster admin (access entries).")
+    ingressClass: str = Field(default="alb", description="Ingress class on EKS (AWS Load Balancer Controller).")
+    standbyIngressClass: str = Field(default="nginx", description="Ingress class on the on-prem cluster.")
+    standbyIngressNamespace: str = Field(default="ingress-nginx", description="Where the on-prem ingress controller runs.")
+    tlsSecretName: str = Field(default="tls", description="TLS secret in the namespace (on-prem ingress certificate).")
+    standbyKubeconfigKey: str = Field(default="standby:kubeconfig",
+                                      description="Secret Pulumi config key holding the on-prem cluster's kubeconfig.")
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, v: str) -> str:
+        if not re.fullmatch(r"1\.\d{2}", v):
+            raise ValueError("allowed: a Kubernetes minor version such as 1.33")
+        return v
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, v: str) -> str:
+        if not v or any(c.isspace() for c in v) or v.endswith(":latest"):
+            raise ValueError("allowed: an image reference pinned by digest or tag (not :latest), e.g. registry/app@sha256:...")
+        return v
+
+    @field_validator("replicas")
+    @classmethod
+    def _replicas(cls, v: int) -> int:
+        if v < 2:
+            raise ValueError("allowed: at least 2 (default 3, one per AZ); one pod is not highly available")
+        return v
+
+    @field_validator("namespace")
+    @classmethod
+    def _namespace(cls, v: str) -> str:
+        if not _HOST_LABEL.match(v):
+            raise ValueError("allowed: a DNS label (lowercase letters, digits, hyphens)")
+        return v
+
+    @field_validator("publicAccessCidrs")
+    @classmethod
+    def _public(cls, v: list[str]) -> list[str]:
+        for item in v:
+            if ipaddress.ip_network(item, strict=False).prefixlen == 0:
+                raise ValueError(f"{item!r} opens the Kubernetes API to the internet; allowed: the agency's own CIDRs, or []")
+            _private_cidr(item)
+        return v
+
+    @field_validator("adminRoleArns")
+    @classmethod
+    def _arns(cls, v: list[str]) -> list[str]:
+        for item in v:
+            if not re.fullmatch(r"arn:aws:iam::\d{12}:(role|user)/[\w+=,.@/-]+", item):
+                raise ValueError(f"{item!r} is not an IAM role or user ARN; allowed: arn:aws:iam::123456789012:role/NAME")
+        return v
+
+    @field_validator("standbyKubeconfigKey")
+    @classmethod
+    def _key(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z][\w-]*:[A-Za-z][\w-]*", v) or v.startswith(NAMESPACE + ":"):
+            raise ValueError(f"allowed: a secret config key outside the {NAMESPACE}: namespace, e.g. standby:kubeconfig")
+        return v
+
+    @model_validator(mode="after")
+    def _sizes(self) -> Kubernetes:
+        if self.maxReplicas < self.replicas:
+            raise ValueError(f"kubernetes.maxReplicas: {self.maxReplicas} is below replicas {self.replicas}; allowed: >= "
+                             f"{self.replicas}")
+        if self.maxNodesPerAz < self.nodesPerAz:
+            raise ValueError(f"kubernetes.maxNodesPerAz: {self.maxNodesPerAz} is below nodesPerAz {self.nodesPerAz}; "
+                             f"allowed: >= {self.nodesPerAz}")
+        return self
+
+
 class Dns(_Model):
     """Route 53 failover between the primary (ALB) and the standby."""
 
@@ -245,6 +334,7 @@ class StackConfig(_Model):
     database: Database = Field(default_factory=Database)
     backup: Backup = Field(default_factory=Backup)
     dns: Dns = Field(default_factory=Dns)
+    kubernetes: Kubernetes | None = Field(default=None, description="Required when platform is eks.")
     alertContacts: list[Contact] = Field(min_length=1)
     tags: Tags
     availabilityTargetDowntimePercent: float = Field(default=0.1, gt=0, lt=100,
@@ -299,6 +389,8 @@ class StackConfig(_Model):
         if self.cluster.minPerAz * self.azCount > self.cluster.maxSize:
             raise ValueError(f"cluster.maxSize: {self.cluster.maxSize} is below cluster.minPerAz x azCount; allowed: at least "
                              f"{self.cluster.minPerAz * self.azCount}")
+        if self.platform == "eks" and self.kubernetes is None:
+            raise ValueError("kubernetes: not set while platform is 'eks'; allowed: a kubernetes section with at least image")
         if self.environment == "prod" and self.natStrategy != "OnePerAz":
             raise ValueError(f"natStrategy: {self.natStrategy!r} makes AZs depend on another; allowed in prod: 'OnePerAz'")
         return self
@@ -351,6 +443,8 @@ def _format(exc: ValidationError, raw: Mapping[str, Any]) -> list[str]:
             parent_model: type[BaseModel] = StackConfig
             for part in loc[:-1]:
                 ann = parent_model.model_fields[part].annotation if part in parent_model.model_fields else None
+                ann = next((a for a in getattr(ann, "__args__", ()) if isinstance(a, type)
+                            and issubclass(a, BaseModel)), ann)  # Optional[Model] sections
                 if isinstance(ann, type) and issubclass(ann, BaseModel):
                     parent_model = ann
             allowed = ", ".join(sorted(parent_model.model_fields))
