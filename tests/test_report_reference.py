@@ -1,0 +1,69 @@
+"""siaga report on the real reference stacks (this repository's program + stacks/).
+
+Skipped, with the reason, while the root program does not yet create the resources the figures
+come from (Route 53 failover, RDS, ASG); tests/test_report.py covers the same logic on a fixture.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import pytest
+
+from siaga.documents import availability, drp, residency
+from siaga.documents.topology import HEALTH_CHECK, RDS_CLUSTER, RDS_INSTANCE, Topology, analyse
+from siaga.engine import run_stack
+
+
+@cache
+def topo(stack: str, **overrides: str) -> Topology:
+    g = run_stack(stack, overrides={f"siaga:{k}": v for k, v in overrides.items()})
+    missing = [t for t, types in (("Route 53 health checks", (HEALTH_CHECK,)), ("an RDS database", (RDS_INSTANCE, RDS_CLUSTER)),
+                                  ("an Auto Scaling group", ("aws:autoscaling/group:Group",))) if not g.of_type(*types)]
+    if missing:
+        pytest.skip(f"the root program does not create {', '.join(missing)} for {stack} yet")
+    return analyse(g)
+
+
+@pytest.mark.parametrize("stack", ["jakarta-prod", "jakarta-staging"])
+def test_reference_failover_figure_matches_the_settings(stack: str) -> None:
+    t = topo(stack)
+    assert t.config is not None
+    dns = t.config.dns
+    assert t.primary is not None and t.secondary is not None and t.primary.health_check is not None
+    assert t.primary.health_check.interval == dns.healthCheckIntervalSeconds
+    assert t.primary.health_check.threshold == dns.failureThreshold
+    assert t.dns_failover_seconds() == dns.healthCheckIntervalSeconds * dns.failureThreshold + max(t.primary.ttl, t.secondary.ttl)
+    assert f"{t.dns_failover_seconds()} s worst case" in drp.render_markdown(t, stack)
+
+
+def test_reference_dns_override_changes_the_figure() -> None:
+    base = topo("jakarta-prod").dns_failover_seconds()
+    changed = topo("jakarta-prod", dns=json.dumps({"healthCheckIntervalSeconds": 30, "failureThreshold": 5, "ttlSeconds": 60}))
+    assert base is not None and changed.dns_failover_seconds() is not None
+    assert changed.dns_failover_seconds() > base  # type: ignore[operator]
+    assert changed.primary.health_check.detection_seconds == 150  # type: ignore[union-attr]
+
+
+def test_reference_prod_is_redundant_and_meets_the_target() -> None:
+    t = topo("jakarta-prod")
+    assert t.config is not None
+    assert len(t.app_zones()) == t.config.azCount == 3
+    assert len(t.nat_zones()) == 3
+    assert t.databases and all(d.multi_az for d in t.databases)
+    b = availability.budget(t)
+    assert b.spofs == [], b.spofs
+    assert b.meets_target
+    rows = residency.rows(t)
+    assert {r.region for r in rows} == {"ap-southeast-3"}
+    assert [r.name for r in rows if r.holds == "data" and r.backup == "NOT covered"] == []
+
+
+def test_reference_less_redundancy_lowers_the_estimate() -> None:
+    prod = availability.budget(topo("jakarta-prod"))
+    two = availability.budget(topo("jakarta-prod", azCount="2"))
+    single = availability.budget(topo("jakarta-staging", natStrategy="Single"))
+    assert two.availability < prod.availability
+    assert single.availability < availability.budget(topo("jakarta-staging")).availability
+    assert any(s.startswith("NAT:") for s in single.spofs)
