@@ -4,7 +4,8 @@ Cluster-agnostic: pass the pulumi-kubernetes provider of an EKS cluster (``EksCl
 or of an on-prem cluster (``kubernetes.Provider(kubeconfig=...)``) in ``opts.provider``. Creates:
 
 - a Namespace labelled for the ``restricted`` Pod Security Standard (enforce, audit and warn);
-- NetworkPolicies: default deny (ingress and egress), then only ingress-controller -> app port,
+- NetworkPolicies: default deny (ingress and egress), then only ingress controller (namespace, or
+  ``ingress_cidrs`` for load balancers that target pod IPs) -> app port,
   DNS egress to kube-dns, and egress to the database CIDRs (plus any ``extra_egress``);
 - a ServiceAccount with no token mounted (unless ``service_account_token``), IRSA annotations optional;
 - a Deployment: ``replicas`` >= 2 (default 3), spread over ``topology.kubernetes.io/zone`` and
@@ -70,6 +71,8 @@ class HaWorkloadArgs:
     ingress_class: str = "nginx"
     ingress_namespace: str = "ingress-nginx"
     """Namespace of the ingress controller pods allowed to reach the app port."""
+    ingress_cidrs: Sequence[str] = ()
+    """Networks also allowed to the app port: load balancers that send to pod IPs (AWS ALB, target type ip)."""
     ingress_annotations: Mapping[str, str] = field(default_factory=dict)
     db_cidrs: Sequence[str] = ()
     """Networks of the database(s) the pods may connect to (egress)."""
@@ -106,11 +109,11 @@ class HaWorkloadArgs:
         if self.service_account_annotations and not self.service_account_token:
             raise ValueError("service_account_annotations: set, but service_account_token is false; allowed: enable the "
                              "token for IRSA, or drop the annotations")
-        for cidr in [*self.db_cidrs, *(c for c, _ in self.extra_egress)]:
+        for cidr in [*self.db_cidrs, *self.ingress_cidrs, *(c for c, _ in self.extra_egress)]:
             try:
                 ipaddress.ip_network(cidr, strict=True)
             except ValueError:
-                raise ValueError(f"db_cidrs/extra_egress: {cidr!r}; allowed: a CIDR such as 10.20.64.0/20") from None
+                raise ValueError(f"db_cidrs/ingress_cidrs/extra_egress: {cidr!r}; allowed: a CIDR such as 10.20.64.0/20") from None
 
 
 class HaWorkload(pulumi.ComponentResource):
@@ -142,7 +145,8 @@ class HaWorkload(pulumi.ComponentResource):
                 pod_selector=pods, policy_types=["Ingress"],
                 ingress=[net.NetworkPolicyIngressRuleArgs(
                     from_=[net.NetworkPolicyPeerArgs(namespace_selector=meta.LabelSelectorArgs(
-                        match_labels={"kubernetes.io/metadata.name": args.ingress_namespace}))],
+                        match_labels={"kubernetes.io/metadata.name": args.ingress_namespace}))]
+                    + [net.NetworkPolicyPeerArgs(ip_block=net.IPBlockArgs(cidr=c)) for c in args.ingress_cidrs],
                     ports=[net.NetworkPolicyPortArgs(protocol="TCP", port=args.port)])]), opts=in_ns),
             net.NetworkPolicy(f"{name}-allow-dns", metadata=md("-allow-dns"), spec=net.NetworkPolicySpecArgs(
                 pod_selector=pods, policy_types=["Egress"],

@@ -177,7 +177,7 @@ def _args(**overrides: object) -> HaWorkloadArgs:
     ({"namespace": "App_1"}, "namespace: 'App_1'; allowed: a DNS label"),
     ({"pdb_min_available": 3, "pdb_max_unavailable": None}, "pdb_min_available: 3 blocks every node drain"),
     ({"pdb_min_available": 1}, "pdb_max_unavailable / pdb_min_available: set exactly one"),
-    ({"db_cidrs": ["10.0.0.1/8"]}, "db_cidrs/extra_egress: '10.0.0.1/8'"),
+    ({"db_cidrs": ["10.0.0.1/8"]}, "db_cidrs/ingress_cidrs/extra_egress: '10.0.0.1/8'"),
     ({"service_account_annotations": {"eks.amazonaws.com/role-arn": "r"}}, "service_account_annotations: set"),
 ])
 def test_bad_args_one_clear_line(overrides: dict[str, object], message: str) -> None:
