@@ -145,6 +145,8 @@ def test_cli_writes_every_document_and_the_diagram(tmp_path: Path) -> None:
     png = (tmp_path / "architecture.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
     assert "<svg" in (tmp_path / "architecture.svg").read_text()
+    pdf = (tmp_path / "drp.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and len(pdf) > 20_000  # text + the embedded diagram
     for name in ("drp.md", "availability.md", "residency.md", "residency.csv"):
         assert (tmp_path / name).stat().st_size > 200
     data = json.loads((tmp_path / "availability.json").read_text())

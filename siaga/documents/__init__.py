@@ -14,6 +14,7 @@ from siaga.engine.model import Graph
 @dataclass
 class ReportFiles:
     drp: Path
+    drp_pdf: Path
     availability: Path
     availability_json: Path
     residency_md: Path
@@ -22,13 +23,14 @@ class ReportFiles:
     diagrams: list[Path]
 
     def all(self) -> list[Path]:
-        return [self.drp, self.availability, self.availability_json, self.residency_md, self.residency_csv,
+        return [self.drp, self.drp_pdf, self.availability, self.availability_json, self.residency_md, self.residency_csv,
                 self.residency_json, *self.diagrams]
 
 
 def write_reports(graph: Graph, stack: str, out_dir: Path) -> tuple[ReportFiles, Topology, availability.Budget]:
     """Builds every document for ``graph`` into ``out_dir``."""
     from siaga.documents.diagram import draw  # matplotlib import is slow: only when drawing
+    from siaga.documents.pdf import markdown_to_pdf
 
     out_dir.mkdir(parents=True, exist_ok=True)
     topo = analyse(graph)
@@ -36,10 +38,12 @@ def write_reports(graph: Graph, stack: str, out_dir: Path) -> tuple[ReportFiles,
     allowed = list(topo.config.allowedRegions) if topo.config else [str(graph.config.get("aws:region", "ap-southeast-3"))]
     rows = residency.rows(topo)
     files = ReportFiles(
-        drp=out_dir / "drp.md", availability=out_dir / "availability.md", availability_json=out_dir / "availability.json",
+        drp=out_dir / "drp.md", drp_pdf=out_dir / "drp.pdf", availability=out_dir / "availability.md", availability_json=out_dir / "availability.json",
         residency_md=out_dir / "residency.md", residency_csv=out_dir / "residency.csv",
         residency_json=out_dir / "residency.json", diagrams=draw(topo, out_dir))
-    files.drp.write_text(drp.render_markdown(topo, stack), encoding="utf-8")
+    drp_md = drp.render_markdown(topo, stack, diagram_name=files.diagrams[0].name)
+    files.drp.write_text(drp_md, encoding="utf-8")
+    markdown_to_pdf(drp_md, files.drp_pdf, out_dir)
     files.availability.write_text(availability.render_markdown(budget, stack), encoding="utf-8")
     files.availability_json.write_text(json.dumps(availability.as_dict(budget), indent=2) + "\n", encoding="utf-8")
     files.residency_md.write_text(residency.render_markdown(rows, stack, allowed), encoding="utf-8")
