@@ -22,6 +22,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
+class _Loader(yaml.SafeLoader):
+    """Dates stay strings, so ``2026-13-01`` is reported by the model (not a YAML crash)."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
 class WaiverError(Exception):
     """The waivers file is unreadable, malformed or holds an expired entry; ``str()`` is one line."""
 
@@ -83,7 +90,7 @@ def load_waivers(path: Path | str | None, today: dt.date | None = None) -> Waive
         return WaiverSet()
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader
     except OSError as exc:
         raise WaiverError(f"waivers {path}: cannot read it ({exc.strerror})") from None
     except yaml.YAMLError as exc:
