@@ -28,8 +28,8 @@ def summary_line(report: Report) -> str:
 
 def _table(title: str, findings: list[ReportFinding], waived: bool = False) -> Table:
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+    table.add_column("policy", no_wrap=True)
     table.add_column("resource", overflow="fold", max_width=40)
-    table.add_column("policy", overflow="fold")
     table.add_column("message", overflow="fold", max_width=60)
     table.add_column("waiver" if waived else "fix", overflow="fold", max_width=44)
     table.add_column("at", no_wrap=True)
@@ -37,7 +37,7 @@ def _table(title: str, findings: list[ReportFinding], waived: bool = False) -> T
         last = (f"{f.waiver.reason} — {f.waiver.approver}, until {f.waiver.expires}" if waived and f.waiver
                 else (f.remediation or ""))
         policy = f.policy + (" [red](raised)[/]" if f.error else "")
-        table.add_row(f.resource, policy, f.title, last, f.where)
+        table.add_row(policy, f.name or "(stack)", f.title, last, f.where)
     return table
 
 
