@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from siaga.documents.topology import Topology, _num, prop
+from siaga.documents.topology import Topology
 
 MINUTES_PER_YEAR = 365 * 24 * 60
 
@@ -103,7 +103,7 @@ def budget(topo: Topology) -> Budget:
     # application tier: parallel per-AZ paths, each = instances (single-AZ figure) x NAT of that path
     single = _pct("ec2_instance")
     for asg, zones in topo.asgs:
-        min_size = int(_num(prop(asg, "minSize"), 0) or 0)
+        min_size = topo.app_min_size.get(asg.urn, 0)
         nat_zones = topo.nat_zones()
         shared_nat = len(topo.nats) > 0 and len(nat_zones) < len(zones)
         per_path = single
@@ -111,7 +111,7 @@ def budget(topo: Topology) -> Budget:
         cross = [z for z in routed if topo.private_nat_zone.get(z) != z]
         if topo.nats and not shared_nat and not cross:
             per_path = single * single
-        paths = 1 - (1 - per_path) ** max(len(zones), 1) if zones else 0.0
+        paths = 1 - (1 - per_path) ** max(len(zones), 1)
         basis = f"{len(zones)} AZ in parallel, each {per_path * 100:.3f} % ({'instances x own NAT' if per_path != single else 'instances'})"
         avail = paths
         if shared_nat or cross:
@@ -119,9 +119,12 @@ def budget(topo: Topology) -> Budget:
             basis += f" x shared NAT {single * 100:.1f} %"
             spofs.append(f"NAT: {len(topo.nats)} NAT gateway(s) in {', '.join(nat_zones) or '?'} serve application subnets in "
                          f"{', '.join(zones)} - losing {'that AZ' if len(nat_zones) == 1 else 'one AZ'} cuts egress for the others")
-        tiers.append(Tier(f"Application {asg.name} (ASG, {len(zones)} AZ, min {min_size})", avail, basis))
-        if len(zones) < 2:
-            spofs.append(f"Application {asg.name}: instances in {len(zones)} AZ ({', '.join(zones) or 'unknown'})")
+        kind = "EKS node groups" if asg.type != "aws:autoscaling/group:Group" else "ASG"
+        tiers.append(Tier(f"Application {asg.name} ({kind}, {len(zones)} AZ, min {min_size})", avail, basis))
+        if not zones:
+            warnings.append(f"Application {asg.name}: its subnets are not in this graph, so its AZs are unknown (counted as one)")
+        elif len(zones) < 2:
+            spofs.append(f"Application {asg.name}: instances in {len(zones)} AZ ({', '.join(zones)})")
         elif len(zones) == 2:
             warnings.append(f"Application {asg.name}: 2 AZs - losing one leaves half the capacity until the ASG scales out")
         if zones and min_size < len(zones):

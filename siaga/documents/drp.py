@@ -57,7 +57,8 @@ def scenarios(topo: Topology) -> list[Scenario]:
     tg = topo.target_group_detection_seconds()
     grace = max((int(_num(prop(a, "healthCheckGracePeriod"), ASG_DEFAULT_GRACE) or 0) for a, _ in topo.asgs), default=ASG_DEFAULT_GRACE)
     app_zones = topo.app_zones()
-    asg_names = [a.name for a, _ in topo.asgs]
+    asg_names = [str(prop(a, "name") or a.name) for a, _ in topo.asgs if a.type == "aws:autoscaling/group:Group"]
+    eks_names = [str(prop(a, "name") or a.name) for a, _ in topo.asgs if a.type != "aws:autoscaling/group:Group"]
     db = topo.databases[0] if topo.databases else None
 
     # 1. instance
@@ -70,7 +71,9 @@ def scenarios(topo: Topology) -> list[Scenario]:
         rpo="0 (instances are stateless; data is in the database)", rto_seconds=float(tg), rpo_seconds=0.0,
         steps=[f"aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names {n} --region {region}" for n in asg_names]
         + [f"aws autoscaling start-instance-refresh --auto-scaling-group-name {n} --region {region}  # if instances keep failing"
-           for n in asg_names]))
+           for n in asg_names]
+        + [f"aws eks list-nodegroups --cluster-name {n} --region {region}  # then: aws eks describe-nodegroup --cluster-name {n} "
+           f"--nodegroup-name <group> --region {region}" for n in eks_names]))
 
     # 2. AZ
     db_fail = db.failover_seconds if db and db.multi_az else None

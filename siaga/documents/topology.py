@@ -19,6 +19,8 @@ ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 ROUTE = "aws:ec2/route:Route"
 RT_ASSOC = "aws:ec2/routeTableAssociation:RouteTableAssociation"
 ASG = "aws:autoscaling/group:Group"
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LB = "aws:lb/loadBalancer:LoadBalancer"
 ALB_ALIAS = "aws:alb/loadBalancer:LoadBalancer"
 TARGET_GROUP = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
@@ -168,6 +170,9 @@ class Topology:
     subnet_zone: dict[str, str]
     zones: list[str]
     asgs: list[tuple[Resource, list[str]]]
+    """Application tiers: Auto Scaling groups, and EKS clusters (their node groups together), with their AZs."""
+    app_min_size: dict[str, int]
+    """urn of an application tier -> its minimum instance count (ASG minSize; sum of node groups' minSize)."""
     lbs: list[tuple[Resource, list[str]]]
     nats: list[tuple[Resource, str | None]]
     private_nat_zone: dict[str, str | None]
@@ -318,6 +323,17 @@ def analyse(graph: Graph) -> Topology:
         return sorted({subnet_zone[i] for i in _list(ids) if i in subnet_zone})
 
     asgs = [(a, zones_of(prop(a, "vpcZoneIdentifiers"))) for a in graph.of_type(ASG)]
+    app_min = {a.urn: int(_num(prop(a, "minSize"), 0) or 0) for a, _ in asgs}
+    app_subnets = {i for a, _ in asgs for i in _list(prop(a, "vpcZoneIdentifiers"))}
+    by_cluster: dict[str, list[Resource]] = {}
+    for ng in graph.of_type(EKS_NODE_GROUP):
+        by_cluster.setdefault(str(prop(ng, "clusterName")), []).append(ng)
+    for cluster_name, groups in sorted(by_cluster.items()):
+        owner = index.get(cluster_name) or next((c for c in graph.of_type(EKS_CLUSTER) if prop(c, "name") == cluster_name), groups[0])
+        subnets = [i for ng in groups for i in _list(prop(ng, "subnetIds"))]
+        app_subnets.update(str(i) for i in subnets)
+        asgs.append((owner, zones_of(subnets)))
+        app_min[owner.urn] = sum(int(_num((prop(ng, "scalingConfig") or {}).get("minSize"), 0) or 0) for ng in groups)
     lbs = []
     for lb in graph.of_type(LB, ALB_ALIAS):
         ids = _list(prop(lb, "subnets")) + [m.get("subnetId") for m in _list(prop(lb, "subnetMappings")) if isinstance(m, dict)]
@@ -336,7 +352,6 @@ def analyse(graph: Graph) -> Topology:
         if nid in nat_zone:
             rt_nat[str(prop(route, "routeTableId"))] = nat_zone[nid]
     private_nat_zone: dict[str, str | None] = {}
-    app_subnets = {i for a, _ in asgs for i in _list(prop(a, "vpcZoneIdentifiers"))}
     for assoc in graph.of_type(RT_ASSOC):
         sid = str(prop(assoc, "subnetId"))
         if sid in app_subnets and sid in subnet_zone:
@@ -422,7 +437,7 @@ def analyse(graph: Graph) -> Topology:
 
     return Topology(
         graph=graph, config=_config(graph), subnet_zone=subnet_zone, zones=sorted(set(subnet_zone.values())),
-        asgs=asgs, lbs=lbs, nats=nats, private_nat_zone=private_nat_zone,
+        asgs=asgs, app_min_size=app_min, lbs=lbs, nats=nats, private_nat_zone=private_nat_zone,
         target_groups=graph.of_type(*TARGET_GROUP), databases=databases, health_checks=health_checks,
         failover=failover, backup_rules=backup_rules, vaults=vaults, selections=graph.of_type(BACKUP_SELECTION),
         index=index)
