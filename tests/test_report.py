@@ -177,3 +177,31 @@ def test_write_reports_on_a_graph_without_redundancy(tmp_path: Path) -> None:
 ])
 def test_cron_interval(expr: str, hours: float | None) -> None:
     assert cron_interval_hours(expr) == hours
+
+
+def _edited(**edits: dict) -> Graph:
+    """The prod fixture graph with some resources' inputs changed (settings the config model forbids)."""
+    g = graph().model_copy(deep=True)
+    for r in g.resources:
+        if r.type in edits:
+            r.inputs.update(edits[r.type])
+    return g
+
+
+def test_single_az_database_is_a_single_point_of_failure() -> None:
+    topo = analyse(_edited(**{"aws:rds/instance:Instance": {"multiAz": False}}))
+    assert topo.databases[0].kind == "single-az-instance"
+    b = availability.budget(topo)
+    assert any("not Multi-AZ" in s for s in b.spofs)
+    assert b.availability < availability.budget(analyse(graph())).availability
+    az = {s.title: s for s in drp.scenarios(topo)}["Loss of one Availability Zone"]
+    assert az.rto_seconds is None and az.rpo_seconds == 5 * 60
+
+
+def test_application_in_one_az_is_a_single_point_of_failure() -> None:
+    g = graph()
+    one = [s.id for s in g.of_type("aws:ec2/subnet:Subnet") if s.inputs.get("tags", {}).get("Tier") == "private"][:1]
+    topo = analyse(_edited(**{"aws:autoscaling/group:Group": {"vpcZoneIdentifiers": one, "minSize": 1}}))
+    b = availability.budget(topo)
+    assert any(s.startswith("Application") and "1 AZ" in s for s in b.spofs)
+    assert b.availability < availability.budget(analyse(g)).availability
