@@ -106,7 +106,7 @@ def test_junit_one_case_per_policy_and_resource_evaluated(run: tuple[int, str, d
 
 def test_markdown_comment(run: tuple[int, str, dict[str, str]]) -> None:
     md = run[2]["markdown"]
-    assert md.startswith("<!-- siaga-check -->\n## Siaga policy check — `checkviolation/dev`: ❌ 3 mandatory violations")
+    assert md.startswith("<!-- siaga-check checkviolation/dev -->\n## Siaga policy check — `checkviolation/dev`: ❌ 3 mandatory violations")
     assert "| 3 | 1 | 0 | 0 | 1 | 8 | 6 |" in md
     rows = [ln for ln in md.splitlines() if ln.startswith("| 🛑 mandatory")]
     assert len(rows) == 3 and any("`check-pack/bucket-prefix`" in r and f"`{MAIN}:5`" in r for r in rows)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from siaga.report_model import Report, ReportFinding
 
-MARKER = "<!-- siaga-check -->"
-"""The workflow finds its previous comment by this marker and updates it."""
+MARKER = "<!-- siaga-check {project}/{stack} -->"
+"""First line of the comment: the workflow finds its previous comment for the stack by it and updates it."""
 MAX_ROWS = 150
 ICON = {"mandatory": "🛑", "advisory": "⚠️", "remediate": "🔧", "disabled": "·"}
 
@@ -24,7 +24,7 @@ def _row(f: ReportFinding) -> str:
 def render(report: Report) -> str:
     s = report.summary
     status = "✅ passed" if s.passed else f"❌ {s.mandatory} mandatory violation{'s' if s.mandatory != 1 else ''}"
-    out = [MARKER, f"## Siaga policy check — `{report.project}/{report.stack}`: {status}", ""]
+    out = [MARKER.format(project=report.project, stack=report.stack), f"## Siaga policy check — `{report.project}/{report.stack}`: {status}", ""]
     out += ["| mandatory | advisory | remediated | policy errors | waived | resources | policies | evaluations |",
             "|---:|---:|---:|---:|---:|---:|---:|---:|",
             f"| {s.mandatory} | {s.advisory} | {s.remediate} | {s.errors} | {s.waived} | {s.resources} | "
