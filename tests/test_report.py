@@ -205,3 +205,16 @@ def test_application_in_one_az_is_a_single_point_of_failure() -> None:
     b = availability.budget(topo)
     assert any(s.startswith("Application") and "1 AZ" in s for s in b.spofs)
     assert b.availability < availability.budget(analyse(g)).availability
+
+
+def test_backup_selection_by_tag_uses_provider_default_tags() -> None:
+    g = graph().model_copy(deep=True)
+    prov = g.get("pulumi:providers:aws", "jakarta")
+    prov.inputs["defaultTags"] = json.dumps({"tags": {"Backup": "daily"}})
+    sel = g.of_type("aws:backup/selection:Selection")[0]
+    sel.inputs["resources"] = []
+    topo = analyse(g)
+    db = topo.databases[0].resource
+    assert not topo.covered_by_backup(db)
+    sel.inputs["conditions"] = [{"stringEquals": [{"key": "aws:ResourceTag/Backup", "value": "daily"}]}]
+    assert analyse(g).covered_by_backup(db)

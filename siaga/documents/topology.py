@@ -6,6 +6,7 @@ creates these AWS resources can be documented. Absent settings take the AWS API'
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -240,14 +241,36 @@ class Topology:
             for t in _list(prop(sel, "selectionTags")):
                 if isinstance(t, dict) and _str(t.get("key")):
                     tag_rules.append((t["key"], str(t.get("value"))))
+            for cond in _list(prop(sel, "conditions")):
+                for t in _list(cond.get("stringEquals")) if isinstance(cond, dict) else []:
+                    if isinstance(t, dict) and _str(t.get("key")):
+                        tag_rules.append((str(t["key"]).removeprefix("aws:ResourceTag/"), str(t.get("value"))))
         if "*" in refs:
             return True
         ids = {x for x in (r.id, _str(prop(r, "arn")), r.urn) if x}
         for ref in refs:
             if ref in ids or any(ref.endswith(":" + i) for i in ids if i):
                 return True
-        tags = prop(r, "tags")
-        return bool(isinstance(tags, dict) and any(tags.get(k) == v for k, v in tag_rules))
+        tags = self.tags_of(r)
+        return any(tags.get(k) == v for k, v in tag_rules)
+
+    def tags_of(self, r: Resource) -> dict[str, str]:
+        """The resource's tags with its provider's default tags underneath (as AWS applies them)."""
+        out: dict[str, str] = {}
+        prov = self.graph.by_urn().get(r.provider_urn or "")
+        if prov is not None:
+            default = prov.plain_inputs().get("defaultTags")
+            if isinstance(default, str):
+                try:
+                    default = json.loads(default)
+                except ValueError:
+                    default = None
+            if isinstance(default, dict) and isinstance(default.get("tags"), dict):
+                out.update({str(k): str(v) for k, v in default["tags"].items()})
+        own = prop(r, "tags")
+        if isinstance(own, dict):
+            out.update({str(k): str(v) for k, v in own.items()})
+        return out
 
     def contacts(self) -> list[dict[str, str]]:
         if self.config is None:
