@@ -73,7 +73,7 @@ class HaWorkloadArgs:
     """Namespace of the ingress controller pods allowed to reach the app port."""
     ingress_cidrs: Sequence[str] = ()
     """Networks also allowed to the app port: load balancers that send to pod IPs (AWS ALB, target type ip)."""
-    ingress_annotations: Mapping[str, str] = field(default_factory=dict)
+    ingress_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     db_cidrs: Sequence[str] = ()
     """Networks of the database(s) the pods may connect to (egress)."""
     db_port: int = 5432
@@ -110,6 +110,8 @@ class HaWorkloadArgs:
             raise ValueError("service_account_annotations: set, but service_account_token is false; allowed: enable the "
                              "token for IRSA, or drop the annotations")
         for cidr in [*self.db_cidrs, *self.ingress_cidrs, *(c for c, _ in self.extra_egress)]:
+            if not isinstance(cidr, str):
+                continue  # an Output: checked by the API server
             try:
                 ipaddress.ip_network(cidr, strict=True)
             except ValueError:

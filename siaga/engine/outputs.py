@@ -84,6 +84,10 @@ def computed(type_: str, name: str, inputs: dict[str, Any], region: str) -> tupl
         meta.setdefault("name", f"{name}-{_digest(name, length=8)}")
         out["metadata"] = meta
         rid = f"{meta['namespace']}/{meta['name']}" if meta.get("namespace") else meta["name"]
+        if type_.endswith(":Ingress") and (out.get("spec") or {}).get("ingressClassName") == "alb":
+            # the AWS Load Balancer Controller publishes its ALB's name; the provider waits for it
+            lb = f"k8s-{meta.get('namespace', 'default')[:8]}-{meta['name'][:8]}-{_digest(name, length=10)}"
+            out["status"] = {"loadBalancer": {"ingress": [{"hostname": f"{lb}.{region}.elb.amazonaws.com"}]}}
         return rid, out
     if type_.startswith("random:"):
         return rid, _random(type_, name, out)

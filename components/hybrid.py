@@ -1,0 +1,156 @@
+"""HybridKubernetes: the service on EKS in Jakarta (primary) and on an on-prem cluster (standby).
+
+The root program calls :func:`compose_eks` when ``siaga:platform`` is ``eks``. It builds
+
+- an :class:`~components.eks.EksCluster` over the private subnets of every AZ, keys from the stack's
+  customer-managed keys;
+- the same :class:`~components.workload.HaWorkload` twice: on EKS (ingress class ``alb``: the AWS
+  Load Balancer Controller puts an internet-facing ALB in the public subnets, TLS 1.3 policy, the
+  ACM certificate of the domain, targets the pod IPs) and on the on-prem cluster through a
+  ``kubernetes.Provider`` made from the kubeconfig in a secret config key;
+- the ACM certificate of the domain (DNS-validated when a hosted zone id is given).
+
+``primary_hostname`` is the ALB's DNS name as the ingress controller publishes it: the root program
+hands it to DnsFailover as the PRIMARY target, the standby address (``siaga:standby``) as SECONDARY.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.config import StackConfig
+from components.eks import AccessGrant, EksCluster, EksClusterArgs
+from components.workload import HaWorkload, HaWorkloadArgs
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+@dataclass
+class HybridInputs:
+    """What the root program already built, as plain inputs (no dependency on other components' classes)."""
+
+    azs: Sequence[str]
+    private_subnet_ids: Sequence[pulumi.Input[str]]
+    public_subnet_ids: Sequence[pulumi.Input[str]]
+    key_arn: Callable[[str], pulumi.Input[str]]
+    """Customer-managed key ARN by purpose: "secrets", "logs", "ebs"."""
+    zone_id: pulumi.Input[str] | None = None
+    """Public hosted zone of the domain: validates the ACM certificate by DNS when given."""
+    db_cidrs: Sequence[str] = ()
+    access_logs_bucket: pulumi.Input[str] | None = None
+    """Encrypted bucket for the ALB's access logs (recommended)."""
+    extra_tags: dict[str, str] = field(default_factory=dict)
+
+
+class HybridKubernetes(pulumi.ComponentResource):
+    """EKS primary + on-prem standby running the same highly available workload."""
+
+    def __init__(self, name: str, cfg: StackConfig, inputs: HybridInputs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("siaga:hybrid:HybridKubernetes", name, None, opts)
+        kube = cfg.kubernetes
+        if kube is None:
+            raise ValueError("siaga:kubernetes: not set while platform is 'eks'; allowed: a kubernetes section with image")
+        child = pulumi.ResourceOptions(parent=self)
+        n = len(inputs.azs)
+
+        self.cluster = EksCluster(f"{name}-eks", EksClusterArgs(
+            cluster_name=cfg.name_prefix,
+            private_subnet_ids=list(inputs.private_subnet_ids)[:n],
+            azs=list(inputs.azs),
+            secrets_key_arn=inputs.key_arn("secrets"),
+            logs_key_arn=inputs.key_arn("logs"),
+            ebs_key_arn=inputs.key_arn("ebs"),
+            version=kube.version,
+            public_access_cidrs=list(kube.publicAccessCidrs),
+            access=[AccessGrant(arn, "AmazonEKSClusterAdminPolicy") for arn in kube.adminRoleArns],
+            instance_types=list(kube.nodeInstanceTypes),
+            nodes_per_az=kube.nodesPerAz,
+            max_nodes_per_az=kube.maxNodesPerAz,
+            node_volume_gib=kube.nodeVolumeGiB,
+            protect=cfg.protectStatefulResources,
+            tags=dict(inputs.extra_tags),
+        ), opts=child)
+
+        self.certificate = aws.acm.Certificate(f"{name}-cert", domain_name=cfg.domain, validation_method="DNS",
+                                               opts=child)
+        if inputs.zone_id is not None:
+            option = self.certificate.domain_validation_options[0]
+            record = aws.route53.Record(f"{name}-cert-validation", zone_id=inputs.zone_id,
+                                        name=option.resource_record_name, type=option.resource_record_type,
+                                        records=[option.resource_record_value], ttl=300, allow_overwrite=True,
+                                        opts=child)
+            aws.acm.CertificateValidation(f"{name}-cert-validated", certificate_arn=self.certificate.arn,
+                                          validation_record_fqdns=[record.fqdn], opts=child)
+
+        def workload(host_cidrs: Sequence[str], db_cidrs: Sequence[str], ingress_class: str, ingress_ns: str,
+                     annotations: dict[str, pulumi.Input[str]], zone_spread: str) -> HaWorkloadArgs:
+            return HaWorkloadArgs(
+                image=kube.image, host=cfg.domain, tls_secret_name=kube.tlsSecretName, namespace=kube.namespace,
+                app_name=cfg.service, port=cfg.cluster.appPort, replicas=kube.replicas, max_replicas=kube.maxReplicas,
+                target_cpu_percent=cfg.cluster.targetCpuPercent, cpu_request=kube.cpuRequest,
+                memory_request=kube.memoryRequest, cpu_limit=kube.cpuLimit, memory_limit=kube.memoryLimit,
+                health_path=cfg.cluster.healthCheckPath, ingress_class=ingress_class, ingress_namespace=ingress_ns,
+                ingress_cidrs=list(host_cidrs), ingress_annotations=annotations,  # type: ignore[arg-type]
+                db_cidrs=list(db_cidrs), db_port=cfg.database.port, zone_spread=zone_spread,  # type: ignore[arg-type]
+                labels={"siaga.go.id/service": cfg.service, "siaga.go.id/agency": cfg.agency},
+            )
+
+        # --- primary: EKS behind an ALB the AWS Load Balancer Controller manages -------------------
+        attributes = ["deletion_protection.enabled=true", "routing.http.drop_invalid_header_fields.enabled=true"]
+        if inputs.access_logs_bucket is not None:
+            logs = pulumi.Output.from_input(inputs.access_logs_bucket).apply(
+                lambda b: f"access_logs.s3.enabled=true,access_logs.s3.bucket={b},access_logs.s3.prefix=eks-alb")
+        else:
+            logs = pulumi.Output.from_input("")
+        alb: dict[str, pulumi.Input[str]] = {
+            "alb.ingress.kubernetes.io/scheme": "internet-facing",
+            "alb.ingress.kubernetes.io/target-type": "ip",
+            "alb.ingress.kubernetes.io/listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}]),
+            "alb.ingress.kubernetes.io/ssl-redirect": "443",
+            "alb.ingress.kubernetes.io/ssl-policy": TLS_POLICY,
+            "alb.ingress.kubernetes.io/certificate-arn": self.certificate.arn,
+            "alb.ingress.kubernetes.io/healthcheck-path": cfg.cluster.healthCheckPath,
+            "alb.ingress.kubernetes.io/inbound-cidrs": ",".join(cfg.cluster.allowedCidrs),
+            "alb.ingress.kubernetes.io/subnets": pulumi.Output.all(*inputs.public_subnet_ids).apply(
+                lambda ids: ",".join(ids)),
+            "alb.ingress.kubernetes.io/load-balancer-attributes": logs.apply(
+                lambda extra: ",".join([*attributes, *([extra] if extra else [])])),
+        }
+        self.primary = HaWorkload(
+            f"{name}-primary",
+            workload([cfg.vpcCidr], inputs.db_cidrs, kube.ingressClass, "kube-system", alb, "DoNotSchedule"),
+            opts=pulumi.ResourceOptions(parent=self, provider=self.cluster.provider(f"{name}-eks-k8s")))
+
+        # --- standby: the same workload on the on-prem cluster ---------------------------------
+        namespace, key = kube.standbyKubeconfigKey.split(":", 1)
+        self.onprem_provider = k8s.Provider(
+            f"{name}-onprem", kubeconfig=pulumi.Config(namespace).require_secret(key),
+            enable_server_side_apply=True, opts=child)
+        # on-prem nodes often carry no zone label: ScheduleAnyway keeps pods schedulable there
+        self.standby = HaWorkload(
+            f"{name}-standby",
+            workload([], cfg.standby.networks, kube.standbyIngressClass, kube.standbyIngressNamespace, {},
+                     "ScheduleAnyway"),
+            opts=pulumi.ResourceOptions(parent=self, provider=self.onprem_provider))
+
+        self.primary_hostname: pulumi.Output[str] = self.primary.hostname
+        self.register_outputs({
+            "clusterName": self.cluster.cluster.name,
+            "kubeconfig": self.cluster.kubeconfig,
+            "primaryHostname": self.primary_hostname,
+            "standbyAddress": cfg.standby.address,
+        })
+
+
+def compose_eks(cfg: StackConfig, inputs: HybridInputs, provider: pulumi.ProviderResource | None = None,
+                name: str | None = None) -> HybridKubernetes:
+    """The root program's EKS hook: everything for ``platform: eks`` under one component."""
+    opts = pulumi.ResourceOptions(providers={"aws": provider}) if provider is not None else None
+    return HybridKubernetes(name or cfg.name_prefix, cfg, inputs, opts=opts)
