@@ -165,3 +165,36 @@ def test_new_stack_has_no_mandatory_violations(stacks: Path, tmp_path: Path) -> 
     result = analyze(graph, packs=[REPO_ROOT / "policies"])
     assert result.policies, "the pack reported no policies"
     assert [f"{f.policy}: {f.urn}: {f.message}" for f in result.mandatory] == []
+
+
+def test_template_sets_every_config_key(stacks: Path) -> None:
+    """A key added to the config model must be added to the template (or listed here as agency-specific)."""
+    from components.config import StackConfig
+
+    assert _new(stacks, *FLAGS).exit_code == 0
+    raw = _config(stacks / "Pulumi.dukcapil-adminduk-prod.yaml")
+    optional = {"kubernetes"}  # only with platform eks (see test_new_eks_stack_from_hybrid_pdn)
+    missing = [k for k in StackConfig.model_fields if f"siaga:{k}" not in raw and k not in optional]
+    assert missing == []
+    agency_specific = {"dns": {"hostedZoneId"}, "backup": {"copyToVaultArn"}, "standby": {"customerGatewayIp"}, "tags": {"extra"}}
+    for section, model in (("cluster", "Cluster"), ("database", "Database"), ("backup", "Backup"), ("dns", "Dns"),
+                           ("standby", "Standby"), ("tags", "Tags")):
+        fields = set(getattr(__import__("components.config", fromlist=[model]), model).model_fields)
+        assert fields - set(raw[f"siaga:{section}"]) - agency_specific.get(section, set()) == set(), section
+
+
+def test_new_eks_stack_from_hybrid_pdn(stacks: Path) -> None:
+    if not (stacks / "Pulumi.hybrid-pdn.yaml").is_file():
+        pytest.skip("the hybrid-pdn reference stack is not in the repository yet")
+    from components.config import Kubernetes
+
+    result = _new(stacks, *FLAGS, "--from", "hybrid-pdn")
+    assert result.exit_code == 0, result.output
+    raw = _config(stacks / "Pulumi.dukcapil-adminduk-prod.yaml")
+    cfg = parse_config(raw)
+    ref = parse_config(_config(stacks / "Pulumi.hybrid-pdn.yaml"))
+    assert cfg.platform == "eks" and cfg.kubernetes is not None and ref.kubernetes is not None
+    assert set(raw["siaga:kubernetes"]) == set(Kubernetes.model_fields)
+    assert cfg.kubernetes.namespace == "adminduk" and cfg.kubernetes.adminRoleArns == []
+    assert cfg.kubernetes.nodesPerAz == ref.kubernetes.nodesPerAz
+    assert raw[cfg.kubernetes.standbyKubeconfigKey] == {"secure": "v1:REPLACE-with-pulumi-config-set-secret"}
