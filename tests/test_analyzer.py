@@ -173,3 +173,19 @@ def test_pack_that_cannot_start_is_one_line(violation: Graph, tmp_path: Path) ->
     assert "failed to start" in str(info.value) and "no_such_module_siaga" in str(info.value)
     with pytest.raises(AnalyzerError, match="no PulumiPolicy.yaml"):
         analyze(violation, packs=[PROGRAMS])
+
+
+def test_prestarted_servers_are_used_then_killed_and_stale_ones_replaced(violation: Graph,
+                                                                           result: AnalysisResult) -> None:
+    from siaga.analyzer import StackEnv, prestart
+
+    servers = prestart([CHECK_PACK], StackEnv.from_graph(violation))
+    proc = servers[0].proc
+    res = analyze(violation, packs=[CHECK_PACK], servers=servers)
+    assert _keys(res.mandatory) == _keys(result.mandatory)
+    assert proc.poll() is not None and servers[0].proc is None  # used, then killed
+    stale = prestart([CHECK_PACK], StackEnv.of("other", "prod", {}))
+    stale_proc = stale[0].proc
+    res = analyze(violation, packs=[CHECK_PACK], servers=stale)
+    assert _keys(res.mandatory) == _keys(result.mandatory) and stale_proc.poll() is not None
+    assert not _pack_processes(CHECK_PACK.resolve())

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from siaga.cli import app
 from tests.conftest import PROGRAMS, REPO
+from tests.test_analyzer import _pack_processes
 
 PACK = REPO / "tests" / "fixtures" / "packs" / "check_pack"
 
@@ -64,6 +65,7 @@ def test_could_not_run_exits_2_with_one_line(args: list[str], needle: str) -> No
     assert code == 2, out
     lines = [ln for ln in out.splitlines() if ln.strip()]
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in out
+    assert not _pack_processes(PACK)  # servers started early are killed when the program fails
 
 
 def test_expired_waiver_exits_2_naming_the_entry(tmp_path: Path) -> None:

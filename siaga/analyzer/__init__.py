@@ -5,6 +5,7 @@
 
 from siaga.analyzer.errors import AnalyzerError
 from siaga.analyzer.model import AnalysisResult, Finding, PolicyInfo
-from siaga.analyzer.run import analyze
+from siaga.analyzer.run import analyze, prestart
+from siaga.analyzer.server import PackServer, StackEnv
 
-__all__ = ["AnalysisResult", "AnalyzerError", "Finding", "PolicyInfo", "analyze"]
+__all__ = ["AnalysisResult", "AnalyzerError", "Finding", "PackServer", "PolicyInfo", "StackEnv", "analyze", "prestart"]

@@ -16,7 +16,7 @@ from siaga.analyzer.config import Layer, load_policy_config, parse_layer, reconc
 from siaga.analyzer.encode import analyze_request, stack_resource, to_struct
 from siaga.analyzer.errors import AnalyzerError
 from siaga.analyzer.model import AnalysisResult, Finding, PolicyInfo
-from siaga.analyzer.server import PackServer, configure_stack_request
+from siaga.analyzer.server import PackServer, StackEnv, configure_stack_request
 from siaga.engine.model import Graph, Resource
 
 Progress = Callable[[str, int, int], None]
@@ -30,23 +30,46 @@ _POLICY_TYPE = {pb.POLICY_TYPE_RESOURCE: "resource", pb.POLICY_TYPE_STACK: "stac
 _EXC_PREFIX = "Exception calling application: "
 
 
+def prestart(packs: Sequence[Path | str], stack_env: StackEnv) -> list[PackServer]:
+    """Spawns one server per pack now (they import their policies while the program runs); pass the
+    list to ``analyze(..., servers=...)``, which connects, uses and always stops them."""
+    servers: list[PackServer] = []
+    try:
+        for p in packs:
+            servers.append(PackServer(Path(p), stack_env).spawn())
+    except BaseException:
+        for s in servers:
+            s.stop()
+        raise
+    return servers
+
+
 def analyze(graph: Graph, packs: Sequence[Path | str] = (Path("policies"),),
             policy_config: dict[str, Any] | Path | str | None = None,
-            progress: Progress | None = None) -> AnalysisResult:
+            progress: Progress | None = None, servers: Sequence[PackServer] | None = None) -> AnalysisResult:
     """Runs every pack over every resource of ``graph`` (one server per pack, packs in parallel)."""
     started = time.perf_counter()
-    if not packs:
-        raise AnalyzerError("no policy pack given")
-    origin = str(policy_config) if isinstance(policy_config, Path | str) else "policy config"
-    file_layer = parse_layer(load_policy_config(policy_config), origin)
-    dirs = [Path(p) for p in packs]
-    runs = [_PackRun(d, graph, file_layer, origin, progress) for d in dirs]
-    if len(runs) == 1:
-        runs[0].run()
-    else:
-        with ThreadPoolExecutor(max_workers=len(runs)) as pool:
-            for f in [pool.submit(r.run) for r in runs]:
-                f.result()
+    servers = list(servers or [])
+    runs: list[_PackRun] = []
+    try:
+        if not packs:
+            raise AnalyzerError("no policy pack given")
+        origin = str(policy_config) if isinstance(policy_config, Path | str) else "policy config"
+        file_layer = parse_layer(load_policy_config(policy_config), origin)
+        want = StackEnv.from_graph(graph)
+        ready = {s.dir: s for s in servers if s.stack_env == want}  # a stale env is restarted, not reused
+        runs = [_PackRun(Path(d), graph, file_layer, origin, progress, ready.pop(Path(d).resolve(), None))
+                for d in packs]
+        if len(runs) == 1:
+            runs[0].run()
+        else:
+            with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+                futures = [pool.submit(r.run) for r in runs]
+                for f in futures:
+                    f.result()
+    finally:
+        for s in servers:  # stop() is idempotent: covers servers no run took over
+            s.stop()
     result = AnalysisResult(resources=len(graph.resources))
     unknown_names: set[str] | None = None
     for r in runs:
@@ -70,8 +93,9 @@ def _err_text(exc: grpc.RpcError) -> str:
 
 class _PackRun:
     def __init__(self, pack_dir: Path, graph: Graph, file_layer: Layer, origin: str,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, server: PackServer | None = None) -> None:
         self.dir = pack_dir
+        self.server = server
         self.graph = graph
         self.file_layer = file_layer
         self.origin = origin
@@ -138,8 +162,10 @@ class _PackRun:
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self) -> None:
-        server = PackServer(self.dir, self.graph)
+        server = self.server
         try:
+            if server is None:
+                server = self.server = PackServer(self.dir, self.graph)
             self._tick(f"{self.dir.name}: starting", 0, 1)
             stub = server.start()
             self._stub = stub
@@ -150,7 +176,8 @@ class _PackRun:
                 why = server.last_error() if not server.alive() else _err_text(exc)
                 raise AnalyzerError(f"policy pack {self.dir}: {code.name if code else 'rpc'} error: {why}") from None
         finally:
-            server.stop()
+            if server is not None:
+                server.stop()
 
     def _run(self, stub: Any, server: PackServer) -> None:
         stub.ConfigureStack(configure_stack_request(self.graph))

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,13 +55,38 @@ class PackManifest:
                 self.python = str(candidate)
 
 
-class PackServer:
-    """``python -u -m pulumi.policy <engineAddress> <packDir>`` with cwd = the pack and the stack's env."""
+@dataclass(frozen=True)
+class StackEnv:
+    """What a pack server is started with; known before the program runs, so servers can start early."""
 
-    def __init__(self, pack_dir: Path, graph: Graph, start_timeout: float = 60.0) -> None:
+    project: str
+    stack: str
+    organization: str = "organization"
+    preview: bool = False
+    config: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_graph(cls, graph: Graph) -> StackEnv:
+        return cls.of(graph.project, graph.stack, graph.config, graph.preview, graph.organization)
+
+    @classmethod
+    def of(cls, project: str, stack: str, config: dict[str, Any], preview: bool = False,
+           organization: str = "organization") -> StackEnv:
+        cfg = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+        return cls(project, stack, organization, preview, tuple(sorted(cfg.items())))
+
+
+class PackServer:
+    """``python -u -m pulumi.policy <engineAddress> <packDir>`` with cwd = the pack and the stack's env.
+
+    ``spawn()`` only starts the process (so it can import its policies while the program runs);
+    ``connect()`` waits for the port; ``start()`` does both. ``stop()`` always kills it.
+    """
+
+    def __init__(self, pack_dir: Path, stack_env: StackEnv | Graph, start_timeout: float = 60.0) -> None:
         self.dir = pack_dir.resolve()
         self.manifest = PackManifest(self.dir)
-        self.graph = graph
+        self.stack_env = stack_env if isinstance(stack_env, StackEnv) else StackEnv.from_graph(stack_env)
         self.start_timeout = start_timeout
         self.proc: subprocess.Popen[bytes] | None = None
         self.channel: grpc.Channel | None = None
@@ -70,21 +96,32 @@ class PackServer:
         self._err = Path(self._tmp.name) / "stderr"
 
     def env(self) -> dict[str, str]:
+        se = self.stack_env
         env = dict(os.environ)
         env.update({
-            "PULUMI_ORGANIZATION": self.graph.organization,
-            "PULUMI_PROJECT": self.graph.project,
-            "PULUMI_STACK": self.graph.stack,
-            "PULUMI_DRY_RUN": "true" if self.graph.preview else "false",
-            "PULUMI_CONFIG": json.dumps(stack_config(self.graph)),
+            "PULUMI_ORGANIZATION": se.organization,
+            "PULUMI_PROJECT": se.project,
+            "PULUMI_STACK": se.stack,
+            "PULUMI_DRY_RUN": "true" if se.preview else "false",
+            "PULUMI_CONFIG": json.dumps(dict(se.config)),
         })
         return env
 
+    def spawn(self) -> PackServer:
+        if self.proc is None:
+            with self._out.open("wb") as out, self._err.open("wb") as err:
+                self.proc = subprocess.Popen(
+                    [self.manifest.python, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.dir)],
+                    cwd=self.dir, env=self.env(), stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        return self
+
     def start(self) -> pb_grpc.AnalyzerStub:
-        with self._out.open("wb") as out, self._err.open("wb") as err:
-            self.proc = subprocess.Popen(
-                [self.manifest.python, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.dir)],
-                cwd=self.dir, env=self.env(), stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        self.spawn()
+        return self.connect()
+
+    def connect(self) -> pb_grpc.AnalyzerStub:
+        if self.stub is not None:
+            return self.stub
         port = self._wait_port()
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=_CHANNEL_OPTIONS)
         try:

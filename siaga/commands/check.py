@@ -18,9 +18,10 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from siaga.analyzer import AnalyzerError, analyze
+from siaga.analyzer import AnalyzerError, PackServer, StackEnv, analyze, prestart
 from siaga.commands.common import fail, load_graph
 from siaga.engine.preview import REPO_ROOT
+from siaga.engine.project import ProjectError, load_project, load_stack_config, parse_overrides
 from siaga.report_model import Report, build_report
 from siaga.reporters import FORMATS
 from siaga.reporters.text import print_report, summary_line
@@ -41,6 +42,17 @@ def _parse_reports(specs: list[str]) -> list[tuple[str, Path]]:
     return out
 
 
+def stack_env_before_run(stack: str | None, program_dir: Path | None, config: list[str],
+                         unknowns: bool) -> StackEnv | None:
+    """The env the packs get, known before the program runs (None when the program will not load)."""
+    try:
+        project = load_project(program_dir if program_dir is not None else REPO_ROOT)
+        cfg, _ = load_stack_config(project, stack, parse_overrides(config))
+    except (ProjectError, OSError, ValueError):
+        return None
+    return StackEnv.of(project.name, stack or "dev", cfg, unknowns)
+
+
 def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], policy_config: Path | None,
               waivers: Path | None, config: list[str], unknowns: bool, show_progress: bool = True) -> Report:
     """Everything but the rendering; exits 2 with one line when something cannot run."""
@@ -59,7 +71,19 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
     with progress:
         t0 = time.perf_counter()
         task = progress.add_task("running the program offline", total=None)
-        graph = load_graph(stack, program_dir, config, preview=unknowns)
+        env = stack_env_before_run(stack, program_dir, config, unknowns)
+        servers: list[PackServer] = []
+        if env is not None:  # the packs import their policies while the program runs (2 cores)
+            try:
+                servers = prestart(packs, env)
+            except AnalyzerError as exc:
+                fail(str(exc))
+        try:
+            graph = load_graph(stack, program_dir, config, preview=unknowns)
+        except BaseException:
+            for server in servers:
+                server.stop()
+            raise
         seconds["program"] = time.perf_counter() - t0
         progress.update(task, description=f"program: {len(graph.resources)} resources", total=1, completed=1)
         tasks: dict[str, int] = {}
@@ -72,7 +96,7 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
 
         t1 = time.perf_counter()
         try:
-            result = analyze(graph, packs=packs, policy_config=policy_config, progress=tick)
+            result = analyze(graph, packs=packs, policy_config=policy_config, progress=tick, servers=servers)
         except AnalyzerError as exc:
             fail(str(exc))
         seconds["policies"] = time.perf_counter() - t1
