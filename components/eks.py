@@ -176,6 +176,9 @@ class EksCluster(pulumi.ComponentResource):
                 depends_on=[cluster_policy, self.log_group])),
         )
 
+        self.security_group_id: pulumi.Output[str] = self.cluster.vpc_config.cluster_security_group_id  # type: ignore[assignment]
+        """The cluster security group EKS creates (control plane and nodes): allow it into the database."""
+
         # --- workload identities (IRSA) ------------------------------------------------------
         issuer = self.cluster.identities.apply(lambda ids: ids[0].oidcs[0].issuer)  # type: ignore[index]
         self.oidc_provider = aws.iam.OpenIdConnectProvider(
@@ -289,6 +292,7 @@ class EksCluster(pulumi.ComponentResource):
             "oidcProviderArn": self.oidc_provider.arn,
             "nodeGroups": [ng.node_group_name for ng in self.node_groups],
             "logGroup": self.log_group.name,
+            "securityGroupId": self.security_group_id,
             "kubeconfig": self.kubeconfig,
         })
 

@@ -141,11 +141,13 @@ class HybridKubernetes(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=self.onprem_provider))
 
         self.primary_hostname: pulumi.Output[str] = self.primary.hostname
+        self.security_group_id = self.cluster.security_group_id  # nodes and pods: allow it into the database
         self.register_outputs({
             "clusterName": self.cluster.cluster.name,
             "kubeconfig": self.cluster.kubeconfig,
             "primaryHostname": self.primary_hostname,
             "standbyAddress": cfg.standby.address,
+            "securityGroupId": self.security_group_id,
         })
 
 

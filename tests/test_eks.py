@@ -125,6 +125,7 @@ def test_kubeconfig_output_has_no_credential(graph: Graph, cluster: Resource) ->
     assert user["exec"]["args"][:2] == ["eks", "get-token"] and "ap-southeast-3" in user["exec"]["args"]
     component = graph.get("siaga:eks:EksCluster", "fixture")
     assert component.outputs["kubeconfig"] == graph.exports["kubeconfig"]
+    assert component.outputs["securityGroupId"] == cluster.outputs["vpcConfig"]["clusterSecurityGroupId"]
     assert all(r.parent for r in graph.resources if r.type.startswith("aws:")), "every part is a child"
 
 
