@@ -167,6 +167,8 @@ def test_write_reports_on_a_graph_without_redundancy(tmp_path: Path) -> None:
     assert topo.dns_failover_seconds() is None
     assert any("no Route 53 failover" in s for s in b.spofs)
     assert any("no AWS Backup plan" in s for s in b.spofs)
+    assert not b.estimable and not b.meets_target  # no serving tier: no 100 % from an empty product
+    assert "No estimate" in (tmp_path / "availability.md").read_text()
     assert "ap-southeast-1" in (tmp_path / "residency.md").read_text()  # the offshore bucket is shown
     assert "**1**" in (tmp_path / "residency.md").read_text()
 

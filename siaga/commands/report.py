@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         table.add_column("value", justify="right")
         fo = topo.dns_failover_seconds()
         table.add_row("DNS failover, worst case", f"{fo} s" if fo is not None else "no failover")
-        table.add_row("Composite availability", f"{budget.availability * 100:.4f} %")
+        table.add_row("Composite availability", f"{budget.availability * 100:.4f} %" if budget.estimable else "no serving tier")
         table.add_row("Expected downtime / year", f"{budget.downtime_percent:.4f} % ({budget.downtime_minutes_per_year:.0f} min)")
         table.add_row("Agency target", f"{budget.target_downtime_percent} % -> {'met' if budget.meets_target else 'NOT met'}")
         table.add_row("Single points of failure", str(len(budget.spofs)))

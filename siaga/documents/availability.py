@@ -70,8 +70,13 @@ class Budget:
         return self.target_downtime_percent / 100 * MINUTES_PER_YEAR
 
     @property
+    def estimable(self) -> bool:
+        """False when the graph has no serving tier (load balancer, application, database) to estimate."""
+        return any(not t.name.startswith("DNS") for t in self.tiers)
+
+    @property
     def meets_target(self) -> bool:
-        return self.downtime_percent <= self.target_downtime_percent + 1e-12
+        return self.estimable and self.downtime_percent <= self.target_downtime_percent + 1e-12
 
 
 def _pct(sla: str) -> float:
@@ -154,6 +159,11 @@ def render_markdown(b: Budget, stack: str) -> str:
              "| Tier | Availability | Basis |", "|---|---:|---|"]
     for t in b.tiers:
         lines.append(f"| {t.name} | {t.availability * 100:.4f} % | {t.basis} |")
+    if not b.estimable:
+        lines += ["| (none) | - | no load balancer, application tier or database in the graph |", "",
+                  "**No estimate**: the graph has nothing that serves requests, so there is nothing to estimate.", ""]
+        lines += ["## Single points of failure", ""] + [f"- {s}" for s in b.spofs]
+        return "\n".join(lines) + "\n"
     verdict = "meets" if b.meets_target else "DOES NOT MEET"
     lines += [f"| **Composite** | **{b.availability * 100:.4f} %** | product of the tiers |", "",
               f"- Expected downtime: **{b.downtime_percent:.4f} %** a year = **{b.downtime_minutes_per_year:.0f} min/year**",
@@ -175,6 +185,7 @@ def as_dict(b: Budget) -> dict[str, object]:
         "downtimeMinutesPerYear": round(b.downtime_minutes_per_year, 1),
         "targetDowntimePercent": b.target_downtime_percent,
         "meetsTarget": b.meets_target,
+        "estimable": b.estimable,
         "tiers": [{"name": t.name, "availabilityPercent": round(t.availability * 100, 6), "basis": t.basis} for t in b.tiers],
         "singlePointsOfFailure": b.spofs,
         "warnings": b.warnings,
