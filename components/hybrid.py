@@ -12,6 +12,10 @@ The root program calls :func:`compose_eks` when ``siaga:platform`` is ``eks``. I
 
 ``primary_hostname`` is the ALB's DNS name as the ingress controller publishes it: the root program
 hands it to DnsFailover as the PRIMARY target, the standby address (``siaga:standby``) as SECONDARY.
+
+Not built here (installed by the platform team, reviewed by hand): the AWS Load Balancer Controller on
+EKS (a Helm chart the policy pack could not see into) and the ingress controller and TLS secret on the
+on-prem cluster.
 """
 
 from __future__ import annotations
@@ -90,7 +94,8 @@ class HybridKubernetes(pulumi.ComponentResource):
                                           validation_record_fqdns=[record.fqdn], opts=child)
 
         def workload(host_cidrs: Sequence[str], db_cidrs: Sequence[str], ingress_class: str, ingress_ns: str,
-                     annotations: dict[str, pulumi.Input[str]], zone_spread: str) -> HaWorkloadArgs:
+                     annotations: dict[str, pulumi.Input[str]], zone_spread: str,
+                     namespace_labels: dict[str, str], pre_stop: int | None = None) -> HaWorkloadArgs:
             return HaWorkloadArgs(
                 image=kube.image, host=cfg.domain, tls_secret_name=kube.tlsSecretName, namespace=kube.namespace,
                 app_name=cfg.service, port=cfg.cluster.appPort, replicas=kube.replicas, max_replicas=kube.maxReplicas,
@@ -100,6 +105,7 @@ class HybridKubernetes(pulumi.ComponentResource):
                 ingress_cidrs=list(host_cidrs), ingress_annotations=annotations,  # type: ignore[arg-type]
                 db_cidrs=list(db_cidrs), db_port=cfg.database.port, zone_spread=zone_spread,  # type: ignore[arg-type]
                 labels={"siaga.go.id/service": cfg.service, "siaga.go.id/agency": cfg.agency},
+                namespace_labels=namespace_labels, pre_stop_sleep_seconds=pre_stop,
             )
 
         # --- primary: EKS behind an ALB the AWS Load Balancer Controller manages -------------------
@@ -125,7 +131,10 @@ class HybridKubernetes(pulumi.ComponentResource):
         }
         self.primary = HaWorkload(
             f"{name}-primary",
-            workload([cfg.vpcCidr], inputs.db_cidrs, kube.ingressClass, "kube-system", alb, "DoNotSchedule"),
+            workload([cfg.vpcCidr], inputs.db_cidrs, kube.ingressClass, "kube-system", alb, "DoNotSchedule",
+                     # rolling updates wait for the ALB to see new pods healthy (target type ip)
+                     {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"} if kube.ingressClass == "alb" else {},
+                     pre_stop=15),  # the ALB stops sending before the pod stops serving
             opts=pulumi.ResourceOptions(parent=self, provider=self.cluster.provider(f"{name}-eks-k8s")))
 
         # --- standby: the same workload on the on-prem cluster ---------------------------------
@@ -137,7 +146,7 @@ class HybridKubernetes(pulumi.ComponentResource):
         self.standby = HaWorkload(
             f"{name}-standby",
             workload([], cfg.standby.networks, kube.standbyIngressClass, kube.standbyIngressNamespace, {},
-                     "ScheduleAnyway"),
+                     "ScheduleAnyway", {}),
             opts=pulumi.ResourceOptions(parent=self, provider=self.onprem_provider))
 
         self.primary_hostname: pulumi.Output[str] = self.primary.hostname

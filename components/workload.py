@@ -66,6 +66,9 @@ class HaWorkloadArgs:
     liveness_path: str | None = None
     """Liveness probe path (default: ``health_path``)."""
     run_as_user: int = 10001
+    pre_stop_sleep_seconds: int | None = None
+    """Keep a terminating pod serving this long while load balancers deregister it (preStop sleep action,
+    Kubernetes >= 1.30; no shell needed). None: no preStop hook."""
     zone_spread: Literal["DoNotSchedule", "ScheduleAnyway"] = "DoNotSchedule"
     """DoNotSchedule keeps zones balanced (needs nodes labelled topology.kubernetes.io/zone)."""
     ingress_class: str = "nginx"
@@ -88,6 +91,9 @@ class HaWorkloadArgs:
     pdb_min_available: int | None = None
     """Set this (and pdb_max_unavailable=None) to use minAvailable instead."""
     labels: Mapping[str, str] = field(default_factory=dict)
+    namespace_labels: Mapping[str, str] = field(default_factory=dict)
+    """Extra namespace labels, e.g. {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"} so a rolling update
+    waits until the ALB sees the new pods healthy (AWS Load Balancer Controller, target type ip)."""
 
     def validate(self) -> None:
         """Raises ValueError (one line naming the argument, the value and what is allowed)."""
@@ -131,7 +137,8 @@ class HaWorkload(pulumi.ComponentResource):
         pss = {f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}
 
         self.namespace = core.Namespace(
-            f"{name}-ns", metadata=meta.ObjectMetaArgs(name=ns_name, labels={**labels, **pss}), opts=child)
+            f"{name}-ns", metadata=meta.ObjectMetaArgs(name=ns_name, labels={**args.namespace_labels, **labels, **pss}),
+            opts=child)
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
 
         def md(suffix: str, **extra: object) -> meta.ObjectMetaArgs:
@@ -204,6 +211,9 @@ class HaWorkload(pulumi.ComponentResource):
                 capabilities=core.CapabilitiesArgs(drop=["ALL"]),
                 seccomp_profile=core.SeccompProfileArgs(type="RuntimeDefault")),
             volume_mounts=[core.VolumeMountArgs(name="tmp", mount_path="/tmp")],
+            lifecycle=core.LifecycleArgs(pre_stop=core.LifecycleHandlerArgs(
+                sleep=core.SleepActionArgs(seconds=args.pre_stop_sleep_seconds)))
+            if args.pre_stop_sleep_seconds else None,
         )
         self.deployment = apps.Deployment(
             f"{name}-deployment",
@@ -223,7 +233,7 @@ class HaWorkload(pulumi.ComponentResource):
                         service_account_name=args.app_name,
                         automount_service_account_token=args.service_account_token,
                         enable_service_links=False,
-                        termination_grace_period_seconds=30,
+                        termination_grace_period_seconds=30 + (args.pre_stop_sleep_seconds or 0),
                         topology_spread_constraints=spread,
                         security_context=core.PodSecurityContextArgs(
                             run_as_non_root=True, run_as_user=args.run_as_user, run_as_group=args.run_as_user,

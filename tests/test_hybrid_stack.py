@@ -87,7 +87,9 @@ def test_same_workload_primary_on_eks_standby_on_prem(graph: Graph) -> None:
         assert container["ports"][0]["containerPort"] == CONFIG.cluster.appPort
     zone = {role: next(c["whenUnsatisfiable"] for c in spec["template"]["spec"]["topologySpreadConstraints"]
                        if c["topologyKey"] == "topology.kubernetes.io/zone") for role, spec in deploy.items()}
-    assert zone == {"primary": "DoNotSchedule", "standby": "ScheduleAnyway"}  # on-prem nodes may lack zone labels
+    assert zone == {"primary": "DoNotSchedule", "standby": "ScheduleAnyway"}
+    (container,) = deploy["primary"]["template"]["spec"]["containers"]
+    assert container["lifecycle"]["preStop"]["sleep"]["seconds"] == 15  # ALB deregistration before stop  # on-prem nodes may lack zone labels
     providers = {r.name: r for r in graph.of_type("pulumi:providers:kubernetes")}
     (onprem,) = [p for name, p in providers.items() if name.endswith("-onprem")]
     assert onprem.inputs["kubeconfig"][SIG_KEY] == SECRET_SIG, "the on-prem kubeconfig stays a secret"
@@ -115,6 +117,9 @@ def test_primary_ingress_alb_tls_and_network_policy(graph: Graph) -> None:
     assert "deletion_protection.enabled=true" in notes["alb.ingress.kubernetes.io/load-balancer-attributes"]
     assert len(notes["alb.ingress.kubernetes.io/subnets"].split(",")) == CONFIG.azCount
     assert ingress["spec"]["tls"][0]["hosts"] == [CONFIG.domain]
+    ns = _child(graph, primary, "kubernetes:core/v1:Namespace")["metadata"]["labels"]
+    assert ns["elbv2.k8s.aws/pod-readiness-gate-inject"] == "enabled"  # rollouts wait for ALB target health
+    assert ns["pod-security.kubernetes.io/enforce"] == "restricted"
     policies = {r.name: manifest(r)["spec"] for r in graph.children(primary.urn)
                 if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy"}
     allow = next(v for k, v in policies.items() if k.endswith("-allow-ingress"))
