@@ -198,3 +198,17 @@ def test_new_eks_stack_from_hybrid_pdn(stacks: Path) -> None:
     assert cfg.kubernetes.namespace == "adminduk" and cfg.kubernetes.adminRoleArns == []
     assert cfg.kubernetes.nodesPerAz == ref.kubernetes.nodesPerAz
     assert raw[cfg.kubernetes.standbyKubeconfigKey] == {"secure": "v1:REPLACE-with-pulumi-config-set-secret"}
+
+
+def test_waivers_file_and_its_example_load_with_siaga_check_loader(stacks: Path, tmp_path: Path) -> None:
+    from siaga.waivers import load_waivers
+
+    assert _new(stacks, *FLAGS).exit_code == 0
+    path = stacks / "waivers.dukcapil-adminduk-prod.yaml"
+    assert load_waivers(path).waivers == []
+    example = [line[2:] for line in path.read_text().splitlines() if line.startswith("# - ") or line.startswith("#   ")]
+    (tmp_path / "w.yaml").write_text("\n".join(example) + "\n")
+    (waiver,) = load_waivers(tmp_path / "w.yaml").waivers
+    assert waiver.policy == "rds-multi-az" and waiver.approver == "ttis@dukcapil.go.id"
+    assert waiver.matches("siaga-baseline", "rds-multi-az",
+                          "urn:pulumi:dukcapil-adminduk-prod::siaga::siaga:x:Database$aws:rds/instance:Instance::db")
