@@ -121,6 +121,19 @@ def test_single_nat_is_a_single_point_of_failure() -> None:
     assert "NAT: 1 NAT gateway(s)" in md and "DOES NOT MEET" in md
 
 
+def test_diagram_marks_single_points_of_failure(tmp_path: Path) -> None:
+    from siaga.documents.diagram import draw
+
+    topo = analyse(graph("jakarta-staging", natStrategy="Single"))
+    b = availability.budget(topo)
+    png, svg = draw(topo, tmp_path, spofs=b.spofs)
+    text = svg.read_text()
+    assert "Single points of failure" in text and "shared by every AZ" in text
+    assert "apse3-az1" in text and "apse3-az2" in text and "apse3-az3" not in text
+    clean = draw(analyse(graph()), tmp_path / "prod", spofs=[])[1].read_text()
+    assert "Single points of failure" not in clean and "apse3-az3" in clean
+
+
 def test_residency_rows_cover_every_cloud_resource() -> None:
     g = graph()
     topo = analyse(g)

@@ -40,7 +40,7 @@ def write_reports(graph: Graph, stack: str, out_dir: Path) -> tuple[ReportFiles,
     files = ReportFiles(
         drp=out_dir / "drp.md", drp_pdf=out_dir / "drp.pdf", availability=out_dir / "availability.md", availability_json=out_dir / "availability.json",
         residency_md=out_dir / "residency.md", residency_csv=out_dir / "residency.csv",
-        residency_json=out_dir / "residency.json", diagrams=draw(topo, out_dir))
+        residency_json=out_dir / "residency.json", diagrams=draw(topo, out_dir, spofs=budget.spofs))
     drp_md = drp.render_markdown(topo, stack, diagram_name=files.diagrams[0].name)
     files.drp.write_text(drp_md, encoding="utf-8")
     markdown_to_pdf(drp_md, files.drp_pdf, out_dir)
