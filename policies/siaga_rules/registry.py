@@ -12,7 +12,7 @@ MODULES = [
     "encryption.log_group_kms", "encryption.ecr_kms", "encryption.backup_vault_kms",
     "encryption.eks_secrets_encrypted", "encryption.elasticache_at_rest", "encryption.performance_insights_kms",
     "encryption.kms_rotation",
-    "transit.lb_listener_tls", "transit.s3_tls_only", "transit.database_tls", "transit.elasticache_in_transit",
+    "transit.lb_listener_tls", "transit.k8s_ingress_tls", "transit.s3_tls_only", "transit.database_tls", "transit.elasticache_in_transit",
     "backup.rds_backup_retention", "backup.rds_deletion_protection", "backup.rds_final_snapshot",
     "backup.dynamodb_pitr", "backup.s3_versioning", "backup.backup_vault_lock", "backup.backup_selection_coverage",
     "backup.protect_stateful",
