@@ -1,6 +1,6 @@
 """Global services (Route 53, IAM, CloudFront, ...) hold configuration only: reported, not passed silently."""
 
-from pulumi_policy import EnforcementLevel
+from pulumi_policy import EnforcementLevel, Severity
 
 from siaga_rules.common import Controls, Ctx, aws_module, is_global_type, resource_policy
 
@@ -22,4 +22,5 @@ POLICY = resource_policy(
     check=check,
     controls=Controls(nist=("SA-9(5)",), iso=("A.5.23",), pp71=("Pasal-20",)),
     level=EnforcementLevel.ADVISORY,
+    severity=Severity.LOW,
 )

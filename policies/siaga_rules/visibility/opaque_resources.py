@@ -1,5 +1,7 @@
 """Resources the pack cannot see into (CloudFormation stacks, Helm releases, unknown packages) are reported."""
 
+from pulumi_policy import Severity
+
 from siaga_rules.common import Controls, StackCtx, stack_policy
 
 OPAQUE_TYPES = {
@@ -41,6 +43,7 @@ POLICY = stack_policy(
                 "by hand and record the decision (disable this policy per stack only after review).",
     check=check,
     controls=Controls(nist=("CM-8", "CA-7"), iso=("A.5.9",)),
+    severity=Severity.MEDIUM,
     config={"knownPackages": {"type": "array", "items": {"type": "string"},
                               "default": ["aws", "kubernetes", "random", "tls"],
                               "description": "Packages this pack has rules for (their resources are visible)."}},
