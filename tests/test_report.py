@@ -71,8 +71,9 @@ def test_backup_settings_drive_rpo_and_pitr_window() -> None:
     topo2 = analyse(graph(backup=json.dumps({"continuous": False})))
     assert topo2.best_backup_rpo_hours() == 24.0
     assert topo.best_backup_rpo_hours() == pytest.approx(5 / 60)
-    assert "aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier contoh-layanan-prod-db" in \
-        drp.render_markdown(topo, "jakarta-prod")
+    text = drp.render_markdown(topo, "jakarta-prod")
+    assert "DB=contoh-layanan-prod-db\n" in text
+    assert 'aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier "$DB"' in text
 
 
 def test_runbook_has_exact_commands_and_contacts() -> None:
@@ -80,11 +81,17 @@ def test_runbook_has_exact_commands_and_contacts() -> None:
     text = drp.render_markdown(topo, "jakarta-prod")
     hc = topo.primary.health_check  # type: ignore[union-attr]
     assert hc is not None
-    assert f"aws route53 update-health-check --health-check-id {hc.resource.id} --inverted" in text
-    vault = topo.vaults[0]
-    assert f"aws backup list-recovery-points-by-backup-vault --backup-vault-name {vault.name}" in text
-    assert "aws backup start-restore-job --recovery-point-arn" in text
-    assert "arn:aws:iam::123456789012:role/" in text  # the backup selection's role
+    # AWS-assigned ids are looked up at incident time, never the offline graph's stand-ins
+    assert "ZONE=$(aws route53 list-hosted-zones-by-name --dns-name layanan.contoh.go.id" in text
+    assert "Failover=='PRIMARY'].HealthCheckId" in text
+    assert 'aws route53 update-health-check --health-check-id "$HC" --inverted' in text
+    assert hc.resource.id not in text and topo.primary.zone_id not in text  # type: ignore[union-attr]
+    assert "123456789012" not in text  # the mock account: the account comes from sts get-caller-identity
+    assert "VAULT=contoh-layanan-prod-vault" in text  # an explicit name is used as is
+    assert 'aws backup list-recovery-points-by-backup-vault --backup-vault-name "$VAULT"' in text
+    # the backup role is auto-named by Pulumi: found by its logical-name prefix
+    assert "ROLE=$(aws iam list-roles --query \"Roles[?starts_with(RoleName, 'contoh-layanan-prod-backup-')].Arn | [0]\"" in text
+    assert 'aws backup start-restore-job --recovery-point-arn <recovery-point-arn> --iam-role-arn "$ROLE"' in text
     assert "ttis@contoh.go.id" in text
     for title in ("application instance", "Availability Zone", "whole AWS site", "corruption or ransomware", "Leaked credentials"):
         assert title in text

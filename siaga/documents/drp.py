@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from siaga.documents import names
 from siaga.documents.topology import (
     ASG_DEFAULT_GRACE,
     CLOUDTRAIL,
@@ -57,9 +58,17 @@ def scenarios(topo: Topology) -> list[Scenario]:
     tg = topo.target_group_detection_seconds()
     grace = max((int(_num(prop(a, "healthCheckGracePeriod"), ASG_DEFAULT_GRACE) or 0) for a, _ in topo.asgs), default=ASG_DEFAULT_GRACE)
     app_zones = topo.app_zones()
-    asg_names = [str(prop(a, "name") or a.name) for a, _ in topo.asgs if a.type == "aws:autoscaling/group:Group"]
-    eks_names = [str(prop(a, "name") or a.name) for a, _ in topo.asgs if a.type != "aws:autoscaling/group:Group"]
+    asg_res = [a for a, _ in topo.asgs if a.type == "aws:autoscaling/group:Group"]
+    eks_names = [names.explicit(a, "name") or f"<EKS cluster {a.name}-...>" for a, _ in topo.asgs
+                 if a.type != "aws:autoscaling/group:Group"]
     db = topo.databases[0] if topo.databases else None
+    dbn = names.db_instance(db.resource, region) if db else None
+    inst_steps: list[str] = []
+    for a in asg_res:
+        n = names.asg(a, region)
+        inst_steps += [n.lookup, f"aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names {n.ref} --region {region}",
+                       f"aws autoscaling start-instance-refresh --auto-scaling-group-name {n.ref} --region {region}  "
+                       "# if instances keep failing"]
 
     # 1. instance
     out.append(Scenario(
@@ -69,9 +78,7 @@ def scenarios(topo: Topology) -> list[Scenario]:
                   f"after its grace period ({grace} s). Other instances keep serving.",
         rto=f"{_dur(tg)} (requests to the failed instance during detection may fail; capacity restored in ~{_dur(grace)})",
         rpo="0 (instances are stateless; data is in the database)", rto_seconds=float(tg), rpo_seconds=0.0,
-        steps=[f"aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names {n} --region {region}" for n in asg_names]
-        + [f"aws autoscaling start-instance-refresh --auto-scaling-group-name {n} --region {region}  # if instances keep failing"
-           for n in asg_names]
+        steps=inst_steps
         + [f"aws eks list-nodegroups --cluster-name {n} --region {region}  # then: aws eks describe-nodegroup --cluster-name {n} "
            f"--nodegroup-name <group> --region {region}" for n in eks_names]))
 
@@ -99,13 +106,14 @@ def scenarios(topo: Topology) -> list[Scenario]:
     if cross:
         auto.append(f"Subnets in {', '.join(cross)} route through a NAT gateway in another AZ: losing that AZ cuts their egress.")
     steps_az = [f"aws ec2 describe-availability-zones --zone-ids {' '.join(topo.zones)} --region {region}"]
-    if db is not None:
+    if db is not None and dbn is not None:
+        steps_az.append(dbn.lookup)
         if db.kind == "multi-az-instance":
-            steps_az.append(f"aws rds describe-events --source-identifier {db.identifier} --source-type db-instance --duration 60 --region {region}")
-            steps_az.append(f"aws rds reboot-db-instance --db-instance-identifier {db.identifier} --force-failover --region {region}  "
+            steps_az.append(f"aws rds describe-events --source-identifier {dbn.ref} --source-type db-instance --duration 60 --region {region}")
+            steps_az.append(f"aws rds reboot-db-instance --db-instance-identifier {dbn.ref} --force-failover --region {region}  "
                             "# only if RDS did not fail over by itself")
         elif db.kind != "single-az-instance":
-            steps_az.append(f"aws rds failover-db-cluster --db-cluster-identifier {db.identifier} --region {region}  "
+            steps_az.append(f"aws rds failover-db-cluster --db-cluster-identifier {dbn.ref} --region {region}  "
                             "# only if RDS did not fail over by itself")
     out.append(Scenario(
         title="Loss of one Availability Zone",
@@ -120,15 +128,22 @@ def scenarios(topo: Topology) -> list[Scenario]:
     p, s = topo.primary, topo.secondary
     if fo is not None and p is not None and s is not None and p.health_check is not None:
         hc = p.health_check
-        detection = (f"Route 53 health check {hc.resource.id} on {hc.target}: every {hc.interval} s, unhealthy after "
+        detection = (f"Route 53 health check on {hc.target}: every {hc.interval} s, unhealthy after "
                      f"{hc.threshold} failures = {hc.detection_seconds} s ({R53_DOC}).")
         automatic = (f"Route 53 answers {p.name} with the SECONDARY record ({s.target}); resolvers holding the old answer keep it "
                      f"for its TTL ({max(p.ttl, s.ttl)} s{' - alias to the load balancer' if p.alias else ''}).")
         rto = f"{fo} s worst case = {hc.interval} s x {hc.threshold} + {max(p.ttl, s.ttl)} s TTL"
-        steps = [f"aws route53 get-health-check-status --health-check-id {hc.resource.id}",
-                 f"aws route53 update-health-check --health-check-id {hc.resource.id} --inverted  "
+        zone_id = topo.config.dns.hostedZoneId if topo.config and topo.config.dns.hostedZoneId else None
+        zone = next((z for z in topo.graph.of_type("aws:route53/zone:Zone") if names.explicit(z, "name")), None)
+        zone_name = names.explicit(zone, "name") if zone else p.name
+        steps = [f"ZONE={zone_id}" if zone_id else
+                 f"ZONE=$(aws route53 list-hosted-zones-by-name --dns-name {zone_name} --query 'HostedZones[0].Id' --output text)",
+                 f"HC=$(aws route53 list-resource-record-sets --hosted-zone-id \"$ZONE\" --query \"ResourceRecordSets[?Name=='{p.name}.' "
+                 "&& Failover=='PRIMARY'].HealthCheckId | [0]\" --output text)",
+                 'aws route53 get-health-check-status --health-check-id "$HC"',
+                 'aws route53 update-health-check --health-check-id "$HC" --inverted  '
                  "# force failover to the standby now (undo with --no-inverted)",
-                 f"aws route53 list-resource-record-sets --hosted-zone-id {p.zone_id} --query \"ResourceRecordSets[?Name=='{p.name}.']\""]
+                 f"aws route53 list-resource-record-sets --hosted-zone-id \"$ZONE\" --query \"ResourceRecordSets[?Name=='{p.name}.']\""]
     else:
         detection, automatic, rto, steps = ("No Route 53 failover with a health-checked PRIMARY and a SECONDARY record in the graph.",
                                             "Nothing: the service is down until the region recovers.", "not automatic", [])
@@ -152,24 +167,34 @@ def scenarios(topo: Topology) -> list[Scenario]:
         lock = (f"Vault {vault.name} is locked (compliance mode, min {vault.lock_min_days} days, immutable after "
                 f"{vault.lock_changeable_days} days): recovery points cannot be deleted, even by the account root."
                 if vault and vault.lock_min_days else "No vault lock: an attacker with admin rights can delete the recovery points.")
-        restore_target = f"{db.identifier}-restored"
-        sg = " ".join(db.security_groups) or "<security-group-id>"
-        steps = [f"aws rds describe-db-instances --db-instance-identifier {db.identifier} --query 'DBInstances[0].LatestRestorableTime' --region {region}",
-                 f"aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier {db.identifier} "
-                 f"--target-db-instance-identifier {restore_target} --restore-time <UTC time before the damage, e.g. 2026-01-31T23:55:00Z> "
-                 f"--db-subnet-group-name {db.subnet_group or '<subnet-group>'} --vpc-security-group-ids {sg} --multi-az "
-                 f"--region {region}" if db.resource.type.endswith("Instance") else
-                 f"aws rds restore-db-cluster-to-point-in-time --source-db-cluster-identifier {db.identifier} "
-                 f"--db-cluster-identifier {restore_target} --restore-to-time <UTC time> --db-subnet-group-name "
-                 f"{db.subnet_group or '<subnet-group>'} --vpc-security-group-ids {sg} --region {region}"]
+        assert dbn is not None
+        is_instance = db.resource.type.endswith("Instance")
+        q = "DBInstances[0]" if is_instance else "DBClusters[0]"
+        describe = (f"aws rds describe-db-instances --db-instance-identifier {dbn.ref}" if is_instance
+                    else f"aws rds describe-db-clusters --db-cluster-identifier {dbn.ref}")
+        steps = [dbn.lookup, "ACCOUNT=$(aws sts get-caller-identity --query Account --output text)",
+                 f"{describe} --query '{q}.LatestRestorableTime' --region {region}",
+                 f"SG=$({describe} --query '{q}.VpcSecurityGroups[].VpcSecurityGroupId' --output text --region {region})",
+                 f"SUBNETS=$({describe} --query '{q}.{'DBSubnetGroup.DBSubnetGroupName' if is_instance else 'DBSubnetGroup'}' "
+                 f"--output text --region {region})",
+                 f"aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier {dbn.ref} "
+                 "--target-db-instance-identifier \"$DB-restored\" --restore-time <UTC time before the damage, e.g. 2026-01-31T23:55:00Z> "
+                 f"--db-subnet-group-name \"$SUBNETS\" --vpc-security-group-ids $SG --multi-az --region {region}" if is_instance else
+                 f"aws rds restore-db-cluster-to-point-in-time --source-db-cluster-identifier {dbn.ref} "
+                 "--db-cluster-identifier \"$DB-restored\" --restore-to-time <UTC time before the damage> "
+                 f"--db-subnet-group-name \"$SUBNETS\" --vpc-security-group-ids $SG --region {region}"]
         if vault:
-            role = next((str(prop(sel, "iamRoleArn")) for sel in topo.selections if prop(sel, "iamRoleArn")), "<backup-role-arn>")
-            steps += [f"aws backup list-recovery-points-by-backup-vault --backup-vault-name {vault.name} "
-                      f"--by-resource-arn {db.arn or '<db-arn>'} --region {region}",
-                      f"aws backup get-recovery-point-restore-metadata --backup-vault-name {vault.name} --recovery-point-arn <recovery-point-arn> --region {region}",
-                      f"aws backup start-restore-job --recovery-point-arn <recovery-point-arn> --iam-role-arn {role} "
+            vn = names.vault(vault.resource, region)
+            role_res = next((topo.index.get(str(prop(sel, "iamRoleArn"))) for sel in topo.selections if prop(sel, "iamRoleArn")), None)
+            role = names.role_arn(role_res)
+            kind = "db" if is_instance else "cluster"
+            steps += [vn.lookup, role.lookup,
+                      f"aws backup list-recovery-points-by-backup-vault --backup-vault-name {vn.ref} "
+                      f"--by-resource-arn \"arn:aws:rds:{region}:$ACCOUNT:{kind}:$DB\" --region {region}",
+                      f"aws backup get-recovery-point-restore-metadata --backup-vault-name {vn.ref} --recovery-point-arn <recovery-point-arn> --region {region}",
+                      f"aws backup start-restore-job --recovery-point-arn <recovery-point-arn> --iam-role-arn {role.ref} "
                       f"--metadata file://restore-metadata.json --region {region}  # metadata from the previous command, "
-                      f"DBInstanceIdentifier={restore_target}"]
+                      "with DBInstanceIdentifier set to a new name"]
         steps.append("Point the application at the restored endpoint (update its configuration / secret) and roll the ASG "
                      "with an instance refresh; keep the damaged instance for forensics (deletion protection is on).")
         rules = ", ".join(f"{r.name} every {_dur((r.interval_hours or 0) * 3600)} kept {r.delete_after_days} days" for r in topo.backup_rules)
@@ -192,12 +217,13 @@ def scenarios(topo: Topology) -> list[Scenario]:
         detect.append("CloudTrail (log file validation) for the calls made with the credentials")
     steps = []
     for r in roles:
-        name = str(prop(r, "name") or r.id)
+        name = names.role_name(r)
         steps.append(f"aws iam put-role-policy --role-name {name} --policy-name AWSRevokeOlderSessions --policy-document "
                      "'{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\","
                      "\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"<now, UTC ISO 8601>\"}}}]}'")
-    if db is not None and db.resource.type.endswith("Instance"):
-        steps.append(f"aws rds modify-db-instance --db-instance-identifier {db.identifier} --manage-master-user-password "
+    if db is not None and dbn is not None and db.resource.type.endswith("Instance"):
+        steps.append(dbn.lookup)
+        steps.append(f"aws rds modify-db-instance --db-instance-identifier {dbn.ref} --manage-master-user-password "
                      f"--rotate-master-user-password --apply-immediately --region {region}")
     steps.append("aws iam update-access-key --user-name <user> --access-key-id <leaked key> --status Inactive")
     out.append(Scenario(

@@ -403,7 +403,8 @@ def analyse(graph: Graph) -> Topology:
         az = _str(prop(db, "availabilityZone"))
         if kind == "single-az-instance":
             zones = [az] if az else zones[:1]
-        ident = _str(prop(db, "identifier")) or _str(prop(db, "clusterIdentifier")) or db.id or db.name
+        ident = (_str(db.plain_inputs().get("identifier")) or _str(db.plain_inputs().get("clusterIdentifier"))
+                 or f"{db.name}-<auto>")  # Pulumi auto-names it: the real identifier is known only once deployed
         databases.append(DatabaseFacts(
             resource=db, kind=kind, identifier=ident, zones=zones,
             retention_days=int(_num(prop(db, "backupRetentionPeriod"), 1 if db.type == RDS_CLUSTER else 0) or 0),
