@@ -189,3 +189,34 @@ def test_prestarted_servers_are_used_then_killed_and_stale_ones_replaced(violati
     res = analyze(violation, packs=[CHECK_PACK], servers=stale)
     assert _keys(res.mandatory) == _keys(result.mandatory) and stale_proc.poll() is not None
     assert not _pack_processes(CHECK_PACK.resolve())
+
+
+@pytest.mark.parametrize("config", [None, {"explode": {"raiseOn": ["aws:sqs/queue:Queue"]}}, {"owner-tag": "remediate"}])
+def test_two_servers_sharing_the_work_give_the_same_answer(violation: Graph, config: dict | None,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from siaga.analyzer import run as run_module
+
+    single = analyze(violation, packs=[CHECK_PACK], policy_config=config)
+    monkeypatch.setattr(run_module, "PARALLEL_MIN_RESOURCES", 1)
+    monkeypatch.setenv("SIAGA_ANALYZER_SERVERS", "2")
+    monkeypatch.setattr(run_module, "_BATCH", 1)
+    import threading
+
+    helper_working = threading.Event()
+    workers: list[str] = []
+    original = run_module._PackRun._work
+
+    def work(self, stub, tasks):  # the first server waits for the second, so the second surely takes tasks
+        workers.append(threading.current_thread().name)
+        if threading.current_thread() is threading.main_thread():
+            helper_working.wait(timeout=20)
+        else:
+            helper_working.set()
+        return original(self, stub, tasks)
+
+    monkeypatch.setattr(run_module._PackRun, "_work", work)
+    shared = analyze(violation, packs=[CHECK_PACK], policy_config=config)
+    assert len(workers) == 2 and helper_working.is_set()
+    dump = lambda r: sorted(f.model_dump_json() for f in r.findings)  # noqa: E731
+    assert dump(shared) == dump(single) and shared.evaluated == single.evaluated
+    assert not _pack_processes(CHECK_PACK.resolve())
