@@ -33,6 +33,10 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -q -m "not slow"
 
+## bench: wall time of siaga check on every stack and on 10/20/40/80-service synthetic stacks (table + PNG)
+bench: $(STAMP)
+	$(PY) bench/bench_check.py
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
