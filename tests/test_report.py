@@ -150,10 +150,11 @@ def test_residency_rows_cover_every_cloud_resource() -> None:
     by_type = {r.type: r for r in rows}
     db = by_type["aws:rds/instance:Instance"]
     key = g.get("aws:kms/key:Key", "contoh-layanan-prod-data")
-    assert db.encryption == key.outputs["arn"] and db.holds == "data" and db.backup == "AWS Backup plan"
+    assert db.encryption == f"customer-managed KMS key {key.name}" and db.holds == "data" and db.backup == "AWS Backup plan"
     assert by_type["aws:route53/record:Record"].holds == "configuration"
     assert by_type["aws:route53/record:Record"].scope == "global"
-    assert by_type["aws:autoscaling/group:Group"].encryption == key.outputs["arn"]  # launch template's volume key
+    assert by_type["aws:autoscaling/group:Group"].encryption == db.encryption  # the launch template's volume key
+    assert by_type["aws:s3/bucketV2:BucketV2"].encryption == db.encryption  # via its SSE configuration
     assert {r.region for r in rows} == {effective_region(g.resources[0], g) or "ap-southeast-3"} == {"ap-southeast-3"}
     parsed = list(csv.DictReader(residency.to_csv(rows).splitlines()))
     assert len(parsed) == len(rows) and set(parsed[0]) == {"urn", "type", "name", "region", "scope", "holds", "encryption", "backup"}

@@ -195,7 +195,7 @@ def scenarios(topo: Topology) -> list[Scenario]:
                       f"aws backup start-restore-job --recovery-point-arn <recovery-point-arn> --iam-role-arn {role.ref} "
                       f"--metadata file://restore-metadata.json --region {region}  # metadata from the previous command, "
                       "with DBInstanceIdentifier set to a new name"]
-        steps.append("Point the application at the restored endpoint (update its configuration / secret) and roll the ASG "
+        steps.append("# then: point the application at the restored endpoint (update its configuration / secret) and roll the ASG "
                      "with an instance refresh; keep the damaged instance for forensics (deletion protection is on).")
         rules = ", ".join(f"{r.name} every {_dur((r.interval_hours or 0) * 3600)} kept {r.delete_after_days} days" for r in topo.backup_rules)
         out.append(Scenario(

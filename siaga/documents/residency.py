@@ -56,6 +56,16 @@ def _find_kms(value: Any) -> str | None:
     return None
 
 
+def _key_label(value: str, topo: Topology) -> str:
+    """A key reference as the program's KMS key (logical name, alias) rather than the offline stand-in ARN."""
+    key = topo.index.get(value)
+    if key is None or key.type != "aws:kms/key:Key":
+        return value if value.startswith(("alias/", "aws/")) or ":alias/" in value else f"key {value}"
+    aliases = [str(a.plain_inputs().get("name")) for a in topo.graph.of_type("aws:kms/alias:Alias")
+               if a.plain_inputs().get("targetKeyId") in (key.id, prop(key, "arn"), prop(key, "keyId"))]
+    return f"customer-managed KMS key {key.name}" + (f" ({', '.join(aliases)})" if aliases else "")
+
+
 def _encryption(r: Resource, topo: Topology, sse: dict[str, str]) -> str:
     key = _find_kms(r.plain_inputs())
     if r.type == "aws:autoscaling/group:Group":  # instance volumes: the launch template's key
@@ -65,9 +75,9 @@ def _encryption(r: Resource, topo: Topology, sse: dict[str, str]) -> str:
     if r.type == "aws:kms/key:Key":
         return "is a customer-managed key"
     if key:
-        return key
+        return _key_label(key, topo)
     if r.id in sse:
-        return sse[r.id]
+        return _key_label(sse[r.id], topo) if sse[r.id].startswith("arn:") else sse[r.id]
     if prop(r, "storageEncrypted") is True or prop(r, "encrypted") is True:
         return "AWS-managed key"
     return "none" if r.type in DATA_TYPES else "n/a"
