@@ -387,7 +387,10 @@ class StackCtx:
     unknown_notes: list[str] = field(default_factory=list)
 
     def of_type(self, *types: str) -> list[Res]:
-        return [r for r in self.resources if r.type in types]
+        cache = self.__dict__.setdefault("_type_cache", {})
+        if types not in cache:
+            cache[types] = [r for r in self.resources if r.type in types]
+        return cache[types]
 
     def fail(self, message: str, res: Res | None = None) -> None:
         self.violations.append((message, res.urn if res else None))
@@ -396,17 +399,25 @@ class StackCtx:
         self.unknown_notes.append(f"{res.urn}: {what}")
 
     def index(self, *types: str) -> dict[str, Res]:
-        """id/name/ARN/URN -> resource, for resolving references between resources."""
-        out: dict[str, Res] = {}
-        for r in self.of_type(*types) if types else self.resources:
-            for key in r.ids():
-                out.setdefault(key, r)
-        return out
+        """id/name/ARN/URN -> resource, for resolving references between resources (cached)."""
+        cache = self.__dict__.setdefault("_index_cache", {})
+        if types not in cache:
+            out: dict[str, Res] = {}
+            for r in self.of_type(*types) if types else self.resources:
+                for key in r.ids():
+                    out.setdefault(key, r)
+            cache[types] = out
+        return cache[types]
+
+    def by_urn(self) -> dict[str, Res]:
+        if "_by_urn" not in self.__dict__:
+            self.__dict__["_by_urn"] = {r.urn: r for r in self.resources}
+        return self.__dict__["_by_urn"]
 
     def resolve(self, res: Res, prop: str, *types: str) -> list[Res]:
         """The resources of ``types`` that ``res.prop`` refers to: through the engine's property
         dependencies first (known even at preview), then by matching ids, names and ARNs."""
-        by_urn = {r.urn: r for r in self.resources}
+        by_urn = self.by_urn()
         found = [by_urn[u] for u in res.deps.get(prop, []) if u in by_urn and by_urn[u].type in types]
         if found:
             return found
