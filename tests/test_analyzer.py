@@ -92,6 +92,7 @@ def test_bad_policy_config_is_one_clear_line(violation: Graph, config: dict, nee
 
 
 def _pack_processes(pack: Path) -> list[int]:
+    """Pack servers of ``pack`` that are children of this (test) process (other xdist workers excluded)."""
     pids = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -100,7 +101,11 @@ def _pack_processes(pack: Path) -> list[int]:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"pulumi.policy" in cmd and str(pack).encode() in cmd:
+        try:
+            ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if b"pulumi.policy" in cmd and str(pack).encode() in cmd and ppid == os.getpid():
             pids.append(int(pid))
     return pids
 
