@@ -120,3 +120,17 @@ def test_text(run: tuple[int, str, dict[str, str]]) -> None:
     assert text.splitlines()[0].startswith("siaga check checkviolation/dev: FAILED: 3 mandatory")
     assert "mandatory — check-pack (3)" in text and "waived (1)" in text and "\x1b[" not in text
     assert f"{MAIN}:5" in text
+
+
+def test_markdown_stays_under_the_comment_limit() -> None:
+    from siaga.report_model import Report, ReportFinding, Summary
+    from siaga.reporters import markdown
+
+    long = "x" * 900
+    findings = [ReportFinding(pack="p", policy=f"policy-{i}", enforcement="mandatory", urn=f"urn:{i}", name=f"r{i}",
+                              type="t", message=long, description=long, remediation=long) for i in range(300)]
+    report = Report(stack="s", project="p", program="/tmp", resources=300, findings=findings,
+                    summary=Summary(resources=300, policies=1, evaluations=300, mandatory=300, advisory=0,
+                                    remediate=0, errors=0, waived=0, passed=False, exit_code=1))
+    md = markdown.render(report)
+    assert len(md) < 65_536 and "Details left out" in md and "150 more" in md

@@ -7,24 +7,51 @@ from siaga.report_model import Report, ReportFinding
 MARKER = "<!-- siaga-check {project}/{stack} -->"
 """First line of the comment: the workflow finds its previous comment for the stack by it and updates it."""
 MAX_ROWS = 150
+MAX_CHARS = 60_000
+"""GitHub rejects comments over 65,536 characters: past this the per-finding details are dropped."""
 ICON = {"mandatory": "🛑", "advisory": "⚠️", "remediate": "🔧", "disabled": "·"}
 
 
-def _cell(text: str | None) -> str:
-    return (text or "").replace("|", "\\|").replace("\n", "<br>").strip()
+def _cell(text: str | None, limit: int = 0) -> str:
+    text = (text or "").strip()
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.replace("|", "\\|").replace("\n", "<br>")
 
 
 def _row(f: ReportFinding) -> str:
     where = f"`{f.where}`" if f.source else ""
     policy = f"`{f.rule_id}`" + (" (raised)" if f.error else "")
     return (f"| {ICON.get(f.enforcement, '')} {f.enforcement} | {policy} | {_cell(f.severity or '')} | "
-            f"{_cell(f.resource)} | {_cell(f.title)} | {where} |")
+            f"{_cell(f.resource, 120)} | {_cell(f.title, 300)} | {where} |")
+
+
+def _details(findings: list[ReportFinding]) -> list[str]:
+    out = []
+    for f in findings:
+        out.append(f"- **{f.rule_id}** on `{f.urn or '(stack)'}`" + (f" at `{f.where}`" if f.source else ""))
+        out.append(f"  - {_cell(f.description)}")
+        if f.remediation:
+            out.append(f"  - fix: {_cell(f.remediation)}")
+        if f.frameworks:
+            out.append(f"  - controls: {', '.join(f.frameworks)}")
+    return out
 
 
 def render(report: Report) -> str:
+    text = _render(report, details=True, rows=MAX_ROWS)
+    rows = MAX_ROWS
+    while len(text) > MAX_CHARS and rows > 10:
+        text = _render(report, details=False, rows=rows)
+        rows //= 2
+    return text
+
+
+def _render(report: Report, details: bool, rows: int) -> str:
     s = report.summary
     status = "✅ passed" if s.passed else f"❌ {s.mandatory} mandatory violation{'s' if s.mandatory != 1 else ''}"
-    out = [MARKER.format(project=report.project, stack=report.stack), f"## Siaga policy check — `{report.project}/{report.stack}`: {status}", ""]
+    out = [MARKER.format(project=report.project, stack=report.stack),
+           f"## Siaga policy check — `{report.project}/{report.stack}`: {status}", ""]
     out += ["| mandatory | advisory | remediated | policy errors | waived | resources | policies | evaluations |",
             "|---:|---:|---:|---:|---:|---:|---:|---:|",
             f"| {s.mandatory} | {s.advisory} | {s.remediate} | {s.errors} | {s.waived} | {s.resources} | "
@@ -32,18 +59,15 @@ def render(report: Report) -> str:
     if report.findings:
         out += ["### Violations", "", "| level | policy | severity | resource | message | at |",
                 "|---|---|---|---|---|---|"]
-        out += [_row(f) for f in report.findings[:MAX_ROWS]]
-        if len(report.findings) > MAX_ROWS:
-            out.append(f"\n_{len(report.findings) - MAX_ROWS} more: see the SARIF / JSON artifacts._")
-        out += ["", "<details><summary>Details and fixes</summary>", ""]
-        for f in report.findings[:MAX_ROWS]:
-            out.append(f"- **{f.rule_id}** on `{f.urn or '(stack)'}`" + (f" at `{f.where}`" if f.source else ""))
-            out.append(f"  - {_cell(f.description)}")
-            if f.remediation:
-                out.append(f"  - fix: {_cell(f.remediation)}")
-            if f.frameworks:
-                out.append(f"  - controls: {', '.join(f.frameworks)}")
-        out += ["", "</details>", ""]
+        out += [_row(f) for f in report.findings[:rows]]
+        if len(report.findings) > rows:
+            out.append(f"\n_{len(report.findings) - rows} more: see the SARIF / JSON artifacts._")
+        if details:
+            out += ["", "<details><summary>Details and fixes</summary>", ""]
+            out += _details(report.findings[:rows])
+            out += ["", "</details>", ""]
+        else:
+            out += ["", "_Details left out to fit a comment: see the SARIF / JSON artifacts._", ""]
     else:
         out += ["No unwaived findings.", ""]
     if report.waived:
