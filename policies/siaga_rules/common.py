@@ -340,12 +340,26 @@ class Res:
     type: str
     name: str
     urn: str
-    props: dict[str, Any]
+    source: Any
+    """The SDK's PolicyResource; its outputs and provider are unwrapped on first use only (most stack
+    rules look at a few types, so most resources are never unwrapped)."""
     protect: bool
     parent: str | None
-    provider: dict[str, Any] | None
     deps: dict[str, list[str]] = field(default_factory=dict)
     """Property name -> URNs of the resources its value came from (the engine's propertyDependencies)."""
+
+    @property
+    def props(self) -> dict[str, Any]:
+        if "_props" not in self.__dict__:
+            self.__dict__["_props"] = raw(self.source.props) if self.source is not None else {}
+        return self.__dict__["_props"]
+
+    @property
+    def provider(self) -> dict[str, Any] | None:
+        if "_provider" not in self.__dict__:
+            prov = getattr(self.source, "provider", None)
+            self.__dict__["_provider"] = raw(prov.props) if prov is not None else None
+        return self.__dict__["_provider"]
 
     def get(self, path: str) -> Any:
         cur: Any = self.props
@@ -505,9 +519,8 @@ def stack_policy(*, id: str, name: str, category: str, description: str, remedia
                  level: EnforcementLevel | None = None, severity: Severity = Severity.HIGH,
                  ) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        resources = [Res(type=r.resource_type, name=r.name, urn=r.urn, props=raw(r.props),
+        resources = [Res(type=r.resource_type, name=r.name, urn=r.urn, source=r,
                          protect=bool(r.opts.protect), parent=r.opts.parent or (r.parent.urn if r.parent else None),
-                         provider=raw(r.provider.props) if r.provider is not None else None,
                          deps={k: [d.urn for d in v] for k, v in (r.property_dependencies or {}).items()})
                      for r in args.resources]
         ctx = StackCtx(resources=resources, config=_with_defaults(config, args.get_config()),
