@@ -9,6 +9,7 @@ properties.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -242,8 +243,23 @@ def tags_of(props: dict[str, Any]) -> dict[str, Any]:
     return tags if isinstance(tags, dict) else {}
 
 
-def classification_of(props: dict[str, Any]) -> str | None:
-    tags = tags_of(props)
+def provider_default_tags(provider_props: dict[str, Any] | None) -> dict[str, Any]:
+    """An aws provider's `defaultTags.tags` (provider inputs carry objects as JSON strings)."""
+    value = lookup(provider_props or {}, "defaultTags")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    tags = lookup(value, "tags") if isinstance(value, dict) else None
+    return tags if isinstance(tags, dict) else {}
+
+
+def classification_of(props: dict[str, Any], provider_props: dict[str, Any] | None = None) -> str | None:
+    """The DataClassification tag: the resource's own tags, then tagsAll, then its provider's default tags."""
+    all_tags = lookup(props, "tagsAll")
+    tags = {**provider_default_tags(provider_props), **(all_tags if isinstance(all_tags, dict) else {}),
+            **tags_of(props)}
     for key in CLASSIFICATION_TAG_KEYS:
         v = tags.get(key)
         if isinstance(v, str) and v and not is_unknown(v):
@@ -330,7 +346,7 @@ class Ctx:
 
     @property
     def classification(self) -> str | None:
-        return classification_of(self.props)
+        return classification_of(self.props, self.provider)
 
 
 @dataclass
@@ -444,7 +460,10 @@ class StackCtx:
         return out
 
     def stack_classification(self) -> str | None:
-        return highest_classification(classification_of(r.props) for r in self.resources)
+        """The highest DataClassification tagged on any resource or in any aws provider's default tags."""
+        values = [classification_of(r.props) for r in self.resources if r.type.startswith("aws:")]
+        values += [classification_of({}, r.props) for r in self.of_type("pulumi:providers:aws")]
+        return highest_classification(values)
 
 
 class CannotVerify(UnknownValueError):

@@ -38,7 +38,7 @@ def check(ctx: StackCtx) -> None:
             ctx.fail("no server-side encryption configuration: S3 applies SSE-S3 (AES256, AWS owned key) "
                      "by default; SSE-KMS is required", bucket)
             continue
-        data_class = classification_of(bucket.props) or stack_class
+        data_class = classification_of(bucket.props, bucket.provider) or stack_class
         for rule in configs:
             default = (rule or {}).get("applyServerSideEncryptionByDefault") or {}
             if isinstance(default, list):
