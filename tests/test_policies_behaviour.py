@@ -133,7 +133,10 @@ def test_policy_config_file_changes_thresholds_and_levels() -> None:
     assert config["kms-key-rotation"]["maxRotationDays"] == 365  # schema default still sent
 
 
-@pytest.mark.parametrize("stack", ["jakarta-prod", "jakarta-staging"])
+REFERENCE_STACKS = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
+
+
+@pytest.mark.parametrize("stack", REFERENCE_STACKS)
 def test_reference_stacks_have_no_mandatory_violation(stack: str) -> None:
     graph = run_stack(stack)
     if not any(r.type.startswith("aws:") for r in graph.resources):
