@@ -13,6 +13,16 @@ The root program calls :func:`compose_eks` when ``siaga:platform`` is ``eks``. I
 ``primary_hostname`` is the ALB's DNS name as the ingress controller publishes it: the root program
 hands it to DnsFailover as the PRIMARY target, the standby address (``siaga:standby``) as SECONDARY.
 
+The root program's hook (names of the network/key components as they land)::
+
+    if cfg.platform == "eks":
+        hybrid = compose_eks(cfg, HybridInputs(
+            azs=<AZ names>, private_subnet_ids=<network private subnets, AZ order>,
+            public_subnet_ids=<network public subnets>, key_arn=keys.arn,
+            zone_id=<hosted zone id or None>, db_cidrs=<isolated subnet CIDRs>), provider=provider)
+        # DnsFailover: PRIMARY hostname = hybrid.primary_hostname, SECONDARY = cfg.standby.address
+        # Database: allow hybrid.security_group_id (EKS nodes and pods) instead of the ASG's group
+
 Not built here (installed by the platform team, reviewed by hand): the AWS Load Balancer Controller on
 EKS (a Helm chart the policy pack could not see into) and the ingress controller and TLS secret on the
 on-prem cluster.
