@@ -112,3 +112,12 @@ def test_graph_round_trips_as_json(graph: Graph, tmp_path) -> None:
     data = json.loads(path.read_text())
     first = next(r for r in data["resources"] if r["name"] == "assets-bucket")
     assert {"urn", "type", "name", "parent", "provider", "custom", "inputs", "outputs", "options", "source"} <= set(first)
+
+
+def test_auto_named_resources_get_a_name_like_the_provider_gives() -> None:
+    g = run_program(PROGRAMS / "options_invokes")
+    vault = g.get("aws:backup/vault:Vault", "vault")
+    name = vault.outputs["name"]
+    assert name.startswith("vault-") and len(name) == len("vault-") + 7
+    assert g.get("aws:backup/vaultLockConfiguration:VaultLockConfiguration", "lock").inputs["backupVaultName"] == name
+    assert "name" not in g.get("aws:ec2/vpc:Vpc", "main").outputs  # a VPC has no name property

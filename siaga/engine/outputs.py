@@ -5,7 +5,9 @@ Ids and ARNs are deterministic (hash of type and name) so two runs of a program 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 from typing import Any
 
 from siaga.engine.invokes import ACCOUNT_ID
@@ -101,6 +103,9 @@ def computed(type_: str, name: str, inputs: dict[str, Any], region: str) -> tupl
     if type_ == "aws:kms/key:Key":
         rid = _uuid(type_, name)
         out["keyId"] = rid
+    if not out.get("name") and _auto_named(type_):
+        # What the provider's Check does: the logical name plus a random suffix.
+        out["name"] = f"{name}-{_digest(type_, name, length=7)}"
     out.setdefault("arn", arn_for(type_, name, rid, region))
     out.setdefault("region", inputs.get("region") or region)
     if type_ in ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"):
@@ -191,3 +196,14 @@ def _random(type_: str, name: str, out: dict[str, Any]) -> dict[str, Any]:
     elif type_.endswith("RandomShuffle"):
         out["results"] = list(out.get("inputs") or [])
     return out
+
+
+@functools.cache
+def _auto_named(type_: str) -> bool:
+    """Whether pulumi-aws auto-names this type: its Python class has a ``name`` output property."""
+    try:
+        module, cls = type_.split(":")[1].split("/")[0], type_.rsplit(":", 1)[-1]
+        klass = getattr(importlib.import_module(f"pulumi_aws.{module}"), cls)
+    except (ImportError, AttributeError, IndexError, ValueError):
+        return False
+    return isinstance(getattr(klass, "name", None), property)
