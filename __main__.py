@@ -19,3 +19,19 @@ provider = aws.Provider(
 
 pulumi.export("region", cfg.region)
 pulumi.export("namePrefix", cfg.name_prefix)
+
+from components.network import RedundantNetwork, RedundantNetworkArgs  # noqa: E402
+
+aws_opts = pulumi.ResourceOptions(providers={"aws": provider})
+network = RedundantNetwork("network", RedundantNetworkArgs(
+    name_prefix=cfg.name_prefix, cidr=cfg.vpcCidr, az_count=cfg.azCount, nat_strategy=cfg.natStrategy,
+    flow_log_retention_days=cfg.flowLogRetentionDays, interface_endpoints=list(cfg.interfaceEndpoints),
+    vpn_customer_gateway_ip=cfg.standby.customerGatewayIp if cfg.standby.vpn else None,
+    vpn_static_routes=list(cfg.standby.networks) if cfg.standby.vpn else [],
+    protect=getattr(cfg, "protectStatefulResources", True)), aws_opts)
+# TODO(issue 3): EncryptionKeys (flow-log KMS key) -> LoadBalancedCluster -> Database -> BackupPlan -> DnsFailover
+# -> Monitoring; platform "eks" hook goes here (if cfg.platform == "eks": ...).
+
+pulumi.export("vpcId", network.vpc_id)
+pulumi.export("azs", network.azs)
+pulumi.export("privateSubnetIds", network.private_subnet_ids)
