@@ -20,16 +20,19 @@ provider = aws.Provider(
 pulumi.export("region", cfg.region)
 pulumi.export("namePrefix", cfg.name_prefix)
 
+from components.keys import EncryptionKeys, EncryptionKeysArgs  # noqa: E402
 from components.network import RedundantNetwork, RedundantNetworkArgs  # noqa: E402
 
 aws_opts = pulumi.ResourceOptions(providers={"aws": provider})
+protect = getattr(cfg, "protectStatefulResources", True)
+keys = EncryptionKeys("keys", EncryptionKeysArgs(name_prefix=cfg.name_prefix, protect=protect), aws_opts)
 network = RedundantNetwork("network", RedundantNetworkArgs(
     name_prefix=cfg.name_prefix, cidr=cfg.vpcCidr, az_count=cfg.azCount, nat_strategy=cfg.natStrategy,
-    flow_log_retention_days=cfg.flowLogRetentionDays, interface_endpoints=list(cfg.interfaceEndpoints),
+    flow_log_kms_key_arn=keys.arn("logs"), flow_log_retention_days=cfg.flowLogRetentionDays, interface_endpoints=list(cfg.interfaceEndpoints),
     vpn_customer_gateway_ip=cfg.standby.customerGatewayIp if cfg.standby.vpn else None,
     vpn_static_routes=list(cfg.standby.networks) if cfg.standby.vpn else [],
-    protect=getattr(cfg, "protectStatefulResources", True)), aws_opts)
-# TODO(issue 3): EncryptionKeys (flow-log KMS key) -> LoadBalancedCluster -> Database -> BackupPlan -> DnsFailover
+    protect=protect), aws_opts)
+# TODO(issue 3): LoadBalancedCluster -> Database -> BackupPlan -> DnsFailover
 # -> Monitoring; platform "eks" hook goes here (if cfg.platform == "eks": ...).
 
 pulumi.export("vpcId", network.vpc_id)

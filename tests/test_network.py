@@ -51,3 +51,9 @@ def test_staging_has_two_azs() -> None:
     g = run_stack("jakarta-staging")
     zones = {s.plain_inputs()["availabilityZoneId"] for s in g.of_type("aws:ec2/subnet:Subnet")}
     assert len(zones) == 2
+
+
+def test_flow_log_group_encrypted_with_stack_logs_key(prod: Graph) -> None:
+    (group,) = [g for g in prod.of_type("aws:cloudwatch/logGroup:LogGroup") if "flow" in g.name]
+    key_arns = {r.outputs.get("arn") for r in prod.of_type("aws:kms/key:Key")}
+    assert group.plain_inputs().get("kmsKeyId") in key_arns
