@@ -1,0 +1,161 @@
+"""BackupPlan: a locked, customer-key-encrypted AWS Backup vault, daily/monthly/continuous rules, a selection covering
+every data store (by ARN and by tag ``Backup=siaga``), optional in-country copy, restore testing, failure notifications.
+
+Defaults (inputs of :class:`BackupPlanArgs`; ``settings`` is ``cfg.backup``, see ``components/config.py``):
+
+- vault encrypted with ``kms_key_arn``; ``aws.backup.VaultLockConfiguration`` in compliance mode
+  (``changeable_for_days`` = settings.lockChangeableForDays (3), min/max retention = settings.lockMin/MaxRetentionDays
+  (7 / 3650)); vault policy denies ``backup:DeleteRecoveryPoint`` and lifecycle edits to everyone.
+- rules: ``daily`` (settings.dailySchedule, kept settings.dailyRetentionDays = 35), ``monthly`` (1st of month,
+  17:00 UTC, kept settings.monthlyRetentionDays = 365), ``continuous`` (PITR for RDS/S3/Aurora, kept
+  min(35, dailyRetentionDays) days) when settings.continuous (True).
+- selection: ``resource_arns`` AND every resource tagged ``Backup=siaga``; IAM role with the AWS managed
+  AWSBackupServiceRolePolicyForBackup / ...ForRestores (and the S3 ones).
+- copy: settings.copyToVaultArn (None) to a second vault whose ARN region must be in ``allowed_regions``
+  (default ("ap-southeast-3",)); anything else is one clear error.
+- restore testing (settings.restoreTesting, True): weekly plan over this vault's latest recovery points + a
+  selection of ``restore_test_resource_type`` ("RDS") resources.
+- ``sns_topic_arn`` (None): when set, failed/expired backup, copy and restore jobs are notified to it.
+- ``protect`` (True): vault and lock get protect + retain_on_delete.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+BACKUP_TAG = ("Backup", "siaga")
+MAX_CONTINUOUS_DAYS = 35
+_MANAGED = (
+    "service-role/AWSBackupServiceRolePolicyForBackup",
+    "service-role/AWSBackupServiceRolePolicyForRestores",
+    "AWSBackupServiceRolePolicyForS3Backup",
+    "AWSBackupServiceRolePolicyForS3Restore",
+)
+_FAILURE_EVENTS = ["BACKUP_JOB_FAILED", "BACKUP_JOB_EXPIRED", "COPY_JOB_FAILED", "RESTORE_JOB_FAILED",
+                   "S3_BACKUP_OBJECT_FAILED", "S3_RESTORE_OBJECT_FAILED", "RECOVERY_POINT_MODIFIED"]
+
+
+def vault_arn_region(arn: str) -> str:
+    """Region of a backup vault ARN ``arn:<partition>:backup:<region>:<account>:backup-vault:<name>``."""
+    parts = arn.split(":")
+    if len(parts) < 7 or parts[0] != "arn" or parts[2] != "backup" or parts[5] != "backup-vault":
+        raise ValueError(f"backup.copyToVaultArn: {arn!r} is not a backup vault ARN; allowed: "
+                         "arn:aws:backup:ap-southeast-3:<account>:backup-vault:<name>")
+    return parts[3]
+
+
+def check_copy_target(arn: str, allowed_regions: Sequence[str]) -> None:
+    """One-line ValueError when the copy vault is outside the allowed (in-country) regions."""
+    region = vault_arn_region(arn)
+    if region not in allowed_regions:
+        raise ValueError(f"backup.copyToVaultArn: vault region {region!r} is outside Indonesia; allowed: regions in "
+                         f"{list(allowed_regions)} (PP 71/2019)")
+
+
+@dataclass
+class BackupPlanArgs:
+    """Inputs of :class:`BackupPlan` (defaults in the module docstring)."""
+
+    name_prefix: str
+    kms_key_arn: pulumi.Input[str]
+    resource_arns: list[pulumi.Input[str]]
+    """Every data store the stack creates (RDS instances/clusters, buckets, EFS, ...)."""
+    settings: Any
+    """``cfg.backup`` (components.config.Backup)."""
+    allowed_regions: Sequence[str] = field(default_factory=lambda: ("ap-southeast-3",))
+    sns_topic_arn: pulumi.Input[str] | None = None
+    protect: bool = True
+    restore_test_resource_type: str = "RDS"
+
+
+class BackupPlan(pulumi.ComponentResource):
+    """See the module docstring. Outputs: ``vault_arn``, ``plan_id``, ``selection_id``, ``role_arn``."""
+
+    def __init__(self, name: str, args: BackupPlanArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("siaga:components:BackupPlan", name, None, opts)
+        s = args.settings
+        if s.copyToVaultArn:
+            check_copy_target(s.copyToVaultArn, args.allowed_regions)
+        child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
+
+        self.vault = aws.backup.Vault(f"{name}-vault", name=f"{args.name_prefix}-vault",
+                                      kms_key_arn=args.kms_key_arn, force_destroy=False, opts=stateful)
+        self.lock = aws.backup.VaultLockConfiguration(
+            f"{name}-lock", backup_vault_name=self.vault.name,
+            changeable_for_days=s.lockChangeableForDays,  # set -> compliance mode (immutable after the cooling-off)
+            min_retention_days=s.lockMinRetentionDays, max_retention_days=s.lockMaxRetentionDays,
+            opts=stateful)
+        aws.backup.VaultPolicy(
+            f"{name}-vault-policy", backup_vault_name=self.vault.name,
+            policy=self.vault.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Sid": "DenyRecoveryPointDeletion", "Effect": "Deny", "Principal": {"AWS": "*"},
+                "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle",
+                           "backup:PutBackupVaultAccessPolicy"],
+                "Resource": arn}]})),
+            opts=child)
+
+        copy = ([aws.backup.PlanRuleCopyActionArgs(
+            destination_vault_arn=s.copyToVaultArn,
+            lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(delete_after=s.dailyRetentionDays))]
+            if s.copyToVaultArn else None)
+        rules = [
+            aws.backup.PlanRuleArgs(rule_name="daily", target_vault_name=self.vault.name, schedule=s.dailySchedule,
+                                    start_window=60, completion_window=360,
+                                    lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=s.dailyRetentionDays),
+                                    copy_actions=copy),
+            aws.backup.PlanRuleArgs(rule_name="monthly", target_vault_name=self.vault.name,
+                                    schedule="cron(0 17 1 * ? *)", start_window=60, completion_window=720,
+                                    lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=s.monthlyRetentionDays),
+                                    copy_actions=copy),
+        ]
+        if s.continuous:
+            rules.append(aws.backup.PlanRuleArgs(
+                rule_name="continuous", target_vault_name=self.vault.name, schedule=s.dailySchedule,
+                enable_continuous_backup=True,
+                lifecycle=aws.backup.PlanRuleLifecycleArgs(
+                    delete_after=min(MAX_CONTINUOUS_DAYS, s.dailyRetentionDays))))
+        self.plan = aws.backup.Plan(f"{name}-plan", name=f"{args.name_prefix}-plan", rules=rules, opts=child)
+
+        self.role = aws.iam.Role(
+            f"{name}-role", name=f"{args.name_prefix}-backup",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+            opts=child)
+        for i, policy in enumerate(_MANAGED):
+            aws.iam.RolePolicyAttachment(f"{name}-role-{i}", role=self.role.name,
+                                         policy_arn=f"arn:aws:iam::aws:policy/{policy}", opts=child)
+        self.selection = aws.backup.Selection(
+            f"{name}-selection", name=f"{args.name_prefix}-all-data", plan_id=self.plan.id,
+            iam_role_arn=self.role.arn, resources=list(args.resource_arns),
+            selection_tags=[aws.backup.SelectionSelectionTagArgs(type="STRINGEQUALS", key=BACKUP_TAG[0],
+                                                                 value=BACKUP_TAG[1])],
+            opts=child)
+
+        if s.restoreTesting:
+            rtp_name = args.name_prefix.replace("-", "_") + "_restore_test"
+            self.restore_plan = aws.backup.RestoreTestingPlan(
+                f"{name}-restore-test", name=rtp_name, schedule_expression="cron(0 20 ? * SUN *)",
+                recovery_point_selection=aws.backup.RestoreTestingPlanRecoveryPointSelectionArgs(
+                    algorithm="LATEST_WITHIN_WINDOW", include_vaults=[self.vault.arn],
+                    recovery_point_types=["SNAPSHOT"], selection_window_days=7),
+                opts=child)
+            aws.backup.RestoreTestingSelection(
+                f"{name}-restore-test-selection", name=rtp_name + "_sel",
+                restore_testing_plan_name=self.restore_plan.name,
+                protected_resource_type=args.restore_test_resource_type, iam_role_arn=self.role.arn,
+                protected_resource_arns=["*"], validation_window_hours=24, opts=child)
+
+        if args.sns_topic_arn is not None:
+            aws.backup.VaultNotifications(f"{name}-notifications", backup_vault_name=self.vault.name,
+                                          sns_topic_arn=args.sns_topic_arn, backup_vault_events=_FAILURE_EVENTS,
+                                          opts=child)
+        self.vault_arn = self.vault.arn
+        self.register_outputs({"vault_arn": self.vault.arn, "plan_id": self.plan.id,
+                               "selection_id": self.selection.id, "role_arn": self.role.arn})
