@@ -20,6 +20,7 @@ provider = aws.Provider(
 pulumi.export("region", cfg.region)
 pulumi.export("namePrefix", cfg.name_prefix)
 
+from components.database import Database, DatabaseArgs  # noqa: E402
 from components.keys import EncryptionKeys, EncryptionKeysArgs  # noqa: E402
 from components.network import RedundantNetwork, RedundantNetworkArgs  # noqa: E402
 
@@ -32,9 +33,17 @@ network = RedundantNetwork("network", RedundantNetworkArgs(
     vpn_customer_gateway_ip=cfg.standby.customerGatewayIp if cfg.standby.vpn else None,
     vpn_static_routes=list(cfg.standby.networks) if cfg.standby.vpn else [],
     protect=protect), aws_opts)
+database = Database("database", DatabaseArgs(
+    name_prefix=cfg.name_prefix, vpc_id=network.vpc_id, subnet_ids=network.isolated_subnet_ids,
+    kms_key_arn=keys.arn("data"), secret_kms_key_arn=keys.arn("secrets"), mode=cfg.database.mode,
+    engine_version=cfg.database.engineVersion, instance_class=cfg.database.instanceClass,
+    allocated_storage_gib=cfg.database.allocatedStorageGiB, max_allocated_storage_gib=cfg.database.maxAllocatedStorageGiB,
+    backup_retention_days=cfg.database.backupRetentionDays, db_name=cfg.database.name, port=cfg.database.port,
+    protect=protect), aws_opts)  # allowed_security_group_ids: the cluster's SG once LoadBalancedCluster lands
 # TODO(issue 3): LoadBalancedCluster -> Database -> BackupPlan -> DnsFailover
 # -> Monitoring; platform "eks" hook goes here (if cfg.platform == "eks": ...).
 
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("azs", network.azs)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
+pulumi.export("dbEndpoint", database.endpoint)
