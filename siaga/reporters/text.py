@@ -41,6 +41,31 @@ def _table(title: str, findings: list[ReportFinding], waived: bool = False) -> T
     return table
 
 
+WIDE = 140
+"""Below this console width a table's columns become unreadable: findings are printed as blocks."""
+
+
+def _blocks(console: Console, title: str, findings: list[ReportFinding], waived: bool = False) -> None:
+    console.print(title)
+    for f in findings:
+        policy = f.policy + (" [red](raised)[/]" if f.error else "")
+        console.print(f"  • [bold]{policy}[/]  {f.name or '(stack)'}  [dim]{f.where}[/]", highlight=False,
+                      soft_wrap=True)
+        console.print(f"      {f.title}", highlight=False, markup=False, soft_wrap=True)
+        if waived and f.waiver:
+            console.print(f"      waived: {f.waiver.reason} — {f.waiver.approver}, until {f.waiver.expires}",
+                          highlight=False, markup=False, soft_wrap=True)
+        elif f.remediation:
+            console.print(f"      fix: {f.remediation}", highlight=False, markup=False, soft_wrap=True)
+
+
+def _section(console: Console, title: str, findings: list[ReportFinding], waived: bool = False) -> None:
+    if console.width >= WIDE:
+        console.print(_table(title, findings, waived=waived))
+    else:
+        _blocks(console, title, findings, waived=waived)
+
+
 def print_report(report: Report, console: Console) -> None:
     style = "bold green" if report.summary.passed else "bold red"
     console.print(summary_line(report), style=style, highlight=False, soft_wrap=True)
@@ -48,9 +73,9 @@ def print_report(report: Report, console: Console) -> None:
         findings = report.by_enforcement(level)
         for pack, group in groupby(sorted(findings, key=lambda f: f.pack), key=lambda f: f.pack):
             items = list(group)
-            console.print(_table(f"[{STYLE[level]}]{level}[/] — {pack} ({len(items)})", items))
+            _section(console, f"[{STYLE[level]}]{level}[/] — {pack} ({len(items)})", items)
     if report.waived:
-        console.print(_table(f"[dim]waived[/] ({len(report.waived)})", report.waived, waived=True))
+        _section(console, f"[dim]waived[/] ({len(report.waived)})", report.waived, waived=True)
     plan = report.summary.plan
     console.print(f"plan: {plan.create} to create ({plan.custom} cloud resources, {plan.components} components, "
                   f"{plan.providers} providers)", highlight=False)
