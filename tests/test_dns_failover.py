@@ -1,0 +1,116 @@
+"""DnsFailover through the offline engine: health-checked PRIMARY/SECONDARY pairs, failover time, policy pack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from components.dns_failover import DnsFailoverArgs, parent_domain
+from siaga.analyzer import analyze
+from siaga.engine import Graph, run_program
+
+FIXTURE = "tests/fixtures/programs/rush_dns"
+
+
+@pytest.fixture(scope="module")
+def graph() -> Graph:
+    return run_program(FIXTURE, stack="dev")
+
+
+def _pair(graph: Graph, component: str) -> dict[str, dict]:
+    out = {}
+    for r in graph.of_type("aws:route53/record:Record"):
+        if r.parent and r.parent.endswith(f"::{component}"):
+            i = r.plain_inputs()
+            out[i["failoverRoutingPolicies"][0]["type"]] = i
+    return out
+
+
+def _health_checks(graph: Graph) -> dict[str, dict]:
+    return {r.outputs.get("id") or r.id: r.plain_inputs() for r in graph.of_type("aws:route53/healthCheck:HealthCheck")}
+
+
+@pytest.mark.parametrize("component", ["dns-ip", "dns-host"])
+def test_primary_and_secondary_same_name_type_each_health_checked(graph: Graph, component: str) -> None:
+    pair = _pair(graph, component)
+    assert set(pair) == {"PRIMARY", "SECONDARY"}
+    p, s = pair["PRIMARY"], pair["SECONDARY"]
+    assert (p["name"], p["type"], p["zoneId"]) == (s["name"], s["type"], s["zoneId"])
+    assert (p["setIdentifier"], s["setIdentifier"]) == ("primary", "secondary")
+    checks = _health_checks(graph)
+    assert p["healthCheckId"] in checks and s["healthCheckId"] in checks
+    assert p["healthCheckId"] != s["healthCheckId"]
+    primary_hc, standby_hc = checks[p["healthCheckId"]], checks[s["healthCheckId"]]
+    assert primary_hc["fqdn"] == "rush-alb-1234567890.ap-southeast-3.elb.amazonaws.com"
+    assert primary_hc["type"] == "HTTPS" and primary_hc["resourcePath"] == "/healthz"
+    assert primary_hc["requestInterval"] == 10 and primary_hc["failureThreshold"] == 3
+    assert primary_hc["enableSni"] is True and primary_hc["measureLatency"] is True
+    assert standby_hc["type"] == "HTTPS"
+
+
+def test_ipv4_standby_alias_primary_and_a_secondary_below_the_apex(graph: Graph) -> None:
+    pair = _pair(graph, "dns-ip")
+    assert pair["PRIMARY"]["type"] == "A"
+    alias = pair["PRIMARY"]["aliases"][0]
+    assert alias["evaluateTargetHealth"] is True and alias["zoneId"] == "Z10000000EXAMPLE"
+    assert pair["SECONDARY"]["records"] == ["203.0.113.10"] and pair["SECONDARY"]["ttl"] == 60
+    zone = graph.get("aws:route53/zone:Zone", "dns-ip-zone")
+    assert zone.plain_inputs()["name"] == "contoh.go.id"
+    assert pair["PRIMARY"]["zoneId"] == zone.outputs["zoneId"]
+    standby = _health_checks(graph)[pair["SECONDARY"]["healthCheckId"]]
+    assert standby["ipAddress"] == "203.0.113.10" and "fqdn" not in standby and standby["port"] == 443
+
+
+def test_hostname_standby_cname_pair_in_given_zone(graph: Graph) -> None:
+    pair = _pair(graph, "dns-host")
+    assert pair["PRIMARY"]["type"] == pair["SECONDARY"]["type"] == "CNAME"
+    assert pair["PRIMARY"]["records"] == ["rush-alb-1234567890.ap-southeast-3.elb.amazonaws.com"]
+    assert pair["SECONDARY"]["records"] == ["standby.pdn.contoh.go.id"]
+    assert pair["PRIMARY"]["zoneId"] == "Z20000000EXISTING"
+    standby = _health_checks(graph)[pair["SECONDARY"]["healthCheckId"]]
+    assert standby["fqdn"] == "standby.pdn.contoh.go.id" and standby["port"] == 8443
+    assert not [z for z in graph.of_type("aws:route53/zone:Zone") if z.parent and z.parent.endswith("::dns-host")]
+
+
+def test_failover_seconds_exported_from_settings(graph: Graph) -> None:
+    assert graph.exports["ipFailoverSeconds"] == 10 * 3 + 60
+    assert graph.exports["hostFailoverSeconds"] == 10 * 3 + 60
+    assert graph.exports["primaryHealthCheckId"] == _pair(graph, "dns-ip")["PRIMARY"]["healthCheckId"]
+
+
+def test_failover_seconds_follows_a_changed_setting() -> None:
+    g = run_program(FIXTURE, stack="dev", overrides={"rush:intervalSeconds": "30", "rush:ttlSeconds": "20"})
+    assert g.exports["ipFailoverSeconds"] == 30 * 3 + 20
+    checks = g.of_type("aws:route53/healthCheck:HealthCheck")
+    assert {c.plain_inputs()["requestInterval"] for c in checks} == {30}
+    assert {r.plain_inputs().get("ttl") for r in g.of_type("aws:route53/record:Record")} - {None} == {20}
+
+
+def test_no_mandatory_findings(graph: Graph) -> None:
+    report = analyze(graph, packs=[Path("policies")])
+    mandatory = [f"{f.policy}: {f.name}: {f.message}" for f in report.findings if f.enforcement == "mandatory"]
+    assert mandatory == []
+    assert not [f for f in report.findings if f.policy == "route53-failover-pair"]
+
+
+@pytest.mark.parametrize(("change", "key"), [
+    ({"interval_seconds": 15}, "interval_seconds"),
+    ({"failure_threshold": 0}, "failure_threshold"),
+    ({"ttl_seconds": -1}, "ttl_seconds"),
+    ({"health_check_path": "healthz"}, "health_check_path"),
+    ({"primary_zone_id": None}, "primary_zone_id"),
+    ({"domain": "contoh.id"}, "domain"),
+])
+def test_bad_input_names_the_key(change: dict, key: str) -> None:
+    base = {"domain": "layanan.contoh.go.id", "standby_address": "203.0.113.10", "primary_dns_name": "alb",
+            "primary_zone_id": "Z1"}
+    with pytest.raises(ValueError, match=f"^{key}: "):
+        DnsFailoverArgs(**{**base, **change}).validate()
+
+
+def test_parent_domain_and_formula() -> None:
+    assert parent_domain("layanan.contoh.go.id.") == "contoh.go.id"
+    args = DnsFailoverArgs(domain="a.b.c", standby_address="x.example", primary_dns_name="alb",
+                           interval_seconds=30, failure_threshold=2, ttl_seconds=5)
+    assert args.failover_seconds == 65
