@@ -20,6 +20,7 @@ provider = aws.Provider(
 pulumi.export("region", cfg.region)
 pulumi.export("namePrefix", cfg.name_prefix)
 
+from components.backup import BackupPlan, BackupPlanArgs  # noqa: E402
 from components.database import Database, DatabaseArgs  # noqa: E402
 from components.keys import EncryptionKeys, EncryptionKeysArgs  # noqa: E402
 from components.network import RedundantNetwork, RedundantNetworkArgs  # noqa: E402
@@ -40,6 +41,9 @@ database = Database("database", DatabaseArgs(
     allocated_storage_gib=cfg.database.allocatedStorageGiB, max_allocated_storage_gib=cfg.database.maxAllocatedStorageGiB,
     backup_retention_days=cfg.database.backupRetentionDays, db_name=cfg.database.name, port=cfg.database.port,
     protect=protect), aws_opts)  # allowed_security_group_ids: the cluster's SG once LoadBalancedCluster lands
+backup = BackupPlan("backup", BackupPlanArgs(
+    name_prefix=cfg.name_prefix, kms_key_arn=keys.arn("backup"), resource_arns=[database.arn],
+    settings=cfg.backup, allowed_regions=list(cfg.allowedRegions), protect=protect), aws_opts)
 # TODO(issue 3): LoadBalancedCluster -> Database -> BackupPlan -> DnsFailover
 # -> Monitoring; platform "eks" hook goes here (if cfg.platform == "eks": ...).
 
