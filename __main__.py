@@ -44,6 +44,19 @@ database = Database("database", DatabaseArgs(
 backup = BackupPlan("backup", BackupPlanArgs(
     name_prefix=cfg.name_prefix, kms_key_arn=keys.arn("backup"), resource_arns=[database.arn],
     settings=cfg.backup, allowed_regions=list(cfg.allowedRegions), protect=protect), aws_opts)
+
+
+def build_application_tier() -> None:
+    """The application tier over `network` (hook: the EKS helper adds `if cfg.platform == "eks": ...` here).
+
+    platform ec2: LoadBalancedCluster (ALB + ASG) — not yet written (issue 3); DnsFailover and Monitoring are
+    composed after it because they need the ALB.
+    """
+    if cfg.platform == "eks":
+        return  # EKS hook: components.eks / components.hybrid over network.private_subnet_ids
+
+
+build_application_tier()
 # TODO(issue 3): LoadBalancedCluster -> Database -> BackupPlan -> DnsFailover
 # -> Monitoring; platform "eks" hook goes here (if cfg.platform == "eks": ...).
 
