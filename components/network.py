@@ -169,6 +169,8 @@ class RedundantNetwork(pulumi.ComponentResource):
                                                    route_table_id=rt.id, opts=pulumi.ResourceOptions(parent=rt))
 
         self.azs = zone_names
+        self.private_cidrs = [str(blocks[1 * 4 + i]) for i in range(len(zone_ids))]
+        self.isolated_cidrs = [str(blocks[2 * 4 + i]) for i in range(len(zone_ids))]
         self.zone_ids = zone_ids
         self.vpc_id = self.vpc.id
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in self.public_subnets])
