@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from components.monitoring import MonitoringArgs
+from siaga.analyzer import analyze
 from siaga.engine import Graph, run_program
 from siaga.engine.model import plain
 
-FIXTURE = "tests/fixtures/programs/components_3b"
+FIXTURE = "tests/fixtures/programs/rush_dns"
 
 
 @pytest.fixture(scope="module")
@@ -17,23 +20,98 @@ def graph() -> Graph:
     return run_program(FIXTURE, stack="dev")
 
 
+def _key_arn(graph: Graph) -> str:
+    return graph.get("aws:kms/key:Key", "key").outputs["arn"]
+
+
+def _mine(graph: Graph, *types: str) -> list:
+    return [r for r in graph.of_type(*types) if r.parent and r.parent.endswith("Monitoring::mon")]
+
+
 def test_cloudtrail_validated_encrypted_in_country_bucket(graph: Graph) -> None:
     (trail,) = graph.of_type("aws:cloudtrail/trail:Trail")
     t = plain(trail.inputs)
-    assert t["enableLogFileValidation"] is True
-    assert t["kmsKeyId"].startswith("arn:aws:kms:ap-southeast-3:")
+    assert t["enableLogFileValidation"] is True and t["enableLogging"] is True
+    assert t["kmsKeyId"] == _key_arn(graph)
+    assert t["isMultiRegionTrail"] is True and t["includeGlobalServiceEvents"] is True
     (bucket,) = [b for b in graph.of_type("aws:s3/bucket:Bucket") if "cloudtrail" in plain(b.inputs)["bucket"]]
-    assert bucket.options.protect
-    (pol,) = graph.of_type("aws:s3/bucketPolicy:BucketPolicy")
-    sids = {s["Sid"] for s in json.loads(plain(pol.inputs)["policy"])["Statement"]}
-    assert sids == {"TlsOnly", "CloudTrailAclCheck", "CloudTrailWrite"}
-    assert graph.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
-    assert graph.of_type("aws:guardduty/detector:Detector")
+    assert t["s3BucketName"] == plain(bucket.inputs)["bucket"]
+    assert bucket.options.protect and bucket.options.retainOnDelete
+    assert plain(bucket.inputs)["tags"]["Backup"] == "siaga"
+    (sse,) = _mine(graph, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    default = plain(sse.inputs)["rules"][0]["applyServerSideEncryptionByDefault"]
+    assert default == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": _key_arn(graph)}
+    (versioning,) = _mine(graph, "aws:s3/bucketVersioning:BucketVersioning")
+    assert plain(versioning.inputs)["versioningConfiguration"]["status"] == "Enabled"
+    (pol,) = _mine(graph, "aws:s3/bucketPolicy:BucketPolicy")
+    stmts = {s["Sid"]: s for s in json.loads(plain(pol.inputs)["policy"])["Statement"]}
+    assert set(stmts) == {"TlsOnly", "CloudTrailAclCheck", "CloudTrailWrite"}
+    assert stmts["TlsOnly"]["Effect"] == "Deny"
+    # the real trail ARN ends in trail/<name> (the offline engine's stand-in ARN uses the resource name instead)
+    trail_arn = f"arn:aws:cloudtrail:ap-southeast-3:123456789012:trail/{t['name']}"
+    for sid in ("CloudTrailAclCheck", "CloudTrailWrite"):
+        assert stmts[sid]["Condition"]["StringEquals"]["aws:SourceArn"] == trail_arn
+    (pab,) = _mine(graph, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
+    assert all(plain(pab.inputs)[f] is True for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
+                                                      "restrictPublicBuckets"))
+    (detector,) = graph.of_type("aws:guardduty/detector:Detector")
+    assert plain(detector.inputs)["enable"] is True
 
 
-def test_topic_encrypted_and_alarms(graph: Graph) -> None:
+def test_trail_log_group_encrypted_and_retained(graph: Graph) -> None:
+    (group,) = _mine(graph, "aws:cloudwatch/logGroup:LogGroup")
+    g = plain(group.inputs)
+    assert g["kmsKeyId"] == _key_arn(graph) and g["retentionInDays"] == 365
+    assert group.options.protect
+    t = plain(graph.of_type("aws:cloudtrail/trail:Trail")[0].inputs)
+    assert t["cloudWatchLogsGroupArn"] == group.outputs["arn"] + ":*"
+    assert t["cloudWatchLogsRoleArn"].endswith(":role/rush-cloudtrail-logs")
+
+
+def test_topic_encrypted_and_subscribed(graph: Graph) -> None:
     (topic,) = graph.of_type("aws:sns/topic:Topic")
-    assert plain(topic.inputs)["kmsMasterKeyId"].startswith("arn:aws:kms:")
-    metrics = {plain(a.inputs)["metricName"] for a in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
-    assert {"HTTPCode_ELB_5XX_Count", "UnHealthyHostCount", "TargetResponseTime", "CPUUtilization",
-            "FreeStorageSpace", "DatabaseConnections"} <= metrics
+    assert plain(topic.inputs)["kmsMasterKeyId"] == _key_arn(graph)
+    subs = {plain(s.inputs)["endpoint"]: plain(s.inputs) for s in graph.of_type("aws:sns/topicSubscription:TopicSubscription")}
+    assert set(subs) == {"ttis@contoh.go.id", "ops@contoh.go.id"}
+    assert {s["protocol"] for s in subs.values()} == {"email"}
+    assert {s["topic"] for s in subs.values()} == {topic.outputs["arn"]}
+
+
+def test_alarms_dimensions_and_actions(graph: Graph) -> None:
+    topic_arn = graph.of_type("aws:sns/topic:Topic")[0].outputs["arn"]
+    alarms = {plain(a.inputs)["metricName"]: plain(a.inputs) for a in graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert {"HTTPCode_ELB_5XX_Count", "HTTPCode_Target_5XX_Count", "UnHealthyHostCount", "TargetResponseTime",
+            "CPUUtilization", "FreeStorageSpace", "DatabaseConnections"} <= set(alarms)
+    for a in alarms.values():
+        assert a["alarmActions"] == [topic_arn]
+    lb = "app/rush-alb/0123456789abcdef"
+    assert alarms["HTTPCode_ELB_5XX_Count"]["dimensions"] == {"LoadBalancer": lb}
+    assert alarms["UnHealthyHostCount"]["dimensions"] == {"LoadBalancer": lb,
+                                                          "TargetGroup": "targetgroup/rush-tg/fedcba9876543210"}
+    assert alarms["TargetResponseTime"]["extendedStatistic"] == "p99"
+    assert alarms["CPUUtilization"]["threshold"] == 80
+    assert alarms["CPUUtilization"]["dimensions"] == {"DBInstanceIdentifier": "rush-db"}
+    assert alarms["FreeStorageSpace"]["threshold"] == 10 * 1024**3
+    assert alarms["FreeStorageSpace"]["comparisonOperator"] == "LessThanThreshold"
+
+
+def test_no_mandatory_findings(graph: Graph) -> None:
+    report = analyze(graph, packs=[Path("policies")])
+    mandatory = [f"{f.policy}: {f.name}: {f.message}" for f in report.findings if f.enforcement == "mandatory"]
+    assert mandatory == []
+    touched = {"cloudtrail-log-validation", "sns-sqs-encrypted", "s3-bucket-sse-kms", "s3-tls-only",
+               "s3-no-public-access", "log-group-kms", "protect-stateful"}
+    assert not [f for f in report.findings if f.policy in touched]
+
+
+@pytest.mark.parametrize(("change", "key"), [
+    ({"target_group_arn_suffix": "targetgroup/x/1"}, "target_group_arn_suffix"),
+    ({"alb_5xx_threshold": 0}, "alb_5xx_threshold"),
+    ({"response_time_seconds": 0}, "response_time_seconds"),
+    ({"trail_log_retention_days": 42}, "trail_log_retention_days"),
+    ({"contacts": [42]}, "contacts"),
+])
+def test_bad_input_names_the_key(change: dict, key: str) -> None:
+    base = {"name_prefix": "x", "kms_key_arn": "arn", "contacts": ["a@b.go.id"]}
+    with pytest.raises(ValueError, match=f"^{key}: "):
+        MonitoringArgs(**{**base, **change}).validate()
