@@ -3,8 +3,9 @@
 Defaults (every input of :class:`EncryptionKeysArgs`):
 
 - ``purposes`` = ("data", "logs", "backup", "secrets", "ebs"): one key and one alias ``alias/<prefix>-<purpose>`` each.
-- ``enable_key_rotation`` = True (yearly automatic rotation), ``deletion_window_in_days`` = 30, ``multi_region`` = False
-  (the key material never leaves the region; PP 71/2019 residency). These three are fixed, not arguments.
+- ``deletion_window_days`` = 30: days a scheduled deletion can still be cancelled (AWS allows 7-30).
+- ``enable_key_rotation`` = True (yearly automatic rotation) and ``multi_region`` = False (the key material never
+  leaves the region; PP 71/2019 residency) are fixed, not arguments.
 - ``protect`` = True: keys get ``protect=True`` and ``retain_on_delete=True`` (losing a key loses the data).
 - ``region`` = "ap-southeast-3": used only to name the regional service principals in the key policies.
 
@@ -13,7 +14,9 @@ Key policies (rendered with ``aws.iam.get_policy_document``): the account root a
   groups; SNS and CloudWatch alarms (the incident topic is encrypted with the logs key);
 - backup: AWS Backup (``backup.amazonaws.com``) through ``kms:ViaService`` backup;
 - ebs: the EC2 Auto Scaling service-linked role (encrypted volumes at launch) incl. CreateGrant for AWS resources;
-- data: RDS through ``kms:ViaService`` rds (storage, Performance Insights) and AWS Backup;
+- data: RDS through ``kms:ViaService`` rds (storage, Performance Insights) and AWS Backup; CloudWatch alarms and
+  EventBridge (``cloudwatch.amazonaws.com``, ``events.amazonaws.com``) may Decrypt/GenerateDataKey* to publish to
+  SNS topics encrypted with it;
 - secrets: Secrets Manager through ``kms:ViaService``.
 """
 
@@ -38,7 +41,9 @@ class EncryptionKeysArgs:
     name_prefix: str
     """Prefix of aliases and names, e.g. ``kemenkes-layanan-prod``."""
     purposes: Sequence[str] = field(default_factory=lambda: PURPOSES)
-    """Which keys to create; each must be one of :data:`PURPOSES`."""
+    """Which keys to create [all of :data:`PURPOSES`]; each must be one of them."""
+    deletion_window_days: int = DELETION_WINDOW_DAYS
+    """Waiting period before a scheduled key deletion [30]; AWS allows 7-30."""
     protect: bool = True
     """protect + retain_on_delete on every key."""
     region: str = "ap-southeast-3"
@@ -62,7 +67,7 @@ def _statements(purpose: str, account: str, partition: str, region: str) -> list
             "conditions": [{
                 "test": "ArnLike",
                 "variable": "kms:EncryptionContext:aws:logs:arn",
-                "values": [f"arn:{partition}:logs:{region}:{account}:log-group:*"],
+                "values": [f"arn:{partition}:logs:{region}:{account}:*"],
             }],
         })
         stmts.append({
@@ -85,6 +90,12 @@ def _statements(purpose: str, account: str, partition: str, region: str) -> list
             ],
         })
     if purpose == "data":
+        stmts.append({
+            "sid": "AlarmsToEncryptedTopics",
+            "principals": [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]}],
+            "actions": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "resources": ["*"],
+        })
         stmts.append({
             "sid": "Rds",
             "principals": [{"type": "AWS", "identifiers": ["*"]}],
@@ -136,6 +147,10 @@ class EncryptionKeys(pulumi.ComponentResource):
         unknown = [p for p in args.purposes if p not in PURPOSES]
         if unknown:
             raise ValueError(f"EncryptionKeysArgs.purposes: {unknown} unknown; allowed: {list(PURPOSES)}")
+        if len(set(args.purposes)) != len(list(args.purposes)):
+            raise ValueError(f"EncryptionKeysArgs.purposes: {list(args.purposes)} has duplicates; allowed: each purpose once")
+        if not isinstance(args.deletion_window_days, int) or not 7 <= args.deletion_window_days <= 30:
+            raise ValueError(f"EncryptionKeysArgs.deletion_window_days: {args.deletion_window_days!r}; allowed: 7-30")
         ident = aws.get_caller_identity()
         partition = aws.get_partition().partition
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
@@ -148,7 +163,7 @@ class EncryptionKeys(pulumi.ComponentResource):
                 f"{name}-{purpose}",
                 description=f"{args.name_prefix} {purpose} (customer-managed, single-region)",
                 enable_key_rotation=True,
-                deletion_window_in_days=DELETION_WINDOW_DAYS,
+                deletion_window_in_days=args.deletion_window_days,
                 multi_region=False,
                 key_usage="ENCRYPT_DECRYPT",
                 customer_master_key_spec="SYMMETRIC_DEFAULT",
