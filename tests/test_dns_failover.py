@@ -114,3 +114,21 @@ def test_parent_domain_and_formula() -> None:
     args = DnsFailoverArgs(domain="a.b.c", standby_address="x.example", primary_dns_name="alb",
                            interval_seconds=30, failure_threshold=2, ttl_seconds=5)
     assert args.failover_seconds == 65
+
+
+def test_pack_would_catch_a_mismatched_pair(graph: Graph) -> None:
+    """The zero-findings test is not vacuous: a SECONDARY of another type breaks the pair."""
+    broken = graph.model_copy(deep=True)
+    for r in broken.of_type("aws:route53/record:Record"):
+        if r.name == "dns-host-secondary":
+            r.inputs["type"] = "TXT"
+            if r.outputs:
+                r.outputs["type"] = "TXT"
+    report = analyze(broken, packs=[Path("policies")])
+    assert [f for f in report.findings if f.policy == "route53-failover-pair"]  # advisory by default
+
+
+def test_preview_has_no_mandatory_findings() -> None:
+    g = run_program(FIXTURE, stack="dev", preview=True)
+    report = analyze(g, packs=[Path("policies")])
+    assert [f.policy for f in report.findings if f.enforcement == "mandatory"] == []
