@@ -18,7 +18,7 @@ Defaults (inputs of :class:`MonitoringArgs`):
 - ``trail_log_retention_days`` (365): the trail also delivers to a KMS-encrypted CloudWatch log group
   ``/aws/cloudtrail/<prefix>`` kept that many days (with a role CloudTrail assumes to write it); None = S3 only.
 - GuardDuty detector (enabled, 15-minute findings) when ``guardduty`` (True); set False if the account already has one.
-Output ``topic_arn`` (BackupPlan and DnsFailover alarms send to it).
+Output ``topic_arn`` (BackupPlan notifications send to it; DnsFailover creates no alarm, see its docstring).
 """
 
 from __future__ import annotations
@@ -198,5 +198,7 @@ class Monitoring(pulumi.ComponentResource):
         if args.guardduty:
             aws.guardduty.Detector(f"{name}-guardduty", enable=True, finding_publishing_frequency="FIFTEEN_MINUTES",
                                    opts=child)
+        self.trail_arn = self.trail.arn
+        self.trail_bucket = self.bucket.id
         self.register_outputs({"topic_arn": self.topic.arn, "trail_arn": self.trail.arn,
                                "trail_bucket": self.bucket.id})
