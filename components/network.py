@@ -19,6 +19,9 @@ import pulumi
 import pulumi_aws as aws
 
 NatStrategy = Literal["OnePerAz", "Single", "None"]
+NAT_STRATEGIES: tuple[str, ...] = ("OnePerAz", "Single", "None")
+DEFAULT_INTERFACE_ENDPOINTS: tuple[str, ...] = ("ssm", "ssmmessages", "ec2messages", "logs", "kms", "secretsmanager",
+                                                "sts")
 
 
 @dataclass(frozen=True)
@@ -28,23 +31,68 @@ class RedundantNetworkArgs:
     name_prefix: str
     """Prefix of every resource name (required)."""
     cidr: str = "10.20.0.0/16"
-    """VPC CIDR [10.20.0.0/16]; split into 3 tiers x az_count subnets."""
+    """VPC CIDR [10.20.0.0/16], /16-/24; split into 16 equal blocks (prefix + 4): tier t, AZ i -> block 4*t + i."""
     az_count: int = 3
-    """Availability Zones to use [3]; each must have a distinct zone ID."""
+    """Availability Zones to use [3], 1-4; the first ``az_count`` distinct zone IDs of the region, API order."""
     nat_strategy: NatStrategy = "OnePerAz"
     """OnePerAz [default]: one NAT + EIP per AZ; Single: one NAT (non-prod); None: no egress."""
-    flow_log_kms_key_arn: pulumi.Input[str] | None = None
-    """KMS key encrypting the flow-log group [None = AWS-owned key; set it for confidential data]."""
+    flow_log_key_arn: pulumi.Input[str] | None = None
+    """KMS key ARN encrypting the flow-log group [required; None is refused unless flow_log_kms_key_arn is set]."""
     flow_log_retention_days: int = 365
     """Flow-log retention in days [365]."""
-    interface_endpoints: list[str] = field(default_factory=lambda: ["ssm", "ssmmessages", "ec2messages", "logs"])
-    """Interface endpoint service short names [ssm, ssmmessages, ec2messages, logs]; private DNS on."""
+    interface_endpoints: list[str] = field(default_factory=lambda: list(DEFAULT_INTERFACE_ENDPOINTS))
+    """Interface endpoint service short names [ssm, ssmmessages, ec2messages, logs, kms, secretsmanager, sts];
+    private DNS on, in the private subnets, own SG allowing 443 from the VPC CIDR."""
+    standby_networks: list[str] = field(default_factory=list)
+    """Standby (data centre) networks routed over the VPN as static routes [none]."""
     vpn_customer_gateway_ip: str | None = None
     """Public IPv4 of the data centre VPN device [None = no VPN]."""
-    vpn_static_routes: list[str] = field(default_factory=list)
-    """Standby networks routed over the VPN [none]."""
     protect: bool = True
     """protect/retain_on_delete for stateful children (the flow-log group) [True]."""
+    flow_log_kms_key_arn: pulumi.Input[str] | None = None
+    """Deprecated spelling of ``flow_log_key_arn`` [None]; used when ``flow_log_key_arn`` is None."""
+    vpn_static_routes: list[str] = field(default_factory=list)
+    """Deprecated spelling of ``standby_networks`` [none]; merged into it."""
+
+
+def _check(args: RedundantNetworkArgs) -> ipaddress.IPv4Network:
+    """Validates ``args``; raises ValueError with one line naming the field, the value and what is allowed."""
+    try:
+        net = ipaddress.ip_network(args.cidr)
+    except ValueError:
+        raise ValueError(f"RedundantNetworkArgs.cidr: {args.cidr!r} is not a network; allowed: an IPv4 CIDR "
+                         "such as 10.20.0.0/16 (host bits zero)") from None
+    if not isinstance(net, ipaddress.IPv4Network) or not 16 <= net.prefixlen <= 24:
+        raise ValueError(f"RedundantNetworkArgs.cidr: {args.cidr!r}; allowed: an IPv4 network from /16 to /24")
+    if not isinstance(args.az_count, int) or not 1 <= args.az_count <= 4:
+        raise ValueError(f"RedundantNetworkArgs.az_count: {args.az_count!r}; allowed: 1-4")
+    if args.nat_strategy not in NAT_STRATEGIES:
+        raise ValueError(f"RedundantNetworkArgs.nat_strategy: {args.nat_strategy!r}; allowed: {list(NAT_STRATEGIES)}")
+    if args.flow_log_key_arn is None and args.flow_log_kms_key_arn is None:
+        raise ValueError("RedundantNetworkArgs.flow_log_key_arn: None; allowed: the ARN of a customer-managed KMS key "
+                         "(flow logs hold confidential metadata)")
+    if not isinstance(args.flow_log_retention_days, int) or args.flow_log_retention_days < 1:
+        raise ValueError(f"RedundantNetworkArgs.flow_log_retention_days: {args.flow_log_retention_days!r}; "
+                         "allowed: a CloudWatch retention in days (365 or more for audit)")
+    for cidr in [*args.standby_networks, *args.vpn_static_routes]:
+        try:
+            other = ipaddress.ip_network(cidr)
+        except ValueError:
+            raise ValueError(f"RedundantNetworkArgs.standby_networks: {cidr!r} is not a network; "
+                             "allowed: IPv4 CIDRs") from None
+        if other.overlaps(net):
+            raise ValueError(f"RedundantNetworkArgs.standby_networks: {cidr} overlaps the VPC {net}; "
+                             "allowed: networks outside the VPC CIDR")
+    if args.vpn_customer_gateway_ip is not None:
+        try:
+            ip = ipaddress.IPv4Address(args.vpn_customer_gateway_ip)
+        except ValueError:
+            raise ValueError(f"RedundantNetworkArgs.vpn_customer_gateway_ip: {args.vpn_customer_gateway_ip!r}; "
+                             "allowed: a public IPv4 address") from None
+        if not ip.is_global:
+            raise ValueError(f"RedundantNetworkArgs.vpn_customer_gateway_ip: {ip} is not public; "
+                             "allowed: a public IPv4 address")
+    return net
 
 
 class RedundantNetwork(pulumi.ComponentResource):
@@ -52,18 +100,19 @@ class RedundantNetwork(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RedundantNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("siaga:aws:RedundantNetwork", name, None, opts)
+        net = _check(args)
         child = pulumi.ResourceOptions(parent=self)
         p = args.name_prefix
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
 
         azs = aws.get_availability_zones(state="available", opts=pulumi.InvokeOptions(parent=self))
-        seen: dict[str, str] = {}
+        seen: dict[str, str] = {}  # zone id -> name, API order (dict keeps insertion order)
         for zone_name, zone_id in zip(azs.names, azs.zone_ids, strict=True):
             seen.setdefault(zone_id, zone_name)
-        zone_ids = sorted(seen)[: args.az_count]
+        zone_ids = list(seen)[: args.az_count]
         if len(zone_ids) < args.az_count:
-            raise ValueError(f"az_count: {args.az_count} but the region has {len(zone_ids)} distinct zones; "
-                             f"allowed: 1-{len(zone_ids)}")
+            raise ValueError(f"RedundantNetworkArgs.az_count: {args.az_count} but the region has {len(zone_ids)} "
+                             f"available zones; allowed: 1-{len(zone_ids)}")
         zone_names = [seen[z] for z in zone_ids]
 
         self.vpc = aws.ec2.Vpc(f"{p}-vpc", cidr_block=args.cidr, enable_dns_hostnames=True, enable_dns_support=True,
@@ -73,10 +122,8 @@ class RedundantNetwork(pulumi.ComponentResource):
                                      tags={"Name": f"{p}-default-closed"}, opts=vpc_opts)
         igw = aws.ec2.InternetGateway(f"{p}-igw", vpc_id=self.vpc.id, tags={"Name": f"{p}-igw"}, opts=vpc_opts)
 
-        # /20s: tier t, AZ i -> block t*4+i (room for 4 AZs per tier).
-        net = ipaddress.ip_network(args.cidr)
-        prefix = min(net.prefixlen + 4, 28)
-        blocks = list(net.subnets(new_prefix=prefix))
+        # 16 blocks (a /16 gives /20s): tier t, AZ i -> block t*4+i (room for 4 AZs per tier; block 12-15 spare).
+        blocks = list(net.subnets(new_prefix=net.prefixlen + 4))
 
         public_rt = aws.ec2.RouteTable(f"{p}-public-rt", vpc_id=self.vpc.id, tags={"Name": f"{p}-public"},
                                        opts=vpc_opts)
@@ -121,11 +168,12 @@ class RedundantNetwork(pulumi.ComponentResource):
                                           opts=pulumi.ResourceOptions(parent=iso))
             isolated_rts.append(irt)
 
+        flow_key = args.flow_log_key_arn if args.flow_log_key_arn is not None else args.flow_log_kms_key_arn
         # Flow logs, ALL traffic, to an encrypted in-region log group.
         state = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
         group = aws.cloudwatch.LogGroup(f"{p}-flow-logs", name=f"/siaga/{p}/vpc-flow-logs",
                                         retention_in_days=args.flow_log_retention_days,
-                                        kms_key_id=args.flow_log_kms_key_arn, opts=state)
+                                        kms_key_id=flow_key, opts=state)
         role = aws.iam.Role(f"{p}-flow-logs", assume_role_policy=json.dumps({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
@@ -161,7 +209,7 @@ class RedundantNetwork(pulumi.ComponentResource):
             vgw = aws.ec2.VpnGateway(f"{p}-vgw", vpc_id=self.vpc.id, tags={"Name": f"{p}-vgw"}, opts=vpc_opts)
             vpn = aws.ec2.VpnConnection(f"{p}-dc", customer_gateway_id=cgw.id, vpn_gateway_id=vgw.id, type="ipsec.1",
                                         static_routes_only=True, opts=child)  # AWS always builds two tunnels
-            for cidr in args.vpn_static_routes:
+            for cidr in dict.fromkeys([*args.standby_networks, *args.vpn_static_routes]):
                 aws.ec2.VpnConnectionRoute(f"{p}-dc-{cidr.replace('/', '-')}", vpn_connection_id=vpn.id,
                                            destination_cidr_block=cidr, opts=pulumi.ResourceOptions(parent=vpn))
             for j, rt in enumerate(self.private_route_tables):
@@ -173,9 +221,9 @@ class RedundantNetwork(pulumi.ComponentResource):
         self.isolated_cidrs = [str(blocks[2 * 4 + i]) for i in range(len(zone_ids))]
         self.zone_ids = zone_ids
         self.vpc_id = self.vpc.id
-        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in self.public_subnets])
-        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in self.private_subnets])
-        self.isolated_subnet_ids = pulumi.Output.all(*[s.id for s in self.isolated_subnets])
+        self.public_subnet_ids: list[pulumi.Output[str]] = [s.id for s in self.public_subnets]
+        self.private_subnet_ids: list[pulumi.Output[str]] = [s.id for s in self.private_subnets]
+        self.isolated_subnet_ids: list[pulumi.Output[str]] = [s.id for s in self.isolated_subnets]
         self.register_outputs({
             "vpc_id": self.vpc_id, "azs": zone_names, "zone_ids": zone_ids,
             "public_subnet_ids": self.public_subnet_ids, "private_subnet_ids": self.private_subnet_ids,
