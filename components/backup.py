@@ -7,13 +7,13 @@ Defaults (inputs of :class:`BackupPlanArgs`; ``settings`` is ``cfg.backup``, see
   (``changeable_for_days`` = settings.lockChangeableForDays (3), min/max retention = settings.lockMin/MaxRetentionDays
   (7 / 3650)); vault policy denies ``backup:DeleteRecoveryPoint`` and lifecycle edits to everyone.
 - rules: ``daily`` (settings.dailySchedule, kept settings.dailyRetentionDays = 35), ``monthly`` (1st of month,
-  17:00 UTC, kept settings.monthlyRetentionDays = 365), ``continuous`` (PITR for RDS/S3/Aurora, kept
+  18:00 UTC, kept settings.monthlyRetentionDays = 365), ``continuous`` (PITR for RDS/S3/Aurora, kept
   min(35, dailyRetentionDays) days) when settings.continuous (True).
 - selection: ``resource_arns`` AND every resource tagged ``Backup=siaga``; IAM role with the AWS managed
   AWSBackupServiceRolePolicyForBackup / ...ForRestores (and the S3 ones).
 - copy: settings.copyToVaultArn (None) to a second vault whose ARN region must be in ``allowed_regions``
   (default ("ap-southeast-3",)); anything else is one clear error.
-- restore testing (settings.restoreTesting, True): weekly plan over this vault's latest recovery points + a
+- restore testing (settings.restoreTesting, True): monthly plan (first Sunday) over this vault's latest recovery points + a
   selection of ``restore_test_resource_type`` ("RDS") resources.
 - ``sns_topic_arn`` (None): when set, failed/expired backup, copy and restore jobs are notified to it.
 - ``protect`` (True): vault and lock get protect + retain_on_delete.
@@ -31,6 +31,8 @@ import pulumi_aws as aws
 
 BACKUP_TAG = ("Backup", "siaga")
 MAX_CONTINUOUS_DAYS = 35
+MONTHLY_SCHEDULE = "cron(0 18 1 * ? *)"  # 1st of the month, 01:00 WIB
+RESTORE_TEST_SCHEDULE = "cron(0 20 ? * 1#1 *)"  # monthly: first Sunday, 03:00 WIB (Monday)
 _MANAGED = (
     "service-role/AWSBackupServiceRolePolicyForBackup",
     "service-role/AWSBackupServiceRolePolicyForRestores",
@@ -45,8 +47,8 @@ def vault_arn_region(arn: str) -> str:
     """Region of a backup vault ARN ``arn:<partition>:backup:<region>:<account>:backup-vault:<name>``."""
     parts = arn.split(":")
     if len(parts) < 7 or parts[0] != "arn" or parts[2] != "backup" or parts[5] != "backup-vault":
-        raise ValueError(f"backup.copyToVaultArn: {arn!r} is not a backup vault ARN; allowed: "
-                         "arn:aws:backup:ap-southeast-3:<account>:backup-vault:<name>")
+        raise ValueError(f"siaga:backup.copyToVaultArn: {arn!r} is not a backup vault ARN; allowed: "
+                         "arn:aws:backup:<region>:<account>:backup-vault:<name>")
     return parts[3]
 
 
@@ -54,8 +56,8 @@ def check_copy_target(arn: str, allowed_regions: Sequence[str]) -> None:
     """One-line ValueError when the copy vault is outside the allowed (in-country) regions."""
     region = vault_arn_region(arn)
     if region not in allowed_regions:
-        raise ValueError(f"backup.copyToVaultArn: vault region {region!r} is outside Indonesia; allowed: regions in "
-                         f"{list(allowed_regions)} (PP 71/2019)")
+        raise ValueError(f"siaga:backup.copyToVaultArn: {arn!r} is in {region}; allowed: a vault in "
+                         f"{', '.join(allowed_regions)}")
 
 
 @dataclass
@@ -75,7 +77,7 @@ class BackupPlanArgs:
 
 
 class BackupPlan(pulumi.ComponentResource):
-    """See the module docstring. Outputs: ``vault_arn``, ``plan_id``, ``selection_id``, ``role_arn``."""
+    """See the module docstring. Outputs: ``vault_arn``, ``vault_name``, ``plan_id``, ``selection_id``, ``role_arn``."""
 
     def __init__(self, name: str, args: BackupPlanArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("siaga:components:BackupPlan", name, None, opts)
@@ -111,7 +113,7 @@ class BackupPlan(pulumi.ComponentResource):
                                     lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=s.dailyRetentionDays),
                                     copy_actions=copy),
             aws.backup.PlanRuleArgs(rule_name="monthly", target_vault_name=self.vault.name,
-                                    schedule="cron(0 17 1 * ? *)", start_window=60, completion_window=720,
+                                    schedule=MONTHLY_SCHEDULE, start_window=60, completion_window=720,
                                     lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=s.monthlyRetentionDays),
                                     copy_actions=copy),
         ]
@@ -141,7 +143,7 @@ class BackupPlan(pulumi.ComponentResource):
         if s.restoreTesting:
             rtp_name = args.name_prefix.replace("-", "_") + "_restore_test"
             self.restore_plan = aws.backup.RestoreTestingPlan(
-                f"{name}-restore-test", name=rtp_name, schedule_expression="cron(0 20 ? * SUN *)",
+                f"{name}-restore-test", name=rtp_name, schedule_expression=RESTORE_TEST_SCHEDULE,
                 recovery_point_selection=aws.backup.RestoreTestingPlanRecoveryPointSelectionArgs(
                     algorithm="LATEST_WITHIN_WINDOW", include_vaults=[self.vault.arn],
                     recovery_point_types=["SNAPSHOT"], selection_window_days=7),
@@ -157,5 +159,7 @@ class BackupPlan(pulumi.ComponentResource):
                                           sns_topic_arn=args.sns_topic_arn, backup_vault_events=_FAILURE_EVENTS,
                                           opts=child)
         self.vault_arn = self.vault.arn
-        self.register_outputs({"vault_arn": self.vault.arn, "plan_id": self.plan.id,
+        self.vault_name = self.vault.name
+        self.plan_id = self.plan.id
+        self.register_outputs({"vault_arn": self.vault.arn, "vault_name": self.vault.name, "plan_id": self.plan.id,
                                "selection_id": self.selection.id, "role_arn": self.role.arn})

@@ -8,11 +8,16 @@ isolated subnets of every AZ and is reachable only from the given security group
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+
+from components import config
+
+BACKUP_TAG = {"Backup": "siaga"}
+BACKUP_WINDOW = "18:00-19:00"  # UTC = 01:00-02:00 WIB
+MAINTENANCE_WINDOW = "sun:19:00-sun:20:00"  # UTC = Monday 02:00-03:00 WIB
 
 
 @dataclass(frozen=True)
@@ -21,38 +26,21 @@ class DatabaseArgs:
 
     name_prefix: str
     """Prefix of every resource name (required)."""
+    settings: config.Database
+    """``cfg.database`` (components.config.Database): mode, engineVersion, instanceClass, storage, backupRetentionDays,
+    name, port (required)."""
     vpc_id: pulumi.Input[str]
     """VPC of the database (required)."""
-    subnet_ids: pulumi.Input[list[str]]
+    subnet_ids: list[pulumi.Input[str]]
     """Isolated subnets, one per AZ (required)."""
+    allowed_security_group_ids: list[pulumi.Input[str]]
+    """The only security groups allowed on the port (required; empty = nothing can connect)."""
     kms_key_arn: pulumi.Input[str]
-    """Customer-managed key for storage and Performance Insights (required)."""
-    secret_kms_key_arn: pulumi.Input[str] | None = None
-    """Key of the managed master-user secret [None = kms_key_arn]."""
-    allowed_security_group_ids: list[pulumi.Input[str]] = field(default_factory=list)
-    """Security groups allowed on the port [none: nothing can connect]."""
-    mode: Literal["multi-az-instance", "multi-az-cluster"] = "multi-az-instance"
-    """multi-az-instance [default]: one standby; multi-az-cluster: aws.rds.Cluster with 3 instances."""
-    engine_version: str = "16.4"
-    """PostgreSQL version [16.4]."""
-    instance_class: str = "db.m6g.large"
-    """Instance class [db.m6g.large]."""
-    allocated_storage_gib: int = 100
-    """Storage [100 GiB]."""
-    max_allocated_storage_gib: int = 1000
-    """Storage autoscaling ceiling [1000 GiB]."""
-    backup_retention_days: int = 14
-    """Automated backups / PITR window [14]; never under 7."""
-    db_name: str = "app"
-    """Initial database [app]."""
-    port: int = 5432
-    """Port [5432]."""
-    maintenance_window: str = "sat:18:00-sat:19:00"
-    """UTC; [Sun 01:00-02:00 WIB, quiet hours]."""
-    backup_window: str = "17:00-18:00"
-    """UTC; [00:00-01:00 WIB]."""
+    """Customer-managed key for storage, Performance Insights and the master-user secret (required)."""
     protect: bool = True
     """protect + retain_on_delete on the database [True]."""
+    secret_kms_key_arn: pulumi.Input[str] | None = None
+    """Key of the managed master-user secret [None = kms_key_arn]."""
 
 
 class Database(pulumi.ComponentResource):
@@ -60,22 +48,30 @@ class Database(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("siaga:aws:Database", name, None, opts)
-        if args.backup_retention_days < 7:
-            raise ValueError(f"backup_retention_days: {args.backup_retention_days}; allowed: 7-35")
+        st = args.settings
+        if st.backupRetentionDays < 7:
+            raise ValueError(f"siaga:database.backupRetentionDays: {st.backupRetentionDays}; allowed: 7-35")
+        if not args.subnet_ids:
+            raise ValueError("database subnet_ids: []; allowed: one isolated subnet per AZ (at least 2)")
         p = args.name_prefix
         child = pulumi.ResourceOptions(parent=self)
         state = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
-        family = f"postgres{args.engine_version.split('.')[0]}"
+        family = f"postgres{st.engineVersion.split('.')[0]}"
         self.security_group = aws.ec2.SecurityGroup(
-            f"{p}-db", vpc_id=args.vpc_id, description="PostgreSQL from the application tier only",
-            ingress=[{"protocol": "tcp", "from_port": args.port, "to_port": args.port,
-                      "security_groups": args.allowed_security_group_ids, "description": "app tier"}]
-            if args.allowed_security_group_ids else [], opts=child)
-        subnets = aws.rds.SubnetGroup(f"{p}-db", subnet_ids=args.subnet_ids, opts=child)
+            f"{p}-db", name=f"{p}-db", vpc_id=args.vpc_id, description="PostgreSQL from the application tier only",
+            ingress=[{"protocol": "tcp", "from_port": st.port, "to_port": st.port,
+                      "security_groups": list(args.allowed_security_group_ids), "description": "app tier"}]
+            if args.allowed_security_group_ids else [],
+            tags={"Name": f"{p}-db"}, opts=child)
+        self.security_group_id = self.security_group.id
+        subnets = aws.rds.SubnetGroup(f"{p}-db", name=f"{p}-db", subnet_ids=list(args.subnet_ids),
+                                      description="isolated subnets of every AZ", opts=child)
         params = [{"name": "rds.force_ssl", "value": "1"},
-                  {"name": "shared_preload_libraries", "value": "pgaudit", "apply_method": "pending-reboot"},
-                  {"name": "pgaudit.log", "value": "ddl,role,write"}]
-        monitoring = aws.iam.Role(f"{p}-db-monitoring", assume_role_policy=json.dumps({
+                  {"name": "shared_preload_libraries", "value": "pg_stat_statements,pgaudit",
+                   "apply_method": "pending-reboot"},
+                  {"name": "pgaudit.log", "value": "ddl,role,write"},
+                  {"name": "log_connections", "value": "1"}]
+        monitoring = aws.iam.Role(f"{p}-db-monitoring", name=f"{p}-db-monitoring", assume_role_policy=json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                    "Principal": {"Service": "monitoring.rds.amazonaws.com"}}]}),
             opts=child)
@@ -84,39 +80,38 @@ class Database(pulumi.ComponentResource):
                                      opts=pulumi.ResourceOptions(parent=monitoring))
         secret_key = args.secret_kms_key_arn or args.kms_key_arn
         common = dict(
-            engine="postgres", engine_version=args.engine_version, db_name=args.db_name, port=args.port,
+            engine="postgres", engine_version=st.engineVersion, port=st.port,
             manage_master_user_password=True, master_user_secret_kms_key_id=secret_key,
-            storage_encrypted=True, kms_key_id=args.kms_key_arn, backup_retention_period=args.backup_retention_days,
+            storage_encrypted=True, kms_key_id=args.kms_key_arn,
+            backup_retention_period=st.backupRetentionDays,
             deletion_protection=True, copy_tags_to_snapshot=True, iam_database_authentication_enabled=True,
             vpc_security_group_ids=[self.security_group.id], db_subnet_group_name=subnets.name,
             skip_final_snapshot=False, final_snapshot_identifier=f"{p}-db-final",
             performance_insights_enabled=True, performance_insights_kms_key_id=args.kms_key_arn,
-            performance_insights_retention_period=7, monitoring_interval=60, monitoring_role_arn=monitoring.arn,
-            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+            monitoring_interval=60, monitoring_role_arn=monitoring.arn,
+            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"], tags=dict(BACKUP_TAG),
         )
-        if args.mode == "multi-az-cluster":
-            pg = aws.rds.ClusterParameterGroup(f"{p}-db", family=family, parameters=params, opts=child)
+        if st.mode == "multi-az-cluster":
+            pg = aws.rds.ClusterParameterGroup(f"{p}-db", name=f"{p}-db", family=family, parameters=params,
+                                               opts=child)
             self.cluster = aws.rds.Cluster(
-                f"{p}-db", cluster_identifier=f"{p}-db", db_cluster_instance_class=args.instance_class,
-                storage_type="io2", allocated_storage=args.allocated_storage_gib, iops=3000,
-                db_cluster_parameter_group_name=pg.name, database_name=common.pop("db_name"),
-                backup_retention_period=common.pop("backup_retention_period"),
-                preferred_backup_window=args.backup_window, preferred_maintenance_window=args.maintenance_window,
-                master_username="siaga_admin",
-                db_subnet_group_name=common.pop("db_subnet_group_name"),
-                iam_database_authentication_enabled=common.pop("iam_database_authentication_enabled"),
-                **{k: v for k, v in common.items() if k not in ("performance_insights_retention_period",)},
-                opts=state)
+                f"{p}-db", cluster_identifier=f"{p}-db", db_cluster_instance_class=st.instanceClass,
+                storage_type="io1", allocated_storage=st.allocatedStorageGiB, iops=3000,
+                db_cluster_parameter_group_name=pg.name, database_name=st.name, master_username="siaga_admin",
+                preferred_backup_window=BACKUP_WINDOW, preferred_maintenance_window=MAINTENANCE_WINDOW,
+                **common, opts=state)
             self.arn = self.cluster.arn
             self.identifier = self.cluster.cluster_identifier
             self.endpoint = self.cluster.endpoint
         else:
-            pg = aws.rds.ParameterGroup(f"{p}-db", family=family, parameters=params, opts=child)
+            pg = aws.rds.ParameterGroup(f"{p}-db", name=f"{p}-db", family=family, parameters=params, opts=child)
             self.instance = aws.rds.Instance(
-                f"{p}-db", identifier=f"{p}-db", instance_class=args.instance_class, multi_az=True, username="siaga_admin",
-                backup_window=args.backup_window, maintenance_window=args.maintenance_window,
-                storage_type="gp3", allocated_storage=args.allocated_storage_gib,
-                max_allocated_storage=args.max_allocated_storage_gib, parameter_group_name=pg.name,
+                f"{p}-db", identifier=f"{p}-db", instance_class=st.instanceClass, multi_az=True,
+                username="siaga_admin", db_name=st.name,
+                backup_window=BACKUP_WINDOW, maintenance_window=MAINTENANCE_WINDOW,
+                storage_type="gp3", allocated_storage=st.allocatedStorageGiB,
+                max_allocated_storage=st.maxAllocatedStorageGiB, parameter_group_name=pg.name,
+                performance_insights_retention_period=7,
                 auto_minor_version_upgrade=True, publicly_accessible=False, **common, opts=state)
             self.arn = self.instance.arn
             self.identifier = self.instance.identifier
