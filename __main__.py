@@ -1,66 +1,94 @@
 """The Siaga program: one highly available, in-country public service, configured only by stack config.
 
 Run with the Pulumi CLI (`pulumi up -s jakarta-prod`) or offline (`siaga preview --stack jakarta-prod`).
+Order: keys -> network -> application tier (EC2 or EKS) -> database -> monitoring -> backups -> DNS failover.
 """
 
 import pulumi
 import pulumi_aws as aws
 
+from components.backup import BackupPlan, BackupPlanArgs
 from components.config import load_config
+from components.database import Database, DatabaseArgs
+from components.dns_failover import DnsFailover, DnsFailoverArgs
+from components.keys import EncryptionKeys, EncryptionKeysArgs
+from components.monitoring import Monitoring, MonitoringArgs
+from components.network import RedundantNetwork, RedundantNetworkArgs
 
 cfg = load_config()  # validates every siaga:* key before any resource is registered
+prefix = cfg.name_prefix
+protect = cfg.protectStatefulResources
 
-provider = aws.Provider(
-    "jakarta",
-    region=cfg.region,
-    allowed_account_ids=None,
-    default_tags={"tags": cfg.default_tags()},
-)
+provider = aws.Provider("jakarta", region=cfg.region, default_tags={"tags": cfg.default_tags()})
+aws_opts = pulumi.ResourceOptions(providers={"aws": provider})
+
+keys = EncryptionKeys("keys", EncryptionKeysArgs(name_prefix=prefix, protect=protect), aws_opts)
+
+network = RedundantNetwork("network", RedundantNetworkArgs(
+    name_prefix=prefix, cidr=cfg.vpcCidr, az_count=cfg.azCount, nat_strategy=cfg.natStrategy,
+    flow_log_key_arn=keys.arn("logs"), flow_log_retention_days=cfg.flowLogRetentionDays,
+    interface_endpoints=list(cfg.interfaceEndpoints), standby_networks=list(cfg.standby.networks),
+    vpn_customer_gateway_ip=cfg.standby.customerGatewayIp if cfg.standby.vpn else None,
+    protect=protect), aws_opts)
+
+monitoring_targets: dict = {}
+if cfg.platform == "eks":
+    # EKS primary + the same workload on the on-prem standby cluster (components/hybrid.py)
+    from components.hybrid import HybridInputs, compose_eks
+
+    hybrid = compose_eks(cfg, HybridInputs(
+        azs=network.azs,
+        private_subnet_ids=network.private_subnet_ids,
+        public_subnet_ids=network.public_subnet_ids,
+        key_arn=keys.arn,
+        zone_id=cfg.dns.hostedZoneId,
+        db_cidrs=network.isolated_cidrs,
+    ), provider=provider)
+    app_security_group = hybrid.security_group_id
+    primary_dns_name, primary_zone_id = hybrid.primary_hostname, None
+else:
+    from components.cluster import LoadBalancedCluster, LoadBalancedClusterArgs
+
+    cluster = LoadBalancedCluster("cluster", LoadBalancedClusterArgs(
+        name_prefix=prefix, settings=cfg.cluster, domain=cfg.domain, vpc_id=network.vpc_id,
+        public_subnet_ids=network.public_subnet_ids, private_subnet_ids=network.private_subnet_ids,
+        ebs_key_arn=keys.arn("ebs"), zone_id=cfg.dns.hostedZoneId, protect=protect), aws_opts)
+    app_security_group = cluster.security_group_id
+    primary_dns_name, primary_zone_id = cluster.alb_dns_name, cluster.alb_zone_id
+    monitoring_targets = {"alb_arn_suffix": cluster.alb_arn_suffix,
+                          "target_group_arn_suffix": cluster.target_group_arn_suffix}
+    pulumi.export("albDnsName", cluster.alb_dns_name)
+    pulumi.export("asgName", cluster.asg_name)
+
+database = Database("database", DatabaseArgs(
+    name_prefix=prefix, settings=cfg.database, vpc_id=network.vpc_id, subnet_ids=network.isolated_subnet_ids,
+    allowed_security_group_ids=[app_security_group], kms_key_arn=keys.arn("data"),
+    secret_kms_key_arn=keys.arn("secrets"), protect=protect), aws_opts)
+
+monitoring = Monitoring("monitoring", MonitoringArgs(
+    name_prefix=prefix, kms_key_arn=keys.arn("data"), contacts=list(cfg.alertContacts),
+    db_identifier=database.identifier if cfg.database.mode == "multi-az-instance" else None,
+    protect=protect, **monitoring_targets), aws_opts)
+
+backup = BackupPlan("backup", BackupPlanArgs(
+    name_prefix=prefix, kms_key_arn=keys.arn("backup"), resource_arns=[database.arn],
+    settings=cfg.backup, allowed_regions=list(cfg.allowedRegions), sns_topic_arn=monitoring.topic_arn,
+    protect=protect), aws_opts)
+
+failover = DnsFailover("dns", DnsFailoverArgs(
+    domain=cfg.domain, standby_address=cfg.standby.address,
+    primary_dns_name=primary_dns_name, primary_zone_id=primary_zone_id, zone_id=cfg.dns.hostedZoneId,
+    health_check_path=cfg.cluster.healthCheckPath, standby_port=cfg.standby.port,
+    interval_seconds=cfg.dns.healthCheckIntervalSeconds, failure_threshold=cfg.dns.failureThreshold,
+    ttl_seconds=cfg.dns.ttlSeconds, alarm_topic_arn=monitoring.topic_arn, protect=protect), aws_opts)
 
 pulumi.export("region", cfg.region)
-pulumi.export("namePrefix", cfg.name_prefix)
-
-from components.backup import BackupPlan, BackupPlanArgs  # noqa: E402
-from components.database import Database, DatabaseArgs  # noqa: E402
-from components.keys import EncryptionKeys, EncryptionKeysArgs  # noqa: E402
-from components.network import RedundantNetwork, RedundantNetworkArgs  # noqa: E402
-
-aws_opts = pulumi.ResourceOptions(providers={"aws": provider})
-protect = getattr(cfg, "protectStatefulResources", True)
-keys = EncryptionKeys("keys", EncryptionKeysArgs(name_prefix=cfg.name_prefix, protect=protect), aws_opts)
-network = RedundantNetwork("network", RedundantNetworkArgs(
-    name_prefix=cfg.name_prefix, cidr=cfg.vpcCidr, az_count=cfg.azCount, nat_strategy=cfg.natStrategy,
-    flow_log_kms_key_arn=keys.arn("logs"), flow_log_retention_days=cfg.flowLogRetentionDays, interface_endpoints=list(cfg.interfaceEndpoints),
-    vpn_customer_gateway_ip=cfg.standby.customerGatewayIp if cfg.standby.vpn else None,
-    vpn_static_routes=list(cfg.standby.networks) if cfg.standby.vpn else [],
-    protect=protect), aws_opts)
-database = Database("database", DatabaseArgs(
-    name_prefix=cfg.name_prefix, vpc_id=network.vpc_id, subnet_ids=network.isolated_subnet_ids,
-    kms_key_arn=keys.arn("data"), secret_kms_key_arn=keys.arn("secrets"), mode=cfg.database.mode,
-    engine_version=cfg.database.engineVersion, instance_class=cfg.database.instanceClass,
-    allocated_storage_gib=cfg.database.allocatedStorageGiB, max_allocated_storage_gib=cfg.database.maxAllocatedStorageGiB,
-    backup_retention_days=cfg.database.backupRetentionDays, db_name=cfg.database.name, port=cfg.database.port,
-    protect=protect), aws_opts)  # allowed_security_group_ids: the cluster's SG once LoadBalancedCluster lands
-backup = BackupPlan("backup", BackupPlanArgs(
-    name_prefix=cfg.name_prefix, kms_key_arn=keys.arn("backup"), resource_arns=[database.arn],
-    settings=cfg.backup, allowed_regions=list(cfg.allowedRegions), protect=protect), aws_opts)
-
-
-def build_application_tier() -> None:
-    """The application tier over `network` (hook: the EKS helper adds `if cfg.platform == "eks": ...` here).
-
-    platform ec2: LoadBalancedCluster (ALB + ASG) — not yet written (issue 3); DnsFailover and Monitoring are
-    composed after it because they need the ALB.
-    """
-    if cfg.platform == "eks":
-        return  # EKS hook: components.eks / components.hybrid over network.private_subnet_ids
-
-
-build_application_tier()
-# TODO(issue 3): LoadBalancedCluster -> Database -> BackupPlan -> DnsFailover
-# -> Monitoring; platform "eks" hook goes here (if cfg.platform == "eks": ...).
-
+pulumi.export("namePrefix", prefix)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("azs", network.azs)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("dbEndpoint", database.endpoint)
+pulumi.export("backupVaultArn", backup.vault_arn)
+pulumi.export("alertTopicArn", monitoring.topic_arn)
+pulumi.export("failoverSeconds", failover.failover_seconds)
+pulumi.export("primaryHealthCheckId", failover.primary_health_check_id)

@@ -1,0 +1,194 @@
+"""LoadBalancedCluster: an ALB over every AZ in front of an Auto Scaling group over every AZ.
+
+Survives the loss of an instance or a whole AZ with no operator: the ALB routes only to healthy
+targets, the group keeps at least ``minPerAz`` instances in each AZ, and instance refresh replaces
+instances while keeping 100 % of capacity healthy (patching without downtime).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import pulumi
+import pulumi_aws as aws
+
+from components import config
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+TEMPLATES = Path(__file__).parent / "templates" / "cluster"
+
+
+def render_user_data(service: str, app_port: int, health_path: str, domain: str) -> str:
+    """The instances' cloud-init document (jinja2, strict: a missing value is an error, not a blank)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True, autoescape=False)
+    return env.get_template("cloud-init.yaml.j2").render(service=service, app_port=app_port,
+                                                         health_path=health_path, domain=domain)
+
+
+@dataclass
+class LoadBalancedClusterArgs:
+    name_prefix: str
+    """Prefix of every name, e.g. ``dukcapil-adminduk-prod``."""
+    settings: config.Cluster
+    """Sizes, ports, health path and allowed CIDRs (``siaga:cluster``); defaults in components/config.py."""
+    domain: str
+    """The service's public name: the ACM certificate is issued for it."""
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: list[pulumi.Input[str]]
+    """One public subnet per AZ: the ALB spans all of them."""
+    private_subnet_ids: list[pulumi.Input[str]]
+    """One private subnet per AZ: the Auto Scaling group spans all of them."""
+    ebs_key_arn: pulumi.Input[str]
+    """Customer-managed key for the instances' root volumes."""
+    zone_id: pulumi.Input[str] | None = None
+    """Hosted zone for DNS validation of the certificate (default None: validate out of band)."""
+    protect: bool = True
+    """protect + retain_on_delete on the access-log bucket (default True)."""
+
+
+class LoadBalancedCluster(pulumi.ComponentResource):
+    def __init__(self, name: str, args: LoadBalancedClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("siaga:aws:LoadBalancedCluster", name, None, opts)
+        s, p = args.settings, args.name_prefix
+        azs = len(args.private_subnet_ids)
+        if azs < 2 or len(args.public_subnet_ids) < 2:
+            raise ValueError(f"cluster: {azs} private subnet(s); allowed: one per AZ in at least 2 AZs")
+        child = pulumi.ResourceOptions(parent=self)
+        keep = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
+        account = aws.get_caller_identity().account_id
+
+        # Access logs: ALB log delivery writes with SSE-S3 only (it cannot use a KMS key).
+        bucket_name = f"{p}-alb-logs-{account}"
+        logs = aws.s3.BucketV2(f"{name}-alb-logs", bucket=bucket_name, tags={"Backup": "siaga"}, opts=keep)
+        bopts = pulumi.ResourceOptions(parent=logs)
+        aws.s3.BucketPublicAccessBlock(f"{name}-alb-logs", bucket=logs.id, block_public_acls=True,
+                                       block_public_policy=True, ignore_public_acls=True,
+                                       restrict_public_buckets=True, opts=bopts)
+        aws.s3.BucketVersioningV2(f"{name}-alb-logs", bucket=logs.id,
+                                  versioning_configuration={"status": "Enabled"}, opts=bopts)
+        aws.s3.BucketServerSideEncryptionConfigurationV2(f"{name}-alb-logs", bucket=logs.id, rules=[{
+            "apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}], opts=bopts)
+        aws.s3.BucketLifecycleConfigurationV2(f"{name}-alb-logs", bucket=logs.id, rules=[{
+            "id": "expire", "status": "Enabled", "filter": {"prefix": ""},
+            "expiration": {"days": 365}, "noncurrent_version_expiration": {"noncurrent_days": 30}}], opts=bopts)
+        aws.s3.BucketPolicy(f"{name}-alb-logs", bucket=logs.id, policy=logs.arn.apply(lambda arn: json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                 "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+                {"Sid": "AlbLogDelivery", "Effect": "Allow",
+                 "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+                 "Action": "s3:PutObject", "Resource": f"{arn}/alb/AWSLogs/{account}/*"},
+            ]})), opts=bopts)
+
+        alb_sg = aws.ec2.SecurityGroup(f"{name}-alb", name=f"{p}-alb", vpc_id=args.vpc_id,
+                                       description="ALB: HTTPS (and HTTP redirect) from the allowed networks",
+                                       opts=child)
+        for port in (443, 80):
+            for i, cidr in enumerate(s.allowedCidrs):
+                ipv6 = ":" in cidr
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-alb-{port}-{i}", security_group_id=alb_sg.id, ip_protocol="tcp", from_port=port,
+                    to_port=port, cidr_ipv6=cidr if ipv6 else None, cidr_ipv4=None if ipv6 else cidr,
+                    opts=pulumi.ResourceOptions(parent=alb_sg))
+        app_sg = aws.ec2.SecurityGroup(f"{name}-app", name=f"{p}-app", vpc_id=args.vpc_id,
+                                       description="Instances: HTTPS from the ALB only", opts=child)
+        aws.vpc.SecurityGroupIngressRule(f"{name}-app-from-alb", security_group_id=app_sg.id, ip_protocol="tcp",
+                                         from_port=443, to_port=443, referenced_security_group_id=alb_sg.id,
+                                         opts=pulumi.ResourceOptions(parent=app_sg))
+        aws.vpc.SecurityGroupEgressRule(f"{name}-alb-to-app", security_group_id=alb_sg.id, ip_protocol="tcp",
+                                        from_port=443, to_port=443, referenced_security_group_id=app_sg.id,
+                                        opts=pulumi.ResourceOptions(parent=alb_sg))
+        aws.vpc.SecurityGroupEgressRule(f"{name}-app-https-out", security_group_id=app_sg.id, ip_protocol="tcp",
+                                        from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0",
+                                        opts=pulumi.ResourceOptions(parent=app_sg))
+
+        self.alb = aws.lb.LoadBalancer(
+            f"{name}-alb", name=f"{p}"[:28] + "-alb", load_balancer_type="application", internal=False,
+            subnets=args.public_subnet_ids, security_groups=[alb_sg.id], enable_deletion_protection=True,
+            drop_invalid_header_fields=True, idle_timeout=60,
+            access_logs={"bucket": logs.bucket, "prefix": "alb", "enabled": True}, opts=child)
+
+        cert = aws.acm.Certificate(f"{name}-cert", domain_name=args.domain, validation_method="DNS",
+                                   opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False))
+        cert_arn: pulumi.Input[str] = cert.arn
+        if args.zone_id is not None:
+            dvo = cert.domain_validation_options[0]
+            record = aws.route53.Record(f"{name}-cert-validation", zone_id=args.zone_id,
+                                        name=dvo.resource_record_name, type=dvo.resource_record_type,
+                                        records=[dvo.resource_record_value], ttl=300, allow_overwrite=True,
+                                        opts=pulumi.ResourceOptions(parent=cert))
+            cert_arn = aws.acm.CertificateValidation(
+                f"{name}-cert", certificate_arn=cert.arn, validation_record_fqdns=[record.fqdn],
+                opts=pulumi.ResourceOptions(parent=cert)).certificate_arn
+
+        self.target_group = aws.lb.TargetGroup(
+            f"{name}-tg", name=f"{p}"[:29] + "-tg", vpc_id=args.vpc_id, port=443, protocol="HTTPS",
+            target_type="instance", deregistration_delay=30,
+            health_check={"enabled": True, "path": s.healthCheckPath, "protocol": "HTTPS", "matcher": "200",
+                          "interval": 10, "timeout": 5, "healthy_threshold": 2, "unhealthy_threshold": 2},
+            opts=child)
+        aws.lb.Listener(f"{name}-https", load_balancer_arn=self.alb.arn, port=443, protocol="HTTPS",
+                        ssl_policy=TLS_POLICY, certificate_arn=cert_arn,
+                        default_actions=[{"type": "forward", "target_group_arn": self.target_group.arn}],
+                        opts=pulumi.ResourceOptions(parent=self.alb))
+        aws.lb.Listener(f"{name}-http", load_balancer_arn=self.alb.arn, port=80, protocol="HTTP",
+                        default_actions=[{"type": "redirect", "redirect": {
+                            "protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"}}],
+                        opts=pulumi.ResourceOptions(parent=self.alb))
+
+        role = aws.iam.Role(f"{name}-instance", name=f"{p}-instance", assume_role_policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"Service": "ec2.amazonaws.com"}}]}), opts=child)
+        for i, policy in enumerate(("AmazonSSMManagedInstanceCore", "CloudWatchAgentServerPolicy")):
+            aws.iam.RolePolicyAttachment(f"{name}-instance-{i}", role=role.name,
+                                         policy_arn=f"arn:aws:iam::aws:policy/{policy}",
+                                         opts=pulumi.ResourceOptions(parent=role))
+        profile = aws.iam.InstanceProfile(f"{name}-instance", name=f"{p}-instance", role=role.name, opts=child)
+
+        ami = aws.ec2.get_ami(most_recent=True, owners=["amazon"],
+                              filters=[{"name": "name", "values": ["al2023-ami-2023.*-x86_64"]}])
+        user_data = render_user_data(p, s.appPort, s.healthCheckPath, args.domain)
+        template = aws.ec2.LaunchTemplate(
+            f"{name}-lt", name=f"{p}-app", image_id=ami.id, instance_type=s.instanceType,
+            vpc_security_group_ids=[app_sg.id], iam_instance_profile={"arn": profile.arn},
+            metadata_options={"http_endpoint": "enabled", "http_tokens": "required",
+                              "http_put_response_hop_limit": 1, "instance_metadata_tags": "enabled"},
+            block_device_mappings=[{"device_name": "/dev/xvda", "ebs": {
+                "volume_size": s.rootVolumeGiB, "volume_type": "gp3", "encrypted": "true",
+                "kms_key_id": args.ebs_key_arn, "delete_on_termination": "true"}}],
+            monitoring={"enabled": True},
+            user_data=base64.b64encode(user_data.encode()).decode(),
+            update_default_version=True, opts=child)
+
+        min_size = s.minPerAz * azs
+        self.asg = aws.autoscaling.Group(
+            f"{name}-asg", name=f"{p}-app", vpc_zone_identifiers=args.private_subnet_ids,
+            min_size=min_size, max_size=max(s.maxSize, min_size), desired_capacity=min_size,
+            health_check_type="ELB", health_check_grace_period=300, target_group_arns=[self.target_group.arn],
+            launch_template={"id": template.id, "version": "$Latest"},
+            instance_refresh={"strategy": "Rolling", "preferences": {
+                "min_healthy_percentage": 100, "max_healthy_percentage": 200}},
+            enabled_metrics=["GroupInServiceInstances", "GroupDesiredCapacity"],
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]))
+        aws.autoscaling.Policy(f"{name}-cpu", autoscaling_group_name=self.asg.name, policy_type="TargetTrackingScaling",
+                               target_tracking_configuration={
+                                   "predefined_metric_specification": {
+                                       "predefined_metric_type": "ASGAverageCPUUtilization"},
+                                   "target_value": float(s.targetCpuPercent)},
+                               opts=pulumi.ResourceOptions(parent=self.asg))
+
+        self.alb_dns_name = self.alb.dns_name
+        self.alb_zone_id = self.alb.zone_id
+        self.alb_arn_suffix = self.alb.arn_suffix
+        self.target_group_arn_suffix = self.target_group.arn_suffix
+        self.security_group_id = app_sg.id
+        self.asg_name = self.asg.name
+        self.access_logs_bucket = logs.bucket
+        self.register_outputs({"albDnsName": self.alb_dns_name, "asgName": self.asg_name,
+                               "accessLogsBucket": self.access_logs_bucket})
