@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 ## check: preview the reference stack offline, then run the policy packs on it
 check: $(STAMP)
 	$(SIAGA) preview --stack $(STACK)
-	@if [ -f siaga/commands/check.py ]; then $(SIAGA) check --stack $(STACK); fi
+	$(SIAGA) check --stack $(STACK)
 
 ## preview: the resource tree of STACK (default jakarta-prod)
 preview: $(STAMP)
