@@ -40,6 +40,8 @@ AMI_OWNERS = ["136693071363"]
 AMI_NAME = "debian-12-amd64-*"
 """Name filter of the official Debian 12 (bookworm) x86_64 AMIs."""
 BOOTSTRAP = "/usr/local/sbin/siaga-bootstrap"
+BASELINE_FILE = "/etc/siaga/baseline.json"
+"""The settings the host was built with (``siaga verify --stack`` reads them back from the launch template)."""
 MAX_USER_DATA_BYTES = 16384
 """EC2 refuses user data above 16 KiB (before base64); :func:`user_data_base64` gzips it first."""
 
@@ -274,6 +276,7 @@ def render_files(settings: UserDataSettings) -> list[RenderedFile]:
         r("nginx-site.conf.j2", f"/etc/nginx/conf.d/{s.service}.conf", "nginx-site"),
         r("app.service.j2", f"/etc/systemd/system/{s.unit}", "systemd-unit"),
         r("cloudwatch-agent.json.j2", "/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json", "json"),
+        RenderedFile(path=BASELINE_FILE, content=s.model_dump_json(indent=1) + "\n", kind="json"),
         r("bootstrap.sh.j2", BOOTSTRAP, "shell", "0755"),
     ]
     if s.app_exec is None:
@@ -317,6 +320,28 @@ def user_data_base64(settings: UserDataSettings) -> str:
     if len(packed) > MAX_USER_DATA_BYTES:
         raise UserDataError(f"userdata: compressed size={len(packed)} bytes; allowed: at most {MAX_USER_DATA_BYTES}")
     return base64.b64encode(packed).decode()
+
+
+def settings_from_user_data(text: str | bytes) -> UserDataSettings | None:
+    """The settings a rendered document (plain, gzip, or either base64-encoded) was made from; None if the
+    document is not this baseline."""
+    raw = text.encode() if isinstance(text, str) else text
+    if not raw.lstrip().startswith((b"#cloud-config", b"\x1f\x8b")):
+        try:
+            raw = base64.b64decode(raw, validate=True)
+        except ValueError:
+            return None
+    if raw.startswith(b"\x1f\x8b"):
+        raw = gzip.decompress(raw)
+    try:
+        doc = yaml.safe_load(raw.decode())
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return None
+    files = doc.get("write_files", []) if isinstance(doc, dict) else []
+    for item in files:
+        if isinstance(item, dict) and item.get("path") == BASELINE_FILE:
+            return UserDataSettings.model_validate_json(item["content"])
+    return None
 
 
 def settings_for_cluster(name_prefix: str, cluster: Any, domain: str, log_group: str,

@@ -1,0 +1,129 @@
+"""Runs the verification suite (siaga/verify/suite, pytest-testinfra) in a subprocess and reads its JUnit
+XML back into one result per (host, check)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from components.userdata import UserDataSettings
+
+SUITE = Path(__file__).parent / "suite"
+REPO = Path(__file__).resolve().parents[2]
+BACKENDS = ("ssh", "ssm", "local", "chroot", "kubectl", "docker", "podman")
+"""testinfra connections ``siaga verify`` can use (``ssm`` is siaga.verify.ssm)."""
+
+
+class VerifyError(Exception):
+    """The suite could not run (one line)."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    host: str
+    check: str
+    outcome: str
+    """passed, failed, error or skipped."""
+    message: str = ""
+
+
+@dataclass
+class VerifyResult:
+    results: list[CheckResult] = field(default_factory=list)
+    output: str = ""
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [r for r in self.results if r.outcome in {"failed", "error"}]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.results) and not self.failed
+
+
+def host_spec(host: str, backend: str) -> str:
+    """One ``--hosts`` entry for testinfra."""
+    if backend not in BACKENDS:
+        raise VerifyError(f"backend={backend!r}; allowed: {', '.join(BACKENDS)}")
+    if backend == "local":
+        return "local://"
+    if backend == "chroot":
+        path = Path(host)
+        if not path.is_dir():
+            raise VerifyError(f"host={host!r}: not a directory (the chroot backend takes a root folder)")
+        return str(path.resolve())
+    if backend == "kubectl" and "/" in host:  # namespace/pod
+        namespace, pod = host.split("/", 1)
+        return f"kubectl://{pod}?namespace={namespace}"
+    return f"{backend}://{host}"
+
+
+def _label(name: str, specs: list[str]) -> tuple[str, str]:
+    """('test_x[chroot:///r-1.2]', specs) -> (host, 'test_x[1.2]')."""
+    base, _, param = name.partition("[")
+    param = param.removesuffix("]")
+    for spec in sorted(specs, key=len, reverse=True):
+        shown = spec if "://" in spec else f"chroot://{spec}"
+        for candidate in (shown, spec):
+            if param.startswith(candidate) or param.endswith(candidate):
+                extra = param.replace(candidate, "", 1).strip("-")
+                return spec, f"{base}[{extra}]" if extra else base
+    return param or "-", base
+
+
+def run_suite(hosts: list[str], backend: str, settings: UserDataSettings, *, mode: str | None = None,
+              endpoints: bool = True, timeout: float = 900, env: dict[str, str] | None = None,
+              command_prefix: list[str] | None = None) -> VerifyResult:
+    """Runs every check against every host. ``mode``: live (running state too) or image (installed,
+    enabled, configured); default image for chroot, live otherwise. ``command_prefix`` runs the suite through
+    another command (e.g. ``nsenter --net=...`` to reach a host in a network namespace)."""
+    if not hosts:
+        raise VerifyError("no hosts; give --hosts or a stack whose outputs name them")
+    specs = [host_spec(h, backend) for h in hosts]
+    mode = mode or ("image" if backend == "chroot" else "live")
+    if mode not in {"live", "image"}:
+        raise VerifyError(f"mode={mode!r}; allowed: live, image")
+    with tempfile.TemporaryDirectory(prefix="siaga-verify-") as tmp:
+        settings_file, junit = Path(tmp) / "baseline.json", Path(tmp) / "junit.xml"
+        settings_file.write_text(settings.model_dump_json())
+        args = [sys.executable, "-m", "pytest", str(SUITE), "-c", os.devnull, "--rootdir", str(SUITE),
+                "-p", "no:cacheprovider", "-p", "no:randomly", "-q", "--tb=line", "-o", "junit_family=xunit1",
+                f"--hosts={','.join(specs)}", f"--siaga-settings={settings_file}", f"--siaga-mode={mode}",
+                f"--junitxml={junit}"]
+        if backend == "chroot":
+            args.append("--connection=chroot")
+        if not endpoints:
+            args.append("--no-siaga-endpoints")
+        run_env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(
+            [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        try:
+            done = subprocess.run([*(command_prefix or []), *args], capture_output=True, text=True,
+                                  timeout=timeout, env=run_env, cwd=REPO)
+        except subprocess.TimeoutExpired:
+            raise VerifyError(f"the suite did not finish within {timeout:.0f} s") from None
+        output = done.stdout + done.stderr
+        if not junit.exists() or done.returncode not in {0, 1}:
+            last = [line for line in output.splitlines() if line.strip()][-1:] or ["no output"]
+            raise VerifyError(f"the suite could not run (pytest exit {done.returncode}): {last[0].strip()}")
+        return VerifyResult(results=_parse(junit, specs), output=output)
+
+
+def _parse(junit: Path, specs: list[str]) -> list[CheckResult]:
+    results = []
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        host, check = _label(case.get("name", "?"), specs)
+        outcome, message = "passed", ""
+        for tag in ("failure", "error", "skipped"):
+            node = case.find(tag)
+            if node is not None:
+                outcome = {"failure": "failed", "error": "error", "skipped": "skipped"}[tag]
+                message = (node.get("message") or node.text or "").strip()
+                break
+        message = message.removeprefix("AssertionError: ").removeprefix("Skipped: ").splitlines()[0] if message else ""
+        results.append(CheckResult(host=host, check=check, outcome=outcome, message=message))
+    return results

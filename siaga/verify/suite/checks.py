@@ -1,0 +1,30 @@
+"""Small helpers the checks share (host commands through any testinfra backend)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def is_enabled(host: Any, unit: str) -> str:
+    """``systemctl is-enabled`` (works in a chroot too: it reads the unit files, not a running manager)."""
+    return host.run(f"systemctl is-enabled {unit} 2>/dev/null").stdout.strip() or "not-found"
+
+
+def is_active(host: Any, unit: str) -> str:
+    return host.run(f"systemctl is-active {unit} 2>/dev/null").stdout.strip() or "unknown"
+
+
+def read(host: Any, pattern: str) -> str:
+    """Concatenated content of the files matching a shell glob ('' if none)."""
+    return host.run(f"cat {pattern} 2>/dev/null").stdout
+
+
+def apt_config(host: Any) -> str:
+    """APT's effective configuration (every apt.conf.d file parsed by apt itself)."""
+    result = host.run("apt-config dump")
+    assert result.rc == 0, f"apt-config dump failed: {result.stderr.strip()}"
+    return result.stdout
+
+
+def active_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]

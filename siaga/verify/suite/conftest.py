@@ -1,0 +1,41 @@
+"""Options and fixtures of the verification suite.
+
+``--siaga-settings FILE``: the baseline the hosts must match (JSON of components.userdata.UserDataSettings).
+``--siaga-mode live|image``: ``live`` checks running state too (services active, loaded audit rules,
+kernel values); ``image`` (a chroot: nothing booted) checks what is installed, enabled and configured.
+``--siaga-endpoints`` / ``--no-siaga-endpoints``: the TLS/redirect/health checks (curl and openssl on the host).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import testinfra.backend
+
+from components.userdata import UserDataSettings
+
+testinfra.backend.BACKENDS.setdefault("ssm", "siaga.verify.ssm.SsmBackend")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("siaga")
+    group.addoption("--siaga-settings", required=True, help="JSON of the UserDataSettings the hosts were built with")
+    group.addoption("--siaga-mode", choices=["live", "image"], default="live")
+    group.addoption("--siaga-endpoints", action="store_true", default=True)
+    group.addoption("--no-siaga-endpoints", dest="siaga_endpoints", action="store_false")
+
+
+@pytest.fixture(scope="session")
+def baseline(pytestconfig: pytest.Config) -> UserDataSettings:
+    return UserDataSettings.model_validate_json(Path(pytestconfig.getoption("siaga_settings")).read_text())
+
+
+@pytest.fixture(scope="session")
+def live(pytestconfig: pytest.Config) -> bool:
+    return pytestconfig.getoption("siaga_mode") == "live"
+
+
+@pytest.fixture(scope="session")
+def endpoints(pytestconfig: pytest.Config) -> bool:
+    return bool(pytestconfig.getoption("siaga_endpoints"))
