@@ -69,7 +69,7 @@ def _label(name: str, specs: list[str]) -> tuple[str, str]:
     param = param.removesuffix("]")
     for spec in sorted(specs, key=len, reverse=True):
         shown = spec if "://" in spec else f"chroot://{spec}"
-        for candidate in (shown, spec):
+        for candidate in (shown, spec, spec.removesuffix("://")):
             if param.startswith(candidate) or param.endswith(candidate):
                 extra = param.replace(candidate, "", 1).strip("-")
                 return spec, f"{base}[{extra}]" if extra else base

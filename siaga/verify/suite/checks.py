@@ -28,3 +28,10 @@ def apt_config(host: Any) -> str:
 
 def active_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+def brief(items: list[str] | dict[str, str], shown: int = 4) -> str:
+    """'a, b, c, d and 3 more' (dicts as key=value)."""
+    parts = [f"{k}={v}" for k, v in items.items()] if isinstance(items, dict) else list(items)
+    more = f" and {len(parts) - shown} more" if len(parts) > shown else ""
+    return ", ".join(parts[:shown]) + more

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components.userdata import PRIVILEGED_COMMANDS, UserDataSettings
-from siaga.verify.suite.checks import active_lines, apt_config, is_active, is_enabled, read
+from siaga.verify.suite.checks import active_lines, apt_config, brief, is_active, is_enabled, read
 
 IDENTITY_FILES = ["/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/sudoers"]
 
@@ -36,7 +36,7 @@ def test_audit_rules_identity(host: Any, live: bool) -> None:
 def test_audit_rules_privileged(host: Any) -> None:
     rules = audit_rules(host)
     missing = [c for c in PRIVILEGED_COMMANDS if not any(f"-F path={c} " in r and "perm=x" in r for r in rules)]
-    assert not missing, f"no audit rule on running {', '.join(missing)}"
+    assert not missing, f"no audit rule on running {brief(missing)}"
     assert any("-S execve" in r and "euid=0" in r for r in rules), "no audit rule on privilege escalation (execve euid=0)"
 
 
@@ -78,7 +78,7 @@ def test_unattended_security_upgrades(host: Any, baseline: UserDataSettings) -> 
 def test_ssh_disabled(host: Any) -> None:
     states = {unit: is_enabled(host, unit) for unit in ("ssh.service", "ssh.socket", "sshd.service")}
     not_masked = {u: s for u, s in states.items() if s != "masked"}
-    assert not not_masked, f"SSH not masked: {not_masked}"
+    assert not not_masked, f"SSH not masked: {brief(not_masked)}"
     assert not host.socket("tcp://0.0.0.0:22").is_listening, "something listens on port 22"
     assert not host.process.filter(comm="sshd"), "sshd is running"
 
@@ -90,11 +90,11 @@ def test_kernel_hardening(host: Any, baseline: UserDataSettings, live: bool) -> 
             key, value = (x.strip() for x in line.split("=", 1))
             configured[key.lstrip("-")] = value
     wrong = {k: configured.get(k, "<unset>") for k, v in baseline.sysctls.items() if configured.get(k) != v}
-    assert not wrong, f"sysctl.d differs from the baseline: {wrong}"
+    assert not wrong, f"sysctl.d differs from the baseline: {brief(wrong)}"
     if live:
         running = {k: host.run(f"sysctl -n {k}") for k in baseline.sysctls}
         wrong = {k: r.stdout.strip() for k, r in running.items() if r.rc == 0 and r.stdout.strip() != baseline.sysctls[k]}
-        assert not wrong, f"running kernel differs from the baseline: {wrong}"
+        assert not wrong, f"running kernel differs from the baseline: {brief(wrong)}"
 
 
 def test_app_service(host: Any, baseline: UserDataSettings, live: bool) -> None:

@@ -1,0 +1,89 @@
+"""``siaga verify``: runs the hardened-host checks (pytest-testinfra) against deployed hosts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from components.userdata import UserDataError, UserDataSettings
+from siaga.commands.common import fail, load_graph
+from siaga.verify import BACKENDS, VerifyError, VerifyResult, run_suite
+from siaga.verify.stack import hosts_from_outputs, load_outputs, settings_from_graph
+
+console = Console()
+STYLE = {"passed": "green", "failed": "bold red", "error": "bold red", "skipped": "yellow"}
+
+
+def _settings(stack: str | None, program: Path | None, settings_file: Path | None, config: list[str]) -> UserDataSettings:
+    if settings_file is not None:
+        try:
+            data = json.loads(settings_file.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            fail(f"--settings {settings_file}: {exc}")
+        if not isinstance(data, dict):
+            fail(f"--settings {settings_file}: expected a JSON object of the baseline settings")
+        try:
+            return UserDataSettings.parse(data)
+        except UserDataError as exc:
+            fail(str(exc))
+    if stack is None and program is None:
+        fail("give --stack NAME (the baseline is read from its launch template) or --settings FILE")
+    graph = load_graph(stack, program, config)
+    try:
+        return settings_from_graph(graph)
+    except VerifyError as exc:
+        fail(str(exc))
+
+
+def print_result(result: VerifyResult, backend: str) -> None:
+    table = Table(title=f"siaga verify ({backend})", show_lines=False)
+    for col in ("Host", "Check", "Result", "Detail"):
+        table.add_column(col, overflow="fold")
+    for r in sorted(result.results, key=lambda r: (r.host, r.outcome == "passed", r.check)):
+        table.add_row(r.host, r.check, f"[{STYLE[r.outcome]}]{r.outcome.upper()}[/]", r.message)
+    console.print(table)
+    counts = {k: sum(r.outcome == k for r in result.results) for k in STYLE}
+    hosts = len({r.host for r in result.results})
+    verdict = "[bold green]OK[/]" if result.ok else "[bold red]FAILED[/]"
+    console.print(f"{verdict}: {hosts} host(s), {counts['passed']} passed, "
+                  f"{counts['failed'] + counts['error']} failed, {counts['skipped']} skipped")
+    for r in result.failed:
+        console.print(f"[bold red]FAIL[/] {r.host} {r.check}: {r.message}", highlight=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("verify")
+    def verify(
+        stack: Annotated[str | None, typer.Option("--stack", "-s", help="Stack: baseline from its launch template, hosts from its outputs.")] = None,
+        hosts: Annotated[list[str] | None, typer.Option("--hosts", help="Hosts (comma-separated or repeated): instance ids (ssm), names (ssh), root dirs (chroot), [ns/]pods (kubectl).")] = None,
+        backend: Annotated[str, typer.Option("--backend", "-b", help=f"testinfra connection: {', '.join(BACKENDS)}.")] = "ssm",
+        outputs: Annotated[Path | None, typer.Option("--outputs", help="JSON of `pulumi stack output --json` (else asks the Pulumi CLI).")] = None,
+        settings_file: Annotated[Path | None, typer.Option("--settings", help="JSON of the baseline settings (instead of reading the stack).")] = None,
+        program: Annotated[Path | None, typer.Option("--program", help="Another Pulumi program dir instead of this repository's.")] = None,
+        mode: Annotated[str | None, typer.Option("--mode", help="live (running state too) or image; default image for chroot, else live.")] = None,
+        endpoints: Annotated[bool, typer.Option("--endpoints/--no-endpoints", help="TLS, redirect and health checks.")] = True,
+        config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Stack config override KEY=VALUE.")] = None,
+    ) -> None:
+        """Run the host baseline checks (audit, time, updates, no SSH, sysctls, service, TLS proxy, logs)."""
+        if backend not in BACKENDS:
+            fail(f"--backend {backend!r}; allowed: {', '.join(BACKENDS)}")
+        if mode is not None and mode not in {"live", "image"}:
+            fail(f"--mode {mode!r}; allowed: live, image")
+        settings = _settings(stack, program, settings_file, config or [])
+        host_list = [h.strip() for item in hosts or [] for h in item.split(",") if h.strip()]
+        try:
+            if not host_list:
+                if stack is None:
+                    fail("no hosts: give --hosts, or --stack NAME whose outputs name them")
+                host_list = hosts_from_outputs(load_outputs(stack, outputs), backend)
+            with console.status(f"checking {len(host_list)} host(s) over {backend} ..."):
+                result = run_suite(host_list, backend, settings, mode=mode, endpoints=endpoints)
+        except VerifyError as exc:
+            fail(str(exc))
+        print_result(result, backend)
+        raise typer.Exit(0 if result.ok else 1)
