@@ -6,7 +6,7 @@ import importlib
 
 import typer
 
-COMMANDS = ["preview", "report", "new", "check"]
+COMMANDS = ["preview", "report", "new", "check", "verify"]
 
 app = typer.Typer(
     name="siaga",
