@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -48,6 +51,7 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetnsHost]:
             assert "siaga-bootstrap: done" in done.stdout
         booted.start_services(SETTINGS)
         yield booted
+    shutil.rmtree(root, ignore_errors=True)  # ~330 MB; the namespace (and its /proc mount) is gone by now
 
 
 def verify(host: NetnsHost) -> VerifyResult:
@@ -69,6 +73,16 @@ def test_suite_passes_on_the_built_host(host: NetnsHost) -> None:
                   "test_tls_modern_accepted[1.3]", "test_tls_legacy_refused[tls1]", "test_tls_legacy_refused[tls1_1]"):
         assert got.get(check) == "passed", (check, got.get(check))
     assert got["test_aws_agents"] == "skipped"  # built without the AWS agents (no S3 here)
+
+
+def test_siaga_verify_command_passes_on_the_built_host(host: NetnsHost, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(SETTINGS.model_dump_json())
+    done = subprocess.run([*host.prefix, sys.executable, "-m", "siaga", "verify", "--backend", "chroot",
+                           "--hosts", str(host.root), "--settings", str(baseline)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OK: 1 host(s), 17 passed, 0 failed, 1 skipped" in done.stdout
 
 
 def test_bootstrap_is_idempotent(host: NetnsHost) -> None:
