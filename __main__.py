@@ -52,7 +52,7 @@ else:
     cluster = LoadBalancedCluster("cluster", LoadBalancedClusterArgs(
         name_prefix=prefix, settings=cfg.cluster, domain=cfg.domain, vpc_id=network.vpc_id,
         public_subnet_ids=network.public_subnet_ids, private_subnet_ids=network.private_subnet_ids,
-        ebs_key_arn=keys.arn("ebs"), zone_id=cfg.dns.hostedZoneId, protect=protect), aws_opts)
+        ebs_key_arn=keys.arn("ebs"), logs_key_arn=keys.arn("logs"), zone_id=cfg.dns.hostedZoneId, protect=protect), aws_opts)
     app_security_group = cluster.security_group_id
     primary_dns_name, primary_zone_id = cluster.alb_dns_name, cluster.alb_zone_id
     monitoring_targets = {"alb_arn_suffix": cluster.alb_arn_suffix,

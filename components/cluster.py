@@ -7,27 +7,15 @@ instances while keeping 100 % of capacity healthy (patching without downtime).
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
-import jinja2
 import pulumi
 import pulumi_aws as aws
 
-from components import config
+from components import config, userdata
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-TEMPLATES = Path(__file__).parent / "templates" / "cluster"
-
-
-def render_user_data(service: str, app_port: int, health_path: str, domain: str) -> str:
-    """The instances' cloud-init document (jinja2, strict: a missing value is an error, not a blank)."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True, autoescape=False)
-    return env.get_template("cloud-init.yaml.j2").render(service=service, app_port=app_port,
-                                                         health_path=health_path, domain=domain)
 
 
 @dataclass
@@ -45,6 +33,8 @@ class LoadBalancedClusterArgs:
     """One private subnet per AZ: the Auto Scaling group spans all of them."""
     ebs_key_arn: pulumi.Input[str]
     """Customer-managed key for the instances' root volumes."""
+    logs_key_arn: pulumi.Input[str]
+    """Customer-managed key for the hosts' log group (audit, application, nginx logs shipped by the agent)."""
     zone_id: pulumi.Input[str] | None = None
     """Hosted zone for DNS validation of the certificate (default None: validate out of band)."""
     protect: bool = True
@@ -151,9 +141,13 @@ class LoadBalancedCluster(pulumi.ComponentResource):
                                          opts=pulumi.ResourceOptions(parent=role))
         profile = aws.iam.InstanceProfile(f"{name}-instance", name=f"{p}-instance", role=role.name, opts=child)
 
-        ami = aws.ec2.get_ami(most_recent=True, owners=["amazon"],
-                              filters=[{"name": "name", "values": ["al2023-ami-2023.*-x86_64"]}])
-        user_data = render_user_data(p, s.appPort, s.healthCheckPath, args.domain)
+        # Debian 12 with the hardened host baseline (components/userdata.py, checked by `siaga verify`).
+        ami = aws.ec2.get_ami(most_recent=True, owners=userdata.AMI_OWNERS,
+                              filters=[{"name": "name", "values": [userdata.AMI_NAME]}])
+        host_logs = f"/siaga/{p}/hosts"
+        aws.cloudwatch.LogGroup(f"{name}-host-logs", name=host_logs, retention_in_days=365,
+                                kms_key_id=args.logs_key_arn, opts=keep)
+        user_data = userdata.user_data_base64(userdata.settings_for_cluster(p, s, args.domain, log_group=host_logs))
         template = aws.ec2.LaunchTemplate(
             f"{name}-lt", name=f"{p}-app", image_id=ami.id, instance_type=s.instanceType,
             vpc_security_group_ids=[app_sg.id], iam_instance_profile={"arn": profile.arn},
@@ -163,7 +157,7 @@ class LoadBalancedCluster(pulumi.ComponentResource):
                 "volume_size": s.rootVolumeGiB, "volume_type": "gp3", "encrypted": "true",
                 "kms_key_id": args.ebs_key_arn, "delete_on_termination": "true"}}],
             monitoring={"enabled": True},
-            user_data=base64.b64encode(user_data.encode()).decode(),
+            user_data=user_data,
             update_default_version=True, opts=child)
 
         min_size = s.minPerAz * azs

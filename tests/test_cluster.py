@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 
 import pytest
-import yaml
 
-from components.cluster import TLS_POLICY, render_user_data
+from components.cluster import TLS_POLICY
+from components.userdata import settings_from_user_data
 from siaga.engine import Graph, run_stack
 from siaga.engine.model import plain
 
@@ -52,8 +52,8 @@ def test_launch_template_imdsv2_and_encrypted_root_with_stack_key(graph: Graph) 
     assert ebs["kmsKeyId"] in keys
     if ebs_key is not None:
         assert ebs["kmsKeyId"] == ebs_key.outputs["arn"]
-    doc = base64.b64decode(lt["userData"]).decode()
-    assert doc.startswith("#cloud-config") and "mask sshd" in doc
+    baseline = settings_from_user_data(base64.b64decode(lt["userData"]))
+    assert baseline is not None and baseline.app_port == 8080 and baseline.health_path == "/healthz"
 
 
 def test_instances_reachable_only_from_the_alb(graph: Graph) -> None:
@@ -63,10 +63,3 @@ def test_instances_reachable_only_from_the_alb(graph: Graph) -> None:
     alb_sg = next(r for r in graph.of_type("aws:ec2/securityGroup:SecurityGroup") if r.name == "cluster-alb")
     assert rules and all(r.get("referencedSecurityGroupId") == alb_sg.id for r in rules)
     assert not any(r.get("cidrIpv4") for r in rules)
-
-
-def test_user_data_renders_strictly() -> None:
-    doc = render_user_data("svc", 8080, "/healthz", "layanan.contoh.go.id")
-    data = yaml.safe_load(doc)
-    assert "nginx" in data["packages"] and "proxy_pass http://127.0.0.1:8080" in doc
-    assert "ssl_protocols TLSv1.2 TLSv1.3;" in doc
