@@ -4,7 +4,8 @@ One typed settings object, :class:`UserDataSettings`, renders (jinja2, strict un
 ``components/templates/userdata/`` into host files (:func:`render_files`) and wraps them into one
 ``#cloud-config`` document (:func:`render_user_data`):
 
-* auditd rules for identity files, privileged commands and time changes;
+* auditd rules for identity files, privileged commands and time changes, the audit configuration made
+  immutable until the next reboot (``-e 2``, on by default);
 * chrony against the Amazon Time Sync Service (169.254.169.123) with pool fallback;
 * unattended *security* upgrades with automatic reboot in a safe window, staggered per AZ so that the
   zones never reboot together (the ALB keeps serving from the others);
@@ -42,6 +43,8 @@ AMI_NAME = "debian-12-amd64-*"
 BOOTSTRAP = "/usr/local/sbin/siaga-bootstrap"
 BASELINE_FILE = "/etc/siaga/baseline.json"
 """The settings the host was built with (``siaga verify --stack`` reads them back from the launch template)."""
+AUDIT_FINALIZE = "/etc/audit/rules.d/99-siaga-finalize.rules"
+"""Last of the rules files augenrules merges: ``-e 2`` locks the loaded rules until reboot."""
 MAX_USER_DATA_BYTES = 16384
 """EC2 refuses user data above 16 KiB (before base64); :func:`user_data_base64` gzips it first."""
 
@@ -119,6 +122,9 @@ class UserDataSettings(BaseModel):
     install_aws_agents: bool = Field(
         default=True, description="Install the SSM and CloudWatch agents (False: hosts outside AWS, images).")
     tls_dir: str = "/etc/ssl/siaga"
+    audit_immutable: bool = Field(
+        default=True, description="Lock the audit rules until reboot (-e 2): nobody, root included, can switch the "
+                                  "trail off unnoticed; rule changes then take effect at the next (window) reboot.")
     sysctls: dict[str, str] = Field(default_factory=lambda: dict(SYSCTLS))
 
     @field_validator("service", "app_user")
@@ -252,6 +258,7 @@ def render_files(settings: UserDataSettings) -> list[RenderedFile]:
         "reboot_window_start": s.reboot_window_start, "reboot_stagger_minutes": s.reboot_stagger_minutes,
         "upgrade_time": s.upgrade_time, "ntp_servers": s.ntp_servers, "ntp_pools": s.ntp_pools,
         "install_aws_agents": s.install_aws_agents, "tls_dir": s.tls_dir, "sysctls": s.sysctls,
+        "audit_immutable": s.audit_immutable,
         "privileged_commands": PRIVILEGED_COMMANDS,
         "log_files": [{"path": "/var/log/audit/audit.log", "stream": "audit"},
                       {"path": f"/var/log/nginx/{s.service}.access.log", "stream": "nginx-access"},
@@ -266,6 +273,7 @@ def render_files(settings: UserDataSettings) -> list[RenderedFile]:
 
     files = [
         r("audit.rules.j2", "/etc/audit/rules.d/50-siaga.rules", "audit", "0640"),
+        *([r("audit-finalize.rules.j2", AUDIT_FINALIZE, "audit", "0640")] if s.audit_immutable else []),
         r("chrony.conf.j2", "/etc/chrony/conf.d/50-siaga.conf", "chrony"),
         r("20auto-upgrades.j2", "/etc/apt/apt.conf.d/20auto-upgrades", "apt"),
         r("52siaga-unattended-upgrades.j2", "/etc/apt/apt.conf.d/52siaga-unattended-upgrades", "apt"),

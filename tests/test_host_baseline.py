@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from components.userdata import UserDataSettings, render_user_data
+from components.userdata import PRIVILEGED_COMMANDS, UserDataSettings, render_user_data
 from siaga.verify import VerifyResult, run_suite
 from siaga.verify.localhost import NetnsHost, apply_cloud_config, build_root
 
@@ -66,7 +66,7 @@ def test_suite_passes_on_the_built_host(host: NetnsHost) -> None:
     result = verify(host)
     got = outcomes(result)
     assert result.ok, "\n".join(f"{r.check}: {r.message}" for r in result.failed)
-    for check in ("test_audit_rules_identity", "test_audit_rules_privileged", "test_audit_rules_time_change",
+    for check in ("test_audit_config_immutable", "test_audit_rules_identity", "test_audit_rules_privileged", "test_audit_rules_time_change",
                   "test_chrony_time_sync", "test_unattended_security_upgrades", "test_ssh_disabled",
                   "test_kernel_hardening", "test_app_service", "test_nginx_tls_config", "test_log_shipping_config",
                   "test_https_health", "test_http_redirects_to_https", "test_tls_modern_accepted[1.2]",
@@ -82,13 +82,80 @@ def test_siaga_verify_command_passes_on_the_built_host(host: NetnsHost, tmp_path
                            "--hosts", str(host.root), "--settings", str(baseline)],
                           capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "OK: 1 host(s), 17 passed, 0 failed, 1 skipped" in done.stdout
+    assert "OK: 1 host(s), 18 passed, 0 failed, 1 skipped" in done.stdout
 
 
 def test_bootstrap_is_idempotent(host: NetnsHost) -> None:
     done = host.run("/usr/local/sbin/siaga-bootstrap")
     assert done.returncode == 0, done.stderr
     assert "ssh.service" in host.run("ls /etc/systemd/system").stdout
+
+
+def test_chronyd_parses_the_rendered_configuration(host: NetnsHost) -> None:
+    done = host.run("chronyd -p -f /etc/chrony/chrony.conf")  # Debian's chrony.conf includes conf.d (confdir)
+    assert done.returncode == 0, done.stderr
+    assert "server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4" in done.stdout
+    bad = host.root / "etc/chrony/conf.d/99-typo.conf"
+    bad.write_text("sever 169.254.169.123 iburst\n")
+    try:
+        refused = host.run("chronyd -p -f /etc/chrony/chrony.conf")
+    finally:
+        bad.unlink()
+    assert refused.returncode != 0 and "Invalid directive" in refused.stderr
+
+
+def test_sysctl_applies_the_network_hardening_in_the_host_namespace(host: NetnsHost) -> None:
+    """sysctl itself reads the rendered file; the network keys are per network namespace, so they are really
+    applied in the host's own namespace and read back (the kernel-wide keys are checked live by the suite)."""
+    text = (host.root / "etc/sysctl.d/90-siaga-hardening.conf").read_text()
+    net = [line for line in text.splitlines() if line.startswith(("net.ipv4.", "net.ipv6."))]
+    assert len(net) >= 15
+    (host.root / "tmp/net-hardening.conf").write_text("\n".join(net) + "\n")
+    done = host.run("sysctl -p /tmp/net-hardening.conf")
+    assert done.returncode == 0, done.stderr
+    for line in net:
+        key, value = (x.strip() for x in line.split("="))
+        assert host.run(f"sysctl -n {key}").stdout.strip() == value, key
+    (host.root / "tmp/typo.conf").write_text("net.ipv4.conf.all.rp_filtr = 1\n")
+    refused = host.run("sysctl -p /tmp/typo.conf")
+    assert refused.returncode != 0 and "rp_filtr" in refused.stderr
+
+
+def _auditctl(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # not in the host's namespaces: the kernel takes audit rules only from the initial PID namespace
+    return subprocess.run(["chroot", str(root), "auditctl", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_auditctl_loads_the_rendered_rules_into_the_kernel(host: NetnsHost) -> None:
+    """The host's own auditctl loads the rendered rules into this machine's kernel; they are deleted again
+    after. Never touches a kernel whose audit is locked or that has rules of its own (skipped then). The
+    finalize file (-e 2) is not loaded here: it would lock this machine's audit until reboot."""
+    status = _auditctl(host.root, "-s")
+    if status.returncode != 0:
+        pytest.skip(f"no kernel audit here: {status.stderr.strip()[:120]}")
+    if "enabled 2" in status.stdout.splitlines():
+        pytest.skip("this kernel's audit rules are locked (-e 2)")
+    if _auditctl(host.root, "-l").stdout.strip() != "No rules":
+        pytest.skip("this kernel has audit rules of its own: not touched")
+    bad = host.root / "tmp/typo.rules"
+    bad.write_text("-a always,exit -F arch=b64 -S settimeofdy -k time-change\n")
+    try:
+        loaded = _auditctl(host.root, "-R", "/etc/audit/rules.d/50-siaga.rules")
+        listed = _auditctl(host.root, "-l").stdout.splitlines()
+        _auditctl(host.root, "-D")
+        refused = _auditctl(host.root, "-R", "/tmp/typo.rules")
+        bad.write_text(bad.read_text().replace("settimeofdy", "settimeofday"))
+        _auditctl(host.root, "-D")
+        corrected = _auditctl(host.root, "-R", "/tmp/typo.rules")
+    finally:
+        _auditctl(host.root, "-D")
+    assert loaded.returncode == 0, loaded.stderr
+    for watched in ("/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/sudoers"):
+        assert f"-w {watched} -p wa -k identity" in listed
+    by_path = [line for line in listed if "-F path=" in line and line.endswith("-F key=privileged")]
+    assert len(by_path) == len(PRIVILEGED_COMMANDS)
+    assert "-a always,exit -F arch=b64 -S adjtimex,settimeofday,clock_settime -F key=time-change" in listed
+    assert refused.returncode != 0 and corrected.returncode == 0  # auditctl reports the line through syslog
 
 
 def test_dropping_the_audit_rules_fails_the_audit_checks(host: NetnsHost) -> None:

@@ -232,6 +232,16 @@ def test_audit_rules_cover_identity_privileged_and_time(settings: UserDataSettin
     assert "-w /etc/localtime -p wa -k time-change" in lines
 
 
+def test_audit_configuration_is_locked_by_default(settings: UserDataSettings) -> None:
+    final = by_path(settings)[userdata.AUDIT_FINALIZE]
+    assert [line for line in final.content.splitlines() if line and not line.startswith("#")] == ["-e 2"]
+    assert final.mode == "0640"
+    assert userdata.AUDIT_FINALIZE not in by_path(UserDataSettings(**BASE, audit_immutable=False))
+    # a live host whose rules are already locked regenerates the merged file but does not try to load it
+    text = by_path(settings)[userdata.BOOTSTRAP].content
+    assert "grep -qx 'enabled 2'" in text and "augenrules --load" in text
+
+
 def test_sysctls_and_chrony(settings: UserDataSettings) -> None:
     files = by_path(settings)
     conf = dict(line.split(" = ") for line in files["/etc/sysctl.d/90-siaga-hardening.conf"].content.splitlines()

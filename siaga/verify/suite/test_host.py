@@ -49,6 +49,17 @@ def test_audit_rules_time_change(host: Any) -> None:
     assert any(r.startswith("-w /etc/localtime ") for r in rules), "no audit watch on /etc/localtime"
 
 
+def test_audit_config_immutable(host: Any, baseline: UserDataSettings, live: bool) -> None:
+    if not baseline.audit_immutable:
+        pytest.skip("baseline built with audit_immutable=false")
+    enable = [r for r in audit_rules(host) if r.split()[:1] == ["-e"]]
+    assert enable and enable[-1].split()[1] == "2", \
+        f"audit rules are not locked until reboot (last -e: {enable[-1] if enable else 'none'}; want -e 2)"
+    if live:
+        status = host.run("auditctl -s").stdout.split("\n")
+        assert "enabled 2" in status, "the running audit configuration is not immutable (auditctl -s: enabled != 2)"
+
+
 def test_chrony_time_sync(host: Any, baseline: UserDataSettings, live: bool) -> None:
     assert host.package("chrony").is_installed, "chrony is not installed"
     assert is_enabled(host, "chrony.service") == "enabled"
