@@ -13,13 +13,16 @@ from rich.table import Table
 from components.userdata import UserDataError, UserDataSettings
 from siaga.commands.common import fail, load_graph
 from siaga.verify import BACKENDS, VerifyError, VerifyResult, run_suite
+from siaga.verify.pods import PodBaseline, pod_baseline_from_graph, pods_of
 from siaga.verify.stack import hosts_from_outputs, load_outputs, settings_from_graph
 
 console = Console()
 STYLE = {"passed": "green", "failed": "bold red", "error": "bold red", "skipped": "yellow"}
 
 
-def _settings(stack: str | None, program: Path | None, settings_file: Path | None, config: list[str]) -> UserDataSettings:
+def _settings(stack: str | None, program: Path | None, settings_file: Path | None, config: list[str],
+              backend: str) -> UserDataSettings | PodBaseline:
+    """The host baseline (UserDataSettings) or, with --backend kubectl, the pod baseline (PodBaseline)."""
     if settings_file is not None:
         try:
             data = json.loads(settings_file.read_text())
@@ -28,14 +31,16 @@ def _settings(stack: str | None, program: Path | None, settings_file: Path | Non
         if not isinstance(data, dict):
             fail(f"--settings {settings_file}: expected a JSON object of the baseline settings")
         try:
+            if backend == "kubectl":
+                return PodBaseline.parse(data)
             return UserDataSettings.parse(data)
-        except UserDataError as exc:
+        except (UserDataError, VerifyError) as exc:
             fail(str(exc))
     if stack is None and program is None:
         fail("give --stack NAME (the baseline is read from its launch template) or --settings FILE")
     graph = load_graph(stack, program, config)
     try:
-        return settings_from_graph(graph)
+        return pod_baseline_from_graph(graph) if backend == "kubectl" else settings_from_graph(graph)
     except VerifyError as exc:
         fail(str(exc))
 
@@ -68,21 +73,26 @@ def register(app: typer.Typer) -> None:
         mode: Annotated[str | None, typer.Option("--mode", help="live (running state too) or image; default image for chroot, else live.")] = None,
         endpoints: Annotated[bool, typer.Option("--endpoints/--no-endpoints", help="TLS, redirect and health checks.")] = True,
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Stack config override KEY=VALUE.")] = None,
+        kube_context: Annotated[str | None, typer.Option("--kube-context", help="kubectl context of the cluster to check (kubectl backend; default: the current one).")] = None,
     ) -> None:
-        """Run the host baseline checks (audit, time, updates, no SSH, sysctls, service, TLS proxy, logs)."""
+        """Run the host baseline checks (audit, time, updates, no SSH, sysctls, service, TLS proxy, logs);
+        with --backend kubectl, the pod checks (non-root, no capabilities, seccomp, read-only root, health)."""
         if backend not in BACKENDS:
             fail(f"--backend {backend!r}; allowed: {', '.join(BACKENDS)}")
         if mode is not None and mode not in {"live", "image"}:
             fail(f"--mode {mode!r}; allowed: live, image")
-        settings = _settings(stack, program, settings_file, config or [])
+        settings = _settings(stack, program, settings_file, config or [], backend)
         host_list = [h.strip() for item in hosts or [] for h in item.split(",") if h.strip()]
         try:
+            if not host_list and isinstance(settings, PodBaseline):
+                host_list = pods_of(settings, kube_context)
             if not host_list:
                 if stack is None:
                     fail("no hosts: give --hosts, or --stack NAME whose outputs name them")
                 host_list = hosts_from_outputs(load_outputs(stack, outputs), backend)
             with console.status(f"checking {len(host_list)} host(s) over {backend} ..."):
-                result = run_suite(host_list, backend, settings, mode=mode, endpoints=endpoints)
+                result = run_suite(host_list, backend, settings, mode=mode, endpoints=endpoints,
+                                   kube_context=kube_context)
         except VerifyError as exc:
             fail(str(exc))
         print_result(result, backend)

@@ -1,5 +1,6 @@
 """Runs the verification suite (siaga/verify/suite, pytest-testinfra) in a subprocess and reads its JUnit
-XML back into one result per (host, check)."""
+XML back into one result per (host, check). Hosts (a :class:`UserDataSettings` baseline) get the host and
+endpoint checks; Kubernetes pods (a :class:`siaga.verify.pods.PodBaseline`) get the pod checks."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from components.userdata import UserDataSettings
+
+if TYPE_CHECKING:
+    from siaga.verify.pods import PodBaseline
 
 SUITE = Path(__file__).parent / "suite"
 REPO = Path(__file__).resolve().parents[2]
@@ -46,8 +52,8 @@ class VerifyResult:
         return bool(self.results) and not self.failed
 
 
-def host_spec(host: str, backend: str) -> str:
-    """One ``--hosts`` entry for testinfra."""
+def host_spec(host: str, backend: str, *, container: str | None = None, context: str | None = None) -> str:
+    """One ``--hosts`` entry for testinfra (``container`` and ``context``: kubectl only)."""
     if backend not in BACKENDS:
         raise VerifyError(f"backend={backend!r}; allowed: {', '.join(BACKENDS)}")
     if backend == "local":
@@ -57,9 +63,10 @@ def host_spec(host: str, backend: str) -> str:
         if not path.is_dir():
             raise VerifyError(f"host={host!r}: not a directory (the chroot backend takes a root folder)")
         return str(path.resolve())
-    if backend == "kubectl" and "/" in host:  # namespace/pod
-        namespace, pod = host.split("/", 1)
-        return f"kubectl://{pod}?namespace={namespace}"
+    if backend == "kubectl":  # [namespace/]pod
+        namespace, _, pod = host.rpartition("/")
+        query = {k: v for k, v in (("namespace", namespace), ("container", container), ("context", context)) if v}
+        return f"kubectl://{pod}" + (f"?{urlencode(query)}" if query else "")
     return f"{backend}://{host}"
 
 
@@ -69,32 +76,39 @@ def _label(name: str, specs: list[str]) -> tuple[str, str]:
     param = param.removesuffix("]")
     for spec in sorted(specs, key=len, reverse=True):
         shown = spec if "://" in spec else f"chroot://{spec}"
-        for candidate in (shown, spec, spec.removesuffix("://")):
+        bare = spec.split("?", 1)[0]  # kubectl://pod?namespace=...: testinfra's id has no query
+        for candidate in (shown, spec, bare, spec.removesuffix("://")):
             if param.startswith(candidate) or param.endswith(candidate):
                 extra = param.replace(candidate, "", 1).strip("-")
-                return spec, f"{base}[{extra}]" if extra else base
+                return bare, f"{base}[{extra}]" if extra else base
     return param or "-", base
 
 
-def run_suite(hosts: list[str], backend: str, settings: UserDataSettings, *, mode: str | None = None,
+def run_suite(hosts: list[str], backend: str, settings: UserDataSettings | PodBaseline, *, mode: str | None = None,
               endpoints: bool = True, timeout: float = 900, env: dict[str, str] | None = None,
-              command_prefix: list[str] | None = None) -> VerifyResult:
+              command_prefix: list[str] | None = None, kube_context: str | None = None) -> VerifyResult:
     """Runs every check against every host. ``mode``: live (running state too) or image (installed,
     enabled, configured); default image for chroot, live otherwise. ``command_prefix`` runs the suite through
-    another command (e.g. ``nsenter --net=...`` to reach a host in a network namespace)."""
+    another command (e.g. ``nsenter --net=...`` to reach a host in a network namespace). A
+    :class:`PodBaseline` runs the pod checks (kubectl backend) instead of the host checks."""
     if not hosts:
         raise VerifyError("no hosts; give --hosts or a stack whose outputs name them")
-    specs = [host_spec(h, backend) for h in hosts]
+    pods = not isinstance(settings, UserDataSettings)
+    if pods and backend != "kubectl":
+        raise VerifyError(f"backend={backend!r}: the pod checks run through kubectl only (--backend kubectl)")
+    container = getattr(settings, "container", None) if pods else None
+    specs = [host_spec(h, backend, container=container, context=kube_context) for h in hosts]
+    tests = [str(SUITE / "test_pod.py")] if pods else [str(SUITE / "test_host.py"), str(SUITE / "test_endpoints.py")]
     mode = mode or ("image" if backend == "chroot" else "live")
     if mode not in {"live", "image"}:
         raise VerifyError(f"mode={mode!r}; allowed: live, image")
     with tempfile.TemporaryDirectory(prefix="siaga-verify-") as tmp:
         settings_file, junit = Path(tmp) / "baseline.json", Path(tmp) / "junit.xml"
         settings_file.write_text(settings.model_dump_json())
-        args = [sys.executable, "-m", "pytest", str(SUITE), "-c", os.devnull, "--rootdir", str(SUITE),
+        args = [sys.executable, "-m", "pytest", *tests, "-c", os.devnull, "--rootdir", str(SUITE),
                 "-p", "no:cacheprovider", "-p", "no:randomly", "-q", "--tb=line", "-o", "junit_family=xunit1",
                 f"--hosts={','.join(specs)}", f"--siaga-settings={settings_file}", f"--siaga-mode={mode}",
-                f"--junitxml={junit}"]
+                f"--siaga-profile={'pod' if pods else 'host'}", f"--junitxml={junit}"]
         if backend == "chroot":
             args.append("--connection=chroot")
         if not endpoints:
