@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,14 +18,15 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from siaga.analyzer import AnalyzerError, PackServer, StackEnv, analyze, prestart
-from siaga.commands.common import fail, load_graph
+from siaga.commands.common import fail, start_graph, wait_graph
 from siaga.engine.preview import REPO_ROOT
 from siaga.engine.project import ProjectError, load_project, load_stack_config, parse_overrides
-from siaga.report_model import Report, build_report
-from siaga.reporters import FORMATS
-from siaga.reporters.text import print_report, summary_line
+from siaga.reporters import NAMES
 from siaga.waivers import WaiverError, load_waivers
+
+if TYPE_CHECKING:
+    from siaga.analyzer import StackEnv
+    from siaga.report_model import Report
 
 DEFAULT_PACK = REPO_ROOT / "policies"
 console = Console()
@@ -36,8 +37,8 @@ def _parse_reports(specs: list[str]) -> list[tuple[str, Path]]:
     out = []
     for spec in specs:
         fmt, sep, path = spec.partition("=")
-        if not sep or fmt not in FORMATS or not path:
-            fail(f"--report {spec!r}: expected FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}")
+        if not sep or fmt not in NAMES or not path:
+            fail(f"--report {spec!r}: expected FORMAT=FILE with FORMAT one of {', '.join(NAMES)}")
         out.append((fmt, Path(path)))
     return out
 
@@ -45,6 +46,7 @@ def _parse_reports(specs: list[str]) -> list[tuple[str, Path]]:
 def stack_env_before_run(stack: str | None, program_dir: Path | None, config: list[str],
                          unknowns: bool) -> StackEnv | None:
     """The env the packs get, known before the program runs (None when the program will not load)."""
+    from siaga.analyzer import StackEnv
     try:
         project = load_project(program_dir if program_dir is not None else REPO_ROOT)
         cfg, _ = load_stack_config(project, stack, parse_overrides(config))
@@ -71,15 +73,22 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
     with progress:
         t0 = time.perf_counter()
         task = progress.add_task("running the program offline", total=None)
-        env = stack_env_before_run(stack, program_dir, config, unknowns)
-        servers: list[PackServer] = []
-        if env is not None:  # the packs import their policies while the program runs (2 cores)
-            try:
-                servers = prestart(packs, env)
-            except AnalyzerError as exc:
-                fail(str(exc))
+        running = start_graph(stack, program_dir, config, preview=unknowns)  # first: the critical path
+        try:  # meanwhile (2 cores): import the harness, start the packs' servers (they import their policies)
+            from siaga.analyzer import AnalyzerError, PackServer, analyze, prestart
+
+            env = stack_env_before_run(stack, program_dir, config, unknowns)
+            servers: list[PackServer] = []
+            if env is not None:
+                try:
+                    servers = prestart(packs, env)
+                except AnalyzerError as exc:
+                    fail(str(exc))
+        except BaseException:
+            running.cancel()
+            raise
         try:
-            graph = load_graph(stack, program_dir, config, preview=unknowns)
+            graph = wait_graph(running)
         except BaseException:
             for server in servers:
                 server.stop()
@@ -100,6 +109,8 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
         except AnalyzerError as exc:
             fail(str(exc))
         seconds["policies"] = time.perf_counter() - t1
+    from siaga.report_model import build_report
+
     report = build_report(graph, result, waiver_set, seconds=seconds)
     return report
 
@@ -119,12 +130,15 @@ def register(app: typer.Typer) -> None:
         unknowns: Annotated[bool, typer.Option("--unknowns/--resolved", help="Emulate a real preview: computed values unknown")] = False,
     ) -> None:
         """Run the program offline and the policy packs on it; exit 0 clean, 1 mandatory violation, 2 could not run."""
-        if fmt not in FORMATS:
-            fail(f"--format {fmt!r}: allowed: {', '.join(FORMATS)}")
+        if fmt not in NAMES:
+            fail(f"--format {fmt!r}: allowed: {', '.join(NAMES)}")
         extra = _parse_reports(report or [])
         packs = [p.resolve() for p in (policy_pack or [DEFAULT_PACK])]
         result = run_check(stack, program_dir, packs, policy_config, waivers, config or [], unknowns,
                            show_progress=err_console.is_terminal)
+        from siaga.reporters import FORMATS
+        from siaga.reporters.text import print_report, summary_line
+
         for efmt, path in [(fmt, output)] * (output is not None) + extra:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 
-from siaga.engine import EngineError, Graph, run_program
-from siaga.engine.preview import REPO_ROOT
+from siaga.engine.preview import REPO_ROOT, EngineError, RunningProgram, start_program
 from siaga.engine.project import ProjectError, parse_overrides
+
+if TYPE_CHECKING:
+    from siaga.engine.model import Graph
 
 err_console = Console(stderr=True)
 
@@ -20,8 +22,9 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def load_graph(stack: str | None, program_dir: Path | None, config: list[str], preview: bool = False) -> Graph:
-    """Runs the stack (this repository's program) or another program dir; exits 2 with one line on failure."""
+def start_graph(stack: str | None, program_dir: Path | None, config: list[str],
+                preview: bool = False) -> RunningProgram:
+    """Starts the stack (this repository's program) or another program dir; exits 2 with one line on bad input."""
     try:
         overrides = parse_overrides(config)
     except ProjectError as exc:
@@ -32,6 +35,19 @@ def load_graph(stack: str | None, program_dir: Path | None, config: list[str], p
     if stack is None and program_dir is None:
         fail("give --stack NAME (a file stacks/Pulumi.NAME.yaml) or a PROGRAM_DIR")
     try:
-        return run_program(root, stack=stack, overrides=overrides, preview=preview)
+        return start_program(root, stack=stack, overrides=overrides, preview=preview)
     except EngineError as exc:
         fail(str(exc))
+
+
+def wait_graph(running: RunningProgram) -> Graph:
+    """The graph of a started program; exits 2 with one line when it failed."""
+    try:
+        return running.wait()
+    except EngineError as exc:
+        fail(str(exc))
+
+
+def load_graph(stack: str | None, program_dir: Path | None, config: list[str], preview: bool = False) -> Graph:
+    """Runs the stack (this repository's program) or another program dir; exits 2 with one line on failure."""
+    return wait_graph(start_graph(stack, program_dir, config, preview))

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from siaga.engine.model import Graph
 from siaga.engine.project import ProjectError, load_project, load_stack_config
+
+if TYPE_CHECKING:
+    from siaga.engine.model import Graph
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,9 +28,52 @@ class EngineError(Exception):
         self.stderr = stderr
 
 
-def run_program(program_dir: str | Path, stack: str | None = None, overrides: dict[str, str] | None = None,
-                preview: bool = False, stack_name: str | None = None, timeout: float = 600) -> Graph:
-    """Runs the Pulumi Python program in ``program_dir`` in a fresh process under the mock monitor."""
+class RunningProgram:
+    """A program started in its own process (:func:`start_program`); :meth:`wait` returns its graph. Lets a
+    caller do other work (start the policy servers, import what it needs) while the program runs."""
+
+    def __init__(self, root: Path, argv: list[str], env: dict[str, str], tmp: str, timeout: float) -> None:
+        self.root, self.tmp, self.timeout = root, tmp, timeout
+        self.out = Path(tmp) / "result.json"
+        self.stderr_file = open(Path(tmp) / "stderr.txt", "w+", encoding="utf-8")  # noqa: SIM115 (closed in wait)
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.stderr_file, env=env, cwd=root)
+
+    def wait(self) -> Graph:
+        from siaga.engine.model import Graph
+
+        try:
+            try:
+                self.proc.wait(self.timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise EngineError(f"{self.root}: the program did not finish within {self.timeout:.0f} s") from None
+            self.stderr_file.seek(0)
+            stderr = self.stderr_file.read()
+            if not self.out.is_file():
+                last = (stderr.strip().splitlines() or ["no output"])[-1]
+                raise EngineError(f"{self.root}: the program crashed before it finished: {last}", stderr=stderr)
+            result = json.loads(self.out.read_text(encoding="utf-8"))
+        finally:
+            self.stderr_file.close()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        graph = Graph.model_validate(result["graph"])
+        if result.get("error"):
+            raise EngineError(result["error"], graph=graph, stderr=stderr)
+        return graph
+
+    def cancel(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.stderr_file.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def start_program(program_dir: str | Path, stack: str | None = None, overrides: dict[str, str] | None = None,
+                  preview: bool = False, stack_name: str | None = None, timeout: float = 600) -> RunningProgram:
+    """Starts the Pulumi Python program in ``program_dir`` in a fresh process under the mock monitor; a bad
+    project or stack config raises :class:`EngineError` at once, before anything runs."""
     try:
         project = load_project(Path(program_dir))
         config, secret_keys = load_stack_config(project, stack, overrides)
@@ -34,34 +81,28 @@ def run_program(program_dir: str | Path, stack: str | None = None, overrides: di
         raise EngineError(str(exc)) from None
     if not project.main_file.is_file():
         raise EngineError(f"{project.root}: no program file {project.main_file.name}")
-    with tempfile.TemporaryDirectory(prefix="siaga-") as tmp:
-        out = Path(tmp) / "result.json"
-        spec = {
-            "program": str(project.main_file),
-            "source_root": str(project.root),
-            "project": project.name,
-            "stack": stack_name or stack or "dev",
-            "config": config,
-            "secret_keys": secret_keys,
-            "preview": preview,
-            "out": str(out),
-        }
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), str(project.root), env.get("PYTHONPATH")]))
-        env.setdefault("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
-        try:
-            proc = subprocess.run([sys.executable, "-m", "siaga.engine.runner", json.dumps(spec)],
-                                  capture_output=True, text=True, env=env, timeout=timeout, cwd=project.root)
-        except subprocess.TimeoutExpired:
-            raise EngineError(f"{project.root}: the program did not finish within {timeout:.0f} s") from None
-        if not out.is_file():
-            last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            raise EngineError(f"{project.root}: the program crashed before it finished: {last}", stderr=proc.stderr)
-        result = json.loads(out.read_text(encoding="utf-8"))
-    graph = Graph.model_validate(result["graph"])
-    if result.get("error"):
-        raise EngineError(result["error"], graph=graph, stderr=proc.stderr)
-    return graph
+    tmp = tempfile.mkdtemp(prefix="siaga-")
+    spec = {
+        "program": str(project.main_file),
+        "source_root": str(project.root),
+        "project": project.name,
+        "stack": stack_name or stack or "dev",
+        "config": config,
+        "secret_keys": secret_keys,
+        "preview": preview,
+        "out": str(Path(tmp) / "result.json"),
+    }
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), str(project.root), env.get("PYTHONPATH")]))
+    env.setdefault("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
+    argv = [sys.executable, "-m", "siaga.engine.runner", json.dumps(spec)]
+    return RunningProgram(project.root, argv, env, tmp, timeout)
+
+
+def run_program(program_dir: str | Path, stack: str | None = None, overrides: dict[str, str] | None = None,
+                preview: bool = False, stack_name: str | None = None, timeout: float = 600) -> Graph:
+    """Runs the Pulumi Python program in ``program_dir`` in a fresh process under the mock monitor."""
+    return start_program(program_dir, stack, overrides, preview, stack_name, timeout).wait()
 
 
 def run_stack(stack: str, overrides: dict[str, str] | None = None, preview: bool = False,
