@@ -67,3 +67,18 @@ def test_reference_less_redundancy_lowers_the_estimate() -> None:
     assert two.availability < prod.availability
     assert single.availability < availability.budget(topo("jakarta-staging")).availability
     assert any(s.startswith("NAT:") for s in single.spofs)
+
+
+def test_reference_drp_says_how_to_verify_after_recovery() -> None:
+    text = drp.render_markdown(topo("jakarta-prod"), "jakarta-prod")
+    section = text.split("## Verify after every recovery and drill", 1)[1].split("## Contacts", 1)[0]
+    assert "siaga verify --stack jakarta-prod --outputs outputs.json" in section
+    assert "--backend kubectl" not in section  # jakarta-prod runs no Kubernetes workload
+
+
+def test_reference_hybrid_drp_verifies_the_pods_on_both_clusters() -> None:
+    text = drp.render_markdown(analyse(run_stack("hybrid-pdn")), "hybrid-pdn")
+    section = text.split("## Verify after every recovery and drill", 1)[1].split("## Contacts", 1)[0]
+    assert 'siaga verify --stack hybrid-pdn --backend kubectl --kube-context "$PRIMARY_KUBE_CONTEXT"' in section
+    assert '"$STANDBY_KUBE_CONTEXT"' in section and "layanan/layanan pods" in section
+    assert "--outputs outputs.json" not in section  # hybrid-pdn has no EC2 hosts

@@ -236,6 +236,30 @@ def scenarios(topo: Topology) -> list[Scenario]:
     return out
 
 
+def verify_steps(topo: Topology, stack: str) -> list[str]:
+    """``siaga verify`` commands for what the stack runs: hosts built from the siaga baseline (SSM), and the
+    pods of its siaga-managed Kubernetes workload on each cluster (kubectl)."""
+    from siaga.verify.pods import pod_baseline_from_graph
+    from siaga.verify.runner import VerifyError
+    from siaga.verify.stack import settings_from_graph
+
+    steps: list[str] = []
+    try:
+        host = settings_from_graph(topo.graph)
+        steps += [f"pulumi stack output --json --stack {stack} > outputs.json",
+                  f"siaga verify --stack {stack} --outputs outputs.json  # {host.service} hosts over SSM: audit, time, "
+                  "updates, no SSH, sysctls, service, TLS 1.2+, redirect, health"]
+    except VerifyError:
+        pass
+    try:
+        pod = pod_baseline_from_graph(topo.graph)
+        steps += [f'siaga verify --stack {stack} --backend kubectl --kube-context "${where.upper()}_KUBE_CONTEXT"  '
+                  f"# {pod.namespace}/{pod.app} pods on the {where} cluster" for where in ("primary", "standby")]
+    except VerifyError:
+        pass
+    return steps
+
+
 def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availability.md",
                     diagram_name: str = "architecture.png") -> str:
     g = topo.graph
@@ -267,6 +291,12 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
                   f"**RTO:** {sc.rto}  ", f"**RPO:** {sc.rpo}", ""]
         if sc.steps:
             lines += ["**Manual steps**", "", "```sh"] + sc.steps + ["```", ""]
+    checks = verify_steps(topo, stack)
+    if checks:
+        lines += ["## Verify after every recovery and drill", "",
+                  "Run the post-deploy checks against what now serves traffic (and against the recovered side once "
+                  "it is back); exit 0 means every check passed, 1 names the failed checks per host.", "",
+                  "```sh"] + checks + ["```", ""]
     lines += ["## Contacts", ""]
     contacts = topo.contacts()
     if contacts:
