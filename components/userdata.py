@@ -96,6 +96,14 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
+def first_error(exc: ValidationError, data: dict[str, Any]) -> str:
+    """``key=value: what is allowed`` of a settings model's first validation error (one line)."""
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"]) or "settings"
+    value = data.get(str(err["loc"][0]), "<missing>") if err["loc"] else data
+    return f"{key}={value!r}: {err['msg'].removeprefix('Value error, ')}"
+
+
 class UserDataError(ValueError):
     """Bad settings: the message is one line naming the key, the value and what is allowed."""
 
@@ -197,10 +205,7 @@ class UserDataSettings(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            key = ".".join(str(p) for p in err["loc"]) or "settings"
-            value = data.get(str(err["loc"][0]), "<missing>") if err["loc"] else data
-            raise UserDataError(f"userdata: {key}={value!r}: {err['msg'].removeprefix('Value error, ')}") from None
+            raise UserDataError(f"userdata: {first_error(exc, data)}") from None
 
     # derived names (one place, used by the templates and by siaga verify)
     @property

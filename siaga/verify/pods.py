@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from components.userdata import first_error
 from siaga.engine import Graph
 from siaga.verify.runner import VerifyError
 
@@ -47,10 +48,7 @@ class PodBaseline(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            key = ".".join(str(p) for p in err["loc"]) or "settings"
-            value = data.get(str(err["loc"][0]), "<missing>") if err["loc"] else data
-            raise VerifyError(f"pod baseline: {key}={value!r}: {err['msg']}") from None
+            raise VerifyError(f"pod baseline: {first_error(exc, data)}") from None
 
 
 def _baseline_of(inputs: dict[str, Any]) -> PodBaseline:
