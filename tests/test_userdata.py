@@ -258,6 +258,8 @@ def test_cloudwatch_agent_config_ships_to_the_log_group(settings: UserDataSettin
     paths = {c["file_path"] for c in collected}
     assert {"/var/log/audit/audit.log", settings.app_log, f"/var/log/nginx/{settings.service}.access.log"} <= paths
     assert cfg["agent"]["region"] == "ap-southeast-3"
+    # the log group's retention (365 days, KMS) is the stack's: the agent must not set its own
+    assert all("retention_in_days" not in c for c in collected)
 
 
 # --- settings -------------------------------------------------------------------------------------------------
