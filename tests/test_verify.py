@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -144,8 +145,12 @@ def settings_file(tmp_path: Path, settings: UserDataSettings = SETTINGS) -> Path
 
 
 def test_verify_host_list_reports_failed_checks_by_name(tmp_path: Path) -> None:
+    junit = tmp_path / "evidence" / "verify.xml"
     code, out = invoke("--hosts", "this-machine", "--backend", "local", "--settings", str(settings_file(tmp_path)),
-                       "--no-endpoints")
+                       "--no-endpoints", "--junit", str(junit))
+    cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
+    assert cases["test_app_service[local]"].find("failure") is not None
+    assert cases["test_https_health[local]"].find("skipped") is not None  # --no-endpoints
     assert code == 1, out
     assert "siaga verify (local)" in out and "FAILED: 1 host(s)" in out
     assert "FAIL local:// test_app_service: layanan-ci.service is not installed" in out

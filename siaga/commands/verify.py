@@ -73,6 +73,7 @@ def register(app: typer.Typer) -> None:
         mode: Annotated[str | None, typer.Option("--mode", help="live (running state too) or image; default image for chroot, else live.")] = None,
         endpoints: Annotated[bool, typer.Option("--endpoints/--no-endpoints", help="TLS, redirect and health checks.")] = True,
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Stack config override KEY=VALUE.")] = None,
+        junit: Annotated[Path | None, typer.Option("--junit", help="Also write the results as JUnit XML (CI dashboards, drill evidence).")] = None,
         kube_context: Annotated[str | None, typer.Option("--kube-context", help="kubectl context of the cluster to check (kubectl backend; default: the current one).")] = None,
     ) -> None:
         """Run the host baseline checks (audit, time, updates, no SSH, sysctls, service, TLS proxy, logs);
@@ -96,4 +97,10 @@ def register(app: typer.Typer) -> None:
         except VerifyError as exc:
             fail(str(exc))
         print_result(result, backend)
+        if junit is not None:
+            try:
+                junit.parent.mkdir(parents=True, exist_ok=True)
+                junit.write_text(result.junit_xml, encoding="utf-8")
+            except OSError as exc:
+                fail(f"--junit {junit}: cannot write ({exc.strerror})")
         raise typer.Exit(0 if result.ok else 1)

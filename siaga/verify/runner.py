@@ -42,6 +42,8 @@ class CheckResult:
 class VerifyResult:
     results: list[CheckResult] = field(default_factory=list)
     output: str = ""
+    junit_xml: str = ""
+    """The suite's JUnit XML report (one test case per host and check), as pytest wrote it."""
 
     @property
     def failed(self) -> list[CheckResult]:
@@ -124,7 +126,7 @@ def run_suite(hosts: list[str], backend: str, settings: UserDataSettings | PodBa
         if not junit.exists() or done.returncode not in {0, 1}:
             last = [line for line in output.splitlines() if line.strip()][-1:] or ["no output"]
             raise VerifyError(f"the suite could not run (pytest exit {done.returncode}): {last[0].strip()}")
-        return VerifyResult(results=_parse(junit, specs), output=output)
+        return VerifyResult(results=_parse(junit, specs), output=output, junit_xml=junit.read_text(encoding="utf-8"))
 
 
 def _parse(junit: Path, specs: list[str]) -> list[CheckResult]:
