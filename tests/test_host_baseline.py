@@ -20,6 +20,7 @@ import pytest
 from components.userdata import PRIVILEGED_COMMANDS, UserDataSettings, render_user_data
 from siaga.verify import VerifyResult, run_suite
 from siaga.verify.localhost import NetnsHost, apply_cloud_config, build_root
+from siaga.verify.public import PublicTarget
 
 pytestmark = pytest.mark.slow
 
@@ -83,6 +84,34 @@ def test_siaga_verify_command_passes_on_the_built_host(host: NetnsHost, tmp_path
                           capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == 0, done.stdout + done.stderr
     assert "OK: 1 host(s), 18 passed, 0 failed, 1 skipped" in done.stdout
+
+
+def test_public_checks_pass_through_the_name_and_fail_on_an_untrusted_certificate(host: NetnsHost, tmp_path: Path) -> None:
+    """siaga verify --public, from inside the host's network: the public name sent to 127.0.0.1 (--connect-to),
+    the certificate verified against the one the bootstrap made (--ca-file)."""
+    cert = host.root / f"etc/ssl/siaga/{SETTINGS.service}.crt"
+    target = PublicTarget(domain=SETTINGS.domain, connect_to="127.0.0.1", ca_file=str(cert))
+    result = run_suite(["local"], "local", target, command_prefix=host.prefix, timeout=120)
+    assert result.ok, "\n".join(f"{r.check}: {r.message}" for r in result.failed)
+    assert {r.check for r in result.results} == {
+        "test_public_https_health", "test_public_http_redirects_to_https", "test_public_hsts",
+        "test_public_tls_modern_accepted[1.2]", "test_public_tls_modern_accepted[1.3]",
+        "test_public_tls_legacy_refused[tls1]", "test_public_tls_legacy_refused[tls1_1]",
+        "test_public_certificate_not_expiring"}
+    other = tmp_path / "other-ca.pem"
+    subprocess.run(["openssl", "req", "-x509", "-nodes", "-newkey", "rsa:2048", "-days", "1", "-subj", "/CN=other",
+                    "-keyout", str(tmp_path / "k.pem"), "-out", str(other)], check=True, capture_output=True)
+    untrusted = run_suite(["local"], "local", target.model_copy(update={"ca_file": str(other)}),
+                          command_prefix=host.prefix, timeout=120)
+    failed = {r.check: r.message for r in untrusted.failed}
+    assert "test_public_https_health" in failed and "certificate" in failed["test_public_https_health"].lower()
+    assert "test_public_http_redirects_to_https" not in failed  # port 80 has no certificate to verify
+    done = subprocess.run([*host.prefix, sys.executable, "-m", "siaga", "verify", "--public", "--domain", SETTINGS.domain,
+                           "--connect-to", "127.0.0.1", "--ca-file", str(cert)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OK: 1 host(s), 8 passed, 0 failed, 0 skipped" in done.stdout
+    assert f"https://{SETTINGS.domain} via 127.0.0.1" in done.stdout
 
 
 def test_bootstrap_is_idempotent(host: NetnsHost) -> None:

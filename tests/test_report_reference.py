@@ -73,6 +73,7 @@ def test_reference_drp_says_how_to_verify_after_recovery() -> None:
     text = drp.render_markdown(topo("jakarta-prod"), "jakarta-prod")
     section = text.split("## Verify after every recovery and drill", 1)[1].split("## Contacts", 1)[0]
     assert "siaga verify --stack jakarta-prod --outputs outputs.json" in section
+    assert "siaga verify --stack jakarta-prod --public  # https://layanan.contoh.go.id" in section
     assert "--backend kubectl" not in section  # jakarta-prod runs no Kubernetes workload
 
 

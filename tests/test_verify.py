@@ -185,6 +185,25 @@ def test_verify_bad_input_is_one_line_exit_2(args: list[str], message: str) -> N
     assert code == 2 and message in out and "Traceback" not in out
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["--public"], "--public needs --stack NAME (its siaga:domain) or --domain NAME"),
+    (["--public", "--domain", "layanan.example.go.id", "--connect-to", "10.0.0.999"], "connect_to='10.0.0.999'"),
+    (["--public", "--domain", "layanan.example.go.id", "--ca-file", "/nonexistent.pem"], "ca_file='/nonexistent.pem'"),
+])
+def test_verify_public_bad_input_is_one_line_exit_2(args: list[str], message: str) -> None:
+    code, out = invoke(*args)
+    assert code == 2 and message in out and "Traceback" not in out
+
+
+def test_public_target_from_the_stack_config() -> None:
+    from siaga.engine import run_stack
+    from siaga.verify.public import public_target_from_graph
+
+    target = public_target_from_graph(run_stack("jakarta-staging"), connect_to="203.0.113.10")
+    assert (target.domain, target.health_path, target.connect_to) == ("staging.layanan.contoh.go.id", "/healthz",
+                                                                      "203.0.113.10")
+
+
 def test_verify_bad_settings_file_names_the_key(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     path.write_text(json.dumps({"service": "x", "domain": "x.go.id", "log_group": "g", "health_path": "sehat"}))

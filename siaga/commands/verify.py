@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -14,6 +15,7 @@ from components.userdata import UserDataError, UserDataSettings
 from siaga.commands.common import fail, load_graph
 from siaga.verify import BACKENDS, VerifyError, VerifyResult, run_suite
 from siaga.verify.pods import PodBaseline, pod_baseline_from_graph, pods_of
+from siaga.verify.public import PublicTarget, public_target_from_graph
 from siaga.verify.stack import hosts_from_outputs, load_outputs, settings_from_graph
 
 console = Console()
@@ -61,6 +63,36 @@ def print_result(result: VerifyResult, backend: str) -> None:
         console.print(f"[bold red]FAIL[/] {r.host} {r.check}: {r.message}", highlight=False, soft_wrap=True)
 
 
+def _public(stack: str | None, program: Path | None, config: list[str], domain: str | None,
+            connect_to: str | None, ca_file: Path | None) -> VerifyResult:
+    extra = {"connect_to": connect_to, "ca_file": str(ca_file) if ca_file else None}
+    try:
+        if stack is not None or program is not None:
+            target = public_target_from_graph(load_graph(stack, program, config), domain=domain, **extra)
+        elif domain is not None:
+            target = PublicTarget.parse({"domain": domain, **{k: v for k, v in extra.items() if v is not None}})
+        else:
+            fail("--public needs --stack NAME (its siaga:domain) or --domain NAME")
+        with console.status(f"checking https://{target.domain} from this machine ..."):
+            result = run_suite(["local"], "local", target)
+    except VerifyError as exc:
+        fail(str(exc))
+    shown = f"https://{target.domain}" + (f" via {target.connect_to}" if target.connect_to else "")
+    return VerifyResult(results=[replace(r, host=shown) for r in result.results], output=result.output,
+                        junit_xml=result.junit_xml)
+
+
+def _finish(result: VerifyResult, backend: str, junit: Path | None) -> NoReturn:
+    print_result(result, backend)
+    if junit is not None:
+        try:
+            junit.parent.mkdir(parents=True, exist_ok=True)
+            junit.write_text(result.junit_xml, encoding="utf-8")
+        except OSError as exc:
+            fail(f"--junit {junit}: cannot write ({exc.strerror})")
+    raise typer.Exit(0 if result.ok else 1)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("verify")
     def verify(
@@ -75,13 +107,21 @@ def register(app: typer.Typer) -> None:
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="Stack config override KEY=VALUE.")] = None,
         junit: Annotated[Path | None, typer.Option("--junit", help="Also write the results as JUnit XML (CI dashboards, drill evidence).")] = None,
         kube_context: Annotated[str | None, typer.Option("--kube-context", help="kubectl context of the cluster to check (kubectl backend; default: the current one).")] = None,
+        public: Annotated[bool, typer.Option("--public", help="Check the service's public name from this machine instead of the hosts (HTTPS with the certificate verified, redirect, TLS 1.2+ only, HSTS, certificate expiry).")] = False,
+        domain: Annotated[str | None, typer.Option("--domain", help="With --public: the name to check (default: the stack's siaga:domain).")] = None,
+        connect_to: Annotated[str | None, typer.Option("--connect-to", help="With --public: connect to this IP instead of resolving the name (one load balancer, the standby before a drill).")] = None,
+        ca_file: Annotated[Path | None, typer.Option("--ca-file", help="With --public: PEM bundle to verify the certificate with (default: the system CAs).")] = None,
     ) -> None:
         """Run the host baseline checks (audit, time, updates, no SSH, sysctls, service, TLS proxy, logs);
-        with --backend kubectl, the pod checks (non-root, no capabilities, seccomp, read-only root, health)."""
+        with --backend kubectl, the pod checks (non-root, no capabilities, seccomp, read-only root, health);
+        with --public, the public name from here."""
         if backend not in BACKENDS:
             fail(f"--backend {backend!r}; allowed: {', '.join(BACKENDS)}")
         if mode is not None and mode not in {"live", "image"}:
             fail(f"--mode {mode!r}; allowed: live, image")
+        if public:
+            result = _public(stack, program, config or [], domain, connect_to, ca_file)
+            _finish(result, "public", junit)
         settings = _settings(stack, program, settings_file, config or [], backend)
         host_list = [h.strip() for item in hosts or [] for h in item.split(",") if h.strip()]
         try:
@@ -96,11 +136,4 @@ def register(app: typer.Typer) -> None:
                                    kube_context=kube_context)
         except VerifyError as exc:
             fail(str(exc))
-        print_result(result, backend)
-        if junit is not None:
-            try:
-                junit.parent.mkdir(parents=True, exist_ok=True)
-                junit.write_text(result.junit_xml, encoding="utf-8")
-            except OSError as exc:
-                fail(f"--junit {junit}: cannot write ({exc.strerror})")
-        raise typer.Exit(0 if result.ok else 1)
+        _finish(result, backend, junit)

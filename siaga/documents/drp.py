@@ -251,6 +251,10 @@ def verify_steps(topo: Topology, stack: str) -> list[str]:
                   "updates, no SSH, sysctls, service, TLS 1.2+, redirect, health"]
     except VerifyError:
         pass
+    domain = topo.graph.config.get("siaga:domain")
+    if isinstance(domain, str) and domain:
+        steps.append(f"siaga verify --stack {stack} --public  # https://{domain} from outside: certificate, redirect, "
+                     "TLS 1.2+ only, HSTS, health")
     try:
         pod = pod_baseline_from_graph(topo.graph)
         steps += [f'siaga verify --stack {stack} --backend kubectl --kube-context "${where.upper()}_KUBE_CONTEXT"  '

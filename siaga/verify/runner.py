@@ -18,6 +18,7 @@ from components.userdata import UserDataSettings
 
 if TYPE_CHECKING:
     from siaga.verify.pods import PodBaseline
+    from siaga.verify.public import PublicTarget
 
 SUITE = Path(__file__).parent / "suite"
 REPO = Path(__file__).resolve().parents[2]
@@ -86,31 +87,37 @@ def _label(name: str, specs: list[str]) -> tuple[str, str]:
     return param or "-", base
 
 
-def run_suite(hosts: list[str], backend: str, settings: UserDataSettings | PodBaseline, *, mode: str | None = None,
+def run_suite(hosts: list[str], backend: str, settings: UserDataSettings | PodBaseline | PublicTarget, *, mode: str | None = None,
               endpoints: bool = True, timeout: float = 900, env: dict[str, str] | None = None,
               command_prefix: list[str] | None = None, kube_context: str | None = None) -> VerifyResult:
     """Runs every check against every host. ``mode``: live (running state too) or image (installed,
     enabled, configured); default image for chroot, live otherwise. ``command_prefix`` runs the suite through
     another command (e.g. ``nsenter --net=...`` to reach a host in a network namespace). A
-    :class:`PodBaseline` runs the pod checks (kubectl backend) instead of the host checks."""
+    :class:`PodBaseline` runs the pod checks (kubectl backend), a :class:`PublicTarget` the public checks from
+    this machine (local backend), instead of the host checks."""
     if not hosts:
         raise VerifyError("no hosts; give --hosts or a stack whose outputs name them")
-    pods = not isinstance(settings, UserDataSettings)
-    if pods and backend != "kubectl":
+    from siaga.verify.pods import PodBaseline
+    from siaga.verify.public import PublicTarget
+
+    profile = "pod" if isinstance(settings, PodBaseline) else "public" if isinstance(settings, PublicTarget) else "host"
+    if profile == "pod" and backend != "kubectl":
         raise VerifyError(f"backend={backend!r}: the pod checks run through kubectl only (--backend kubectl)")
-    container = getattr(settings, "container", None) if pods else None
+    if profile == "public" and backend != "local":
+        raise VerifyError(f"backend={backend!r}: the public checks run from this machine (--backend local)")
+    container = settings.container if isinstance(settings, PodBaseline) else None
     specs = [host_spec(h, backend, container=container, context=kube_context) for h in hosts]
-    tests = [str(SUITE / "test_pod.py")] if pods else [str(SUITE / "test_host.py"), str(SUITE / "test_endpoints.py")]
+    tests = {"pod": ["test_pod.py"], "public": ["test_public.py"], "host": ["test_host.py", "test_endpoints.py"]}[profile]
     mode = mode or ("image" if backend == "chroot" else "live")
     if mode not in {"live", "image"}:
         raise VerifyError(f"mode={mode!r}; allowed: live, image")
     with tempfile.TemporaryDirectory(prefix="siaga-verify-") as tmp:
         settings_file, junit = Path(tmp) / "baseline.json", Path(tmp) / "junit.xml"
         settings_file.write_text(settings.model_dump_json())
-        args = [sys.executable, "-m", "pytest", *tests, "-c", os.devnull, "--rootdir", str(SUITE),
+        args = [sys.executable, "-m", "pytest", *(str(SUITE / t) for t in tests), "-c", os.devnull, "--rootdir", str(SUITE),
                 "-p", "no:cacheprovider", "-p", "no:randomly", "-q", "--tb=line", "-o", "junit_family=xunit1",
                 f"--hosts={','.join(specs)}", f"--siaga-settings={settings_file}", f"--siaga-mode={mode}",
-                f"--siaga-profile={'pod' if pods else 'host'}", f"--junitxml={junit}"]
+                f"--siaga-profile={profile}", f"--junitxml={junit}"]
         if backend == "chroot":
             args.append("--connection=chroot")
         if not endpoints:
