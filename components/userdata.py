@@ -29,7 +29,7 @@ import gzip
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 import yaml
@@ -94,6 +94,17 @@ SYSCTLS: dict[str, str] = {
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_model(model: type[M], data: dict[str, Any], error: type[Exception], what: str) -> M:
+    """``model`` from a mapping; a bad value raises ``error("<what>: key=value: what is allowed")`` (one line)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise error(f"{what}: {first_error(exc, data)}") from None
 
 
 def first_error(exc: ValidationError, data: dict[str, Any]) -> str:
@@ -202,10 +213,7 @@ class UserDataSettings(BaseModel):
     @classmethod
     def parse(cls, data: dict[str, Any]) -> UserDataSettings:
         """Build from a mapping; a bad value raises :class:`UserDataError` with one line (key, value, allowed)."""
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            raise UserDataError(f"userdata: {first_error(exc, data)}") from None
+        return parse_model(cls, data, UserDataError, "userdata")
 
     # derived names (one place, used by the templates and by siaga verify)
     @property

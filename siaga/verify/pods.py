@@ -13,9 +13,9 @@ import shutil
 import subprocess
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from components.userdata import first_error
+from components.userdata import parse_model
 from siaga.engine import Graph
 from siaga.verify.runner import VerifyError
 
@@ -45,10 +45,7 @@ class PodBaseline(BaseModel):
 
     @classmethod
     def parse(cls, data: dict[str, Any]) -> PodBaseline:
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            raise VerifyError(f"pod baseline: {first_error(exc, data)}") from None
+        return parse_model(cls, data, VerifyError, "pod baseline")
 
 
 def _baseline_of(inputs: dict[str, Any]) -> PodBaseline:

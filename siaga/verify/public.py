@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from components.userdata import first_error
+from components.userdata import parse_model
 from siaga.engine.model import Graph
 from siaga.verify.runner import VerifyError
 
@@ -47,10 +47,7 @@ class PublicTarget(BaseModel):
 
     @classmethod
     def parse(cls, data: dict[str, Any]) -> PublicTarget:
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            raise VerifyError(f"public target: {first_error(exc, data)}") from None
+        return parse_model(cls, data, VerifyError, "public target")
 
 
 def public_target_from_graph(graph: Graph, **overrides: Any) -> PublicTarget:
