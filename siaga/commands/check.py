@@ -20,12 +20,10 @@ from rich.progress import (
 
 from siaga.commands.common import fail, start_graph, wait_graph
 from siaga.engine.preview import REPO_ROOT
-from siaga.engine.project import ProjectError, load_project, load_stack_config, parse_overrides
 from siaga.reporters import NAMES
 from siaga.waivers import WaiverError, load_waivers
 
 if TYPE_CHECKING:
-    from siaga.analyzer import StackEnv
     from siaga.report_model import Report
 
 DEFAULT_PACK = REPO_ROOT / "policies"
@@ -41,18 +39,6 @@ def _parse_reports(specs: list[str]) -> list[tuple[str, Path]]:
             fail(f"--report {spec!r}: expected FORMAT=FILE with FORMAT one of {', '.join(NAMES)}")
         out.append((fmt, Path(path)))
     return out
-
-
-def stack_env_before_run(stack: str | None, program_dir: Path | None, config: list[str],
-                         unknowns: bool) -> StackEnv | None:
-    """The env the packs get, known before the program runs (None when the program will not load)."""
-    from siaga.analyzer import StackEnv
-    try:
-        project = load_project(program_dir if program_dir is not None else REPO_ROOT)
-        cfg, _ = load_stack_config(project, stack, parse_overrides(config))
-    except (ProjectError, OSError, ValueError):
-        return None
-    return StackEnv.of(project.name, stack or "dev", cfg, unknowns)
 
 
 def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], policy_config: Path | None,
@@ -75,15 +61,13 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
         task = progress.add_task("running the program offline", total=None)
         running = start_graph(stack, program_dir, config, preview=unknowns)  # first: the critical path
         try:  # meanwhile (2 cores): import the harness, start the packs' servers (they import their policies)
-            from siaga.analyzer import AnalyzerError, PackServer, analyze, prestart
+            from siaga.analyzer import AnalyzerError, PackServer, StackEnv, analyze, prestart
 
-            env = stack_env_before_run(stack, program_dir, config, unknowns)
             servers: list[PackServer] = []
-            if env is not None:
-                try:
-                    servers = prestart(packs, env)
-                except AnalyzerError as exc:
-                    fail(str(exc))
+            try:
+                servers = prestart(packs, StackEnv.of(running.project, running.stack, running.config, unknowns))
+            except AnalyzerError as exc:
+                fail(str(exc))
         except BaseException:
             running.cancel()
             raise

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from siaga.engine.project import ProjectError, load_project, load_stack_config
 
@@ -32,8 +32,13 @@ class RunningProgram:
     """A program started in its own process (:func:`start_program`); :meth:`wait` returns its graph. Lets a
     caller do other work (start the policy servers, import what it needs) while the program runs."""
 
-    def __init__(self, root: Path, argv: list[str], env: dict[str, str], tmp: str, timeout: float) -> None:
+    def __init__(self, root: Path, argv: list[str], env: dict[str, str], tmp: str, timeout: float,
+                 spec: dict[str, Any]) -> None:
         self.root, self.tmp, self.timeout = root, tmp, timeout
+        self.project: str = spec["project"]
+        self.stack: str = spec["stack"]
+        self.config: dict[str, Any] = spec["config"]
+        """The stack config the program gets (known before it runs)."""
         self.out = Path(tmp) / "result.json"
         self.stderr_file = open(Path(tmp) / "stderr.txt", "w+", encoding="utf-8")  # noqa: SIM115 (closed in wait)
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.stderr_file, env=env, cwd=root)
@@ -96,7 +101,7 @@ def start_program(program_dir: str | Path, stack: str | None = None, overrides: 
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), str(project.root), env.get("PYTHONPATH")]))
     env.setdefault("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
     argv = [sys.executable, "-m", "siaga.engine.runner", json.dumps(spec)]
-    return RunningProgram(project.root, argv, env, tmp, timeout)
+    return RunningProgram(project.root, argv, env, tmp, timeout, spec)
 
 
 def run_program(program_dir: str | Path, stack: str | None = None, overrides: dict[str, str] | None = None,
