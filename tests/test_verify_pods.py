@@ -254,6 +254,11 @@ def test_verify_stack_checks_the_pods_of_its_workload(kube: Path) -> None:
     assert "OK: 1 host(s), 8 passed" in out
 
 
+def test_host_checks_on_a_kubernetes_stack_point_to_kubectl() -> None:
+    code, out = invoke("--stack", "hybrid-pdn", "--hosts", "i-0abc")
+    assert code == 2 and "use --backend kubectl (pods) or --public" in out and "Traceback" not in out
+
+
 def test_pod_checks_need_the_kubectl_backend(tmp_path: Path) -> None:
     code, out = invoke("--backend", "ssh", "--hosts", "h", "--settings", str(pod_settings(tmp_path)))
     assert code == 2 and "Traceback" not in out  # a pod baseline file is not a host baseline

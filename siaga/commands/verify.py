@@ -44,6 +44,8 @@ def _settings(stack: str | None, program: Path | None, settings_file: Path | Non
     try:
         return pod_baseline_from_graph(graph) if backend == "kubectl" else settings_from_graph(graph)
     except VerifyError as exc:
+        if backend != "kubectl" and graph.of_type("kubernetes:apps/v1:Deployment"):
+            fail(f"{exc}; this stack runs its service on Kubernetes: use --backend kubectl (pods) or --public")
         fail(str(exc))
 
 
