@@ -129,6 +129,7 @@ class Pod:
                                       "/bin/sh", "-c", " && ".join(steps)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.pid = self._pid1()
+        self._wait_listening(8080)
 
     @property
     def exec_prefix(self) -> list[str]:
@@ -146,6 +147,16 @@ class Pod:
             time.sleep(0.05)
         raise RuntimeError("pod did not start within 15 s")
 
+    def _wait_listening(self, port: int, seconds: float = 15) -> None:
+        probe = f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=1).close()"
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if subprocess.run(["nsenter", f"--target={self.pid}", "--net", "/usr/bin/python3", "-c", probe],
+                              capture_output=True).returncode == 0:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"the pod's app does not listen on {port} within {seconds:.0f} s")
+
     def stop(self) -> None:
         os.kill(self.pid, signal.SIGKILL)
         self.proc.wait(10)
@@ -158,7 +169,12 @@ def kube(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if reason:
         pytest.skip(reason)
     base = tmp_path_factory.mktemp("kube")
-    good, bad = Pod(base / "good", restricted=True), Pod(base / "bad", restricted=False)
+    good = Pod(base / "good", restricted=True)
+    try:
+        bad = Pod(base / "bad", restricted=False)
+    except BaseException:
+        good.stop()
+        raise
     registry = base / "registry.json"
     registry.write_text(json.dumps({
         "layanan-7d9f-abcde": {"namespace": "layanan", "labels": LABELS, "pid": good.pid, "exec_prefix": good.exec_prefix},
