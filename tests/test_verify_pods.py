@@ -125,11 +125,17 @@ class Pod:
         main = [*self.exec_prefix, "env", "APP_PORT=8080", "APP_HEALTH_PATH=/healthz", "/usr/bin/python3",
                 "/mnt/healthd.py"]
         steps += ["ip link set lo up", f"exec chroot {r} {shlex.join(main)}"]
-        self.proc = subprocess.Popen(["unshare", "--mount", "--pid", "--net", "--fork", "--propagation", "private",
+        self.proc = subprocess.Popen(["unshare", "--mount", "--pid", "--net", "--fork", "--kill-child",
+                                      "--propagation", "private",
                                       "/bin/sh", "-c", " && ".join(steps)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.pid = self._pid1()
-        self._wait_listening(8080)
+        try:
+            self.pid = self._pid1()
+            self._wait_listening(8080)
+        except BaseException:
+            self.proc.kill()  # --kill-child: the pod's processes go with it
+            self.proc.wait(10)
+            raise
 
     @property
     def exec_prefix(self) -> list[str]:
