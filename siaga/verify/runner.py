@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 SUITE = Path(__file__).parent / "suite"
 REPO = Path(__file__).resolve().parents[2]
-BACKENDS = ("ssh", "ssm", "local", "chroot", "kubectl", "docker", "podman")
-"""testinfra connections ``siaga verify`` can use (``ssm`` is siaga.verify.ssm)."""
+BACKENDS = ("ssh", "ssm", "local", "chroot", "kubectl", "docker", "podman", "nsenter")
+"""testinfra connections ``siaga verify`` can use (``ssm`` is siaga.verify.ssm, ``nsenter`` siaga.verify.nsenter)."""
 
 
 class VerifyError(Exception):

@@ -21,6 +21,7 @@ from siaga.verify.pods import PodBaseline
 from siaga.verify.public import PublicTarget
 
 testinfra.backend.BACKENDS.setdefault("ssm", "siaga.verify.ssm.SsmBackend")
+testinfra.backend.BACKENDS.setdefault("nsenter", "siaga.verify.nsenter.NsenterBackend")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

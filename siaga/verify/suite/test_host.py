@@ -19,9 +19,11 @@ def audit_rules(host: Any) -> list[str]:
 
 def test_auditd_enabled(host: Any, live: bool) -> None:
     assert host.package("auditd").is_installed, "auditd is not installed"
-    assert is_enabled(host, "auditd.service") == "enabled"
+    state = is_enabled(host, "auditd.service")
+    assert state == "enabled", f"auditd.service is {state}, not enabled"
     if live:
-        assert is_active(host, "auditd.service") == "active"
+        state = is_active(host, "auditd.service")
+        assert state == "active", f"auditd.service is {state}, not active: no audit trail"
 
 
 def test_audit_rules_identity(host: Any, live: bool) -> None:
@@ -62,7 +64,8 @@ def test_audit_config_immutable(host: Any, baseline: UserDataSettings, live: boo
 
 def test_chrony_time_sync(host: Any, baseline: UserDataSettings, live: bool) -> None:
     assert host.package("chrony").is_installed, "chrony is not installed"
-    assert is_enabled(host, "chrony.service") == "enabled"
+    state = is_enabled(host, "chrony.service")
+    assert state == "enabled", f"chrony.service is {state}, not enabled"
     conf = active_lines(read(host, "/etc/chrony/chrony.conf /etc/chrony/conf.d/*.conf"))
     for server in baseline.ntp_servers:
         assert any(line.split()[:2] == ["server", server] for line in conf), f"chrony has no server {server}"
