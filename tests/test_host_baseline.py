@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from components.userdata import PRIVILEGED_COMMANDS, UserDataSettings, render_user_data
+from components.userdata import PRIVILEGED_COMMANDS, UserDataSettings
 from siaga.verify import VerifyResult, run_suite
-from siaga.verify.localhost import NetnsHost, apply_cloud_config, build_root
+from siaga.verify.localhost import NetnsHost, provision
 from siaga.verify.public import PublicTarget
 
 pytestmark = pytest.mark.slow
@@ -43,13 +43,8 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NetnsHost]:
     if reason:
         pytest.skip(reason)
     root = tmp_path_factory.mktemp("host") / "root"
-    build_root(root)
-    commands = apply_cloud_config(render_user_data(SETTINGS), root)
+    provision(root, SETTINGS)
     with NetnsHost(root) as booted:
-        for command in commands:
-            done = booted.run(command)
-            assert done.returncode == 0, f"{command}: {done.stdout[-800:]} {done.stderr[-800:]}"
-            assert "siaga-bootstrap: done" in done.stdout
         booted.start_services(SETTINGS)
         yield booted
     shutil.rmtree(root, ignore_errors=True)  # ~330 MB; the namespace (and its /proc mount) is gone by now

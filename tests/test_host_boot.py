@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from components.userdata import UserDataSettings, render_user_data
+from components.userdata import UserDataSettings
 from siaga.verify import VerifyResult, run_suite
-from siaga.verify.localhost import apply_cloud_config, build_root
+from siaga.verify.localhost import provision
 
 pytestmark = pytest.mark.slow
 
@@ -57,11 +57,7 @@ def booted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     if reason:
         pytest.skip(reason)
     root = tmp_path_factory.mktemp("boot") / "root"
-    build_root(root)
-    for command in apply_cloud_config(render_user_data(SETTINGS), root):  # first boot's runcmd, offline
-        done = subprocess.run(["unshare", "--net", "chroot", str(root), "/bin/sh", "-c", command],
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0 and "siaga-bootstrap: done" in done.stdout, done.stdout[-800:] + done.stderr[-800:]
+    provision(root, SETTINGS)
     log = (root.parent / "nspawn.log").open("w")
     nspawn = subprocess.Popen(["systemd-nspawn", "-D", str(root), "-b", "--private-network", "--console=pipe",
                                "-M", f"siaga-{os.getpid()}", "--register=no", "--keep-unit"],

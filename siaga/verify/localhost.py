@@ -108,6 +108,20 @@ def build_root(dest: Path) -> None:
         tar.extractall(dest, filter="fully_trusted")
 
 
+def provision(root: Path, settings: UserDataSettings) -> None:
+    """A host root built from the baseline, as its first boot leaves it: the cached Debian root unpacked into
+    ``root``, the rendered cloud-config applied and its runcmd (siaga-bootstrap) run in a chroot, in an empty
+    network namespace (offline). Raises :class:`HostBuildError` naming the command that failed."""
+    from components.userdata import render_user_data
+
+    build_root(root)
+    for command in apply_cloud_config(render_user_data(settings), root):
+        done = subprocess.run(["unshare", "--net", "chroot", str(root), "/bin/sh", "-c", command],
+                              capture_output=True, text=True, timeout=300)
+        if done.returncode != 0 or "siaga-bootstrap: done" not in done.stdout:
+            raise HostBuildError(f"{command} ({done.returncode}): {(done.stdout + done.stderr).strip()[-600:]}")
+
+
 class NetnsHost:
     """A root folder "booted" in its own network, mount and PID namespaces: loopback up, nothing else.
 
