@@ -14,7 +14,7 @@ from rich.table import Table
 from components.userdata import UserDataError, UserDataSettings
 from siaga.commands.common import fail, load_graph
 from siaga.verify import BACKENDS, VerifyError, VerifyResult, run_suite
-from siaga.verify.pods import PodBaseline, pod_baseline_from_graph, pods_of
+from siaga.verify.pods import DEPLOYMENT, PodBaseline, pod_baseline_from_graph, pods_of
 from siaga.verify.public import PublicTarget, public_target_from_graph
 from siaga.verify.stack import hosts_from_outputs, load_outputs, settings_from_graph
 
@@ -44,7 +44,7 @@ def _settings(stack: str | None, program: Path | None, settings_file: Path | Non
     try:
         return pod_baseline_from_graph(graph) if backend == "kubectl" else settings_from_graph(graph)
     except VerifyError as exc:
-        if backend != "kubectl" and graph.of_type("kubernetes:apps/v1:Deployment"):
+        if backend != "kubectl" and graph.of_type(DEPLOYMENT):
             fail(f"{exc}; this stack runs its service on Kubernetes: use --backend kubectl (pods) or --public")
         fail(str(exc))
 
@@ -67,12 +67,13 @@ def print_result(result: VerifyResult, backend: str) -> None:
 
 def _public(stack: str | None, program: Path | None, config: list[str], domain: str | None,
             connect_to: str | None, ca_file: Path | None) -> VerifyResult:
-    extra = {"connect_to": connect_to, "ca_file": str(ca_file) if ca_file else None}
+    given = {k: v for k, v in (("domain", domain), ("connect_to", connect_to),
+                                ("ca_file", str(ca_file) if ca_file else None)) if v is not None}
     try:
         if stack is not None or program is not None:
-            target = public_target_from_graph(load_graph(stack, program, config), domain=domain, **extra)
+            target = public_target_from_graph(load_graph(stack, program, config), **given)
         elif domain is not None:
-            target = PublicTarget.parse({"domain": domain, **{k: v for k, v in extra.items() if v is not None}})
+            target = PublicTarget.parse(given)
         else:
             fail("--public needs --stack NAME (its siaga:domain) or --domain NAME")
         with console.status(f"checking https://{target.domain} from this machine ..."):

@@ -51,7 +51,8 @@ class PublicTarget(BaseModel):
 
 
 def public_target_from_graph(graph: Graph, **overrides: Any) -> PublicTarget:
-    """Domain and health path from the stack's config (``siaga:domain``, ``siaga:cluster.healthCheckPath``)."""
+    """Domain and health path from the stack's config (``siaga:domain``, ``siaga:cluster.healthCheckPath``);
+    ``overrides`` (fields of :class:`PublicTarget`) win."""
     domain = graph.config.get("siaga:domain")
     if not isinstance(domain, str) or not domain:
         raise VerifyError(f"stack {graph.stack}: no siaga:domain in its config; give --domain NAME")
@@ -61,5 +62,4 @@ def public_target_from_graph(graph: Graph, **overrides: Any) -> PublicTarget:
     except json.JSONDecodeError:
         cluster = {}
     path = cluster.get("healthCheckPath", "/healthz") if isinstance(cluster, dict) else "/healthz"
-    return PublicTarget.parse({"domain": domain, "health_path": path,
-                               **{k: v for k, v in overrides.items() if v is not None}})
+    return PublicTarget.parse({"domain": domain, "health_path": path, **overrides})

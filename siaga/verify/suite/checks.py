@@ -35,3 +35,12 @@ def brief(items: list[str] | dict[str, str], shown: int = 4) -> str:
     parts = [f"{k}={v}" for k, v in items.items()] if isinstance(items, dict) else list(items)
     more = f" and {len(parts) - shown} more" if len(parts) > shown else ""
     return ", ".join(parts[:shown]) + more
+
+
+def assert_legacy_tls_refused(host: Any, connect: str, flag: str, options: str = "") -> None:
+    """openssl s_client with an old protocol (``-tls1``, ``-tls1_1``) to ``connect``:443 must not get a session.
+    SECLEVEL=0 so that it is the server, not this client's defaults, that refuses the old protocol."""
+    result = host.run(f"openssl s_client -connect {connect}:443 {options} {flag} -cipher 'DEFAULT:@SECLEVEL=0' "
+                      "</dev/null 2>&1")
+    assert "Cipher is (NONE)" in result.stdout or result.rc != 0, f"handshake with {flag} succeeded"
+    assert "BEGIN CERTIFICATE" not in result.stdout, f"server presented a certificate over {flag}"
