@@ -24,7 +24,7 @@ import pytest
 
 from components.userdata import UserDataSettings
 from siaga.verify import VerifyResult, run_suite
-from siaga.verify.localhost import provision
+from siaga.verify.localhost import first_child, provision
 
 pytestmark = pytest.mark.slow
 
@@ -68,10 +68,9 @@ def booted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         while time.monotonic() < deadline:
             if nspawn.poll() is not None:
                 pytest.fail(f"systemd-nspawn exited {nspawn.returncode}: {(root.parent / 'nspawn.log').read_text()[-800:]}")
-            children = Path(f"/proc/{nspawn.pid}/task/{nspawn.pid}/children")
-            kids = children.read_text().split() if children.exists() else []
-            if not pid and kids and Path(f"/proc/{kids[0]}/comm").read_text().strip() == "systemd":
-                pid = int(kids[0])
+            child = first_child(nspawn.pid)
+            if not pid and child and Path(f"/proc/{child}/comm").read_text().strip() == "systemd":
+                pid = child
             if pid and _in(pid, "systemctl is-system-running").stdout.strip() in {"running", "degraded"}:
                 break
             time.sleep(0.5)

@@ -28,6 +28,7 @@ from components.userdata import UserDataSettings, render_files
 from siaga.cli import app
 from siaga.engine import run_stack
 from siaga.verify import VerifyError, host_spec
+from siaga.verify.localhost import first_child
 from siaga.verify.pods import PodBaseline, pod_baseline_from_graph, pods_of
 
 BASELINE = PodBaseline(namespace="layanan", app="layanan", container="layanan", port=8080, health_path="/healthz",
@@ -144,10 +145,9 @@ class Pod:
     def _pid1(self) -> int:
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
-            pids = children.read_text().split() if children.exists() else []
-            if pids and "healthd.py" in Path(f"/proc/{pids[0]}/cmdline").read_bytes().decode(errors="replace"):
-                return int(pids[0])
+            child = first_child(self.proc.pid)
+            if child and "healthd.py" in Path(f"/proc/{child}/cmdline").read_bytes().decode(errors="replace"):
+                return child
             if self.proc.poll() is not None:
                 raise RuntimeError(f"pod did not start: {self.proc.stderr.read().decode() if self.proc.stderr else ''}")
             time.sleep(0.05)

@@ -108,6 +108,13 @@ def build_root(dest: Path) -> None:
         tar.extractall(dest, filter="fully_trusted")
 
 
+def first_child(pid: int) -> int | None:
+    """The first child process of ``pid`` (the process ``unshare --fork`` or ``systemd-nspawn`` started), if any."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = children.read_text().split() if children.exists() else []
+    return int(pids[0]) if pids else None
+
+
 def provision(root: Path, settings: UserDataSettings) -> None:
     """A host root built from the baseline, as its first boot leaves it: the cached Debian root unpacked into
     ``root``, the rendered cloud-config applied and its runcmd (siaga-bootstrap) run in a chroot, in an empty
@@ -139,10 +146,9 @@ class NetnsHost:
                                         "/bin/sh", "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            children = Path(f"/proc/{self.holder.pid}/task/{self.holder.pid}/children")
-            pids = children.read_text().split() if children.exists() else []
-            if pids and Path(f"/proc/{pids[0]}/comm").read_text().strip() == "sleep":
-                self.pid = int(pids[0])
+            child = first_child(self.holder.pid)
+            if child and Path(f"/proc/{child}/comm").read_text().strip() == "sleep":
+                self.pid = child
                 break
             if self.holder.poll() is not None:
                 raise HostBuildError(f"unshare failed: {self.holder.stderr.read().decode().strip() if self.holder.stderr else ''}")
