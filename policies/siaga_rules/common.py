@@ -76,6 +76,9 @@ CATEGORY_LEVEL = {
     "availability": EnforcementLevel.ADVISORY,
     "logging": EnforcementLevel.ADVISORY,
     "visibility": EnforcementLevel.ADVISORY,
+    # a failure makes `pulumi up` fail or a claimed protection silently absent; drift/hygiene rules pass
+    # level=EnforcementLevel.ADVISORY themselves
+    "behaviour": EnforcementLevel.MANDATORY,
 }
 
 # ---------------------------------------------------------------------------------------------
