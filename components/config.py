@@ -396,6 +396,12 @@ class StackConfig(_Model):
         return self
 
     @property
+    def production(self) -> bool:
+        """Production keeps every lock (protect, deletion protection, compliance-mode vault lock); staging and dev
+        get settings an agency can tear down."""
+        return self.environment == "prod"
+
+    @property
     def name_prefix(self) -> str:
         return f"{self.agency}-{self.service}-{self.environment}"
 
