@@ -81,3 +81,20 @@ POLICY = stack_policy(
                             "default": ["aws:elasticache/replicationGroup:ReplicationGroup"],
                             "description": "Data store types not required to be in a backup selection."}},
 )
+
+
+def selection_covers(ctx: StackCtx, selection: Res, store: Res) -> bool | None:
+    """Whether one aws.backup.Selection selects ``store`` (by property dependency, ARN, wildcard or tag), as
+    ``check`` decides it; None when its resources (or the store's ARN) are unknown at preview. Used by the
+    behaviour policies that follow a store to its backup plan."""
+    if store in ctx.resolve(selection, "resources", *DATA_STORE_TYPES):
+        return True
+    resources = selection.get("resources")
+    if has_unknown(resources):
+        return None
+    refs = [r for r in as_list(resources) if isinstance(r, str)]
+    arn = store.get("arn")
+    if (isinstance(arn, str) and any(_arn_match(r, arn) for r in refs)) or store.ids() & set(refs) \
+            or _tag_match(selection, store):
+        return True
+    return None if has_unknown(arn) and refs else False
