@@ -7,6 +7,7 @@ from siaga_rules.common import (
     StackCtx,
     as_list,
     has_unknown,
+    is_unknown,
     stack_policy,
     tags_of,
 )
@@ -91,8 +92,13 @@ def selection_covers(ctx: StackCtx, selection: Res, store: Res) -> bool | None:
         return True
     resources = selection.get("resources")
     if has_unknown(resources):
-        return None
-    refs = [r for r in as_list(resources) if isinstance(r, str)]
+        # At preview the ARNs are unknown but the engine names the resources they came from: when every one of them
+        # is a data store, the unknown entries are those stores' ARNs (matched above), the known ones are literal.
+        by_urn = ctx.by_urn()
+        deps = selection.deps.get("resources", [])
+        if not deps or not all(u in by_urn and by_urn[u].type in DATA_STORE_TYPES for u in deps):
+            return None
+    refs = [r for r in as_list(resources) if isinstance(r, str) and not is_unknown(r)]
     arn = store.get("arn")
     if (isinstance(arn, str) and any(_arn_match(r, arn) for r in refs)) or store.ids() & set(refs) \
             or _tag_match(selection, store):

@@ -57,8 +57,12 @@ def check(ctx: StackCtx) -> None:
                          f"group's settings do not change when {lt_name} gets a new version, so no instance refresh "
                          f"starts and running instances keep the old template. {fix}", asg)
                 continue
-            latest = as_number(templates[0].get("latestVersion")) if templates else None
+            latest_raw = templates[0].get("latestVersion") if templates else None
+            latest = as_number(latest_raw)
             pinned = as_number(version)
+            if pinned is not None and templates and (latest_raw is None or is_unknown(latest_raw)):
+                ctx.cannot_verify(asg, f"{path}.version {version} against {lt_name}.latestVersion")
+                continue
             if latest is not None and pinned is not None and pinned != latest:
                 ctx.fail(f"Auto Scaling group {asg.name} pins {path}.version {version!s} while {lt_name}'s latest "
                          f"version is {int(latest)}: instance refresh runs on the old template. {fix}", asg)
