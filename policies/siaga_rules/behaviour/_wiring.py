@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+
 from siaga_rules.common import Res, StackCtx
 
 CERT = "aws:acm/certificate:Certificate"
@@ -40,13 +42,17 @@ def urns_of(ctx: StackCtx, res: Res, prop: str, *types: str) -> list[Res]:
     return [by_urn[u] for u in res.deps.get(prop, []) if u in by_urn and by_urn[u].type in types]
 
 
-def host_matches(pattern: str, host: str) -> bool:
-    """ALB host-header / Ingress host matching: case-insensitive, ``*`` matches one or more characters in ALB
-    conditions and exactly one leading DNS label in an Ingress host, ``?`` one character (ALB)."""
-    import fnmatch
+def alb_host_matches(pattern: str, host: str) -> bool:
+    """ALB host-header condition: case-insensitive, ``*`` matches 0 or more characters, ``?`` exactly one
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html#host-conditions)."""
+    return fnmatch.fnmatchcase(host.lower().rstrip("."), pattern.lower().rstrip("."))
 
+
+def ingress_host_matches(pattern: str, host: str) -> bool:
+    """Ingress rule host: exact (case-insensitive), or ``*.`` + suffix matching exactly one leading DNS label
+    (https://kubernetes.io/docs/concepts/services-networking/ingress/#hostname-wildcards)."""
     pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
-    if pattern.startswith("*.") and "*" not in pattern[2:] and "?" not in pattern:
+    if pattern.startswith("*."):
         head, _, rest = host.partition(".")
         return bool(head) and rest == pattern[2:]
-    return fnmatch.fnmatchcase(host, pattern)
+    return host == pattern

@@ -43,6 +43,7 @@ def _suggestion(ctx: StackCtx, kind: str) -> str:
 
 
 def check(ctx: StackCtx) -> None:
+    suggestions: dict[str, str] = {}  # one scan of the databases per resource type, not per selection
     for sel in ctx.of_type(SELECTION):
         kind = sel.get("protectedResourceType")
         if not isinstance(kind, str) or kind.upper() not in REQUIRED:
@@ -56,6 +57,8 @@ def check(ctx: StackCtx) -> None:
         public = as_bool(given.get("publiclyaccessible")) is True
         if not missing and not public:
             continue
+        if kind.upper() not in suggestions:
+            suggestions[kind.upper()] = _suggestion(ctx, kind.upper())
         problems = []
         if missing:
             problems.append(f"restoreMetadataOverrides sets no {' or '.join(missing)}, so AWS Backup restores each "
@@ -65,7 +68,7 @@ def check(ctx: StackCtx) -> None:
             problems.append("restoreMetadataOverrides sets publiclyAccessible true")
         ctx.fail(f"restore testing selection {sel.name}: {'; '.join(problems)}: the restored copy of the data sits "
                  f"outside the stack's isolated subnets. Fix: restore_metadata_overrides with "
-                 f"{_suggestion(ctx, kind.upper())}" + (" and publiclyAccessible 'false'" if public else "") + ".",
+                 f"{suggestions[kind.upper()]}" + (" and publiclyAccessible 'false'" if public else "") + ".",
                  sel)
 
 

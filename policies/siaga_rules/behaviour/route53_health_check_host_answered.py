@@ -17,7 +17,7 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
-from siaga_rules.behaviour._wiring import INGRESS_TYPES, host_matches
+from siaga_rules.behaviour._wiring import INGRESS_TYPES, alb_host_matches, ingress_host_matches
 from siaga_rules.common import (
     LB_TYPES,
     LISTENER_TYPES,
@@ -60,7 +60,7 @@ def _rule_matches(rule: Res, host: str | None, path: str, lb: Res) -> bool:
         for key, value in cond.items():
             values = [v for v in as_list(lookup(value, "values")) if isinstance(v, str)]
             if key == "hostHeader":
-                if not (own_name or (host is not None and any(host_matches(v, host) for v in values))):
+                if not (own_name or (host is not None and any(alb_host_matches(v, host) for v in values))):
                     return False
             elif key == "pathPattern":
                 if not any(fnmatch.fnmatchcase(path, v) for v in values):
@@ -71,6 +71,12 @@ def _rule_matches(rule: Res, host: str | None, path: str, lb: Res) -> bool:
             else:  # headers, query strings, source IPs: the checker sends none of the rule's
                 return False
     return True
+
+
+def _wildcard_hosts(rule: Res) -> bool:
+    """True when a listener rule has a host-header pattern with a wildcard (it may match a name not known yet)."""
+    return any("*" in v or "?" in v for cond in as_list(rule.get("conditions")) if isinstance(cond, dict)
+               for v in as_list(lookup(lookup(cond, "hostHeader") or {}, "values")) if isinstance(v, str))
 
 
 def _path_matches(paths: Any, path: str) -> bool:
@@ -95,7 +101,7 @@ def _ingress_answers(ingresses: list[Res], host: str | None, path: str) -> bool:
             if not isinstance(rule, dict):
                 continue
             rule_host = lookup(rule, "host")
-            if rule_host and not (host is not None and isinstance(rule_host, str) and host_matches(rule_host, host)):
+            if rule_host and not (host is not None and isinstance(rule_host, str) and ingress_host_matches(rule_host, host)):
                 continue
             if _path_matches(lookup(lookup(rule, "http") or {}, "paths"), path):
                 return True
@@ -153,6 +159,10 @@ def check(ctx: StackCtx) -> None:
                                  else _action_answers(li.get("defaultActions")))
                 if answers:
                     continue
+                if host is None and any(_wildcard_hosts(r) for r in rules.get(li.urn, [])):
+                    ctx.cannot_verify(hc, f"fqdn (the DNS name of {lb.name}) against the wildcard host-header rules "
+                                          f"of {li.name}")
+                    continue
                 decider = f"rule {matched[0].name}" if matched else f"its default action ({what})"
                 ctx.fail(f"Route 53 health check {hc.name} sends Host {shown}, path {path} to listener {li.name} of "
                          f"{lb.name} (port {int(port)}); no listener rule with a host-header condition matches that "
@@ -165,6 +175,10 @@ def check(ctx: StackCtx) -> None:
             group = lookup(ing.get("metadata.annotations") or {}, GROUP)
             peers = groups.get(group, [ing]) if isinstance(group, str) and group else [ing]
             if _ingress_answers(peers, host, path):
+                continue
+            if host is None and any("*" in str(lookup(r, "host") or "") for p in peers
+                                    for r in as_list(p.get("spec.rules")) if isinstance(r, dict)):
+                ctx.cannot_verify(hc, f"fqdn (the address of Ingress {ing.name}) against its wildcard hosts")
                 continue
             hosts = sorted({str(lookup(r, "host")) for p in peers for r in as_list(p.get("spec.rules"))
                             if isinstance(r, dict) and lookup(r, "host")})
