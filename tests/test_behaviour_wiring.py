@@ -76,7 +76,7 @@ def test_retention_message_names_both_values_and_the_owner_choice(deployed) -> N
     assert "7 days" in msg and "keeps 14 days" in msg and "wiring-continuous" in msg and "'pitr'" in msg
     assert "wiring-pitr-arns" in msg and "backupRetentionPeriod=14" in msg and "ignore_changes" in msg
     msg = _one(deployed, "fail-rds-retention-matches-continuous-backup-tag", "rds-retention-matches-continuous-backup")
-    assert "1 days (not set: RDS default 1)" in msg and "wiring-pitr-tags" in msg
+    assert "1 day (not set: RDS default 1)" in msg and "wiring-pitr-tags" in msg
 
 
 def test_restore_testing_message_suggests_the_stacks_own_network(deployed) -> None:

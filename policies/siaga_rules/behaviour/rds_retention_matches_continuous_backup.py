@@ -13,7 +13,7 @@ Selections are matched as ``backup-selection-coverage`` matches them (ARN, wildc
 
 from __future__ import annotations
 
-from siaga_rules.backup.backup_selection_coverage import selection_covers
+from siaga_rules.backup.backup_selection_coverage import SelectionIndex
 from siaga_rules.behaviour._wiring import ignores
 from siaga_rules.common import (
     Controls,
@@ -47,13 +47,16 @@ def check(ctx: StackCtx) -> None:
     continuous = {p.urn: (p, rules) for p in ctx.of_type(PLAN) if (rules := _continuous_rules(p))}
     if not continuous:
         return
-    selections: list[tuple[Res, Res, list[tuple[str, float | None]]]] = []
+    plans: dict[str, tuple[Res, list[tuple[str, float | None]]]] = {}
+    chosen: list[Res] = []
     for sel in ctx.of_type(SELECTION):
         for plan in ctx.resolve(sel, "planId", PLAN):
             if plan.urn in continuous:
-                selections.append((sel, plan, continuous[plan.urn][1]))
-    if not selections:
+                plans[sel.urn] = continuous[plan.urn]
+                chosen.append(sel)
+    if not chosen:
         return
+    index = SelectionIndex(ctx, chosen)
     for db in ctx.of_type(INSTANCE, CLUSTER):
         if db.type == INSTANCE and (db.get("clusterIdentifier") or db.get("replicateSourceDb")):
             continue  # Aurora members and replicas have no retention of their own
@@ -65,23 +68,21 @@ def check(ctx: StackCtx) -> None:
             ctx.cannot_verify(db, "backupRetentionPeriod")
             continue
         declared = DEFAULT_RETENTION if days is None else days
-        for sel, plan, rules in selections:
-            covered = selection_covers(ctx, sel, db)
-            if covered is None:
-                ctx.cannot_verify(db, f"whether {sel.name} selects it")
-                continue
-            if not covered:
-                continue
-            for rule_name, keep in rules:
-                if keep is None or keep == declared:
-                    continue
-                shown = f"{int(declared)} days" + (" (not set: RDS default 1)" if days is None else "")
-                ctx.fail(f"RDS {db.name} has backupRetentionPeriod {shown} but AWS Backup plan {plan.name} rule "
-                         f"{rule_name!r} (continuous backup, selected by {sel.name}) keeps {int(keep)} days and "
-                         f"sets the database's retention to that: every `pulumi up` drifts back and forth. Make one "
-                         f"the owner: backupRetentionPeriod={int(keep)}, or "
-                         "ignore_changes=['backupRetentionPeriod'] so the plan owns it.", db)
-
+        selecting, unknown = index.selecting(db)
+        if unknown:
+            ctx.cannot_verify(db, "whether a continuous AWS Backup selection selects it (resources unknown)")
+        conflicts = [(sel, plans[sel.urn][0], rule_name, keep) for sel in selecting
+                     for rule_name, keep in plans[sel.urn][1] if keep is not None and keep != declared]
+        if not conflicts:
+            continue
+        sel, plan, rule_name, keep = conflicts[0]
+        shown = f"{int(declared)} day{'s' if declared != 1 else ''}" + (" (not set: RDS default 1)" if days is None else "")
+        more = f" (and {len(conflicts) - 1} more continuous selection rules)" if len(conflicts) > 1 else ""
+        ctx.fail(f"RDS {db.name} has backupRetentionPeriod {shown} but AWS Backup plan {plan.name} rule "
+                 f"{rule_name!r} (continuous backup, selected by {sel.name}){more} keeps {int(keep)} days and sets "
+                 "the database's retention to that: every `pulumi up` drifts back and forth. Make one the owner: "
+                 f"backupRetentionPeriod={int(keep)}, or ignore_changes=['backupRetentionPeriod'] so the plan owns it.",
+                 db)
 
 POLICY = stack_policy(
     id="rds-retention-matches-continuous-backup",
