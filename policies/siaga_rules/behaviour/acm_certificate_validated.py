@@ -96,7 +96,8 @@ def check(ctx: StackCtx) -> None:
                    "the approval)")
             ctx.fail(f"{what} {user.name} uses ACM certificate {target.name} ({method} validation) in {prop}, which "
                      f"stays PENDING_VALIDATION until validated; {have}. "
-                     + ("CreateListener fails with UnsupportedCertificate while it is pending. " if strict else
+                     + (f"{'AddListenerCertificates' if what == 'listener certificate' else 'CreateListener'} "
+                        "fails with UnsupportedCertificate while it is pending. " if strict else
                         "The load balancer controller cannot attach it and the Ingress serves no TLS. ")
                      + f"Fix: {fix} and use the validation's certificate_arn output in {prop}.", user)
 
