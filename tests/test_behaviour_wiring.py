@@ -48,6 +48,8 @@ def test_listener_on_unvalidated_certificate_names_both_and_the_fix(deployed) ->
     assert "cert-records-validation" in msg and "no aws.acm.CertificateValidation waits for ISSUED" in msg
     msg = _one(deployed, "fail-acm-certificate-validated-email", "acm-certificate-validated")
     assert "EMAIL" in msg and "approval" in msg
+    assert "AddListenerCertificates" in _one(deployed, "fail-acm-certificate-validated-extra",
+                                             "acm-certificate-validated")
     msg = _one(deployed, "fail-acm-certificate-validated-ingress", "acm-certificate-validated")
     assert "alb.ingress.kubernetes.io/certificate-arn" in msg and "cert-bare" in msg
 
