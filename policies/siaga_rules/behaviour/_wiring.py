@@ -44,7 +44,7 @@ def urns_of(ctx: StackCtx, res: Res, prop: str, *types: str) -> list[Res]:
 
 def alb_host_matches(pattern: str, host: str) -> bool:
     """ALB host-header condition: case-insensitive, ``*`` matches 0 or more characters, ``?`` exactly one
-    (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html#host-conditions)."""
+    (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_HostHeaderConditionConfig.html)."""
     return fnmatch.fnmatchcase(host.lower().rstrip("."), pattern.lower().rstrip("."))
 
 

@@ -15,6 +15,7 @@ Ingresses sharing ``alb.ingress.kubernetes.io/group.name`` share one ALB, so the
 from __future__ import annotations
 
 import fnmatch
+import re
 from typing import Any
 
 from siaga_rules.behaviour._wiring import INGRESS_TYPES, alb_host_matches, ingress_host_matches
@@ -59,11 +60,13 @@ def _rule_matches(rule: Res, host: str | None, path: str, lb: Res) -> bool:
             return False
         for key, value in cond.items():
             values = [v for v in as_list(lookup(value, "values")) if isinstance(v, str)]
+            regexes = [v for v in as_list(lookup(value, "regexValues")) if isinstance(v, str)]
             if key == "hostHeader":
-                if not (own_name or (host is not None and any(alb_host_matches(v, host) for v in values))):
+                if not (own_name or (host is not None and (any(alb_host_matches(v, host) for v in values)
+                                                           or any(_regex(v, host) for v in regexes)))):
                     return False
             elif key == "pathPattern":
-                if not any(fnmatch.fnmatchcase(path, v) for v in values):
+                if not (any(fnmatch.fnmatchcase(path, v) for v in values) or any(_regex(v, path) for v in regexes)):
                     return False
             elif key == "httpRequestMethod":
                 if not any(v.upper() in ("GET", "HEAD") for v in values):
@@ -73,10 +76,22 @@ def _rule_matches(rule: Res, host: str | None, path: str, lb: Res) -> bool:
     return True
 
 
+def _regex(pattern: str, value: str) -> bool:
+    """An ALB ``regexValues`` condition (host or path); an invalid pattern matches nothing."""
+    try:
+        return re.search(pattern, value) is not None
+    except re.error:
+        return False
+
+
 def _wildcard_hosts(rule: Res) -> bool:
-    """True when a listener rule has a host-header pattern with a wildcard (it may match a name not known yet)."""
-    return any("*" in v or "?" in v for cond in as_list(rule.get("conditions")) if isinstance(cond, dict)
-               for v in as_list(lookup(lookup(cond, "hostHeader") or {}, "values")) if isinstance(v, str))
+    """True when a listener rule has a host-header wildcard or regex (it may match a name not known yet)."""
+    for cond in as_list(rule.get("conditions")):
+        header = lookup(cond, "hostHeader") if isinstance(cond, dict) else None
+        if isinstance(header, dict) and (lookup(header, "regexValues") or any(
+                "*" in v or "?" in v for v in as_list(lookup(header, "values")) if isinstance(v, str))):
+            return True
+    return False
 
 
 def _path_matches(paths: Any, path: str) -> bool:
