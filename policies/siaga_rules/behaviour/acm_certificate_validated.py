@@ -17,7 +17,7 @@ are issued at once; certificates not in this stack are not judged.
 
 from __future__ import annotations
 
-from siaga_rules.behaviour._wiring import CERT, CERT_VALIDATION, INGRESS_TYPES, depends_on
+from siaga_rules.behaviour._wiring import CERT, CERT_VALIDATION, INGRESS_TYPES, depends_on, urns_of
 from siaga_rules.common import (
     LISTENER_TYPES,
     Controls,
@@ -101,10 +101,11 @@ def check(ctx: StackCtx) -> None:
                         "The load balancer controller cannot attach it and the Ingress serves no TLS. ")
                      + f"Fix: {fix} and use the validation's certificate_arn output in {prop}.", user)
 
-    index = ctx.index(CERT, CERT_VALIDATION)
+    index = ctx.index(CERT)  # an ARN given by value names the certificate itself, never its validation
     for kind, types in (("listener", LISTENER_TYPES), ("listener certificate", LISTENER_CERT_TYPES)):
         for user in ctx.of_type(*types):
-            found = ctx.resolve(user, "certificateArn", CERT, CERT_VALIDATION)
+            found = (urns_of(ctx, user, "certificateArn", CERT, CERT_VALIDATION)
+                     or ctx.resolve(user, "certificateArn", CERT))
             if not found and has_unknown(user.get("certificateArn")) and not user.deps.get("certificateArn"):
                 ctx.cannot_verify(user, "certificateArn")
             judge(user, kind, "certificateArn", found, strict=True)
