@@ -28,6 +28,11 @@ MODULES = [
     "logging.cloudtrail_validation", "logging.vpc_flow_logs", "logging.lb_access_logs",
     "logging.eks_control_plane_logs", "logging.db_log_exports",
     "visibility.opaque_resources",
+    # behaviour (wiring slice)
+    "behaviour.acm_certificate_validated", "behaviour.asg_refresh_triggers", "behaviour.rds_minor_version_drift",
+    "behaviour.rds_retention_matches_continuous_backup", "behaviour.restore_testing_stays_isolated",
+    "behaviour.singleton_account_resources", "behaviour.k8s_through_private_eks_endpoint",
+    "behaviour.route53_health_check_host_answered",
 ]
 
 

@@ -7,6 +7,7 @@ from siaga_rules.common import (
     StackCtx,
     as_list,
     has_unknown,
+    is_unknown,
     stack_policy,
     tags_of,
 )
@@ -81,3 +82,62 @@ POLICY = stack_policy(
                             "default": ["aws:elasticache/replicationGroup:ReplicationGroup"],
                             "description": "Data store types not required to be in a backup selection."}},
 )
+
+
+
+class SelectionIndex:
+    """Which aws.backup.Selection resources select a data store, matched as ``check`` matches them (property
+    dependency, ARN/id, wildcard, tag), built once so that following every store to its selections stays linear.
+    Used by the behaviour policies that follow a store to its backup plan."""
+
+    def __init__(self, ctx: StackCtx, selections: list[Res]) -> None:
+        by_urn = ctx.by_urn()
+        self.by_dep: dict[str, list[Res]] = {}
+        self.by_ref: dict[str, list[Res]] = {}
+        self.by_tag: dict[tuple[str, str], list[Res]] = {}
+        self.wildcards: list[tuple[str, Res]] = []
+        self.undecided: list[Res] = []
+        self.has_refs = False
+        for sel in selections:
+            deps = sel.deps.get("resources", [])
+            for u in deps:
+                if u in by_urn and by_urn[u].type in DATA_STORE_TYPES:
+                    self.by_dep.setdefault(u, []).append(sel)
+            resources = sel.get("resources")
+            # At preview the ARNs are unknown but the engine names the resources they came from: when every one of
+            # them is a data store, the unknown entries are those stores' ARNs, the known ones are literal.
+            if has_unknown(resources) and not (deps and all(
+                    u in by_urn and by_urn[u].type in DATA_STORE_TYPES for u in deps)):
+                self.undecided.append(sel)
+            for ref in as_list(resources):
+                if not isinstance(ref, str) or is_unknown(ref):
+                    continue
+                self.has_refs = True
+                if ref.endswith("*"):
+                    self.wildcards.append((ref, sel))
+                else:
+                    self.by_ref.setdefault(ref, []).append(sel)
+            for cond in as_list(sel.get("selectionTags")):
+                if isinstance(cond, dict):
+                    self.by_tag.setdefault((str(cond.get("key")), str(cond.get("value"))), []).append(sel)
+            for cond in as_list(sel.get("conditions")):
+                for eq in as_list((cond or {}).get("stringEquals")):
+                    key = str((eq or {}).get("key", "")).removeprefix("aws:ResourceTag/")
+                    self.by_tag.setdefault((key, str((eq or {}).get("value"))), []).append(sel)
+
+    def selecting(self, store: Res) -> tuple[list[Res], bool]:
+        """(the selections that select ``store``, whether others may too: values unknown at preview)."""
+        found: dict[str, Res] = {s.urn: s for s in self.by_dep.get(store.urn, [])}
+        arn = store.get("arn")
+        for key in store.ids() | ({arn} if isinstance(arn, str) else set()):
+            for sel in self.by_ref.get(key, []):
+                found.setdefault(sel.urn, sel)
+        if isinstance(arn, str) and not is_unknown(arn):
+            for pattern, sel in self.wildcards:
+                if _arn_match(pattern, arn):
+                    found.setdefault(sel.urn, sel)
+        for key, value in tags_of(store.props).items():
+            for sel in self.by_tag.get((str(key), str(value)), []):
+                found.setdefault(sel.urn, sel)
+        unknown = bool(self.undecided) or (has_unknown(arn) and self.has_refs)
+        return list(found.values()), unknown and not found
