@@ -11,8 +11,9 @@ MODULES = [
     "encryption.efs_encrypted", "encryption.dynamodb_kms", "encryption.sns_sqs_encrypted",
     "encryption.log_group_kms", "encryption.ecr_kms", "encryption.backup_vault_kms",
     "encryption.eks_secrets_encrypted", "encryption.elasticache_at_rest", "encryption.performance_insights_kms",
-    "encryption.kms_rotation",
+    "encryption.kms_rotation", "encryption.kinesis_encrypted",
     "transit.lb_listener_tls", "transit.k8s_ingress_tls", "transit.s3_tls_only", "transit.database_tls", "transit.elasticache_in_transit",
+    "transit.lb_target_tls",
     "backup.rds_backup_retention", "backup.rds_deletion_protection", "backup.rds_final_snapshot",
     "backup.dynamodb_pitr", "backup.s3_versioning", "backup.backup_vault_lock", "backup.backup_selection_coverage",
     "backup.protect_stateful",
@@ -25,8 +26,10 @@ MODULES = [
     "availability.route53_failover",
     "exposure.s3_public_access", "exposure.db_not_public", "exposure.admin_ports_open",
     "exposure.imdsv2_required", "exposure.k8s_privileged", "exposure.k8s_host_namespaces",
+    "exposure.alb_waf", "exposure.eks_public_endpoint", "exposure.ecs_no_public_ip", "exposure.ecr_policy_public",
+    "exposure.k8s_service_exposure",
     "logging.cloudtrail_validation", "logging.vpc_flow_logs", "logging.lb_access_logs",
-    "logging.eks_control_plane_logs", "logging.db_log_exports",
+    "logging.eks_control_plane_logs", "logging.db_log_exports", "logging.s3_access_logging",
     "visibility.opaque_resources",
 ]
 
