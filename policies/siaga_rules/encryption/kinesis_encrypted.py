@@ -6,10 +6,11 @@
 - A Firehose stream with a DirectPut source stores records itself and must set ``serverSideEncryption.enabled``
   (default false): https://docs.aws.amazon.com/firehose/latest/dev/encryption.html
 - A Firehose stream fed by a Kinesis stream (``kinesisSourceConfiguration``) stores nothing at rest: the records
-  stay in the source stream, so the source stream's encryption is what protects them, and Firehose SSE may not be
-  enabled on it ("Server-side encryption should not be enabled when a kinesis stream is configured as the source
-  of the firehose delivery stream", terraform-provider-aws kinesis_firehose_delivery_stream docs, also the reason
-  checkov CKV_AWS_240 skips such streams). The source stream is looked up in the stack and judged.
+  stay in the source stream, so the source stream's encryption is what protects them, and Firehose SSE cannot be
+  enabled on it: "You can only enable SSE for a delivery stream that uses DirectPut as its source"
+  (https://docs.aws.amazon.com/firehose/latest/APIReference/API_StartDeliveryStreamEncryption.html; the
+  terraform-provider-aws kinesis_firehose_delivery_stream docs say the same, which is why checkov CKV_AWS_240 skips
+  such streams). The source stream is looked up in the stack (property dependencies, then ARN) and judged.
 - A Firehose stream fed by MSK reads from the MSK cluster, which always encrypts at rest; it is not judged here.
 """
 

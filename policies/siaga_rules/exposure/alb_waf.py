@@ -4,9 +4,12 @@ An ALB is internet-facing when ``internal`` is false or absent (the API default 
 an application load balancer (``loadBalancerType`` "application" or absent, the API default):
 https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html
 It is protected when an ``aws.wafv2.WebAclAssociation`` (or a WAF Classic regional ``aws.wafregional.WebAclAssociation``)
-has ``resourceArn`` = the ALB's ARN, found through the engine's property dependencies or by ARN. A WAFv2 web ACL
-associated with an ALB must have scope REGIONAL (CLOUDFRONT ACLs attach to distributions only):
-https://docs.aws.amazon.com/waf/latest/APIReference/API_AssociateWebACL.html
+has ``resourceArn`` = the ALB's ARN, found through the engine's property dependencies or by ARN. AssociateWebACL
+"Associates a web ACL with a regional application resource ... an Application Load Balancer"; "For Amazon
+CloudFront, don't use this call" (https://docs.aws.amazon.com/waf/latest/APIReference/API_AssociateWebACL.html), so a
+CLOUDFRONT-scope web ACL cannot protect an ALB and its association fails. ALBs created by the AWS Load Balancer
+Controller for an Ingress are not stack resources and are not judged here (their WAF is the
+``alb.ingress.kubernetes.io/wafv2-acl-arn`` annotation).
 """
 
 from siaga_rules.common import LB_TYPES, Controls, StackCtx, as_bool, has_unknown, stack_policy

@@ -15,9 +15,15 @@ A Service port is flagged when all of these hold:
    annotation) is absent or contains ``0.0.0.0/0`` / ``::/0`` (the controller's default is ``0.0.0.0/0``);
 4. **internet-facing**: neither ``service.beta.kubernetes.io/aws-load-balancer-scheme: internal`` nor
    ``service.beta.kubernetes.io/aws-load-balancer-internal`` (any value but "false", as the in-tree provider reads
-   it). Without either, the AWS Load Balancer Controller (``aws-load-balancer-type`` ``external``/``nlb-ip`` or
+   it: "aws.go makes internal load balancers for every value except "false"",
+   https://github.com/kubernetes/website/issues/15771). Without either, the AWS Load Balancer Controller (``aws-load-balancer-type`` ``external``/``nlb-ip`` or
    ``loadBalancerClass: service.k8s.aws/nlb``) creates an *internal* NLB (its documented default scheme), while
-   the in-tree cloud provider (and any other class) creates an internet-facing load balancer.
+   the in-tree cloud provider (and any other class) creates an internet-facing load balancer ("By default, new load
+   balancers are internet-facing. To create an internal load balancer, set the
+   service.beta.kubernetes.io/aws-load-balancer-internal annotation to "true"",
+   https://cloud.google.com/kubernetes-engine/multi-cloud/docs/aws/how-to/network-load-balancing, same cloud
+   provider code; ELB itself defaults to internet-facing:
+   https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html).
 
 NodePort Services are not flagged: the node port is opened on the nodes, and whether it is reachable from the
 internet is decided by the nodes' subnets and security groups (AWS resources, judged by the security-group

@@ -11,7 +11,8 @@ function, this parameter does not apply"):
   where the NLB forwards the client's own TLS bytes).
 - ``targetType="lambda"`` is exempt: the load balancer invokes the function through the Lambda API (HTTPS), the
   protocol does not apply.
-- ``targetType="alb"`` is exempt: an NLB forwards TCP to an ALB (AWS requires TCP for that target type), and the
+- ``targetType="alb"`` is exempt: an NLB forwards TCP to an ALB registered as its single target
+  (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/application-load-balancer-target.html), and the
   ALB's own listeners terminate TLS, judged by ``lb-listener-tls``.
 - GENEVE (Gateway Load Balancer) is exempt: it forwards whole IP packets to inline appliances, encapsulated, without
   terminating anything; the client's encryption passes through untouched.
