@@ -151,3 +151,15 @@ def test_k8s_service_messages_name_the_port_and_why() -> None:
     assert "alt/8080" in star.message
     # only port 80 of the two is plain: one finding, not two
     assert len(_hits(graph, result, svc, "fail-k8s-service-exposure-ssl-ports", "k8s-service-exposure")) == 1
+
+
+def test_k8s_service_with_an_annotation_unknown_at_preview_cannot_be_verified() -> None:
+    """An annotation computed from another resource (e.g. the certificate ARN) is unknown at preview: the Service is
+    reported as cannot-be-verified (advisory), not flagged as plain HTTP."""
+    graph = run_program(K8S, stack="dev", preview=True)
+    svc = graph.get("kubernetes:core/v1:Service", "pass-k8s-service-exposure")
+    svc.inputs["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"] = UNKNOWN
+    result = analyze(graph, packs=[PACK])
+    hits = [f for f in result.findings if f.policy == "k8s-service-exposure" and f.urn == svc.urn]
+    assert hits and all(CANNOT_VERIFY in f.message and f.enforcement == "advisory" for f in hits)
+    assert "metadata.annotations" in hits[0].message

@@ -19,8 +19,8 @@ POLICY = resource_policy(
     id="ecs-no-public-ip",
     name="ECS tasks without public IPs",
     category="exposure",
-    types=("aws:ecs/service:Service",),
-    description="ECS services do not set networkConfiguration.assignPublicIp (default false).",
+    types=("aws:ecs/service:Service", "aws:ecs/taskSet:TaskSet"),
+    description="ECS services and task sets do not set networkConfiguration.assignPublicIp (default false).",
     remediation="network_configuration={'subnets': private_subnet_ids, 'security_groups': [...], "
                 "'assign_public_ip': False}.",
     check=check,

@@ -45,19 +45,19 @@ def _split(value: Any) -> list[str]:
     return [p.strip() for p in str(value).split(",") if p.strip()] if value not in (None, "") else []
 
 
-def _lb_controller(annotations: dict[str, Any], spec: dict[str, Any]) -> bool:
+def _lb_controller(annotations: dict[str, Any], lb_class: Any) -> bool:
     kind = str(annotations.get(A + "aws-load-balancer-type") or "").lower()
-    return kind in ("external", "nlb-ip") or spec.get("loadBalancerClass") == "service.k8s.aws/nlb"
+    return kind in ("external", "nlb-ip") or lb_class == "service.k8s.aws/nlb"
 
 
-def _internal(annotations: dict[str, Any], spec: dict[str, Any]) -> bool:
+def _internal(annotations: dict[str, Any], lb_class: Any) -> bool:
     scheme = annotations.get(A + "aws-load-balancer-scheme")
     if scheme is not None:
         return str(scheme).lower() == "internal"
     legacy = annotations.get(A + "aws-load-balancer-internal")
     if legacy not in (None, ""):
         return str(legacy).lower() != "false"
-    return _lb_controller(annotations, spec)
+    return _lb_controller(annotations, lb_class)
 
 
 def _is_http(port: dict[str, Any], backend_http: bool) -> bool:
@@ -71,7 +71,6 @@ def _is_http(port: dict[str, Any], backend_http: bool) -> bool:
 
 
 def check(ctx: Ctx) -> None:
-    spec = ctx.get("spec") or {}
     if ctx.get("spec.type") != "LoadBalancer":
         return
     annotations = ctx.known(ctx.get("metadata.annotations") or {}, "metadata.annotations")
@@ -80,11 +79,12 @@ def check(ctx: Ctx) -> None:
     ranges = ranges or _split(annotations.get(A + "load-balancer-source-ranges"))
     if ranges and not OPEN.intersection(ranges):
         return
-    if _internal(annotations, spec):
+    lb_class = ctx.get("spec.loadBalancerClass")
+    if _internal(annotations, lb_class):
         return
     cert = annotations.get(A + "aws-load-balancer-ssl-cert")
     ssl_ports = annotations.get(A + "aws-load-balancer-ssl-ports")
-    wildcard_all = not _lb_controller(annotations, spec)
+    wildcard_all = not _lb_controller(annotations, lb_class)
     backend_http = str(annotations.get(A + "aws-load-balancer-backend-protocol") or "").lower() == "http"
     open_to = sorted(OPEN.intersection(ranges)) or ["0.0.0.0/0 (no loadBalancerSourceRanges)"]
     for port in ports:
