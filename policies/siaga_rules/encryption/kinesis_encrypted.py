@@ -14,7 +14,7 @@
 - A Firehose stream fed by MSK reads from the MSK cluster, which always encrypts at rest; it is not judged here.
 """
 
-from siaga_rules.common import Controls, Res, StackCtx, as_bool, has_unknown, stack_policy
+from siaga_rules.common import Controls, Res, StackCtx, as_bool, has_unknown, parse_arn, stack_policy
 
 STREAM = "aws:kinesis/stream:Stream"
 FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
@@ -26,6 +26,17 @@ def _stream_state(s: Res) -> str | None:
     if has_unknown(value):
         return None
     return str(value or "NONE").upper()
+
+
+def _by_arn(ctx: StackCtx, ref: object) -> list[Res]:
+    """A stream of this stack named by ARN (arn:aws:kinesis:<region>:<account>:stream/<name>), written by hand."""
+    if not isinstance(ref, str):
+        return []
+    index = ctx.index(STREAM)
+    arn = parse_arn(ref)
+    name = arn.resource.split("/", 1)[-1] if arn and arn.service == "kinesis" else None
+    hit = index.get(ref) or (index.get(name) if name else None)
+    return [hit] if hit is not None else []
 
 
 def check(ctx: StackCtx) -> None:
@@ -43,8 +54,7 @@ def check(ctx: StackCtx) -> None:
         source = f.get("kinesisSourceConfiguration")
         if source:
             ref = f.get("kinesisSourceConfiguration.kinesisStreamArn")
-            found = ctx.resolve(f, "kinesisSourceConfiguration", STREAM) or (
-                [ctx.index(STREAM)[ref]] if isinstance(ref, str) and ref in ctx.index(STREAM) else [])
+            found = ctx.resolve(f, "kinesisSourceConfiguration", STREAM) or _by_arn(ctx, ref)
             if as_bool(f.get("serverSideEncryption.enabled")):
                 ctx.fail(f"Firehose stream {f.name!r} reads from a Kinesis stream and enables serverSideEncryption: "
                          "Firehose refuses SSE when a Kinesis stream is the source (the records are encrypted by "

@@ -44,14 +44,17 @@ def _narrowed(condition: Any) -> bool:
 
 
 def check(ctx: Ctx) -> None:
-    policy = ctx.get("policy")
+    policy = ctx.get("repositoryPolicy" if ctx.type.endswith("RepositoryCreationTemplate") else "policy")
+    if policy in (None, ""):
+        return
     if isinstance(policy, str):
         try:
             policy = json.loads(policy)
         except ValueError:
             ctx.fail("policy is not valid JSON: ECR rejects it")
             return
-    kind = "registry" if ctx.type.endswith("RegistryPolicy") else "repository"
+    kind = {"RegistryPolicy": "registry", "RepositoryCreationTemplate": "repository creation template"}.get(
+        ctx.type.rsplit(":", 1)[-1], "repository")
     for i, stmt in enumerate(as_list(policy.get("Statement") if isinstance(policy, dict) else None)):
         if not isinstance(stmt, dict) or stmt.get("Effect") != "Allow":
             continue
@@ -71,7 +74,8 @@ POLICY = resource_policy(
     id="ecr-policy-not-public",
     name="ECR policies not open to everyone",
     category="exposure",
-    types=("aws:ecr/repositoryPolicy:RepositoryPolicy", "aws:ecr/registryPolicy:RegistryPolicy"),
+    types=("aws:ecr/repositoryPolicy:RepositoryPolicy", "aws:ecr/registryPolicy:RegistryPolicy",
+           "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"),
     description="ECR repository and registry policies have no Allow statement for Principal '*' without a narrowing "
                 "condition (aws:PrincipalOrgID, aws:SourceAccount, aws:PrincipalAccount, aws:SourceVpce, ...).",
     remediation="Grant named account or role ARNs, or keep Principal '*' with a condition "

@@ -8,8 +8,10 @@ A Service port is flagged when all of these hold:
    in-tree controller then builds HTTP listeners); UDP/SCTP ports never count;
 2. **not TLS-terminated**: no ``service.beta.kubernetes.io/aws-load-balancer-ssl-cert``, or an
    ``...-ssl-ports`` list (port numbers or names) that does not name the port. Without ``ssl-ports`` every port
-   of a Service with a certificate gets a TLS listener; ``*`` means every port for the in-tree cloud provider but
-   "does not match any ports" for the AWS Load Balancer Controller
+   of a Service with a certificate gets a TLS listener. ``*`` means every port for the in-tree cloud provider, which
+   also splits the list on "," without trimming (so ``"http, 443"`` names " 443", which matches no port:
+   ``getPortSets`` in kubernetes pkg/cloudprovider/providers/aws/aws.go, "If the input is empty or equal to "*", a
+   nil pointer is returned" = all ports), but "does not match any ports" for the AWS Load Balancer Controller
    (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/service/annotations/#ssl-ports);
 3. **open to everyone**: ``spec.loadBalancerSourceRanges`` (or the ``service.beta.kubernetes.io/load-balancer-source-ranges``
    annotation) is absent or contains ``0.0.0.0/0`` / ``::/0`` (the controller's default is ``0.0.0.0/0``);
@@ -41,8 +43,10 @@ HTTP_APP_PROTOCOLS = {"http", "kubernetes.io/h2c"}
 OPEN = {"0.0.0.0/0", "::/0"}
 
 
-def _split(value: Any) -> list[str]:
-    return [p.strip() for p in str(value).split(",") if p.strip()] if value not in (None, "") else []
+def _split(value: Any, trim: bool = True) -> list[str]:
+    if value in (None, ""):
+        return []
+    return [p.strip() for p in str(value).split(",") if p.strip()] if trim else str(value).split(",")
 
 
 def _lb_controller(annotations: dict[str, Any], lb_class: Any) -> bool:
@@ -91,8 +95,8 @@ def check(ctx: Ctx) -> None:
         if not isinstance(port, dict) or not _is_http(port, backend_http):
             continue
         if cert:
-            listed = _split(ssl_ports)
-            if ssl_ports is None or (wildcard_all and "*" in listed):
+            listed = _split(ssl_ports, trim=not wildcard_all)
+            if ssl_ports in (None, "") or (wildcard_all and listed == ["*"]):
                 continue
             if str(port.get("name") or "") in listed or str(int(float(port.get("port") or 0))) in listed:
                 continue
@@ -100,6 +104,9 @@ def check(ctx: Ctx) -> None:
             str(int(float(port.get("port") or 0)))
         why = "no aws-load-balancer-ssl-cert annotation" if not cert else \
             f"aws-load-balancer-ssl-ports {ssl_ports!r} does not cover it"
+        if cert and wildcard_all and any(p.strip() in (str(port.get("name") or ""), label.rsplit("/", 1)[-1])
+                                         for p in _split(ssl_ports, trim=False)):
+            why += " (the in-tree cloud provider does not trim spaces after commas)"
         ctx.fail(f"LoadBalancer Service port {label} serves plain HTTP to the internet ({why}; source ranges "
                  f"{open_to}; internet-facing): terminate TLS at the load balancer "
                  f"({A}aws-load-balancer-ssl-cert=<ACM ARN>, {A}aws-load-balancer-ssl-ports='443'), restrict "

@@ -16,10 +16,19 @@ DEFAULT_EXPORTS = {"postgres": ["postgresql"], "aurora-postgresql": ["postgresql
                    "aurora-mysql": ["error", "audit"], "mariadb": ["error", "audit"]}
 INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
-# log type -> engines that export it (RDS User Guide, "Publishing database logs to CloudWatch Logs")
-LOG_ENGINES = {"postgresql": {"postgres"}, "upgrade": {"postgres"}, "iam-db-auth-error": {"postgres"},
-               "error": {"mysql", "mariadb"}, "general": {"mysql", "mariadb"}, "slowquery": {"mysql", "mariadb"},
-               "audit": {"mysql", "mariadb"}}
+# log type -> instance engine families that export it (CreateDBInstance EnableCloudwatchLogsExports: "RDS for
+# MariaDB - audit | error | general | slowquery | iam-db-auth-error ... RDS for Microsoft SQL Server - agent | error
+# ... RDS for MySQL - audit | error | general | slowquery | iam-db-auth-error ... RDS for Oracle - alert | audit |
+# listener | trace | oemagent ... RDS for PostgreSQL - postgresql | upgrade | iam-db-auth-error ... RDS for Db2 -
+# diag.log | notify.log | iam-db-auth-error",
+# https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html)
+LOG_ENGINES = {"postgresql": {"postgres"}, "upgrade": {"postgres"},
+               "iam-db-auth-error": {"postgres", "mysql", "mariadb", "db2"},
+               "error": {"mysql", "mariadb", "sqlserver"}, "general": {"mysql", "mariadb"},
+               "slowquery": {"mysql", "mariadb"}, "audit": {"mysql", "mariadb", "oracle"}, "agent": {"sqlserver"},
+               "alert": {"oracle"}, "listener": {"oracle"}, "trace": {"oracle"}, "oemagent": {"oracle"},
+               "diag.log": {"db2"}, "notify.log": {"db2"}}
+FAMILIES = ("postgres", "mysql", "mariadb", "sqlserver", "oracle", "db2")
 
 
 class _Unknown(Exception):
@@ -50,17 +59,19 @@ def _source_engine(ctx: StackCtx, r: Res, seen: set[str]) -> tuple[str | None, R
 
 
 def _inferred(ctx: StackCtx, r: Res) -> set[str]:
-    """Engines a replica of a source outside the stack can be: from its parameter group family, else its exports."""
+    """Engine families a replica of a source outside the stack can be: its parameter group's family (a ParameterGroup
+    of this stack, e.g. "postgres16"), else the families that export every log type it exports."""
     for pg in ctx.resolve(r, "parameterGroupName", PARAMETER_GROUP):
         family = pg.get("family")
         if isinstance(family, str):
-            for engine in sorted(DEFAULT_EXPORTS, key=len, reverse=True):
+            for engine in FAMILIES:
                 if family.startswith(engine):
                     return {engine}
-    engines: set[str] = set()
+    engines: set[str] | None = None
     for log in as_list(r.get("enabledCloudwatchLogsExports")):
-        engines |= LOG_ENGINES.get(str(log), set())
-    return engines
+        can = LOG_ENGINES.get(str(log), set())
+        engines = can if engines is None else engines & can
+    return engines or set()
 
 
 def _judge(ctx: StackCtx, r: Res, engine: str, how: str) -> None:

@@ -6,7 +6,8 @@ https://www.pulumi.com/registry/packages/aws/api-docs/s3/bucketlogging/). Skippe
 or add nothing:
 
 - buckets that are themselves log destinations in this stack: the target of a BucketLogging or inline logging, the
-  bucket of an ALB/NLB's ``accessLogs``, a CloudTrail trail's ``s3BucketName``, an S3 flow log's ``logDestination``.
+  bucket of an ALB/NLB/classic ELB's ``accessLogs`` (or ``connectionLogs``), a CloudTrail trail's ``s3BucketName``,
+  an S3 flow log's ``logDestination``, a CloudFront distribution's ``loggingConfig.bucket`` (``<bucket>.s3.amazonaws.com``).
   Logging a log bucket writes a log object for every delivered log object; logging it to itself never settles (S3
   allows a bucket to be its own target: https://docs.aws.amazon.com/AmazonS3/latest/API/API_LoggingEnabled.html,
   which is why a bucket that logs to itself is reported);
@@ -27,7 +28,7 @@ from siaga_rules.common import (
 )
 
 LOGGING_TYPES = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
-LB_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+LB_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer", "aws:elb/loadBalancer:LoadBalancer")
 
 
 def _bucket_of(ctx: StackCtx, r: Res, prop: str, value: object) -> list[Res]:
@@ -42,6 +43,8 @@ def _bucket_of(ctx: StackCtx, r: Res, prop: str, value: object) -> list[Res]:
             continue
         arn = parse_arn(v)
         name = arn.resource.split("/")[0] if arn and arn.service == "s3" else v
+        if ".s3." in name and name.endswith(".amazonaws.com"):  # CloudFront logging: <bucket>.s3.amazonaws.com
+            name = name.split(".s3.", 1)[0]
         b = index.get(v) or index.get(name)
         if b is not None and b not in out:
             out.append(b)
@@ -84,8 +87,11 @@ def check(ctx: StackCtx) -> None:
             found = destination(b, prop, target)
             logged.setdefault(b.urn, []).extend(found)
     for lb in ctx.of_type(*LB_TYPES):
-        if as_bool(lb.get("accessLogs.enabled")) is not False and lb.get("accessLogs.bucket"):
-            destination(lb, "accessLogs", lb.get("accessLogs.bucket"))
+        for block in ("accessLogs", "connectionLogs"):
+            if as_bool(lb.get(f"{block}.enabled")) is not False and lb.get(f"{block}.bucket"):
+                destination(lb, block, lb.get(f"{block}.bucket"))
+    for dist in ctx.of_type("aws:cloudfront/distribution:Distribution"):
+        destination(dist, "loggingConfig", dist.get("loggingConfig.bucket"))
     for trail in ctx.of_type("aws:cloudtrail/trail:Trail"):
         destination(trail, "s3BucketName", trail.get("s3BucketName"))
     for fl in ctx.of_type("aws:ec2/flowLog:FlowLog"):
