@@ -130,6 +130,14 @@ def test_read_replica_judged_by_its_source_engine(gaps) -> None:
     assert "read replica of 'fail-db-log-exports-replica'" in chain.message and "postgres" in chain.message
     [ext] = _hits(graph, result, RDS, "fail-db-log-exports-replica-external", "db-log-exports")
     assert "engine mysql" in ext.message and "outside this stack" in ext.message and "['audit']" in ext.message
+    [restored] = _hits(graph, result, RDS, "fail-db-log-exports-restored", "db-log-exports")
+    assert "restored from" in restored.message and "engine mysql" in restored.message
+
+
+def test_kms_stream_without_key_fails_at_create(gaps) -> None:
+    graph, result = gaps
+    [hit] = _hits(graph, result, "aws:kinesis/stream:Stream", "fail-kinesis-encrypted-no-key", "kinesis-encrypted")
+    assert "no kmsKeyId" in hit.message and "alias/aws/kinesis" in hit.message
 
 
 def test_read_replica_of_an_unknowable_source_cannot_be_verified(gaps) -> None:
@@ -138,7 +146,7 @@ def test_read_replica_of_an_unknowable_source_cannot_be_verified(gaps) -> None:
     assert not [f for f in result.findings if f.policy == "db-log-exports" and f.urn == urn]
     notes = _notes(result, "db-log-exports")
     assert notes and all(f.enforcement == "advisory" for f in notes)
-    assert any(f"{urn}: engine of read replica source" in f.message for f in notes)
+    assert any(f"{urn}: engine of 'gaps-replica-unknowable' (read replica of" in f.message for f in notes)
 
 
 def test_k8s_service_messages_name_the_port_and_why() -> None:

@@ -3,6 +3,9 @@
 - A Kinesis stream is encrypted only with ``encryptionType="KMS"``; the API default is ``NONE`` (unencrypted):
   https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/kinesis_stream#encryption_type
   ("The encryption type to use. The only acceptable values are NONE or KMS. The default value is NONE.").
+- ``encryptionType="KMS"`` needs ``kmsKeyId`` (a key, or ``alias/aws/kinesis`` for the Kinesis-owned key):
+  StartStreamEncryption's ``KeyId`` is required
+  (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_StartStreamEncryption.html).
 - A Firehose stream with a DirectPut source stores records itself and must set ``serverSideEncryption.enabled``
   (default false): https://docs.aws.amazon.com/firehose/latest/dev/encryption.html
 - A Firehose stream fed by a Kinesis stream (``kinesisSourceConfiguration``) stores nothing at rest: the records
@@ -44,6 +47,9 @@ def check(ctx: StackCtx) -> None:
         state = _stream_state(s)
         if state is None:
             ctx.cannot_verify(s, "encryptionType")
+        elif state == "KMS" and s.get("kmsKeyId") in (None, ""):
+            ctx.fail(f"Kinesis stream {s.name!r} has encryptionType KMS but no kmsKeyId: StartStreamEncryption requires "
+                     "a KeyId, so enabling encryption fails; set kms_key_id=key.arn (or 'alias/aws/kinesis')", s)
         elif state != "KMS":
             ctx.fail(f"Kinesis stream {s.name!r} has encryptionType {state}"
                      f"{' (the API default)' if s.get('encryptionType') is None else ''}: records are stored "

@@ -7,7 +7,8 @@ https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceRe
 nothing. The replica's engine is taken from its source instance in this stack (through property dependencies, then
 identifier / ARN, following replica chains); for a source outside the stack it is inferred from the replica's
 parameter group family (a ParameterGroup of this stack) or from the log types it exports; otherwise the replica
-cannot be verified. Instances of an Aurora/Multi-AZ cluster are skipped: the cluster exports.
+cannot be verified. An instance restored from a snapshot or a point in time without ``engine`` is judged the same
+way. Instances of an Aurora/Multi-AZ cluster are skipped: the cluster exports.
 """
 
 from siaga_rules.common import RDS_TYPES, Controls, Res, StackCtx, as_list, has_unknown, stack_policy
@@ -96,7 +97,13 @@ def check(ctx: StackCtx) -> None:
         if engine:
             _judge(ctx, r, str(engine), "")
             continue
-        if r.type != INSTANCE or not r.get("replicateSourceDb"):
+        if r.type != INSTANCE:
+            continue
+        if not r.get("replicateSourceDb"):
+            # restored from a snapshot / point in time: the engine comes from the snapshot, which the stack cannot see
+            restored = r.get("snapshotIdentifier") or r.get("restoreToPointInTime")
+            if restored:
+                _foreign(ctx, r, f"restored from {restored!r}")
             continue
         try:
             engine, src = _source_engine(ctx, r, {r.urn})
@@ -109,14 +116,18 @@ def check(ctx: StackCtx) -> None:
         if has_unknown(r.get("replicateSourceDb")) and src is None:
             ctx.cannot_verify(r, "replicateSourceDb")
             continue
-        candidates = _inferred(ctx, r)
-        requirements = {tuple(ctx.config["requiredExports"].get(e, [])) for e in candidates}
-        if len(requirements) == 1:
-            _judge(ctx, r, sorted(candidates)[0],
-                   f" (read replica of {r.get('replicateSourceDb')!r}, outside this stack; engine inferred)")
-        else:
-            ctx.cannot_verify(r, f"engine of read replica source {r.get('replicateSourceDb')!r} (not in this stack; "
-                                 "set parameter_group_name to a ParameterGroup of this stack, or engine)")
+        _foreign(ctx, r, f"read replica of {r.get('replicateSourceDb')!r}")
+
+
+def _foreign(ctx: StackCtx, r: Res, origin: str) -> None:
+    """An instance whose engine comes from outside the stack: judged by the engine it can be inferred from."""
+    candidates = _inferred(ctx, r)
+    requirements = {tuple(ctx.config["requiredExports"].get(e, [])) for e in candidates}
+    if len(requirements) == 1:
+        _judge(ctx, r, sorted(candidates)[0], f" ({origin}, outside this stack; engine inferred)")
+    else:
+        ctx.cannot_verify(r, f"engine of {r.name!r} ({origin}, not in this stack; set parameter_group_name to a "
+                             "ParameterGroup of this stack, or engine)")
 
 
 POLICY = stack_policy(
