@@ -95,8 +95,8 @@ POLICY = stack_policy(
     id="kinesis-encrypted",
     name="Kinesis and Firehose streams encrypted at rest",
     category="encryption",
-    description="Kinesis streams use encryptionType KMS; DirectPut Firehose streams enable server-side encryption; "
-                "a Firehose stream fed by a Kinesis stream is judged by its source stream's encryption.",
+    description="Kinesis streams use encryptionType KMS with a kmsKeyId (default NONE); DirectPut Firehose streams enable server-side"
+                " encryption; a Firehose stream fed by a Kinesis stream is judged by its source stream's encryption.",
     remediation="aws.kinesis.Stream(..., encryption_type='KMS', kms_key_id=key.arn); "
                 "aws.kinesis.FirehoseDeliveryStream(..., server_side_encryption={'enabled': True, "
                 "'key_type': 'CUSTOMER_MANAGED_CMK', 'key_arn': key.arn}) for DirectPut streams.",

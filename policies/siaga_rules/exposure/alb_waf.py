@@ -55,7 +55,8 @@ POLICY = stack_policy(
     name="Internet-facing ALBs behind a WAF web ACL",
     category="exposure",
     description="Every internet-facing ALB of the stack has an aws.wafv2.WebAclAssociation (or WAF Classic regional "
-                "association) whose resourceArn is that ALB.",
+                "association) whose resourceArn is that ALB; a CLOUDFRONT-scope web ACL associated with an ALB is "
+                "refused.",
     remediation="Create a REGIONAL aws.wafv2.WebAcl (AWS managed rule groups, a rate-based rule) and "
                 "aws.wafv2.WebAclAssociation(resource_arn=alb.arn, web_acl_arn=acl.arn).",
     check=check,

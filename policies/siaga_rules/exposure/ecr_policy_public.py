@@ -76,8 +76,9 @@ POLICY = resource_policy(
     category="exposure",
     types=("aws:ecr/repositoryPolicy:RepositoryPolicy", "aws:ecr/registryPolicy:RegistryPolicy",
            "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"),
-    description="ECR repository and registry policies have no Allow statement for Principal '*' without a narrowing "
-                "condition (aws:PrincipalOrgID, aws:SourceAccount, aws:PrincipalAccount, aws:SourceVpce, ...).",
+    description="ECR repository and registry policies have no Allow statement for Principal '*' (or NotPrincipal) "
+                "without a narrowing condition (aws:PrincipalOrgID, aws:SourceAccount, aws:PrincipalAccount, "
+                "aws:SourceVpce, ...).",
     remediation="Grant named account or role ARNs, or keep Principal '*' with a condition "
                 "{'StringEquals': {'aws:PrincipalOrgID': '<org id>'}}.",
     check=check,

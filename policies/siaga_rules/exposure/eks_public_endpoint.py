@@ -28,7 +28,8 @@ POLICY = resource_policy(
     name="EKS API endpoint not open to the internet",
     category="exposure",
     types=("aws:eks/cluster:Cluster",),
-    description="EKS clusters with a public API endpoint (the default) restrict publicAccessCidrs (default 0.0.0.0/0).",
+    description="EKS clusters with a public API endpoint (the EKS default) restrict publicAccessCidrs (default "
+                "0.0.0.0/0).",
     remediation="vpc_config={'endpoint_private_access': True, 'endpoint_public_access': False} or "
                 "public_access_cidrs=[<agency CIDRs>].",
     check=check,

@@ -118,8 +118,9 @@ POLICY = resource_policy(
     name="No plain-HTTP LoadBalancer Services on the internet",
     category="exposure",
     types=("kubernetes:core/v1:Service",),
-    description="Kubernetes Services of type LoadBalancer expose no plain-HTTP port to the internet (without TLS "
-                "termination, source ranges or an internal scheme); NodePort is left to the nodes' security groups.",
+    description="Kubernetes Services of type LoadBalancer expose no plain-HTTP port (80/8080/8000/8008, appProtocol "
+                "http, name http*) to the internet without TLS termination, source ranges or an internal scheme; "
+                "NodePort is left to the nodes' security groups.",
     remediation="Annotate service.beta.kubernetes.io/aws-load-balancer-ssl-cert (and ...-ssl-ports) to terminate "
                 "TLS, set spec.load_balancer_source_ranges, or service.beta.kubernetes.io/aws-load-balancer-scheme: "
                 "internal; better, expose HTTP through a TLS Ingress.",

@@ -134,8 +134,8 @@ POLICY = stack_policy(
     id="db-log-exports",
     name="Database logs exported",
     category="logging",
-    description="RDS instances (read replicas included, by their source's engine) and clusters export their engine "
-                "logs to CloudWatch Logs.",
+    description="RDS instances (read replicas included, judged by their source's engine) and clusters export their "
+                'engine logs to CloudWatch Logs.',
     remediation="Set enabled_cloudwatch_logs_exports (PostgreSQL: ['postgresql']; MySQL/MariaDB: ['error', 'audit']), "
                 "on read replicas too.",
     check=check,

@@ -121,7 +121,8 @@ POLICY = stack_policy(
     name="S3 server access logging",
     category="logging",
     description="Every S3 data bucket has server access logging (BucketLogging or inline logging); log destination "
-                "buckets and buckets tagged with an exempt Purpose are skipped.",
+                "buckets (logging targets, ALB access logs, CloudTrail, flow logs) and buckets tagged with an exempt "
+                "Purpose are skipped; a bucket logging to itself is reported.",
     remediation="Add aws.s3.BucketLogging(bucket=b.id, target_bucket=log_bucket.id, target_prefix='<bucket>/') "
                 "to a separate log bucket in the same region.",
     check=check,

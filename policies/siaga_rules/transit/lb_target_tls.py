@@ -54,8 +54,8 @@ POLICY = resource_policy(
     name="Load balancer to target traffic encrypted",
     category="transit",
     types=("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup"),
-    description="ALB/NLB target groups use HTTPS/TLS to their targets (HTTP/TCP only when allowed by config; lambda "
-                "and alb target types and GENEVE exempt).",
+    description="ALB/NLB target groups use HTTPS/TLS to their targets; HTTP/TCP only when allowed by config; lambda "
+                "and alb target types and GENEVE (GWLB) are exempt.",
     remediation="Set protocol='HTTPS' (ALB) or 'TLS' (NLB) on the target group and serve TLS on the targets "
                 "(a self-signed certificate is accepted by ELB), with a matching HTTPS health check.",
     check=check,
