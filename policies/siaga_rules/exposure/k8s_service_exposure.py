@@ -26,6 +26,9 @@ A Service port is flagged when all of these hold:
    https://cloud.google.com/kubernetes-engine/multi-cloud/docs/aws/how-to/network-load-balancing, same cloud
    provider code; ELB itself defaults to internet-facing:
    https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html).
+   EKS Auto Mode's ``eks.amazonaws.com/nlb`` class is treated as internet-facing unless annotated internal: its
+   guide (https://docs.aws.amazon.com/eks/latest/userguide/auto-configure-nlb.html) shows the scheme annotation but
+   states no default, so the safe side is taken.
 
 NodePort Services are not flagged: the node port is opened on the nodes, and whether it is reachable from the
 internet is decided by the nodes' subnets and security groups (AWS resources, judged by the security-group
