@@ -30,6 +30,9 @@ A Service port is flagged when all of these hold:
    guide (https://docs.aws.amazon.com/eks/latest/userguide/auto-configure-nlb.html) shows the scheme annotation but
    states no default, so the safe side is taken.
 
+A LoadBalancer Service of a non-AWS cluster (e.g. the in-country on-prem standby, MetalLB) is judged the same way:
+the AWS annotations do nothing there, and ``loadBalancerSourceRanges`` is the portable control.
+
 NodePort Services are not flagged: the node port is opened on the nodes, and whether it is reachable from the
 internet is decided by the nodes' subnets and security groups (AWS resources, judged by the security-group
 policies), not by the Service; NodePort is also what the AWS Load Balancer Controller's instance mode puts behind
