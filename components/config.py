@@ -27,6 +27,8 @@ _NOT_PUBLIC = tuple(ipaddress.IPv4Network(n) for n in (
     "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4"))
 """Networks a deployer's address on the EKS public endpoint can never be in (private, shared, loopback,
 link-local, multicast, reserved)."""
+_EXAMPLE_NETS = tuple(ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+"""RFC 5737 documentation ranges: valid in an example stack, never a real deployer's address."""
 
 
 class ConfigError(ValueError):
@@ -324,6 +326,11 @@ class Kubernetes(_Model):
         if not re.fullmatch(r"[A-Za-z][\w-]*:[A-Za-z][\w-]*", v) or v.startswith(NAMESPACE + ":"):
             raise ValueError(f"allowed: a secret config key outside the {NAMESPACE}: namespace, e.g. standby:kubeconfig")
         return v
+
+    @property
+    def example_deployer_cidrs(self) -> list[str]:
+        """deployerCidrs still set to a documentation example (RFC 5737): pulumi up from a real host would time out."""
+        return [c for c in self.deployerCidrs if any(ipaddress.IPv4Network(c).subnet_of(n) for n in _EXAMPLE_NETS)]
 
     @model_validator(mode="after")
     def _sizes(self) -> Kubernetes:

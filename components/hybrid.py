@@ -80,6 +80,11 @@ class HybridKubernetes(pulumi.ComponentResource):
             raise ValueError("siaga:kubernetes: not set while platform is 'eks'; allowed: a kubernetes section with image")
         child = pulumi.ResourceOptions(parent=self)
         n = len(inputs.azs)
+        if kube.example_deployer_cidrs:
+            pulumi.log.warn(f"siaga:kubernetes.deployerCidrs: {kube.example_deployer_cidrs} is a documentation example "
+                            "(RFC 5737): the EKS API endpoint opens to it only, so pulumi up from your host times out "
+                            "creating Kubernetes objects; set your deployer's public egress address, or "
+                            "deployerInsideVpc: true with a runner in the private subnets", self)
 
         self.cluster = EksCluster(f"{name}-eks", EksClusterArgs(
             cluster_name=cfg.name_prefix,

@@ -184,6 +184,13 @@ def test_private_endpoint_with_a_runner_inside_the_vpc() -> None:
     assert cfg.kubernetes is not None and cfg.kubernetes.deployerInsideVpc
 
 
+def test_reference_deployer_cidr_is_flagged_as_an_example() -> None:
+    """The reference stack's deployer address is a documentation range: compose_eks warns until it is replaced."""
+    assert CONFIG.kubernetes is not None and CONFIG.kubernetes.example_deployer_cidrs == CONFIG.kubernetes.deployerCidrs
+    real = parse_config(_with_kubernetes(deployerCidrs=["108.136.10.4/32", "198.51.100.0/28"]))
+    assert real.kubernetes is not None and real.kubernetes.example_deployer_cidrs == ["198.51.100.0/28"]
+
+
 def test_primary_health_check_host_and_path_answered_by_the_ingress(graph: Graph) -> None:
     """Route 53 sends the health check's fqdn as the Host header (HTTPS on 443: the fqdn alone,
     https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html); the Ingress that
