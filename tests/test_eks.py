@@ -14,7 +14,7 @@ from components.eks import (
     EksClusterArgs,
     lbc_iam_policy,
 )
-from siaga.engine import Graph, Resource, run_program
+from siaga.engine import EngineError, Graph, Resource, run_program
 from tests.conftest import PROGRAMS
 
 KEY = "arn:aws:kms:ap-southeast-3:123456789012:key/{}"
@@ -233,3 +233,16 @@ def test_load_balancer_controller_installed_with_its_irsa_role(graph: Graph, clu
     (ingress,) = [r for r in graph.of_type("kubernetes:networking.k8s.io/v1:Ingress") if r.name == "primary-ingress"]
     assert ingress.plain_inputs()["spec"]["ingressClassName"] == "alb"
     assert release.urn in ingress.options.dependencies
+
+
+def test_kubernetes_provider_refused_for_an_unreachable_private_endpoint() -> None:
+    """Any program that asks for a provider of a private-only cluster from outside the VPC stops with one line,
+    instead of a pulumi up that times out on the first Kubernetes object."""
+    with pytest.raises(EngineError) as info:
+        run_program(PROGRAMS / "k8s_unreachable", stack="dev")
+    message = str(info.value)
+    assert message.startswith("ValueError: unreachable: Kubernetes provider for a cluster whose API endpoint is "
+                              "private only") and "\n" not in message
+    graph = info.value.graph
+    assert graph is not None and graph.of_type("aws:eks/cluster:Cluster")
+    assert not graph.of_type("pulumi:providers:kubernetes")
