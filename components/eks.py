@@ -399,6 +399,12 @@ class EksCluster(pulumi.ComponentResource):
         the controller cannot discover them itself. Subnets come from each Ingress's
         ``alb.ingress.kubernetes.io/subnets`` annotation, so no ``kubernetes.io/role/elb`` subnet tags are needed
         (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/subnet_discovery/).
+
+        A ``helm.v3.Release`` (reported as opaque by the pack), not ``helm.v4.Chart``: the chart makes its webhook
+        CA and serving certificate with ``genCA``/``genSignedCert`` at render time (templates/_helpers.tpl,
+        https://github.com/aws/eks-charts/tree/master/stable/aws-load-balancer-controller), so declaring the
+        rendered objects would change the webhook Secret and caBundle on every preview, and the Release is the
+        install path the controller's docs support.
         """
         name = self._name
         policy = aws.iam.Policy(f"{name}-lbc", description=f"AWS Load Balancer Controller of EKS {cluster_name}",
