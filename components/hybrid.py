@@ -12,6 +12,17 @@ The root program calls :func:`compose_eks` when ``siaga:platform`` is ``eks``. I
   ``kubernetes.Provider`` made from the kubeconfig in a secret config key;
 - the ACM certificate of the domain (DNS-validated when a hosted zone id is given).
 
+Who runs ``pulumi up`` (Kubernetes objects are created through the EKS API endpoint):
+
+- from outside the VPC (a laptop, a hosted CI runner): set ``kubernetes.deployerCidrs`` to its public egress
+  (NAT) address(es); the public endpoint opens to those CIDRs only, private access stays on;
+- from inside the VPC (the locked-down option): ``kubernetes.deployerCidrs: []`` and
+  ``kubernetes.deployerInsideVpc: true``, and run ``pulumi up`` on a runner in the private subnets, e.g. an AWS
+  CodeBuild project with ``vpcConfig`` on those subnets, or an EC2 instance reached through SSM Session Manager;
+  its security group must reach the cluster security group on 443. The API endpoint then stays private.
+
+Anything else is refused at config time, never left to time out in ``pulumi up``.
+
 ``primary_hostname`` is the ALB's DNS name as the ingress controller publishes it: the root program
 hands it to DnsFailover as the PRIMARY target, the standby address (``siaga:standby``) as SECONDARY.
 
