@@ -43,6 +43,7 @@ if cfg.platform == "eks":
         key_arn=keys.arn,
         zone_id=cfg.dns.hostedZoneId,
         db_cidrs=network.isolated_cidrs,
+        vpc_id=network.vpc_id,
     ), provider=provider)
     app_security_group = hybrid.security_group_id
     primary_dns_name, primary_zone_id = hybrid.primary_hostname, None

@@ -22,6 +22,13 @@ MIN_BACKUP_RETENTION_DAYS = 7
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+_NOT_PUBLIC = tuple(ipaddress.IPv4Network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+    "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4"))
+"""Networks a deployer's address on the EKS public endpoint can never be in (private, shared, loopback,
+link-local, multicast, reserved)."""
+_EXAMPLE_NETS = tuple(ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+"""RFC 5737 documentation ranges: valid in an example stack, never a real deployer's address."""
 
 
 class ConfigError(ValueError):
@@ -234,6 +241,14 @@ class Kubernetes(_Model):
     nodeVolumeGiB: int = Field(default=50, ge=20, le=1000)
     publicAccessCidrs: list[str] = Field(default_factory=list,
                                          description="Empty: private API endpoint only. Never 0.0.0.0/0.")
+    deployerCidrs: list[str] = Field(
+        default_factory=list,
+        description="Public CIDRs `pulumi up` runs from (the runner's egress/NAT address): the EKS public endpoint "
+                    "is opened to these only. Empty: the endpoint stays private and deployerInsideVpc must be true.")
+    deployerInsideVpc: bool = Field(
+        default=False,
+        description="`pulumi up` runs inside the VPC (CodeBuild project or EC2 runner in the private subnets), "
+                    "so it reaches the private endpoint.")
     adminRoleArns: list[str] = Field(default_factory=list, description="IAM roles given cluster admin (access entries).")
     ingressClass: str = Field(default="alb", description="Ingress class on EKS (AWS Load Balancer Controller).")
     standbyIngressClass: str = Field(default="nginx", description="Ingress class on the on-prem cluster.")
@@ -279,6 +294,24 @@ class Kubernetes(_Model):
             _private_cidr(item)
         return v
 
+    @field_validator("deployerCidrs")
+    @classmethod
+    def _deployers(cls, v: list[str]) -> list[str]:
+        for item in v:
+            try:
+                net = _private_cidr(item)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IPv4 CIDR; allowed: the deployer's public egress, e.g. "
+                                 "203.0.113.10/32") from None
+            if net.prefixlen == 0:
+                raise ValueError(f"{item!r} opens the Kubernetes API to the internet; allowed: the deployer's own "
+                                 "public CIDRs, e.g. 203.0.113.10/32")
+            if any(net.overlaps(n) for n in _NOT_PUBLIC):
+                raise ValueError(f"{item!r} is not a public network: the public endpoint sees the deployer's public "
+                                 "(NAT) address, and in-VPC deployers use deployerInsideVpc; allowed: public CIDRs "
+                                 "such as 203.0.113.10/32")
+        return v
+
     @field_validator("adminRoleArns")
     @classmethod
     def _arns(cls, v: list[str]) -> list[str]:
@@ -294,6 +327,11 @@ class Kubernetes(_Model):
             raise ValueError(f"allowed: a secret config key outside the {NAMESPACE}: namespace, e.g. standby:kubeconfig")
         return v
 
+    @property
+    def example_deployer_cidrs(self) -> list[str]:
+        """deployerCidrs still set to a documentation example (RFC 5737): pulumi up from a real host would time out."""
+        return [c for c in self.deployerCidrs if any(ipaddress.IPv4Network(c).subnet_of(n) for n in _EXAMPLE_NETS)]
+
     @model_validator(mode="after")
     def _sizes(self) -> Kubernetes:
         if self.maxReplicas < self.replicas:
@@ -302,6 +340,12 @@ class Kubernetes(_Model):
         if self.maxNodesPerAz < self.nodesPerAz:
             raise ValueError(f"kubernetes.maxNodesPerAz: {self.maxNodesPerAz} is below nodesPerAz {self.nodesPerAz}; "
                              f"allowed: >= {self.nodesPerAz}")
+        if not self.deployerCidrs and not self.deployerInsideVpc:
+            # Kubernetes objects are created through the EKS API endpoint: a private-only endpoint is reachable
+            # from inside the VPC only, so `pulumi up` from anywhere else times out
+            raise ValueError("kubernetes.deployerCidrs: [] and deployerInsideVpc: false leave no way for pulumi up to "
+                             "reach the private EKS API endpoint; allowed: the deployer's public CIDRs "
+                             "(e.g. [203.0.113.10/32]) or deployerInsideVpc: true with a runner in the private subnets")
         return self
 
 

@@ -3,8 +3,11 @@
 Not the ``pulumi-eks`` remote component: every part is an ordinary resource, so the offline engine
 and the policy pack see all of it. What you get with the defaults:
 
-- control plane ENIs in the private subnet of every AZ; API endpoint private only (a public endpoint
-  only when ``public_access_cidrs`` lists who may reach it; ``0.0.0.0/0`` is refused);
+- control plane ENIs in the private subnet of every AZ; private API endpoint always on, the public one only
+  for the CIDRs in ``public_access_cidrs`` (the deployer's egress; ``0.0.0.0/0`` is refused). Kubernetes
+  objects (StorageClass, load balancer controller, workloads) are created through that endpoint, so a
+  private-only cluster needs ``deployer_inside_vpc`` (``pulumi up`` from a runner in the private subnets):
+  anything else is refused here rather than timing out in ``pulumi up``;
 - Kubernetes secrets envelope-encrypted with the customer-managed key ``secrets_key_arn``;
 - all five control-plane log types (api, audit, authenticator, controllerManager, scheduler) to a
   log group created beforehand with the EKS name, encrypted with ``logs_key_arn``, 365-day retention;
@@ -13,8 +16,11 @@ and the policy pack see all of it. What you get with the defaults:
 - one managed node group PER AZ, each on that AZ's private subnet, so the cluster autoscaler and
   managed updates keep the zones balanced; launch template with IMDSv2 required (hop limit 1: pods
   use IRSA, never the node role) and an encrypted gp3 root volume (``ebs_key_arn``);
-- core add-ons vpc-cni (IRSA role), kube-proxy, coredns and aws-ebs-csi-driver (IRSA role allowed to
-  use the EBS key) and an encrypted, default gp3 StorageClass.
+- core add-ons vpc-cni (IRSA role, network policy agent on so NetworkPolicies are enforced), kube-proxy,
+  coredns and aws-ebs-csi-driver (IRSA role allowed to use the EBS key) and an encrypted, default gp3
+  StorageClass;
+- the AWS Load Balancer Controller (Helm release, pinned chart, IRSA role with the controller's own IAM
+  policy vendored in ``aws_load_balancer_controller_iam_policy.json``), so ``alb`` Ingresses get an ALB.
 
 The cluster, its log group and the StorageClass's key use are stateful: the cluster and the log
 group get ``protect`` (``protect=False`` in the args turns it off for tests and throw-away stacks).
@@ -22,9 +28,11 @@ group get ``protect`` (``protect=False`` in the args turns it off for tests and 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import pulumi
@@ -35,6 +43,24 @@ CONTROL_PLANE_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager",
 ACCESS_POLICIES = ("AmazonEKSClusterAdminPolicy", "AmazonEKSAdminPolicy", "AmazonEKSEditPolicy", "AmazonEKSViewPolicy")
 CORE_ADDONS = ("vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver")
 _OPEN = ("0.0.0.0/0", "::/0")
+
+LBC_NAMESPACE = "kube-system"
+LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller"
+LBC_CHART = "aws-load-balancer-controller"
+LBC_CHART_REPO = "https://aws.github.io/eks-charts"
+LBC_POLICY_FILE = Path(__file__).with_name("aws_load_balancer_controller_iam_policy.json")
+LBC_CHART_VERSION: str = json.loads(LBC_POLICY_FILE.read_text(encoding="utf-8"))["chartVersion"]
+"""Chart 1.14.1 = controller v2.14.1, the release the EKS user guide installs
+(https://docs.aws.amazon.com/eks/latest/userguide/lbc-helm.html); the vendored policy is that release's."""
+NETWORK_POLICY_MIN_CNI = (1, 14, 0)
+"""The VPC CNI's network policy agent ships from v1.14.0 (clusters 1.25+):
+https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html"""
+
+
+def lbc_iam_policy() -> dict[str, Any]:
+    """The AWS Load Balancer Controller's IAM policy, as its docs publish it (source URL in the data file)."""
+    policy: dict[str, Any] = json.loads(LBC_POLICY_FILE.read_text(encoding="utf-8"))["policy"]
+    return policy
 
 
 @dataclass(frozen=True)
@@ -69,7 +95,18 @@ class EksClusterArgs:
     version: str = "1.33"
     """Kubernetes minor version (EKS standard support)."""
     public_access_cidrs: Sequence[str] = ()
-    """Empty (default): private endpoint only. Otherwise the public endpoint is on for these CIDRs only."""
+    """Empty (default): private endpoint only. Otherwise the public endpoint is on for these CIDRs only (the
+    private endpoint stays on for nodes and in-VPC clients)."""
+    deployer_inside_vpc: bool = False
+    """``pulumi up`` runs inside the VPC (CodeBuild project or EC2 runner in the private subnets): the only way
+    to create Kubernetes objects through a private-only endpoint. Tags the cluster ``siaga.go.id/deployer``."""
+    vpc_id: pulumi.Input[str] | None = None
+    """The cluster's VPC, given to the load balancer controller (default: the cluster's ``vpc_config.vpc_id``)."""
+    load_balancer_controller: bool = True
+    """Install the AWS Load Balancer Controller (needed by ``alb`` Ingresses)."""
+    lbc_chart_version: str = LBC_CHART_VERSION
+    network_policy: bool = True
+    """Turn on the VPC CNI network policy agent: without it NetworkPolicies are accepted but not enforced."""
     access: Sequence[AccessGrant] = ()
     """Access entries (RBAC). The identity running Pulumi is admin only if bootstrap_creator_admin."""
     bootstrap_creator_admin: bool = True
@@ -99,9 +136,23 @@ class EksClusterArgs:
             raise ValueError(f"azs: {list(self.azs)} does not match the {len(self.private_subnet_ids)} private subnets; "
                              "allowed: one AZ name per subnet, in the same order")
         for cidr in self.public_access_cidrs:
-            if cidr in _OPEN:
+            try:
+                wide = cidr in _OPEN or ipaddress.ip_network(cidr, strict=False).prefixlen == 0
+            except ValueError:
+                raise ValueError(f"public_access_cidrs: {cidr!r} is not a CIDR; allowed: the deployer's public "
+                                 "CIDRs such as 203.0.113.10/32") from None
+            if wide:
                 raise ValueError(f"public_access_cidrs: {cidr!r} opens the Kubernetes API to the internet; allowed: "
                                  "the agency's own CIDRs, or none for a private endpoint")
+        if self.needs_kubernetes_api and not self.public_access_cidrs and not self.deployer_inside_vpc:
+            raise ValueError("public_access_cidrs: [] and deployer_inside_vpc: False, but Kubernetes objects are "
+                             "created through the private-only API endpoint, which a deployer outside the VPC cannot "
+                             "reach (pulumi up times out); allowed: the deployer's public CIDRs, or "
+                             "deployer_inside_vpc=True with pulumi up run from inside the VPC")
+        pinned = self.addon_versions.get("vpc-cni")
+        if self.network_policy and pinned and _semver(pinned) < NETWORK_POLICY_MIN_CNI:
+            raise ValueError(f"addon_versions['vpc-cni']: {pinned!r} has no network policy agent; allowed: v1.14.0 "
+                             "or later (or network_policy=False)")
         if not 1 <= self.nodes_per_az <= self.max_nodes_per_az:
             raise ValueError(f"nodes_per_az: {self.nodes_per_az}; allowed: 1 to max_nodes_per_az ({self.max_nodes_per_az})")
         if self.imds_hop_limit not in (1, 2):
@@ -109,6 +160,22 @@ class EksClusterArgs:
         for grant in self.access:
             if grant.policy not in ACCESS_POLICIES:
                 raise ValueError(f"access.policy: {grant.policy!r}; allowed: {list(ACCESS_POLICIES)}")
+
+    @property
+    def needs_kubernetes_api(self) -> bool:
+        """True when the component itself creates Kubernetes objects (through the cluster's API endpoint)."""
+        return self.storage_class or self.load_balancer_controller
+
+    @property
+    def deployer_reaches_api(self) -> bool:
+        """The deployer can reach the API endpoint: it is public for some CIDRs, or the deployer is in the VPC."""
+        return bool(self.public_access_cidrs) or self.deployer_inside_vpc
+
+
+def _semver(version: str) -> tuple[int, ...]:
+    """``v1.19.2-eksbuild.1`` -> (1, 19, 2)."""
+    core = version.removeprefix("v").split("-", 1)[0]
+    return tuple(int(p) for p in core.split(".") if p.isdigit())
 
 
 def _assume(service: str) -> str:
@@ -132,6 +199,7 @@ class EksCluster(pulumi.ComponentResource):
         self._args = args
         cluster_name = args.cluster_name or name
         tags = dict(args.tags)
+        cluster_tags = {**tags, "siaga.go.id/deployer": "inside-vpc"} if args.deployer_inside_vpc else tags
         child = pulumi.ResourceOptions(parent=self)
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
 
@@ -171,7 +239,7 @@ class EksCluster(pulumi.ComponentResource):
             zonal_shift_config=aws.eks.ClusterZonalShiftConfigArgs(enabled=True),
             upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
             deletion_protection=args.protect,
-            tags=tags,
+            tags=cluster_tags,
             opts=pulumi.ResourceOptions.merge(stateful, pulumi.ResourceOptions(
                 depends_on=[cluster_policy, self.log_group])),
         )
@@ -203,7 +271,11 @@ class EksCluster(pulumi.ComponentResource):
         self.addons = {}
         cni_role = self.irsa_role("vpc-cni", "kube-system", "aws-node",
                                   ["arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"])
-        self.addons["vpc-cni"] = self._addon("vpc-cni", cni_role.arn)
+        # The network policy agent enforces NetworkPolicies (off by default); the EKS add-on turns it on with
+        # this configuration value: https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html
+        self.addons["vpc-cni"] = self._addon(
+            "vpc-cni", cni_role.arn,
+            configuration_values=json.dumps({"enableNetworkPolicy": "true"}) if args.network_policy else None)
         self.addons["kube-proxy"] = self._addon("kube-proxy")
 
         # --- nodes: one managed node group per AZ -------------------------------------------
@@ -270,6 +342,7 @@ class EksCluster(pulumi.ComponentResource):
                                             aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region,
                                             ).apply(lambda a: _kubeconfig(*a))
 
+        self._k8s_provider: k8s.Provider | None = None
         self.storage_class: k8s.storage.v1.StorageClass | None = None
         if args.storage_class:
             self.storage_class = k8s.storage.v1.StorageClass(
@@ -282,9 +355,13 @@ class EksCluster(pulumi.ComponentResource):
                 volume_binding_mode="WaitForFirstConsumer",  # the volume is made in the pod's AZ
                 allow_volume_expansion=True,
                 reclaim_policy="Retain",
-                opts=pulumi.ResourceOptions(parent=self, provider=self.provider(f"{name}-k8s"),
+                opts=pulumi.ResourceOptions(parent=self, provider=self.k8s_provider,
                                             depends_on=[self.addons["aws-ebs-csi-driver"]]),
             )
+
+        self.load_balancer_controller: k8s.helm.v3.Release | None = None
+        if args.load_balancer_controller:
+            self.load_balancer_controller = self._load_balancer_controller(cluster_name, tags)
 
         self.register_outputs({
             "clusterName": self.cluster.name,
@@ -294,24 +371,85 @@ class EksCluster(pulumi.ComponentResource):
             "logGroup": self.log_group.name,
             "securityGroupId": self.security_group_id,
             "kubeconfig": self.kubeconfig,
+            "loadBalancerController": self.load_balancer_controller.name if self.load_balancer_controller else None,
         })
 
     # ------------------------------------------------------------------------------------------
     def _addon(self, addon: str, role_arn: pulumi.Input[str] | None = None,
-               depends_on: Sequence[pulumi.Resource] = ()) -> aws.eks.Addon:
+               depends_on: Sequence[pulumi.Resource] = (), configuration_values: str | None = None) -> aws.eks.Addon:
         return aws.eks.Addon(
             f"{self._name}-{addon}",
             cluster_name=self.cluster.name,
             addon_name=addon,
             addon_version=self._args.addon_versions.get(addon),
             service_account_role_arn=role_arn,
+            configuration_values=configuration_values,
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="PRESERVE",
             tags=dict(self._args.tags),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
         )
 
-    def irsa_role(self, name: str, namespace: str, service_account: str, policy_arns: Sequence[str] = (),
+    def _load_balancer_controller(self, cluster_name: str, tags: dict[str, str]) -> k8s.helm.v3.Release:
+        """The AWS Load Balancer Controller, installed as its docs describe (IAM policy, IRSA role, service account
+        annotated with the role, Helm chart from eks-charts with serviceAccount.create=false):
+        https://docs.aws.amazon.com/eks/latest/userguide/lbc-helm.html
+
+        ``region`` and ``vpcId`` are given explicitly: with IMDS hop limit 1 (pods kept off the node's metadata)
+        the controller cannot discover them itself. Subnets come from each Ingress's
+        ``alb.ingress.kubernetes.io/subnets`` annotation, so no ``kubernetes.io/role/elb`` subnet tags are needed
+        (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/subnet_discovery/).
+
+        A ``helm.v3.Release`` (reported as opaque by the pack), not ``helm.v4.Chart``: the chart makes its webhook
+        CA and serving certificate with ``genCA``/``genSignedCert`` at render time (templates/_helpers.tpl,
+        https://github.com/aws/eks-charts/tree/master/stable/aws-load-balancer-controller), so declaring the
+        rendered objects would change the webhook Secret and caBundle on every preview, and the Release is the
+        install path the controller's docs support.
+        """
+        name = self._name
+        policy = aws.iam.Policy(f"{name}-lbc", description=f"AWS Load Balancer Controller of EKS {cluster_name}",
+                                policy=json.dumps(lbc_iam_policy()), tags=tags,
+                                opts=pulumi.ResourceOptions(parent=self))
+        role = self.irsa_role("lbc", LBC_NAMESPACE, LBC_SERVICE_ACCOUNT, [policy.arn])
+        self.lbc_role = role
+        service_account = k8s.core.v1.ServiceAccount(
+            f"{name}-lbc",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=LBC_SERVICE_ACCOUNT, namespace=LBC_NAMESPACE,
+                labels={"app.kubernetes.io/name": LBC_CHART, "app.kubernetes.io/managed-by": "siaga"},
+                annotations={"eks.amazonaws.com/role-arn": role.arn}),
+            opts=pulumi.ResourceOptions(parent=self, provider=self.k8s_provider))
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        vpc_id = self._args.vpc_id if self._args.vpc_id is not None else self.cluster.vpc_config.vpc_id
+        return k8s.helm.v3.Release(
+            f"{name}-lbc",
+            name=LBC_CHART,
+            chart=LBC_CHART,
+            version=self._args.lbc_chart_version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=LBC_CHART_REPO),
+            namespace=LBC_NAMESPACE,
+            values={
+                "clusterName": cluster_name,
+                "region": region,
+                "vpcId": vpc_id,
+                "serviceAccount": {"create": False, "name": LBC_SERVICE_ACCOUNT},
+                "replicaCount": 2,
+                "podDisruptionBudget": {"maxUnavailable": 1},
+            },
+            # the controller's pods need nodes, DNS and pod networking; the release waits until they are ready, so
+            # whatever depends on it (Ingresses, pod readiness-gate injection) finds its webhooks serving
+            opts=pulumi.ResourceOptions(parent=self, provider=self.k8s_provider, depends_on=[
+                service_account, role, *self.node_groups, self.addons["vpc-cni"], self.addons["coredns"]]),
+        )
+
+    @property
+    def k8s_provider(self) -> k8s.Provider:
+        """The component's own Kubernetes provider (StorageClass, load balancer controller), made once."""
+        if self._k8s_provider is None:
+            self._k8s_provider = self.provider(f"{self._name}-k8s")
+        return self._k8s_provider
+
+    def irsa_role(self, name: str, namespace: str, service_account: str, policy_arns: Sequence[pulumi.Input[str]] = (),
                   inline_policy: pulumi.Input[str] | None = None) -> aws.iam.Role:
         """An IAM role only the given Kubernetes service account can assume (IRSA, through the OIDC provider)."""
         trust = pulumi.Output.all(self.oidc_provider.arn, self._issuer_host).apply(
@@ -334,7 +472,14 @@ class EksCluster(pulumi.ComponentResource):
         return role
 
     def provider(self, name: str, opts: pulumi.ResourceOptions | None = None) -> k8s.Provider:
-        """A pulumi-kubernetes provider for this cluster (authenticates with ``aws eks get-token``)."""
+        """A pulumi-kubernetes provider for this cluster (authenticates with ``aws eks get-token``).
+
+        Refused when the deployer cannot reach the API endpoint (private only, deployer not in the VPC): every
+        object created through it would time out in ``pulumi up``."""
+        if not self._args.deployer_reaches_api:
+            raise ValueError(f"{self._name}: Kubernetes provider for a cluster whose API endpoint is private only "
+                             "(public_access_cidrs: []) and deployer_inside_vpc is False; allowed: the deployer's public "
+                             "CIDRs in public_access_cidrs, or deployer_inside_vpc=True with pulumi up run inside the VPC")
         return k8s.Provider(name, kubeconfig=self.kubeconfig, enable_server_side_apply=True,
                             opts=pulumi.ResourceOptions.merge(
                                 pulumi.ResourceOptions(parent=self, depends_on=list(self.node_groups)), opts))

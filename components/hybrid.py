@@ -3,12 +3,25 @@
 The root program calls :func:`compose_eks` when ``siaga:platform`` is ``eks``. It builds
 
 - an :class:`~components.eks.EksCluster` over the private subnets of every AZ, keys from the stack's
-  customer-managed keys;
+  customer-managed keys, its API endpoint reachable by the deployer (``kubernetes.deployerCidrs`` on the
+  public endpoint, or ``kubernetes.deployerInsideVpc``), the VPC CNI network policy agent on and the AWS Load
+  Balancer Controller installed (the primary workload waits for both);
 - the same :class:`~components.workload.HaWorkload` twice: on EKS (ingress class ``alb``: the AWS
   Load Balancer Controller puts an internet-facing ALB in the public subnets, TLS 1.3 policy, the
   ACM certificate of the domain, targets the pod IPs) and on the on-prem cluster through a
   ``kubernetes.Provider`` made from the kubeconfig in a secret config key;
 - the ACM certificate of the domain (DNS-validated when a hosted zone id is given).
+
+Who runs ``pulumi up`` (Kubernetes objects are created through the EKS API endpoint):
+
+- from outside the VPC (a laptop, a hosted CI runner): set ``kubernetes.deployerCidrs`` to its public egress
+  (NAT) address(es); the public endpoint opens to those CIDRs only, private access stays on;
+- from inside the VPC (the locked-down option): ``kubernetes.deployerCidrs: []`` and
+  ``kubernetes.deployerInsideVpc: true``, and run ``pulumi up`` on a runner in the private subnets, e.g. an AWS
+  CodeBuild project with ``vpcConfig`` on those subnets, or an EC2 instance reached through SSM Session Manager;
+  its security group must reach the cluster security group on 443. The API endpoint then stays private.
+
+Anything else is refused at config time, never left to time out in ``pulumi up``.
 
 ``primary_hostname`` is the ALB's DNS name as the ingress controller publishes it: the root program
 hands it to DnsFailover as the PRIMARY target, the standby address (``siaga:standby``) as SECONDARY.
@@ -19,13 +32,14 @@ The root program's hook (names of the network/key components as they land)::
         hybrid = compose_eks(cfg, HybridInputs(
             azs=<AZ names>, private_subnet_ids=<network private subnets, AZ order>,
             public_subnet_ids=<network public subnets>, key_arn=keys.arn,
-            zone_id=<hosted zone id or None>, db_cidrs=<isolated subnet CIDRs>), provider=provider)
+            zone_id=<hosted zone id or None>, db_cidrs=<isolated subnet CIDRs>, vpc_id=<the VPC id>,
+            waf_acl_arn=<the WAF web ACL's ARN, optional>), provider=provider)
         # DnsFailover: PRIMARY hostname = hybrid.primary_hostname, SECONDARY = cfg.standby.address
         # Database: allow hybrid.security_group_id (EKS nodes and pods) instead of the ASG's group
 
-Not built here (installed by the platform team, reviewed by hand): the AWS Load Balancer Controller on
-EKS (a Helm chart the policy pack could not see into) and the ingress controller and TLS secret on the
-on-prem cluster.
+Not built here (installed by the platform team, reviewed by hand): the ingress controller and TLS secret on
+the on-prem cluster. The load balancer controller is a Helm release: the policy pack sees the release and
+its values, not the objects the chart renders (advisory ``opaque-resources``).
 """
 
 from __future__ import annotations
@@ -59,6 +73,10 @@ class HybridInputs:
     db_cidrs: Sequence[str] = ()
     access_logs_bucket: pulumi.Input[str] | None = None
     """Encrypted bucket for the ALB's access logs (recommended)."""
+    vpc_id: pulumi.Input[str] | None = None
+    """The VPC, for the load balancer controller (default: the EKS cluster's own ``vpc_config.vpc_id``)."""
+    waf_acl_arn: pulumi.Input[str] | None = None
+    """AWS WAF web ACL put on the primary's ALB (Ingress annotation ``alb.ingress.kubernetes.io/wafv2-acl-arn``)."""
     extra_tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -73,6 +91,11 @@ class HybridKubernetes(pulumi.ComponentResource):
             raise ValueError("siaga:kubernetes: not set while platform is 'eks'; allowed: a kubernetes section with image")
         child = pulumi.ResourceOptions(parent=self)
         n = len(inputs.azs)
+        if kube.example_deployer_cidrs:
+            pulumi.log.warn(f"siaga:kubernetes.deployerCidrs: {kube.example_deployer_cidrs} is a documentation example "
+                            "(RFC 5737): the EKS API endpoint opens to it only, so pulumi up from your host times out "
+                            "creating Kubernetes objects; set your deployer's public egress address, or "
+                            "deployerInsideVpc: true with a runner in the private subnets", self)
 
         self.cluster = EksCluster(f"{name}-eks", EksClusterArgs(
             cluster_name=cfg.name_prefix,
@@ -82,7 +105,10 @@ class HybridKubernetes(pulumi.ComponentResource):
             logs_key_arn=inputs.key_arn("logs"),
             ebs_key_arn=inputs.key_arn("ebs"),
             version=kube.version,
-            public_access_cidrs=list(kube.publicAccessCidrs),
+            # the deployer reaches the API on the public endpoint from these CIDRs only (private access stays on)
+            public_access_cidrs=list(dict.fromkeys([*kube.deployerCidrs, *kube.publicAccessCidrs])),
+            deployer_inside_vpc=kube.deployerInsideVpc,
+            vpc_id=inputs.vpc_id,
             access=[AccessGrant(arn, "AmazonEKSClusterAdminPolicy") for arn in kube.adminRoleArns],
             instance_types=list(kube.nodeInstanceTypes),
             nodes_per_az=kube.nodesPerAz,
@@ -105,7 +131,9 @@ class HybridKubernetes(pulumi.ComponentResource):
 
         def workload(host_cidrs: Sequence[str], db_cidrs: Sequence[str], ingress_class: str, ingress_ns: str,
                      annotations: dict[str, pulumi.Input[str]], zone_spread: str,
-                     namespace_labels: dict[str, str], pre_stop: int | None = None) -> HaWorkloadArgs:
+                     namespace_labels: dict[str, str], pre_stop: int | None = None,
+                     wait_for: Sequence[pulumi.Resource] = (),
+                     waf_acl_arn: pulumi.Input[str] | None = None) -> HaWorkloadArgs:
             return HaWorkloadArgs(
                 image=kube.image, host=cfg.domain, tls_secret_name=kube.tlsSecretName, namespace=kube.namespace,
                 app_name=cfg.service, port=cfg.cluster.appPort, replicas=kube.replicas, max_replicas=kube.maxReplicas,
@@ -116,6 +144,7 @@ class HybridKubernetes(pulumi.ComponentResource):
                 db_cidrs=list(db_cidrs), db_port=cfg.database.port, zone_spread=zone_spread,  # type: ignore[arg-type]
                 labels={"siaga.go.id/service": cfg.service, "siaga.go.id/agency": cfg.agency},
                 namespace_labels=namespace_labels, pre_stop_sleep_seconds=pre_stop,
+                wait_for=list(wait_for), waf_acl_arn=waf_acl_arn,
             )
 
         # --- primary: EKS behind an ALB the AWS Load Balancer Controller manages -------------------
@@ -139,12 +168,19 @@ class HybridKubernetes(pulumi.ComponentResource):
             "alb.ingress.kubernetes.io/load-balancer-attributes": logs.apply(
                 lambda extra: ",".join([*attributes, *([extra] if extra else [])])),
         }
+        # the controller makes the Ingress's ALB and injects the readiness gates; the CNI add-on enforces the
+        # NetworkPolicies: the workload's objects are created after both
+        primary_after: list[pulumi.Resource] = [self.cluster.addons["vpc-cni"]]
+        if self.cluster.load_balancer_controller is not None:
+            primary_after.append(self.cluster.load_balancer_controller)
         self.primary = HaWorkload(
             f"{name}-primary",
             workload([cfg.vpcCidr], inputs.db_cidrs, kube.ingressClass, "kube-system", alb, "DoNotSchedule",
                      # rolling updates wait for the ALB to see new pods healthy (target type ip)
                      {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"} if kube.ingressClass == "alb" else {},
-                     pre_stop=15),  # the ALB stops sending before the pod stops serving
+                     pre_stop=15,  # the ALB stops sending before the pod stops serving
+                     wait_for=primary_after,
+                     waf_acl_arn=inputs.waf_acl_arn if kube.ingressClass == "alb" else None),
             opts=pulumi.ResourceOptions(parent=self, provider=self.cluster.provider(f"{name}-eks-k8s")))
 
         # --- standby: the same workload on the on-prem cluster ---------------------------------

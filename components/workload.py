@@ -14,7 +14,12 @@ or of an on-prem cluster (``kubernetes.Provider(kubeconfig=...)``) in ``opts.pro
   emptyDir), no privilege escalation, ALL capabilities dropped, seccomp RuntimeDefault;
 - a PodDisruptionBudget (maxUnavailable 1 by default), an autoscaling/v2 HorizontalPodAutoscaler
   from ``replicas`` to ``max_replicas`` (the Deployment ignores later changes to spec.replicas, which
-  the autoscaler owns), a ClusterIP Service and a TLS Ingress.
+  the autoscaler owns), a ClusterIP Service and a TLS Ingress: ``host`` for the whole service, plus (with
+  ``health_any_host``) one rule without a host for the exact ``health_path`` only, because health checkers
+  send their own Host (Route 53 sends the checked endpoint's name, e.g. the ALB's DNS name) and a host-only
+  Ingress answers them 404;
+- optionally an AWS WAF web ACL on the ALB the AWS Load Balancer Controller makes for the Ingress
+  (``waf_acl_arn``).
 
 Nothing here is stateful, so nothing is protected.
 """
@@ -91,6 +96,16 @@ class HaWorkloadArgs:
     pdb_min_available: int | None = None
     """Set this (and pdb_max_unavailable=None) to use minAvailable instead."""
     labels: Mapping[str, str] = field(default_factory=dict)
+    health_any_host: bool = True
+    """Answer ``health_path`` (exact path, same backend) for any Host header, nothing else. Route 53 health checks
+    send their ``fqdn`` as Host (the load balancer's name, not ``host``):
+    https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html (FullyQualifiedDomainName)."""
+    waf_acl_arn: pulumi.Input[str] | None = None
+    """AWS WAF (v2) web ACL for the ALB of the Ingress, through the AWS Load Balancer Controller's
+    ``alb.ingress.kubernetes.io/wafv2-acl-arn`` annotation (ingress class ``alb`` only)."""
+    wait_for: Sequence[pulumi.Resource] = ()
+    """Resources every object of the workload waits for: the ingress controller (its webhooks must serve before
+    the Ingress and the pods are admitted) and the CNI add-on that enforces the NetworkPolicies."""
     namespace_labels: Mapping[str, str] = field(default_factory=dict)
     """Extra namespace labels, e.g. {"elbv2.k8s.aws/pod-readiness-gate-inject": "enabled"} so a rolling update
     waits until the ALB sees the new pods healthy (AWS Load Balancer Controller, target type ip)."""
@@ -112,6 +127,12 @@ class HaWorkloadArgs:
         if self.pdb_min_available is not None and self.pdb_min_available >= self.replicas:
             raise ValueError(f"pdb_min_available: {self.pdb_min_available} blocks every node drain with {self.replicas} "
                              "replicas; allowed: below replicas")
+        if not self.health_path.startswith("/") or (self.liveness_path is not None and not self.liveness_path.startswith("/")):
+            raise ValueError(f"health_path/liveness_path: {self.health_path!r}/{self.liveness_path!r}; allowed: paths "
+                             "starting with /")
+        if self.waf_acl_arn is not None and self.ingress_class != "alb":
+            raise ValueError(f"waf_acl_arn: set, but ingress_class is {self.ingress_class!r}; allowed: ingress_class 'alb' "
+                             "(the AWS Load Balancer Controller associates the web ACL), or no waf_acl_arn")
         if self.service_account_annotations and not self.service_account_token:
             raise ValueError("service_account_annotations: set, but service_account_token is false; allowed: enable the "
                              "token for IRSA, or drop the annotations")
@@ -130,16 +151,17 @@ class HaWorkload(pulumi.ComponentResource):
     def __init__(self, name: str, args: HaWorkloadArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("siaga:k8s:HaWorkload", name, None, opts)
         args.validate()
-        child = pulumi.ResourceOptions(parent=self)
         ns_name = args.namespace
         selector = {"app.kubernetes.io/name": args.app_name, "app.kubernetes.io/instance": name}
         labels = {**args.labels, **selector, "app.kubernetes.io/managed-by": "siaga"}
         pss = {f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}
 
+        after = list(args.wait_for)
         self.namespace = core.Namespace(
             f"{name}-ns", metadata=meta.ObjectMetaArgs(name=ns_name, labels={**args.namespace_labels, **labels, **pss}),
-            opts=child)
-        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace])
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after))
+        # everything below is in the namespace; what the workload waits for is repeated so each object says it
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace, *after])
 
         def md(suffix: str, **extra: object) -> meta.ObjectMetaArgs:
             return meta.ObjectMetaArgs(name=f"{args.app_name}{suffix}", namespace=ns_name, labels=labels, **extra)  # type: ignore[arg-type]
@@ -277,15 +299,24 @@ class HaWorkload(pulumi.ComponentResource):
                                                                   protocol="TCP")]),
             opts=in_ns)
 
+        backend = net.IngressBackendArgs(service=net.IngressServiceBackendArgs(
+            name=args.app_name, port=net.ServiceBackendPortArgs(name="http")))
+        rules = [net.IngressRuleArgs(host=args.host, http=net.HTTPIngressRuleValueArgs(paths=[
+            net.HTTPIngressPathArgs(path="/", path_type="Prefix", backend=backend)]))]
+        if args.health_any_host:
+            # no host: matches every Host header, for this one exact path (health checkers use their own Host)
+            rules.append(net.IngressRuleArgs(http=net.HTTPIngressRuleValueArgs(paths=[
+                net.HTTPIngressPathArgs(path=args.health_path, path_type="Exact", backend=backend)])))
+        annotations: dict[str, pulumi.Input[str]] = dict(args.ingress_annotations)
+        if args.waf_acl_arn is not None:
+            # https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/#wafv2-acl-arn
+            annotations["alb.ingress.kubernetes.io/wafv2-acl-arn"] = args.waf_acl_arn
         self.ingress = net.Ingress(
-            f"{name}-ingress", metadata=md("", annotations=dict(args.ingress_annotations) or None),
+            f"{name}-ingress", metadata=md("", annotations=annotations or None),
             spec=net.IngressSpecArgs(
                 ingress_class_name=args.ingress_class,
                 tls=[net.IngressTLSArgs(hosts=[args.host], secret_name=args.tls_secret_name)],
-                rules=[net.IngressRuleArgs(host=args.host, http=net.HTTPIngressRuleValueArgs(paths=[
-                    net.HTTPIngressPathArgs(path="/", path_type="Prefix", backend=net.IngressBackendArgs(
-                        service=net.IngressServiceBackendArgs(
-                            name=args.app_name, port=net.ServiceBackendPortArgs(name="http"))))]))]),
+                rules=rules),
             opts=pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(depends_on=[self.service])))
 
         self.hostname: pulumi.Output[str] = self.ingress.status.apply(_lb_address)

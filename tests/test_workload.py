@@ -179,9 +179,59 @@ def _args(**overrides: object) -> HaWorkloadArgs:
     ({"pdb_min_available": 1}, "pdb_max_unavailable / pdb_min_available: set exactly one"),
     ({"db_cidrs": ["10.0.0.1/8"]}, "db_cidrs/ingress_cidrs/extra_egress: '10.0.0.1/8'"),
     ({"service_account_annotations": {"eks.amazonaws.com/role-arn": "r"}}, "service_account_annotations: set"),
+    ({"waf_acl_arn": "arn:aws:wafv2:ap-southeast-3:1:regional/webacl/x/y"}, "waf_acl_arn: set, but ingress_class is 'nginx'"),
+    ({"health_path": "healthz"}, "health_path/liveness_path: 'healthz'/None; allowed: paths starting with /"),
 ])
 def test_bad_args_one_clear_line(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError) as err:
         _args(**overrides).validate()
     assert str(err.value).startswith(message) and "\n" not in str(err.value)
     _args().validate()
+
+
+def _route(rules: list[dict[str, Any]], host: str, path: str) -> dict[str, Any] | None:
+    """The Ingress path a request (Host, path) matches: host rules before host-less ones (Kubernetes Ingress
+    semantics: a rule without host matches every Host); Exact before Prefix."""
+    for rule in sorted(rules, key=lambda r: "host" not in r):
+        if rule.get("host") not in (None, host):
+            continue
+        for p in sorted(rule["http"]["paths"], key=lambda p: p["pathType"] != "Exact"):
+            if p["path"] == path or (p["pathType"] == "Prefix" and path.startswith(p["path"].rstrip("/") + "/")) \
+                    or (p["pathType"] == "Prefix" and p["path"] == "/"):
+                return p
+    return None
+
+
+@pytest.mark.parametrize("workload", WORKLOADS)
+def test_health_path_answered_for_any_host_and_nothing_else(graph: Graph, workload: str) -> None:
+    """Health checkers send their own Host (Route 53: the load balancer's name); only the health path answers it."""
+    ingress = one(graph, workload, "kubernetes:networking.k8s.io/v1:Ingress")["spec"]
+    service = one(graph, workload, "kubernetes:core/v1:Service")["metadata"]["name"]
+    health = one(graph, workload, "kubernetes:apps/v1:Deployment")["spec"]["template"]["spec"]["containers"][0][
+        "readinessProbe"]["httpGet"]["path"]
+    alb_name = "k8s-app-app-0123456789.ap-southeast-3.elb.amazonaws.com"
+    answered = _route(ingress["rules"], alb_name, health)
+    assert answered is not None and answered["backend"]["service"]["name"] == service
+    assert answered["pathType"] == "Exact"
+    for other in ("/", "/admin", health + "/x"):
+        assert _route(ingress["rules"], alb_name, other) is None, f"{other} is not served for a foreign Host"
+    assert _route(ingress["rules"], "layanan.example.go.id", "/admin") is not None  # the service host: everything
+
+
+def test_waf_web_acl_on_the_alb_ingress_only(graph: Graph) -> None:
+    key = "alb.ingress.kubernetes.io/wafv2-acl-arn"
+    primary = one(graph, "primary", "kubernetes:networking.k8s.io/v1:Ingress")
+    assert primary["spec"]["ingressClassName"] == "alb"
+    assert primary["metadata"]["annotations"][key].startswith("arn:aws:wafv2:ap-southeast-3:")
+    standby = one(graph, "standby", "kubernetes:networking.k8s.io/v1:Ingress")
+    assert key not in (standby["metadata"].get("annotations") or {})
+
+
+def test_every_object_waits_for_what_the_workload_waits_for(graph: Graph) -> None:
+    component = graph.get("siaga:k8s:HaWorkload", "primary")
+    (release,) = graph.of_type("kubernetes:helm.sh/v3:Release")
+    (cni,) = [r for r in graph.of_type("aws:eks/addon:Addon") if r.plain_inputs()["addonName"] == "vpc-cni"]
+    for r in k8s_objects(graph, component):
+        assert {release.urn, cni.urn} <= set(r.options.dependencies), r.name
+    standby = graph.get("siaga:k8s:HaWorkload", "standby")
+    assert not any(release.urn in r.options.dependencies for r in k8s_objects(graph, standby))
