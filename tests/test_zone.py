@@ -106,3 +106,15 @@ def test_eks_path_validates_in_the_same_zone() -> None:
     for v in validations:
         record = _one(g, _deps(v, "validationRecordFqdns"), RECORD)
         assert record.plain_inputs()["zoneId"] == zone.outputs["zoneId"]
+
+
+def test_readme_figures_are_the_computed_ones() -> None:
+    """README's failover figures are the component's output for the reference settings, not a hand-written claim."""
+    from components.failover_time import worst_case
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    prod = graph()
+    assert f"worst-case failover **{prod.exports['failoverSeconds']:.0f} s**" in readme
+    assert prod.exports["failoverBreakdown"]["failover"]["seconds"] == prod.exports["failoverSeconds"]
+    assert f"| **total** | | **{worst_case(10, 3, 60).seconds} s** | **{worst_case(30, 3, 60).seconds} s** |" in readme
+    assert prod.exports["nameServers"] and "pulumi stack output nameServers" in readme
