@@ -118,3 +118,16 @@ def test_readme_figures_are_the_computed_ones() -> None:
     assert prod.exports["failoverBreakdown"]["failover"]["seconds"] == prod.exports["failoverSeconds"]
     assert f"| **total** | | **{worst_case(10, 3, 60).seconds} s** | **{worst_case(30, 3, 60).seconds} s** |" in readme
     assert prod.exports["nameServers"] and "pulumi stack output nameServers" in readme
+
+
+def test_bad_zone_id_is_one_line() -> None:
+    import yaml
+
+    from components.config import ConfigError, parse_config
+
+    base = yaml.safe_load((Path(__file__).parent.parent / "stacks" / "Pulumi.jakarta-prod.yaml").read_text())["config"]
+    with pytest.raises(ConfigError) as info:
+        parse_config({**base, "siaga:dns": json.dumps({"hostedZoneId": "/hostedzone/Z123"})})
+    assert str(info.value) == ("siaga:dns.hostedZoneId: '/hostedzone/Z123' is invalid: allowed: a Route 53 hosted zone id "
+                               "such as Z0123456789ABCDEFGHIJ (without /hostedzone/)")
+    assert parse_config({**base, "siaga:dns": json.dumps({"hostedZoneId": "Z0ADOPTED0000"})}).dns.hostedZoneId == "Z0ADOPTED0000"
