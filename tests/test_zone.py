@@ -131,3 +131,24 @@ def test_bad_zone_id_is_one_line() -> None:
     assert str(info.value) == ("siaga:dns.hostedZoneId: '/hostedzone/Z123' is invalid: allowed: a Route 53 hosted zone id "
                                "such as Z0123456789ABCDEFGHIJ (without /hostedzone/)")
     assert parse_config({**base, "siaga:dns": json.dumps({"hostedZoneId": "Z0ADOPTED0000"})}).dns.hostedZoneId == "Z0ADOPTED0000"
+
+
+def test_primary_health_check_is_coherent_with_the_listener() -> None:
+    """The Route 53 check probes what the HTTPS listener serves: the ALB's own name (sent as Host), the listener's
+    port, the target group's health path; the listener forwards every Host (no host rules), so the check is answered."""
+    g = graph()
+    primary = next(r for r in g.of_type(RECORD)
+                   if (r.plain_inputs().get("failoverRoutingPolicies") or [{}])[0].get("type") == "PRIMARY")
+    hc = next(r for r in g.of_type("aws:route53/healthCheck:HealthCheck") if r.id == primary.plain_inputs()["healthCheckId"])
+    alb = g.of_type("aws:lb/loadBalancer:LoadBalancer")[0]
+    listener, _, _ = _validation_record_of_listener(g)
+    i, li = hc.plain_inputs(), listener.plain_inputs()
+    assert i["fqdn"] == alb.outputs["dnsName"] and alb.urn in _deps(hc, "fqdn")
+    assert i["fqdn"] != g.config["siaga:domain"]  # never through the failover records themselves
+    assert i["type"] == "HTTPS" and i["port"] == li["port"] == 443
+    forward = li["defaultActions"][0]
+    assert forward["type"] == "forward"
+    tg = next(r for r in g.of_type("aws:lb/targetGroup:TargetGroup") if r.urn in _deps(listener, "defaultActions"))
+    assert i["resourcePath"] == tg.plain_inputs()["healthCheck"]["path"]
+    host_rules = [r for r in g.of_type("aws:lb/listenerRule:ListenerRule") if listener.urn in _deps(r, "listenerArn")]
+    assert host_rules == []
