@@ -69,7 +69,8 @@ class ServiceZone(pulumi.ComponentResource):
         else:
             zone = aws.route53.Zone(
                 f"{name}", name=parent_domain(domain),
-                comment=f"Siaga zone for {domain}: certificate validation and failover records (below the apex)",
+                # the comment the zone had as DnsFailover's child: an adopted state shows no diff
+                comment=f"Siaga failover zone for {domain} (records below the apex)",
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect,
                                             aliases=list(args.aliases)))
             self.zone_id = zone.zone_id
