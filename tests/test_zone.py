@@ -86,6 +86,10 @@ def test_zone_keeps_its_protected_identity_through_an_alias(stack: str) -> None:
     # the engine computes the old URN from the alias: parent type + the resource's own type + the old name
     parent_type = spec["parentUrn"].split("::")[2]
     assert f"urn:pulumi:{stack}::siaga::{parent_type}${zone.type}::{spec['name']}" == old
+    # same inputs as the zone DnsFailover used to create: the aliased state plans no update
+    domain = graph(stack).config["siaga:domain"]
+    assert zone.plain_inputs()["comment"] == f"Siaga failover zone for {domain} (records below the apex)"
+    assert set(zone.plain_inputs()) <= {"name", "comment", "forceDestroy"}
 
 
 def test_adopted_zone_is_used_everywhere_and_nothing_is_created() -> None:
