@@ -1,7 +1,8 @@
 """The Siaga program: one highly available, in-country public service, configured only by stack config.
 
 Run with the Pulumi CLI (`pulumi up -s jakarta-prod`) or offline (`siaga preview --stack jakarta-prod`).
-Order: keys -> network -> application tier (EC2 or EKS) -> database -> monitoring -> backups -> DNS failover.
+Order: keys -> the stack's hosted zone (so the certificate can be validated in it) -> network -> application tier
+(EC2 or EKS) -> database -> monitoring -> backups -> DNS failover (records in that same zone).
 """
 
 import pulumi
@@ -14,6 +15,7 @@ from components.dns_failover import DnsFailover, DnsFailoverArgs
 from components.keys import EncryptionKeys, EncryptionKeysArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.network import RedundantNetwork, RedundantNetworkArgs
+from components.zone import ServiceZone, ServiceZoneArgs, former_child_urn
 
 cfg = load_config()  # validates every siaga:* key before any resource is registered
 prefix = cfg.name_prefix
@@ -23,6 +25,12 @@ provider = aws.Provider("jakarta", region=cfg.region, default_tags={"tags": cfg.
 aws_opts = pulumi.ResourceOptions(providers={"aws": provider})
 
 keys = EncryptionKeys("keys", EncryptionKeysArgs(name_prefix=prefix, protect=protect), aws_opts)
+
+# The stack's public zone, first: the listener's certificate is validated in it and the failover records go into it.
+# The zone used to be a child of DnsFailover "dns" (named "dns-zone"): the alias keeps that protected identity.
+zone = ServiceZone("dns-zone", ServiceZoneArgs(
+    domain=cfg.domain, zone_id=cfg.dns.hostedZoneId, protect=protect,
+    aliases=[pulumi.Alias(name="dns-zone", parent=former_child_urn("siaga:components:DnsFailover", "dns"))]), aws_opts)
 
 network = RedundantNetwork("network", RedundantNetworkArgs(
     name_prefix=prefix, cidr=cfg.vpcCidr, az_count=cfg.azCount, nat_strategy=cfg.natStrategy,
@@ -41,7 +49,7 @@ if cfg.platform == "eks":
         private_subnet_ids=network.private_subnet_ids,
         public_subnet_ids=network.public_subnet_ids,
         key_arn=keys.arn,
-        zone_id=cfg.dns.hostedZoneId,
+        zone_id=zone.zone_id,
         db_cidrs=network.isolated_cidrs,
         vpc_id=network.vpc_id,
     ), provider=provider)
@@ -53,7 +61,7 @@ else:
     cluster = LoadBalancedCluster("cluster", LoadBalancedClusterArgs(
         name_prefix=prefix, settings=cfg.cluster, domain=cfg.domain, vpc_id=network.vpc_id,
         public_subnet_ids=network.public_subnet_ids, private_subnet_ids=network.private_subnet_ids,
-        ebs_key_arn=keys.arn("ebs"), logs_key_arn=keys.arn("logs"), zone_id=cfg.dns.hostedZoneId, protect=protect), aws_opts)
+        ebs_key_arn=keys.arn("ebs"), logs_key_arn=keys.arn("logs"), zone_id=zone.zone_id, protect=protect), aws_opts)
     app_security_group = cluster.security_group_id
     primary_dns_name, primary_zone_id = cluster.alb_dns_name, cluster.alb_zone_id
     monitoring_targets = {"alb_arn_suffix": cluster.alb_arn_suffix,
@@ -78,7 +86,7 @@ backup = BackupPlan("backup", BackupPlanArgs(
 
 failover = DnsFailover("dns", DnsFailoverArgs(
     domain=cfg.domain, standby_address=cfg.standby.address,
-    primary_dns_name=primary_dns_name, primary_zone_id=primary_zone_id, zone_id=cfg.dns.hostedZoneId,
+    primary_dns_name=primary_dns_name, primary_zone_id=primary_zone_id, zone_id=zone.zone_id,
     health_check_path=cfg.cluster.healthCheckPath, standby_port=cfg.standby.port,
     interval_seconds=cfg.dns.healthCheckIntervalSeconds, failure_threshold=cfg.dns.failureThreshold,
     ttl_seconds=cfg.dns.ttlSeconds, alarm_topic_arn=monitoring.topic_arn, protect=protect), aws_opts)
@@ -92,4 +100,7 @@ pulumi.export("dbEndpoint", database.endpoint)
 pulumi.export("backupVaultArn", backup.vault_arn)
 pulumi.export("alertTopicArn", monitoring.topic_arn)
 pulumi.export("failoverSeconds", failover.failover_seconds)
+pulumi.export("failoverBreakdown", failover.failover_breakdown)
+pulumi.export("zoneId", zone.zone_id)
+pulumi.export("nameServers", zone.name_servers)  # delegate the parent zone to these (README: Deploying for real)
 pulumi.export("primaryHealthCheckId", failover.primary_health_check_id)

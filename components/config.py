@@ -357,6 +357,15 @@ class Dns(_Model):
     failureThreshold: int = Field(default=3, ge=1, le=10)
     ttlSeconds: int = Field(default=60, ge=5, le=300)
 
+    @field_validator("hostedZoneId")
+    @classmethod
+    def _zone_id(cls, v: str | None) -> str | None:
+        # Route 53 hosted zone ids: "Z" + up to 31 upper-case letters/digits (HostedZone.Id without "/hostedzone/",
+        # at most 32 characters: https://docs.aws.amazon.com/Route53/latest/APIReference/API_HostedZone.html)
+        if v is not None and not re.fullmatch(r"Z[A-Z0-9]{1,31}", v):
+            raise ValueError("allowed: a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ (without /hostedzone/)")
+        return v
+
 
 class StackConfig(_Model):
     """Everything a stack can set under ``siaga:``. Keys are camelCase, as in the stack YAML."""

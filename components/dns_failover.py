@@ -28,10 +28,13 @@ configuration-only global services) would fail it. ``primary_health_check_id`` i
 monitoring setup approved for us-east-1 metrics (or an on-prem probe) can alarm on it; ``alarm_topic_arn`` is accepted
 for that purpose and re-exported unchanged.
 
-``failover_seconds`` = ``interval_seconds * failure_threshold + ttl_seconds``: time for the checkers to declare the
-primary unhealthy, plus resolvers' cached answers expiring. Route 53 aggregates its checkers' results and propagates
-the status to its DNS servers, which adds a few seconds more; clients that pin DNS beyond the TTL are not counted.
-For the alias PRIMARY the TTL of the answer is Route 53's alias TTL (60 s for an ALB), the SECONDARY uses ttl_seconds.
+``failover_seconds`` is the worst case computed by :func:`components.failover_time.worst_case` from these settings
+(detection by every checker: threshold x (interval + 6 s probe timeout); the 18 % rule; an ASSUMED 30 s status
+propagation; the PRIMARY answer's TTL: the ELB's fixed 60 s for the alias A, ``ttl_seconds`` for the CNAME);
+``failover_breakdown`` gives its terms, sources and assumptions, and the failback worst case (SECONDARY's TTL).
+
+The stack's zone normally comes from :class:`components.zone.ServiceZone` (created first, so that the certificate is
+validated in it); the zone created here when ``zone_id`` is None is for standalone use of the component.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+
+from components.failover_time import Estimate, answer_ttl, worst_case
 
 INTERVALS = (10, 30)
 """Route 53 health-check request intervals (seconds): 10 (fast, extra cost) or 30 (standard)."""
@@ -74,8 +79,8 @@ class DnsFailoverArgs:
     """DNS name of the primary (the ALB's ``dns_name``) (required)."""
     primary_zone_id: pulumi.Input[str] | None = None
     """Hosted zone id of the ALB (``zone_id``) [None]; required when ``standby_address`` is an IPv4 (alias A)."""
-    zone_id: str | None = None
-    """Existing hosted zone holding ``domain`` [None: create a zone for the parent of ``domain``]."""
+    zone_id: pulumi.Input[str] | None = None
+    """Hosted zone holding ``domain`` (the stack's ServiceZone) [None: create a zone for the parent of ``domain``]."""
     health_check_path: str = "/healthz"
     """HTTP path probed on both sides [/healthz]."""
     standby_port: int = 443
@@ -109,9 +114,26 @@ class DnsFailoverArgs:
             parent_domain(self.domain)
 
     @property
+    def primary_is_alias(self) -> bool:
+        """An IPv4 standby makes the PRIMARY an alias A to the load balancer (answered with the ELB's 60 s TTL)."""
+        return _is_ipv4(self.standby_address)
+
+    @property
+    def failover(self) -> Estimate:
+        """Worst case from the primary's failure to the last TTL-honouring resolver answering the standby."""
+        return worst_case(self.interval_seconds, self.failure_threshold,
+                          answer_ttl(self.primary_is_alias, self.ttl_seconds), check_type="HTTPS")
+
+    @property
+    def failback(self) -> Estimate:
+        """Worst case from the primary's recovery to the last TTL-honouring resolver answering it again."""
+        return worst_case(self.interval_seconds, self.failure_threshold, self.ttl_seconds, check_type="HTTPS",
+                          direction="failback")
+
+    @property
     def failover_seconds(self) -> int:
-        """interval x threshold + ttl (seconds), see the module docstring."""
-        return self.interval_seconds * self.failure_threshold + self.ttl_seconds
+        """Worst-case failover seconds (:attr:`failover`), see the module docstring."""
+        return self.failover.seconds
 
 
 class DnsFailover(pulumi.ComponentResource):
@@ -119,6 +141,7 @@ class DnsFailover(pulumi.ComponentResource):
 
     zone_id: pulumi.Output[str]
     failover_seconds: int
+    failover_breakdown: dict[str, object]
     primary_health_check_id: pulumi.Output[str]
     standby_health_check_id: pulumi.Output[str]
 
@@ -140,6 +163,17 @@ class DnsFailover(pulumi.ComponentResource):
             self.name_servers = zone.name_servers
 
         standby_ip = _is_ipv4(args.standby_address)
+        # Primary check, coherent with the listener it probes: HTTPS on 443 (the ALB's HTTPS listener), the ALB's own
+        # DNS name as fqdn (never the service name: that resolves through these very records). Route 53 sends the fqdn
+        # as the Host header; the ALB's listener forwards every Host on its default action and the instances' nginx is
+        # the default_server for any Host, so the check reaches the health path. With enable_sni the ALB finds no
+        # certificate for its own name and serves its default one (for the service domain); Route 53 then retries the
+        # handshake without SNI, and "HTTPS health checks don't validate SSL/TLS certificates, so checks don't fail if
+        # a certificate is invalid or expired" (How Amazon Route 53 determines whether a health check is healthy:
+        # https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html;
+        # FullyQualifiedDomainName (sent as Host) and EnableSNI:
+        # https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html). SNI stays
+        # on for primaries that need it (an endpoint that refuses a client_hello without SNI).
         primary_hc = aws.route53.HealthCheck(
             f"{name}-primary", type="HTTPS", fqdn=args.primary_dns_name, port=443,
             resource_path=args.health_check_path, request_interval=args.interval_seconds,
@@ -170,13 +204,17 @@ class DnsFailover(pulumi.ComponentResource):
             failover_routing_policies=[{"type": "SECONDARY"}], health_check_id=standby_hc.id,
             ttl=args.ttl_seconds, records=[secondary_value], opts=child)
 
-        self.failover_seconds = args.failover_seconds
+        failover, failback = args.failover, args.failback
+        self.failover_seconds = failover.seconds
+        self.failover_breakdown = {"failover": failover.as_dict(), "failback": failback.as_dict()}
         self.primary_health_check_id = primary_hc.id
         self.standby_health_check_id = standby_hc.id
         self.record_fqdn = primary.fqdn
         outputs: dict[str, object] = {
             "zoneId": self.zone_id,
             "failoverSeconds": self.failover_seconds,
+            "failoverBreakdown": self.failover_breakdown,
+            "failbackSeconds": failback.seconds,
             "primaryHealthCheckId": self.primary_health_check_id,
             "standbyHealthCheckId": self.standby_health_check_id,
             "recordName": domain,

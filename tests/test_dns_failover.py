@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from components.dns_failover import DnsFailoverArgs, parent_domain
+from components.failover_time import STATUS_PROPAGATION_SECONDS, answer_ttl, worst_case
 from siaga.analyzer import analyze
 from siaga.engine import Graph, run_program
+from siaga.engine.model import plain
 
 FIXTURE = "tests/fixtures/programs/rush_dns"
 
@@ -74,17 +76,62 @@ def test_hostname_standby_cname_pair_in_given_zone(graph: Graph) -> None:
 
 
 def test_failover_seconds_exported_from_settings(graph: Graph) -> None:
-    assert graph.exports["ipFailoverSeconds"] == 10 * 3 + 60
-    assert graph.exports["hostFailoverSeconds"] == 10 * 3 + 60
+    # 10 s x 3, TTL 60: per checker 3 x (10 s + 6 s probe timeout) = 48, + 30 s assumed propagation, + 60 s TTL
+    # (the alias PRIMARY is answered with the ELB's 60 s; the CNAME PRIMARY with ttl_seconds = 60)
+    assert graph.exports["ipFailoverSeconds"] == 138
+    assert graph.exports["hostFailoverSeconds"] == 138
     assert graph.exports["primaryHealthCheckId"] == _pair(graph, "dns-ip")["PRIMARY"]["healthCheckId"]
+    comp = next(r for r in graph.resources if r.type == "siaga:components:DnsFailover" and r.name == "dns-host")
+    breakdown = plain(comp.outputs["failoverBreakdown"])
+    assert {t["name"]: t["seconds"] for t in breakdown["failover"]["terms"]} == {
+        "detection": 48, "aggregation": 0, "propagation": 30, "cached answer (TTL)": 60, "resolver caching beyond TTL": 0}
+    assert breakdown["failover"]["seconds"] == comp.outputs["failoverSeconds"] == 138
+    assert breakdown["failback"]["seconds"] == comp.outputs["failbackSeconds"] == 138
+    assert any("publishes no figure" in a for a in breakdown["failover"]["assumptions"])
 
 
 def test_failover_seconds_follows_a_changed_setting() -> None:
     g = run_program(FIXTURE, stack="dev", overrides={"rush:intervalSeconds": "30", "rush:ttlSeconds": "20"})
-    assert g.exports["ipFailoverSeconds"] == 30 * 3 + 20
+    # CNAME pair: 3 x (30 + 6) + 30 + 20 = 158; alias pair: the PRIMARY keeps the ELB's 60 s -> 3 x 36 + 30 + 60 = 198
+    assert g.exports["hostFailoverSeconds"] == 158
+    assert g.exports["ipFailoverSeconds"] == 198
     checks = g.of_type("aws:route53/healthCheck:HealthCheck")
     assert {c.plain_inputs()["requestInterval"] for c in checks} == {30}
     assert {r.plain_inputs().get("ttl") for r in g.of_type("aws:route53/record:Record")} - {None} == {20}
+
+
+def _hand(interval: int, threshold: int, ttl: int, timeout: int = 6, propagation: int = 30) -> int:
+    """The worst case worked out by hand: every checker's threshold probes, each after a full interval, each timing out."""
+    detection = 0
+    for _ in range(threshold):
+        detection += interval  # wait after the previous (last good, or failed) response
+        detection += timeout  # 4 s to connect + 2 s for the status, then counted as failed
+    return detection + propagation + ttl
+
+
+@pytest.mark.parametrize(("interval", "threshold", "ttl", "expected"), [(10, 3, 60, 138), (30, 3, 60, 198)])
+def test_worst_case_matches_the_hand_computation(interval: int, threshold: int, ttl: int, expected: int) -> None:
+    est = worst_case(interval, threshold, ttl)
+    assert est.seconds == _hand(interval, threshold, ttl) == expected
+    terms = {t.name: t.seconds for t in est.terms}
+    assert terms["detection"] == threshold * (interval + 6)
+    assert terms["propagation"] == STATUS_PROPAGATION_SECONDS == 30
+    assert terms["cached answer (TTL)"] == ttl
+    assert "18 %" in next(t.basis for t in est.terms if t.name == "aggregation")
+    assert est.formula == f"{threshold * (interval + 6)} s detection + 30 s propagation + {ttl} s cached answer (TTL)"
+
+
+def test_worst_case_terms_follow_check_type_ttl_and_direction() -> None:
+    assert worst_case(10, 3, 60, check_type="TCP").seconds == 3 * (10 + 10) + 30 + 60
+    assert answer_ttl(True, 5) == 60 and answer_ttl(False, 5) == 5
+    args = DnsFailoverArgs(domain="a.b.c", standby_address="203.0.113.10", primary_dns_name="alb", primary_zone_id="Z",
+                           interval_seconds=10, failure_threshold=3, ttl_seconds=20)
+    assert args.failover.seconds == 48 + 30 + 60  # alias PRIMARY: resolvers hold the ELB's 60 s answer
+    assert args.failback.seconds == 48 + 30 + 20  # then they hold the SECONDARY A record's 20 s answer
+    assert "SECONDARY" in next(t.basis for t in args.failback.terms if t.name.startswith("cached"))
+    assert worst_case(10, 3, 60, resolver_extra_seconds=300).seconds == 138 + 300
+    with pytest.raises(ValueError, match="^direction: "):
+        worst_case(10, 3, 60, direction="sideways")
 
 
 def test_no_mandatory_findings(graph: Graph) -> None:
@@ -113,7 +160,7 @@ def test_parent_domain_and_formula() -> None:
     assert parent_domain("layanan.contoh.go.id.") == "contoh.go.id"
     args = DnsFailoverArgs(domain="a.b.c", standby_address="x.example", primary_dns_name="alb",
                            interval_seconds=30, failure_threshold=2, ttl_seconds=5)
-    assert args.failover_seconds == 65
+    assert args.failover_seconds == 2 * (30 + 6) + 30 + 5
 
 
 def test_pack_would_catch_a_mismatched_pair(graph: Graph) -> None:

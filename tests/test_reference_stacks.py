@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from siaga.engine import Graph, run_stack
-from siaga.engine.model import effective_region
+from siaga.engine.model import Resource, effective_region
 
 STACKS = ("jakarta-prod", "jakarta-staging")
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -33,12 +33,26 @@ def _stateful(g: Graph) -> list[str]:
     return sorted(r.urn for r in g.resources if r.custom and r.options.protect)
 
 
+def _alias_urn(g: Graph, r: Resource, alias: object) -> str:
+    """The URN an alias names, as the engine computes it: a URN string, ``{"urn": ...}``, or an Alias spec
+    (``{"spec": {name, type, parentUrn | noParent, stack, project}}``; unset parts default to the resource's own)."""
+    if isinstance(alias, str):
+        return alias
+    if isinstance(alias, dict) and isinstance(alias.get("urn"), str):
+        return alias["urn"]
+    spec = alias.get("spec") if isinstance(alias, dict) else None
+    if not isinstance(spec, dict):
+        return json.dumps(alias, sort_keys=True)
+    stack, project = spec.get("stack") or g.stack, spec.get("project") or g.project
+    type_, name = spec.get("type") or r.type, spec.get("name") or r.name
+    parent = None if spec.get("noParent") else (spec.get("parentUrn") or r.parent)
+    parent_type = parent.split("::")[2] if parent else "pulumi:pulumi:Stack"
+    qualified = type_ if parent_type == "pulumi:pulumi:Stack" else f"{parent_type}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
+
+
 def _aliased(g: Graph) -> set[str]:
-    out: set[str] = set()
-    for r in g.resources:
-        for a in r.options.aliases or []:
-            out.add(a if isinstance(a, str) else json.dumps(a, sort_keys=True))
-    return out
+    return {_alias_urn(g, r, a) for r in g.resources for a in r.options.aliases or []}
 
 
 def test_stateful_urns_kept(graph: Graph) -> None:

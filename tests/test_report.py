@@ -29,24 +29,37 @@ def graph(stack: str = "jakarta-prod", **overrides: str) -> Graph:
     return run_program(FIXTURE, stack=stack, overrides={f"siaga:{k}": v for k, v in overrides.items()})
 
 
-def test_dns_failover_time_is_interval_x_threshold_plus_ttl() -> None:
+def test_dns_failover_time_is_the_computed_worst_case() -> None:
     topo = analyse(graph())
     cfg = topo.config
-    assert cfg is not None
-    expected = cfg.dns.healthCheckIntervalSeconds * cfg.dns.failureThreshold + cfg.dns.ttlSeconds
-    assert topo.dns_failover_seconds() == expected == 90
+    assert cfg is not None and topo.primary is not None and topo.primary.alias
+    interval, threshold = cfg.dns.healthCheckIntervalSeconds, cfg.dns.failureThreshold
+    # by hand: each checker 3 x (10 s interval + 6 s HTTPS probe timeout), 30 s assumed propagation, the alias
+    # PRIMARY answered with the load balancer's 60 s TTL
+    expected = threshold * (interval + 6) + 30 + 60
+    assert topo.dns_failover_seconds() == expected == 138
     text = drp.render_markdown(topo, "jakarta-prod")
-    assert f"{expected} s worst case = 10 s x 3 + 60 s TTL" in text
+    assert f"{expected} s worst case = 48 s detection + 30 s propagation + 60 s cached answer (TTL)" in text
+    assert "| propagation | 30 | ASSUMED" in text and "18 %" in text
+    assert "## DNS delegation" in text
+    b = availability.budget(topo)
+    assert b.failover is not None and b.failover.seconds == expected
+    md = availability.render_markdown(b, "jakarta-prod")
+    assert f"up to **{expected} s** of downtime" in md and "| detection | 48 |" in md
+    assert availability.as_dict(b)["dnsFailover"]["seconds"] == expected  # type: ignore[index]
 
 
 def test_changing_the_dns_settings_changes_the_figure() -> None:
     g = graph(dns=json.dumps({"healthCheckIntervalSeconds": 30, "failureThreshold": 5, "ttlSeconds": 120}))
     topo = analyse(g)
-    # the alias PRIMARY keeps the load balancer's 60 s; the SECONDARY's TTL (120 s) is the longer one
-    assert topo.dns_failover_seconds() == 30 * 5 + 120
+    # failover: resolvers hold the alias PRIMARY's answer (the load balancer's 60 s), not the SECONDARY's 120 s
+    assert topo.dns_failover_seconds() == 5 * (30 + 6) + 30 + 60 == 270
+    # failback: they hold the SECONDARY's answer, 120 s
+    back = topo.dns_failback_estimate()
+    assert back is not None and back.seconds == 5 * (30 + 6) + 30 + 120
     text = drp.render_markdown(topo, "jakarta-prod")
-    assert "270 s worst case = 30 s x 5 + 120 s TTL" in text
-    assert "90 s worst case" not in text
+    assert "270 s worst case = 180 s detection + 30 s propagation + 60 s cached answer (TTL)" in text
+    assert "138 s worst case" not in text
 
 
 def test_database_failover_mode_drives_the_az_rto() -> None:

@@ -34,7 +34,9 @@ def test_reference_failover_figure_matches_the_settings(stack: str) -> None:
     assert t.primary is not None and t.secondary is not None and t.primary.health_check is not None
     assert t.primary.health_check.interval == dns.healthCheckIntervalSeconds
     assert t.primary.health_check.threshold == dns.failureThreshold
-    assert t.dns_failover_seconds() == dns.healthCheckIntervalSeconds * dns.failureThreshold + max(t.primary.ttl, t.secondary.ttl)
+    # the component's output and the documents come from the same function on the same settings
+    assert t.dns_failover_seconds() == t.graph.exports["failoverSeconds"]
+    assert t.dns_failover_seconds() == dns.failureThreshold * (dns.healthCheckIntervalSeconds + 6) + 30 + t.primary.ttl
     assert f"{t.dns_failover_seconds()} s worst case" in drp.render_markdown(t, stack)
 
 
@@ -43,7 +45,8 @@ def test_reference_dns_override_changes_the_figure() -> None:
     changed = topo("jakarta-prod", dns=json.dumps({"healthCheckIntervalSeconds": 30, "failureThreshold": 5, "ttlSeconds": 60}))
     assert base is not None and changed.dns_failover_seconds() is not None
     assert changed.dns_failover_seconds() > base  # type: ignore[operator]
-    assert changed.primary.health_check.detection_seconds == 150  # type: ignore[union-attr]
+    assert changed.primary.health_check.detection_seconds == 5 * (30 + 6)  # type: ignore[union-attr]
+    assert changed.dns_failover_seconds() == changed.graph.exports["failoverSeconds"]
 
 
 def test_reference_prod_is_redundant_and_meets_the_target() -> None:

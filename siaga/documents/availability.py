@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from components.failover_time import Estimate
 from siaga.documents.topology import Topology
 
 MINUTES_PER_YEAR = 365 * 24 * 60
@@ -49,6 +50,18 @@ class Budget:
     warnings: list[str]
     target_downtime_percent: float
     sources: list[Sla] = field(default_factory=lambda: list(SLAS.values()))
+    failover: Estimate | None = None
+    """Worst-case whole-site DNS failover (components.failover_time): the downtime one loss of the site costs."""
+    failback: Estimate | None = None
+
+    @property
+    def site_losses_absorbed(self) -> int | None:
+        """How many whole-site failovers (at their worst case) the yearly downtime target leaves room for, after the
+        expected downtime of the tiers; None without a failover."""
+        if self.failover is None or self.failover.seconds <= 0:
+            return None
+        spare = (self.allowed_minutes_per_year - self.downtime_minutes_per_year) * 60
+        return max(int(spare // self.failover.seconds), 0)
 
     @property
     def availability(self) -> float:
@@ -149,7 +162,27 @@ def budget(topo: Topology) -> Budget:
             warnings.append(f"Backup vault {v.name}: no vault lock - recovery points can be deleted by a compromised admin")
     if not topo.backup_rules:
         spofs.append("Backups: no AWS Backup plan - data cannot be restored after corruption or ransomware")
-    return Budget(tiers=tiers, spofs=spofs, warnings=warnings, target_downtime_percent=target)
+    return Budget(tiers=tiers, spofs=spofs, warnings=warnings, target_downtime_percent=target,
+                  failover=topo.dns_failover_estimate(), failback=topo.dns_failback_estimate())
+
+
+def _failover_lines(b: Budget) -> list[str]:
+    """The site-loss term of the budget: the computed worst case, its terms and assumptions (not an SLA figure)."""
+    if b.failover is None:
+        return []
+    lines = ["", "## Whole-site loss: DNS failover", "",
+             f"Each loss of the AWS site costs up to **{b.failover.seconds} s** of downtime before clients that honour the "
+             f"TTL reach the standby: {b.failover.formula} (worst case, computed from the health-check settings).", "",
+             "| Term | Seconds | Basis |", "|---|---:|---|"]
+    lines += [f"| {t.name} | {t.seconds} | {t.basis} |" for t in b.failover.terms]
+    if b.failback is not None:
+        lines += ["", f"Failback to the recovered primary is automatic, worst case {b.failback.seconds} s "
+                      f"({b.failback.formula}); both sides serve meanwhile."]
+    absorbed = b.site_losses_absorbed
+    if b.estimable and absorbed is not None:
+        lines += ["", f"The yearly target leaves room for **{absorbed}** such failover(s) after the tiers' expected downtime."]
+    lines += ["", "Assumptions:", ""] + [f"- {a}" for a in b.failover.assumptions]
+    return lines
 
 
 def render_markdown(b: Budget, stack: str) -> str:
@@ -170,6 +203,7 @@ def render_markdown(b: Budget, stack: str) -> str:
               f"- Agency target: at most {b.target_downtime_percent} % a year = {b.allowed_minutes_per_year:.0f} min/year "
               f"-> the estimate **{verdict}** the target", "", "## Single points of failure", ""]
     lines += [f"- {s}" for s in b.spofs] or ["- none found"]
+    lines += _failover_lines(b)
     if b.warnings:
         lines += ["", "## Warnings", ""] + [f"- {w}" for w in b.warnings]
     lines += ["", "## Sources", ""] + [f"- {s.service}: {s.percent} % - {s.url}" for s in b.sources]
@@ -189,4 +223,7 @@ def as_dict(b: Budget) -> dict[str, object]:
         "tiers": [{"name": t.name, "availabilityPercent": round(t.availability * 100, 6), "basis": t.basis} for t in b.tiers],
         "singlePointsOfFailure": b.spofs,
         "warnings": b.warnings,
+        "dnsFailover": b.failover.as_dict() if b.failover else None,
+        "dnsFailback": b.failback.as_dict() if b.failback else None,
+        "siteLossesAbsorbedPerYear": b.site_losses_absorbed,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.failover_time import Estimate, probe_timeout_seconds
 from siaga.documents import names
 from siaga.documents.topology import (
     ASG_DEFAULT_GRACE,
@@ -124,15 +125,26 @@ def scenarios(topo: Topology) -> list[Scenario]:
         rpo=rpo_txt, rto_seconds=rto_az, rpo_seconds=rpo_az, steps=steps_az))
 
     # 3. whole site
-    fo = topo.dns_failover_seconds()
+    est, back = topo.dns_failover_estimate(), topo.dns_failback_estimate()
+    fo = est.seconds if est is not None else None
     p, s = topo.primary, topo.secondary
-    if fo is not None and p is not None and s is not None and p.health_check is not None:
+    if est is not None and back is not None and p is not None and s is not None and p.health_check is not None:
         hc = p.health_check
-        detection = (f"Route 53 health check on {hc.target}: every {hc.interval} s, unhealthy after "
-                     f"{hc.threshold} failures = {hc.detection_seconds} s ({R53_DOC}).")
-        automatic = (f"Route 53 answers {p.name} with the SECONDARY record ({s.target}); resolvers holding the old answer keep it "
-                     f"for its TTL ({max(p.ttl, s.ttl)} s{' - alias to the load balancer' if p.alias else ''}).")
-        rto = f"{fo} s worst case = {hc.interval} s x {hc.threshold} + {max(p.ttl, s.ttl)} s TTL"
+        terms = {t.name: t for t in est.terms}
+        detection = (f"Route 53 health check on {hc.target} from checkers in several regions that do not coordinate: each "
+                     f"probes every {hc.interval} s (counted from its last response), a failed probe takes up to "
+                     f"{probe_timeout_seconds(hc.type)} s, and each needs {hc.threshold} consecutive failures; the endpoint is "
+                     f"unhealthy when 18 % or fewer of the checkers report it healthy, so the slowest checkers decide: "
+                     f"worst case {terms['detection'].seconds} s ({R53_DOC}).")
+        automatic = (f"Route 53 answers {p.name} with the SECONDARY record ({s.target}) once the status has reached its DNS "
+                     f"servers (assumed {terms['propagation'].seconds} s: AWS publishes no figure); resolvers holding the "
+                     f"PRIMARY answer keep it for its TTL ({p.ttl} s{', the load balancer alias TTL' if p.alias else ''}). "
+                     f"Failback is automatic too: once the primary passes {hc.threshold} consecutive checks at more than 18 % "
+                     f"of the checkers, Route 53 answers PRIMARY again; worst case {back.seconds} s = {back.formula} "
+                     f"(resolvers hold the SECONDARY answer for its {s.ttl} s TTL). Data written on the standby is not "
+                     "copied back by this stack.")
+        rto = (f"{fo} s worst case = {est.formula}; assumes resolvers honour the TTL (clients caching beyond it, "
+               "such as a JVM without networkaddress.cache.ttl, take longer)")
         zone_id = topo.config.dns.hostedZoneId if topo.config and topo.config.dns.hostedZoneId else None
         zone = next((z for z in topo.graph.of_type("aws:route53/zone:Zone") if names.explicit(z, "name")), None)
         zone_name = names.explicit(zone, "name") if zone else p.name
@@ -264,6 +276,61 @@ def verify_steps(topo: Topology, stack: str) -> list[str]:
     return steps
 
 
+def _terms_table(est: Estimate) -> list[str]:
+    rows = ["| Term | Seconds | Basis |", "|---|---:|---|"]
+    rows += [f"| {t.name} | {t.seconds} | {t.basis} |" for t in est.terms]
+    return rows + [f"| **total ({est.direction})** | **{est.seconds}** | worst case |"]
+
+
+def failover_section(topo: Topology) -> list[str]:
+    """How the whole-site figures are computed: every term of the failover and failback worst cases, and what they
+    assume (components.failover_time.worst_case, the same function behind the stack output failoverSeconds)."""
+    est, back = topo.dns_failover_estimate(), topo.dns_failback_estimate()
+    if est is None or back is None:
+        return []
+    lines = ["## DNS failover time: how it is computed", "",
+             f"Failover (the primary stops answering): **{est.seconds} s** worst case.", ""] + _terms_table(est)
+    lines += ["", f"Failback (the primary answers again, the standby still healthy): **{back.seconds} s** worst case.", ""]
+    lines += _terms_table(back) + ["", "Assumptions:", ""] + [f"- {a}" for a in est.assumptions] + [""]
+    return lines
+
+
+ZONE_TYPE = "aws:route53/zone:Zone"
+DELEGATION_DOC = "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/MigratingDNS.html"
+
+
+def delegation_section(topo: Topology) -> list[str]:
+    """The one step outside AWS: the parent of the stack's public zone must delegate to its name servers, or ACM
+    cannot validate the certificate (no HTTPS listener) and the public never sees the failover records."""
+    zones = [z for z in topo.graph.of_type(ZONE_TYPE) if names.explicit(z, "name") and not prop(z, "vpcs")]
+    record_zones = sorted({r.zone_id for r in topo.failover if r.zone_id != "?"})
+    if not zones and not record_zones:
+        return []
+    lines = ["## DNS delegation (once, by the agency)", ""]
+    if zones:
+        for z in zones:
+            zname = str(names.explicit(z, "name")).rstrip(".")
+            servers = [str(x) for x in (prop(z, "nameServers") or [])]
+            lines += [f"This stack creates the public hosted zone `{zname}`; the certificate's DNS validation record and the "
+                      f"failover records are in it. Public DNS reaches it only once the parent of `{zname}` lists its name "
+                      "servers (stack output `nameServers`):", ""]
+            lines += [f"- `{ns}`" for ns in servers] or ["- (assigned by Route 53 at creation: `pulumi stack output nameServers`)"]
+            lines += ["", f"Set the NS records of `{zname}` to these at its registrar (for a `.go.id` name: the go.id "
+                      "registration service, PANDI being the `.id` registry). If the domain already has records at another "
+                      "DNS provider, copy them into the zone first. Until the delegation is in place ACM cannot validate the "
+                      "certificate, so the HTTPS listener cannot be created: run `pulumi up --target` on the zone first, "
+                      f"delegate, then run the full `pulumi up` ({DELEGATION_DOC}).", "", "```sh",
+                      f"pulumi up --target '{z.urn}'   # the zone alone, before the certificate waits for it",
+                      "pulumi stack output nameServers",
+                      f"dig NS {zname} +short   # must print the four name servers above",
+                      "```", ""]
+    else:
+        lines += [f"The failover records are in the existing hosted zone {', '.join(record_zones)} (adopted, not created): "
+                  "its parent must already delegate to its name servers (stack output `nameServers`); check with "
+                  f"`aws route53 get-hosted-zone --id {record_zones[0]}` and `dig NS <zone name> +short` ({DELEGATION_DOC}).", ""]
+    return lines
+
+
 def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availability.md",
                     diagram_name: str = "architecture.png") -> str:
     g = topo.graph
@@ -295,6 +362,7 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
                   f"**RTO:** {sc.rto}  ", f"**RPO:** {sc.rpo}", ""]
         if sc.steps:
             lines += ["**Manual steps**", "", "```sh"] + sc.steps + ["```", ""]
+    lines += failover_section(topo) + delegation_section(topo)
     checks = verify_steps(topo, stack)
     if checks:
         lines += ["## Verify after every recovery and drill", "",

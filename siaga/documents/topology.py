@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from components import failover_time
 from components.config import ConfigError, StackConfig, parse_config
 from siaga.engine.model import UNKNOWN, Graph, Resource, plain
 
@@ -42,7 +43,7 @@ SECRET = "aws:secretsmanager/secret:Secret"
 # AWS API defaults for settings a program may leave out
 R53_DEFAULT_INTERVAL = 30
 R53_DEFAULT_THRESHOLD = 3
-ELB_ALIAS_TTL = 60
+ELB_ALIAS_TTL = failover_time.ELB_ALIAS_TTL
 """Route 53 answers an alias to an Elastic Load Balancer with the load balancer's TTL, 60 s."""
 TG_DEFAULT_INTERVAL = 30
 TG_DEFAULT_UNHEALTHY = 2
@@ -82,10 +83,12 @@ class HealthCheck:
     interval: int
     threshold: int
     target: str
+    type: str = "HTTPS"
 
     @property
     def detection_seconds(self) -> int:
-        return self.interval * self.threshold
+        """Worst-case detection by every checker (components.failover_time): threshold x (interval + probe timeout)."""
+        return self.threshold * (self.interval + failover_time.probe_timeout_seconds(self.type))
 
 
 @dataclass
@@ -197,12 +200,27 @@ class Topology:
     def secondary(self) -> FailoverRecord | None:
         return next((r for r in self.failover if r.role == "SECONDARY"), None)
 
-    def dns_failover_seconds(self) -> int | None:
-        """Worst case until clients reach the standby: health-check interval x threshold + record TTL."""
-        p = self.primary
-        if p is None or p.health_check is None or self.secondary is None:
+    def dns_failover_estimate(self) -> failover_time.Estimate | None:
+        """Worst case until TTL-honouring clients reach the standby (components.failover_time.worst_case): the
+        PRIMARY's health check settings and the TTL of the PRIMARY's answer (the ELB's 60 s for an alias)."""
+        p, s = self.primary, self.secondary
+        if p is None or p.health_check is None or s is None:
             return None
-        return p.health_check.detection_seconds + max(p.ttl, self.secondary.ttl)
+        hc = p.health_check
+        return failover_time.worst_case(hc.interval, hc.threshold, p.ttl, check_type=hc.type)
+
+    def dns_failback_estimate(self) -> failover_time.Estimate | None:
+        """Worst case until clients are back on the recovered PRIMARY: its checks, then the SECONDARY answer's TTL."""
+        p, s = self.primary, self.secondary
+        if p is None or p.health_check is None or s is None:
+            return None
+        hc = p.health_check
+        return failover_time.worst_case(hc.interval, hc.threshold, s.ttl, check_type=hc.type, direction="failback")
+
+    def dns_failover_seconds(self) -> int | None:
+        """Worst-case failover seconds (:meth:`dns_failover_estimate`)."""
+        est = self.dns_failover_estimate()
+        return est.seconds if est is not None else None
 
     def target_group_detection_seconds(self) -> int:
         worst = 0
@@ -418,7 +436,8 @@ def analyse(graph: Graph) -> Topology:
             resource=hc,
             interval=int(_num(prop(hc, "requestInterval"), R53_DEFAULT_INTERVAL) or R53_DEFAULT_INTERVAL),
             threshold=int(_num(prop(hc, "failureThreshold"), R53_DEFAULT_THRESHOLD) or R53_DEFAULT_THRESHOLD),
-            target=_str(prop(hc, "fqdn")) or _str(prop(hc, "ipAddress")) or "?")
+            target=_str(prop(hc, "fqdn")) or _str(prop(hc, "ipAddress")) or "?",
+            type=_str(prop(hc, "type")) or "HTTPS")
     failover: list[FailoverRecord] = []
     for rec in graph.of_type(RECORD):
         policies = [p for p in _list(prop(rec, "failoverRoutingPolicies")) if isinstance(p, dict)]
