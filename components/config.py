@@ -21,6 +21,22 @@ IN_COUNTRY_REGIONS = ("ap-southeast-3",)
 MIN_BACKUP_RETENTION_DAYS = 7
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_HEALTH_PATH = re.compile(r"^/[A-Za-z0-9._~/-]{0,254}$")
+"""A health path: an absolute URL path of unreserved characters, at most 255 long (Route 53's ResourcePath limit,
+https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html). It is written into nginx
+config, Route 53, the ALB and command lines of ``siaga verify``: no spaces, quotes, ``;``, ``$`` or query."""
+
+
+def health_path(value: str) -> str:
+    """The one health-path validator (stack config, ``siaga verify`` targets)."""
+    if not isinstance(value, str) or not _HEALTH_PATH.match(value):
+        raise ValueError("allowed: a path starting with / of letters, digits and . _ ~ / - (at most 255 characters)")
+    return value
+
+
+def hostname(value: str) -> str:
+    """The one DNS-name validator (stack config, ``siaga verify --domain``)."""
+    return _hostname(value)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 
 
@@ -115,9 +131,7 @@ class Standby(_Model):
     @field_validator("healthCheckPath")
     @classmethod
     def _path(cls, v: str) -> str:
-        if not v.startswith("/"):
-            raise ValueError("allowed: a path starting with /")
-        return v
+        return health_path(v)
 
     @model_validator(mode="after")
     def _vpn(self) -> Standby:
@@ -137,6 +151,11 @@ class Cluster(_Model):
     healthCheckPath: str = "/healthz"
     allowedCidrs: list[str] = Field(default_factory=lambda: ["0.0.0.0/0"], description="Who may reach the ALB (HTTPS).")
     rootVolumeGiB: int = Field(default=30, ge=8, le=1000)
+
+    @field_validator("healthCheckPath")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        return health_path(v)
 
     @field_validator("allowedCidrs")
     @classmethod
