@@ -18,7 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from siaga.commands.common import fail, start_graph, wait_graph
+from siaga.commands.common import SECRET_CONFIG_HELP, fail, start_graph, wait_graph
 from siaga.engine.preview import REPO_ROOT
 from siaga.reporters import NAMES
 from siaga.waivers import WaiverError, load_waivers
@@ -42,7 +42,8 @@ def _parse_reports(specs: list[str]) -> list[tuple[str, Path]]:
 
 
 def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], policy_config: Path | None,
-              waivers: Path | None, config: list[str], unknowns: bool, show_progress: bool = True) -> Report:
+              waivers: Path | None, config: list[str], unknowns: bool, show_progress: bool = True,
+              secret_config: list[str] | None = None) -> Report:
     """Everything but the rendering; exits 2 with one line when something cannot run."""
     for p in packs:
         if not (p / "PulumiPolicy.yaml").is_file():
@@ -59,7 +60,7 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
     with progress:
         t0 = time.perf_counter()
         task = progress.add_task("running the program offline", total=None)
-        running = start_graph(stack, program_dir, config, preview=unknowns)  # first: the critical path
+        running = start_graph(stack, program_dir, config, preview=unknowns, secret_config=secret_config)  # first
         try:  # meanwhile (2 cores): import the harness, start the packs' servers (they import their policies)
             from siaga.analyzer import AnalyzerError, PackServer, StackEnv, analyze, prestart
 
@@ -111,6 +112,7 @@ def register(app: typer.Typer) -> None:
         output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout")] = None,
         report: Annotated[list[str] | None, typer.Option("--report", help="Also write FORMAT=FILE (repeatable), from the same run")] = None,
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="key=value stack config override (repeatable)")] = None,
+        secret_config: Annotated[list[str] | None, typer.Option("--secret-config", help=SECRET_CONFIG_HELP)] = None,
         unknowns: Annotated[bool, typer.Option("--unknowns/--resolved", help="Emulate a real preview: computed values unknown")] = False,
     ) -> None:
         """Run the program offline and the policy packs on it; exit 0 clean, 1 mandatory violation, 2 could not run."""
@@ -119,7 +121,7 @@ def register(app: typer.Typer) -> None:
         extra = _parse_reports(report or [])
         packs = [p.resolve() for p in (policy_pack or [DEFAULT_PACK])]
         result = run_check(stack, program_dir, packs, policy_config, waivers, config or [], unknowns,
-                           show_progress=err_console.is_terminal)
+                           show_progress=err_console.is_terminal, secret_config=secret_config)
         from siaga.reporters import FORMATS
         from siaga.reporters.text import print_report, summary_line
 

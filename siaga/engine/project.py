@@ -82,9 +82,10 @@ def _wire(value: Any) -> str:
     return json.dumps(value)
 
 
-def load_stack_config(project: Project, stack: str | None, overrides: dict[str, str] | None = None
-                      ) -> tuple[dict[str, str], list[str]]:
-    """Returns (config as the program sees it, secret keys): defaults, stack file, then overrides."""
+def load_stack_config(project: Project, stack: str | None, overrides: dict[str, str] | None = None,
+                      secret_overrides: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+    """Returns (config as the program sees it, secret keys): defaults, stack file, then overrides, then secret
+    overrides (``--secret-config``: their keys are secret, as ``pulumi config set --secret`` makes them)."""
     raw: dict[str, Any] = project.defaults()
     secret_keys: list[str] = []
     if stack is not None:
@@ -109,16 +110,23 @@ def load_stack_config(project: Project, stack: str | None, overrides: dict[str, 
                 raw[qkey] = value
     for key, value in (overrides or {}).items():
         raw[project.qualify(key)] = value
+    for key, value in (secret_overrides or {}).items():
+        qkey = project.qualify(key)
+        raw[qkey] = value
+        if qkey not in secret_keys:
+            secret_keys.append(qkey)
     return {k: _wire(v) for k, v in sorted(raw.items())}, secret_keys
 
 
-def parse_overrides(pairs: list[str]) -> dict[str, str]:
+def parse_overrides(pairs: list[str], flag: str = "--config", secret: bool = False) -> dict[str, str]:
+    """``key=value`` pairs; an error names the pair, or only its key for ``secret`` pairs (never the value)."""
     out: dict[str, str] = {}
     for pair in pairs:
-        if "=" not in pair:
-            raise ProjectError(f"--config {pair!r}: expected key=value, e.g. --config siaga:azCount=2")
-        key, value = pair.split("=", 1)
-        if not key:
-            raise ProjectError(f"--config {pair!r}: the key is empty")
+        key, sep, value = pair.partition("=")
+        shown = repr(f"{key}=[secret]" if secret and sep else ("[secret]" if secret else pair))
+        if not sep:
+            raise ProjectError(f"{flag} {shown}: expected key=value, e.g. {flag} siaga:azCount=2")
+        if not key.strip():
+            raise ProjectError(f"{flag} {shown}: the key is empty")
         out[key.strip()] = value
     return out
