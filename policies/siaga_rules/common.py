@@ -270,6 +270,36 @@ def classification_of(props: dict[str, Any], provider_props: dict[str, Any] | No
     return None
 
 
+ENVIRONMENT_TAG_KEYS = ("Environment", "environment", "Env", "env")
+NON_PRODUCTION_ENVIRONMENTS = ["staging", "stage", "dev", "development", "test", "testing", "sandbox", "qa", "uat"]
+
+
+def environment_of(props: dict[str, Any], provider_props: dict[str, Any] | None = None) -> str | None:
+    """The Environment tag (own tags, then tagsAll, then the provider's default tags), lowercased; None if untagged."""
+    all_tags = lookup(props, "tagsAll")
+    tags = {**provider_default_tags(provider_props), **(all_tags if isinstance(all_tags, dict) else {}),
+            **tags_of(props)}
+    for key in ENVIRONMENT_TAG_KEYS:
+        v = tags.get(key)
+        if isinstance(v, str) and v and not is_unknown(v):
+            return v.lower()
+    return None
+
+
+def is_non_production(props: dict[str, Any], provider_props: dict[str, Any] | None = None,
+                      non_production: Sequence[str] = NON_PRODUCTION_ENVIRONMENTS) -> bool:
+    """True only for a resource tagged with a non-production Environment: untagged means production (the safe side),
+    so relaxed tear-down rules never apply by accident."""
+    env = environment_of(props, provider_props)
+    return env is not None and env in {e.lower() for e in non_production}
+
+
+def non_production_schema() -> ConfigProps:
+    return {"nonProductionEnvironments": {
+        "type": "array", "items": {"type": "string"}, "default": list(NON_PRODUCTION_ENVIRONMENTS),
+        "description": "Environment tag values that mark a stack that must stay tear-down-able (no production locks)."}}
+
+
 def highest_classification(values: Iterable[str | None]) -> str | None:
     best: str | None = None
     for v in values:
