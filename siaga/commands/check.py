@@ -20,6 +20,7 @@ from rich.progress import (
 
 from siaga.commands.common import SECRET_CONFIG_HELP, fail, start_graph, wait_graph
 from siaga.engine.preview import REPO_ROOT
+from siaga.files import write_atomic
 from siaga.reporters import NAMES
 from siaga.waivers import WaiverError, load_waivers
 
@@ -39,6 +40,17 @@ def _parse_reports(specs: list[str]) -> list[tuple[str, Path]]:
             fail(f"--report {spec!r}: expected FORMAT=FILE with FORMAT one of {', '.join(NAMES)}")
         out.append((fmt, Path(path)))
     return out
+
+
+def _unique(targets: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """Two reports into one file would leave only the last: refused before anything runs."""
+    seen: dict[Path, str] = {}
+    for fmt, path in targets:
+        key = path.resolve()
+        if key in seen:
+            fail(f"{path}: named for both the {seen[key]} and the {fmt} report; allowed: one file per report")
+        seen[key] = fmt
+    return targets
 
 
 def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], policy_config: Path | None,
@@ -118,17 +130,17 @@ def register(app: typer.Typer) -> None:
         """Run the program offline and the policy packs on it; exit 0 clean, 1 mandatory violation, 2 could not run."""
         if fmt not in NAMES:
             fail(f"--format {fmt!r}: allowed: {', '.join(NAMES)}")
-        extra = _parse_reports(report or [])
+        targets = _unique([(fmt, output)] * (output is not None) + _parse_reports(report or []))
         packs = [p.resolve() for p in (policy_pack or [DEFAULT_PACK])]
         result = run_check(stack, program_dir, packs, policy_config, waivers, config or [], unknowns,
                            show_progress=err_console.is_terminal, secret_config=secret_config)
         from siaga.reporters import FORMATS
         from siaga.reporters.text import print_report, summary_line
 
-        for efmt, path in [(fmt, output)] * (output is not None) + extra:
+        for efmt, path in targets:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(FORMATS[efmt](result), encoding="utf-8")
+                write_atomic(path, FORMATS[efmt](result))
             except OSError as exc:
                 fail(f"{path}: cannot write the {efmt} report ({exc.strerror})")
         if output is None and fmt == "text":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,11 +43,24 @@ class Project:
         return out
 
     def stack_file(self, stack: str) -> Path:
+        check_stack_name(stack)
         return (self.stack_config_dir or self.root) / f"Pulumi.{stack}.yaml"
 
     def stacks(self) -> list[str]:
         folder = self.stack_config_dir or self.root
         return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in folder.glob("Pulumi.*.yaml"))
+
+
+STACK_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$")
+"""A stack name as Pulumi allows it (letters, digits, ``-``, ``_``, ``.``; at most 100), and never a path: it
+names a file (``Pulumi.<stack>.yaml``) and the report folder (``reports/<stack>``)."""
+
+
+def check_stack_name(stack: str) -> str:
+    if not isinstance(stack, str) or not STACK_NAME.match(stack) or ".." in stack:
+        raise ProjectError(f"stack {stack!r}: not a stack name; allowed: letters, digits, '-', '_' and '.' (no '/', "
+                           "no '..'), at most 100 characters")
+    return stack
 
 
 def load_project(root: Path) -> Project:
