@@ -47,7 +47,7 @@ def test_exit_code_and_summary_line(run: tuple[int, str, dict[str, str]]) -> Non
 
 def test_json_contract(run: tuple[int, str, dict[str, str]]) -> None:
     data = json.loads(run[2]["json"])
-    assert set(data) == {"stack", "resources", "violations", "waived", "summary"}
+    assert set(data) == {"stack", "resources", "deviations", "violations", "waived", "summary"}
     assert data["stack"] == "dev" and data["resources"] == 8
     keys = {"pack", "policy", "enforcement", "severity", "urn", "type", "name", "message", "frameworks", "source"}
     assert all(set(v) == keys for v in data["violations"])
