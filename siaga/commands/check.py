@@ -22,7 +22,7 @@ from siaga.commands.common import SECRET_CONFIG_HELP, fail, start_graph, wait_gr
 from siaga.engine.preview import REPO_ROOT
 from siaga.files import write_atomic
 from siaga.reporters import NAMES
-from siaga.waivers import WaiverError, load_waivers
+from siaga.waivers import MAX_DAYS, NOT_WAIVABLE, WaiverError, load_waivers
 
 if TYPE_CHECKING:
     from siaga.report_model import Report
@@ -55,7 +55,8 @@ def _unique(targets: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
 
 def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], policy_config: Path | None,
               waivers: Path | None, config: list[str], unknowns: bool, show_progress: bool = True,
-              secret_config: list[str] | None = None) -> Report:
+              secret_config: list[str] | None = None, waiver_max_days: int = MAX_DAYS,
+              not_waivable: list[str] | None = None) -> Report:
     """Everything but the rendering; exits 2 with one line when something cannot run."""
     for p in packs:
         if not (p / "PulumiPolicy.yaml").is_file():
@@ -63,7 +64,7 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
     if policy_config is not None and not policy_config.is_file():
         fail(f"--policy-config {policy_config}: no such file")
     try:
-        waiver_set = load_waivers(waivers)
+        waiver_set = load_waivers(waivers, max_days=waiver_max_days)
     except WaiverError as exc:
         fail(str(exc))
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -108,6 +109,11 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
         seconds["policies"] = time.perf_counter() - t1
     from siaga.report_model import build_report
 
+    try:
+        waiver_set.check_waivable([(p.pack, p.name, list(p.tags)) for p in result.policies],
+                                  NOT_WAIVABLE if not_waivable is None else not_waivable)
+    except WaiverError as exc:
+        fail(str(exc))
     report = build_report(graph, result, waiver_set, seconds=seconds)
     return report
 
@@ -120,6 +126,8 @@ def register(app: typer.Typer) -> None:
         policy_pack: Annotated[list[Path] | None, typer.Option("--policy-pack", "-p", help="Policy pack folder (repeatable; default: policies/)")] = None,
         policy_config: Annotated[Path | None, typer.Option("--policy-config", help="Policy pack config JSON (as pulumi --policy-pack-config)")] = None,
         waivers: Annotated[Path | None, typer.Option("--waivers", help="Reviewed waivers YAML (policy, urn/glob, reason, approver, expires)")] = None,
+        waiver_max_days: Annotated[int, typer.Option("--waiver-max-days", min=1, help="Longest a waiver may run from today")] = MAX_DAYS,
+        not_waivable: Annotated[list[str] | None, typer.Option("--not-waivable", help="Policy, pack/policy or category:NAME no waiver may cover (repeatable; default category:residency)")] = None,
         fmt: Annotated[str, typer.Option("--format", "-f", help="text | markdown | sarif | junit | json")] = "text",
         output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout")] = None,
         report: Annotated[list[str] | None, typer.Option("--report", help="Also write FORMAT=FILE (repeatable), from the same run")] = None,
@@ -133,7 +141,8 @@ def register(app: typer.Typer) -> None:
         targets = _unique([(fmt, output)] * (output is not None) + _parse_reports(report or []))
         packs = [p.resolve() for p in (policy_pack or [DEFAULT_PACK])]
         result = run_check(stack, program_dir, packs, policy_config, waivers, config or [], unknowns,
-                           show_progress=err_console.is_terminal, secret_config=secret_config)
+                           show_progress=err_console.is_terminal, secret_config=secret_config,
+                           waiver_max_days=waiver_max_days, not_waivable=not_waivable)
         from siaga.reporters import FORMATS
         from siaga.reporters.text import print_report, summary_line
 
