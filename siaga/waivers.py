@@ -24,16 +24,9 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-
-class _Loader(yaml.SafeLoader):
-    """Dates stay strings, so ``2026-13-01`` is reported by the model (not a YAML crash)."""
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
-
+from siaga.inputs import InputFileError, load_yaml
 
 MAX_DAYS = 180
 NOT_WAIVABLE = ("category:residency",)
@@ -116,11 +109,9 @@ def load_waivers(path: Path | str | None, today: dt.date | None = None, max_days
         return WaiverSet()
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader
-    except OSError as exc:
-        raise WaiverError(f"waivers {path}: cannot read it ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise WaiverError(f"waivers {path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        data = load_yaml(path, "waivers")
+    except InputFileError as exc:
+        raise WaiverError(str(exc)) from None
     if data is None:
         return WaiverSet(source=str(path))
     if isinstance(data, dict):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from siaga.inputs import InputFileError, load_yaml
 
 
 class ProjectError(Exception):
@@ -70,16 +70,26 @@ def load_project(root: Path) -> Project:
     if path is None:
         raise ProjectError(f"{root}: no Pulumi.yaml here; a Pulumi program folder has one")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ProjectError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        data = load_yaml(path, "project file") or {}
+    except InputFileError as exc:
+        raise ProjectError(str(exc)) from None
+    if not isinstance(data, dict):
+        raise ProjectError(f"{path}: must be a mapping (name, runtime, ...), not a {type(data).__name__}")
+    if not isinstance(data.get("name"), str) or not data["name"].strip():
         raise ProjectError(f"{path}: 'name' is required (a string)")
     runtime = data.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
         raise ProjectError(f"{path}: runtime is {runtime_name!r}; the offline engine runs Python programs only")
     scd = data.get("stackConfigDir")
+    if scd is not None and (not isinstance(scd, str) or Path(scd).is_absolute() or ".." in Path(scd).parts):
+        raise ProjectError(f"{path}: stackConfigDir {scd!r}; allowed: a folder inside the project")
+    main = data.get("main")
+    if main is not None and (not isinstance(main, str) or Path(main).is_absolute() or ".." in Path(main).parts):
+        raise ProjectError(f"{path}: main {main!r}; allowed: a path inside the project")
+    schema = data.get("config")
+    if schema is not None and not isinstance(schema, dict):
+        raise ProjectError(f"{path}: 'config' must be a mapping of key: declaration, not a {type(schema).__name__}")
     return Project(
         root=root,
         name=data["name"],
@@ -108,9 +118,11 @@ def load_stack_config(project: Project, stack: str | None, overrides: dict[str, 
             known = ", ".join(project.stacks()) or "none"
             raise ProjectError(f"stack {stack!r}: no file {path}; known stacks: {known}")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ProjectError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+            data = load_yaml(path, "stack file") or {}
+        except InputFileError as exc:
+            raise ProjectError(str(exc)) from None
+        if not isinstance(data, dict):
+            raise ProjectError(f"{path}: must be a mapping with a 'config' key, not a {type(data).__name__}")
         config = data.get("config") or {}
         if not isinstance(config, dict):
             raise ProjectError(f"{path}: 'config' must be a mapping of key: value")
