@@ -19,9 +19,9 @@ NAMESPACE = "siaga"
 IN_COUNTRY_REGIONS = ("ap-southeast-3",)
 """AWS regions inside Indonesia (PP 71/2019). Jakarta is the only one."""
 MIN_BACKUP_RETENTION_DAYS = 7
-_SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_HEALTH_PATH = re.compile(r"^/[A-Za-z0-9._~/-]{0,254}$")
+_SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]\Z")
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+_HEALTH_PATH = re.compile(r"^/[A-Za-z0-9._~/-]{0,254}\Z")
 """A health path: an absolute URL path of unreserved characters, at most 255 long (Route 53's ResourcePath limit,
 https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html). It is written into nginx
 config, Route 53, the ALB and command lines of ``siaga verify``: no spaces, quotes, ``;``, ``$`` or query."""
@@ -37,7 +37,7 @@ def health_path(value: str) -> str:
 def hostname(value: str) -> str:
     """The one DNS-name validator (stack config, ``siaga verify --domain``)."""
     return _hostname(value)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}\Z", re.IGNORECASE)
 
 
 class ConfigError(ValueError):
@@ -454,14 +454,14 @@ def _decode(key: str, value: Any) -> Any:
 
 
 def _describe(value: Any) -> str:
-    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    text = json.dumps(value, default=repr) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _format(exc: ValidationError, raw: Mapping[str, Any]) -> list[str]:
     lines = []
     for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
+        loc = [str(p) if str(p).isprintable() else repr(str(p)) for p in err["loc"]]
         key = f"{NAMESPACE}:" + ".".join(loc) if loc else f"{NAMESPACE}"
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":

@@ -31,7 +31,7 @@ from siaga.inputs import InputFileError, load_yaml
 MAX_DAYS = 180
 NOT_WAIVABLE = ("category:residency",)
 """Policy names, ``pack/policy`` or ``category:<name>`` that no waiver may cover."""
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 
 
 class WaiverError(Exception):

@@ -15,7 +15,7 @@ from siaga.engine.preview import REPO_ROOT
 from siaga.scaffold import NewStack, ScaffoldError, write
 
 console = Console()
-_SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+_SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]\Z")
 
 
 def _interactive() -> bool:

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from siaga.commands.common import SECRET_CONFIG_HELP, load_graph
+from siaga.commands.common import SECRET_CONFIG_HELP, fail, load_graph
 from siaga.engine.model import Graph, Resource, effective_region
 
 console = Console()
@@ -78,5 +78,8 @@ def register(app: typer.Typer) -> None:
         for w in graph.warnings:
             console.print(f"[yellow]warning:[/] {w}")
         if json_out:
-            graph.write(json_out)
+            try:
+                graph.write(json_out)
+            except OSError as exc:
+                fail(f"--json {json_out}: cannot write there ({exc.strerror or exc})")
             console.print(f"graph written to {json_out}")

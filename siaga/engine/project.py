@@ -51,7 +51,7 @@ class Project:
         return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in folder.glob("Pulumi.*.yaml"))
 
 
-STACK_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}$")
+STACK_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}\Z")
 """A stack name as Pulumi allows it (letters, digits, ``-``, ``_``, ``.``; at most 100), and never a path: it
 names a file (``Pulumi.<stack>.yaml``) and the report folder (``reports/<stack>``)."""
 
