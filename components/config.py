@@ -19,9 +19,9 @@ NAMESPACE = "siaga"
 IN_COUNTRY_REGIONS = ("ap-southeast-3",)
 """AWS regions inside Indonesia (PP 71/2019). Jakarta is the only one."""
 MIN_BACKUP_RETENTION_DAYS = 7
-_SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+_SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]\Z")
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}\Z", re.IGNORECASE)
 _NOT_PUBLIC = tuple(ipaddress.IPv4Network(n) for n in (
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
     "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4"))
@@ -29,6 +29,22 @@ _NOT_PUBLIC = tuple(ipaddress.IPv4Network(n) for n in (
 link-local, multicast, reserved)."""
 _EXAMPLE_NETS = tuple(ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
 """RFC 5737 documentation ranges: valid in an example stack, never a real deployer's address."""
+_HEALTH_PATH = re.compile(r"^/[A-Za-z0-9._~/-]{0,254}\Z")
+"""A health path: an absolute URL path of unreserved characters, at most 255 long (Route 53's ResourcePath limit,
+https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html). It is written into nginx
+config, Route 53, the ALB and command lines of ``siaga verify``: no spaces, quotes, ``;``, ``$`` or query."""
+
+
+def health_path(value: str) -> str:
+    """The one health-path validator (stack config, ``siaga verify`` targets)."""
+    if not isinstance(value, str) or not _HEALTH_PATH.match(value):
+        raise ValueError("allowed: a path starting with / of letters, digits and . _ ~ / - (at most 255 characters)")
+    return value
+
+
+def hostname(value: str) -> str:
+    """The one DNS-name validator (stack config, ``siaga verify --domain``)."""
+    return _hostname(value)
 
 
 class ConfigError(ValueError):
@@ -122,9 +138,7 @@ class Standby(_Model):
     @field_validator("healthCheckPath")
     @classmethod
     def _path(cls, v: str) -> str:
-        if not v.startswith("/"):
-            raise ValueError("allowed: a path starting with /")
-        return v
+        return health_path(v)
 
     @model_validator(mode="after")
     def _vpn(self) -> Standby:
@@ -144,6 +158,11 @@ class Cluster(_Model):
     healthCheckPath: str = "/healthz"
     allowedCidrs: list[str] = Field(default_factory=lambda: ["0.0.0.0/0"], description="Who may reach the ALB (HTTPS).")
     rootVolumeGiB: int = Field(default=30, ge=8, le=1000)
+
+    @field_validator("healthCheckPath")
+    @classmethod
+    def _path(cls, v: str) -> str:
+        return health_path(v)
 
     @field_validator("allowedCidrs")
     @classmethod
@@ -488,14 +507,14 @@ def _decode(key: str, value: Any) -> Any:
 
 
 def _describe(value: Any) -> str:
-    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    text = json.dumps(value, default=repr) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _format(exc: ValidationError, raw: Mapping[str, Any]) -> list[str]:
     lines = []
     for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
+        loc = [str(p) if str(p).isprintable() else repr(str(p)) for p in err["loc"]]
         key = f"{NAMESPACE}:" + ".".join(loc) if loc else f"{NAMESPACE}"
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":

@@ -91,9 +91,9 @@ SYSCTLS: dict[str, str] = {
 }
 """Kernel hardening applied by ``/etc/sysctl.d/90-siaga-hardening.conf``."""
 
-_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}\Z")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\Z")
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z")
 
 
 M = TypeVar("M", bound=BaseModel)

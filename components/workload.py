@@ -41,7 +41,7 @@ apps = k8s.apps.v1
 net = k8s.networking.v1
 
 MIN_REPLICAS = 2
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z")
 
 
 @dataclass

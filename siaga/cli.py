@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
+import click
+import rich.console
 import typer
 
 COMMANDS = ["preview", "report", "new", "check", "verify"]
@@ -34,9 +38,57 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(name)
 
 
+def _say(message: str) -> None:
+    if sys.stderr is not None:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"error: {message}\n")
+            sys.stderr.flush()
+
+
+def _raise_broken_pipe(_console: object) -> None:
+    raise BrokenPipeError
+
+
+def _stdout_usable() -> bool:
+    try:
+        return sys.stdout is not None and os.fstat(sys.stdout.fileno()) is not None
+    except (OSError, ValueError):
+        return False
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point. ``siaga CMD ...`` imports only CMD's module (start-up time is part of every check run);
-    anything else (``--help``, no command, a typo) gets the whole app and its help."""
+    anything else (``--help``, no command, a typo) gets the whole app and its help.
+
+    Exit codes: 0 done, 1 mandatory violations (check) or failed checks (verify), 2 could not run. Whatever goes
+    wrong on the way out is one line, never a traceback: a closed stdout, a reader that went away (``| head``),
+    Ctrl-C, a usage error."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if not _stdout_usable():
+        _say("standard output is closed: nothing could be reported (give --output FILE or keep stdout open)")
+        sys.exit(2)
     only = [args[0]] if args and args[0] in COMMANDS else COMMANDS
-    build(only)(args=args, prog_name="siaga")
+    # rich handles a broken pipe itself with SystemExit(1), which would read as "violations found": hand it to
+    # the handler below instead (exit 2, could not finish).
+    rich.console.Console.on_broken_pipe = _raise_broken_pipe  # type: ignore[method-assign]
+    try:
+        code = build(only)(args=args, prog_name="siaga", standalone_mode=False)
+        sys.stdout.flush()
+    except click.exceptions.Exit as exc:  # typer.Exit raised outside Click's own handling
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = 2
+    except click.exceptions.Abort:
+        _say("interrupted")
+        code = 2
+    except KeyboardInterrupt:
+        _say("interrupted")
+        code = 2
+    except BrokenPipeError:
+        # The reader went away: nothing more can be written. Point stdout at /dev/null so the interpreter's own
+        # flush at exit does not complain, and say it could not finish.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 2
+    sys.exit(code if isinstance(code, int) else 0)

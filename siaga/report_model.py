@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from siaga.analyzer import AnalysisResult, Finding
+from siaga.analyzer.deviations import Deviation
 from siaga.engine.model import ROOT_STACK_TYPE, Graph
 from siaga.waivers import WaiverSet
 
@@ -101,6 +102,8 @@ class Summary(BaseModel):
     remediate: int
     errors: int
     waived: int
+    weakened: int = 0
+    """Policy settings that weaken the packs' baseline gate (listed first in every report)."""
     passed: bool
     exit_code: int
     packs: list[str] = Field(default_factory=list)
@@ -122,6 +125,12 @@ class Report(BaseModel):
     policies: list[PolicyRow] = Field(default_factory=list)
     summary: Summary
     warnings: list[str] = Field(default_factory=list)
+    deviations: list[Deviation] = Field(default_factory=list)
+    """Where the policy config departs from the packs' baseline, weakening ones first."""
+
+    @property
+    def weakening(self) -> list[Deviation]:
+        return [d for d in self.deviations if d.effect == "weakens"]
 
     def by_enforcement(self, level: str) -> list[ReportFinding]:
         return [f for f in self.findings if f.enforcement == level]
@@ -217,11 +226,12 @@ def build_report(graph: Graph, result: AnalysisResult, waivers: WaiverSet | None
         evaluations=sum(len(p.evaluated) for p in policies), mandatory=mandatory,
         advisory=sum(1 for f in open_ if f.enforcement == "advisory"),
         remediate=sum(1 for f in open_ if f.enforcement == "remediate"),
-        errors=sum(1 for f in open_ if f.error), waived=len(waived), passed=mandatory == 0,
+        errors=sum(1 for f in open_ if f.error), waived=len(waived),
+        weakened=sum(1 for d in result.deviations if d.effect == "weakens"), passed=mandatory == 0,
         exit_code=1 if mandatory else 0, packs=packs or sorted({f"{p.pack}@{p.pack_version}" for p in result.policies}),
         plan=plan_of(graph), seconds={k: round(v, 3) for k, v in (seconds or {}).items()},
     )
     return Report(stack=graph.stack, project=graph.project, program=str(program_dir), preview=graph.preview,
                   generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), repo_root=str(root),
                   resources=len(graph.resources), findings=open_, waived=waived, policies=policies,
-                  summary=summary, warnings=warnings)
+                  summary=summary, warnings=warnings, deviations=list(result.deviations))

@@ -19,6 +19,7 @@ import jinja2
 import yaml
 
 from components.config import ConfigError, StackConfig, parse_config
+from siaga.files import create_exclusive
 
 TEMPLATES = Path(__file__).parent / "templates" / "new"
 CANDIDATE_POOLS = ("10.0.0.0/8", "172.16.0.0/12")
@@ -181,6 +182,18 @@ def write(req: NewStack, stacks_dir: Path) -> list[Path]:
         if path.exists():
             raise ScaffoldError(f"{path} already exists; siaga new never overwrites - choose another --service/--env or remove it")
     stack_text, waivers_text, _ = render(req, stacks_dir)
-    stack_path.write_text(stack_text, encoding="utf-8")
-    waivers_path.write_text(waivers_text, encoding="utf-8")
+    # Exclusive creation (several `siaga new` at once: one writes, the others fail in one line), whole files only;
+    # if the second file cannot be created the first is taken back, so no half-made stack is left.
+    try:
+        create_exclusive(stack_path, stack_text)
+    except FileExistsError:
+        raise ScaffoldError(f"{stack_path} already exists; siaga new never overwrites - choose another --service/--env "
+                            "or remove it") from None
+    try:
+        create_exclusive(waivers_path, waivers_text)
+    except BaseException as exc:
+        stack_path.unlink(missing_ok=True)
+        if isinstance(exc, FileExistsError):
+            raise ScaffoldError(f"{waivers_path} already exists; siaga new never overwrites") from None
+        raise
     return [stack_path, waivers_path]

@@ -9,24 +9,29 @@ waivers:
     expires: 2027-03-31              # YYYY-MM-DD; an expired waiver is an error
 ```
 A bare list of entries is accepted too. ``urn: "*"`` also matches stack-level findings (no URN).
+
+Limits (``siaga check --waiver-max-days``, ``--not-waivable``): a waiver may run at most 180 days from today (a
+longer one needs a fix, not a longer waiver), and policies of the residency category cannot be waived at all
+(PP 71/2019 is not a risk an approver can accept); both are one-line errors naming the entry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from siaga.inputs import InputFileError, load_yaml
 
-class _Loader(yaml.SafeLoader):
-    """Dates stay strings, so ``2026-13-01`` is reported by the model (not a YAML crash)."""
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+MAX_DAYS = 180
+NOT_WAIVABLE = ("category:residency",)
+"""Policy names, ``pack/policy`` or ``category:<name>`` that no waiver may cover."""
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z")
 
 
 class WaiverError(Exception):
@@ -49,7 +54,7 @@ class Waiver(BaseModel):
             raise ValueError("must be a date YYYY-MM-DD, not a timestamp")
         if isinstance(value, dt.date):
             return value
-        if isinstance(value, str):
+        if isinstance(value, str) and _ISO_DATE.match(value.strip()):  # fromisoformat also takes 20270331, 2027-W13
             try:
                 return dt.date.fromisoformat(value.strip())
             except ValueError:
@@ -83,18 +88,30 @@ class WaiverSet(BaseModel):
                 return w
         return None
 
+    def check_waivable(self, policies: Iterable[tuple[str, str, list[str]]],
+                       not_waivable: Iterable[str] = NOT_WAIVABLE) -> None:
+        """``policies``: (pack, name, tags). Raises WaiverError for the first entry that names a policy no waiver
+        may cover (by name, ``pack/name`` or ``category:...`` tag)."""
+        blocked = set(not_waivable)
+        for i, w in enumerate(self.waivers):
+            for pack, name, tags in policies:
+                if w.policy not in (name, f"{pack}/{name}"):
+                    continue
+                why = blocked & {name, f"{pack}/{name}", *tags}
+                if why:
+                    raise WaiverError(f"waivers {self.source}: {w.label(i)}: {name} cannot be waived ({sorted(why)[0]} "
+                                      "is on the not-waivable list); fix the finding instead")
 
-def load_waivers(path: Path | str | None, today: dt.date | None = None) -> WaiverSet:
-    """Reads and validates the file; raises WaiverError naming the bad entry (malformed or expired)."""
+
+def load_waivers(path: Path | str | None, today: dt.date | None = None, max_days: int = MAX_DAYS) -> WaiverSet:
+    """Reads and validates the file; raises WaiverError naming the bad entry (malformed, expired or too long)."""
     if path is None:
         return WaiverSet()
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a SafeLoader
-    except OSError as exc:
-        raise WaiverError(f"waivers {path}: cannot read it ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise WaiverError(f"waivers {path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        data = load_yaml(path, "waivers")
+    except InputFileError as exc:
+        raise WaiverError(str(exc)) from None
     if data is None:
         return WaiverSet(source=str(path))
     if isinstance(data, dict):
@@ -124,5 +141,8 @@ def load_waivers(path: Path | str | None, today: dt.date | None = None) -> Waive
         if w.expires < today:
             raise WaiverError(f"waivers {path}: {w.label(i)} expired on {w.expires.isoformat()}; "
                               "renew it (new review) or fix the finding")
+        if (w.expires - today).days > max_days:
+            raise WaiverError(f"waivers {path}: {w.label(i)} expires {w.expires.isoformat()}, "
+                              f"{(w.expires - today).days} days from today; allowed: at most {max_days} days")
         out.append(w)
     return WaiverSet(source=str(path), waivers=out)

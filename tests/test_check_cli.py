@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from typer.testing import CliRunner
 from siaga.cli import app
 from tests.conftest import PROGRAMS, REPO
 from tests.test_analyzer import _pack_processes
+
+SOON = (dt.date.today() + dt.timedelta(days=90)).isoformat()  # within the 180-day waiver limit
 
 PACK = REPO / "tests" / "fixtures" / "packs" / "check_pack"
 
@@ -78,10 +81,10 @@ def test_expired_waiver_exits_2_naming_the_entry(tmp_path: Path) -> None:
 def test_waiver_turns_the_only_mandatory_violation_into_a_pass(tmp_path: Path) -> None:
     waivers = tmp_path / "w.yaml"
     waivers.write_text("""waivers:
-  - {policy: bucket-prefix, urn: '*::bad', reason: legacy, approver: x, expires: 2099-01-01}
-  - {policy: buckets-protected, urn: '*::bad', reason: legacy, approver: x, expires: 2099-01-01}
-  - {policy: provider-region, urn: '*::db', reason: DR copy, approver: y, expires: 2099-01-01}
-""")
+  - {policy: bucket-prefix, urn: '*::bad', reason: legacy, approver: x, expires: SOON}
+  - {policy: buckets-protected, urn: '*::bad', reason: legacy, approver: x, expires: SOON}
+  - {policy: provider-region, urn: '*::db', reason: DR copy, approver: y, expires: SOON}
+""".replace("SOON", SOON))
     code, out = _check(str(PROGRAMS / "check_violation"), "-s", "dev", "-p", str(PACK), "--waivers", str(waivers))
     assert code == 0 and "passed: 0 mandatory, 2 advisory, 3 waived" in out
 

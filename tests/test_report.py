@@ -170,7 +170,8 @@ def test_residency_rows_cover_every_cloud_resource() -> None:
     assert by_type["aws:s3/bucketV2:BucketV2"].encryption == db.encryption  # via its SSE configuration
     assert {r.region for r in rows} == {effective_region(g.resources[0], g) or "ap-southeast-3"} == {"ap-southeast-3"}
     parsed = list(csv.DictReader(residency.to_csv(rows).splitlines()))
-    assert len(parsed) == len(rows) and set(parsed[0]) == {"urn", "type", "name", "region", "scope", "holds", "encryption", "backup"}
+    assert len(parsed) == len(rows) and set(parsed[0]) == {"urn", "type", "name", "region", "scope", "holds", "encryption",
+                                                          "backup", "inCountry"}
 
 
 def test_cli_writes_every_document_and_the_diagram(tmp_path: Path) -> None:

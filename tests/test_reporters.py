@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import xml.etree.ElementTree as ET
 
@@ -29,8 +30,8 @@ waivers:
     urn: "urn:pulumi:*::checkviolation::aws:sqs/queue:Queue::*"
     reason: queues are tagged by the platform's tag policy
     approver: rina
-    expires: 2099-12-31
-""")
+    expires: SOON
+""".replace("SOON", (dt.date.today() + dt.timedelta(days=90)).isoformat()))
     args = ["check", str(PROGRAM), "--stack", "dev", "--policy-pack", str(PACK), "--waivers", str(waivers),
             "--format", "json", "--output", str(tmp / "report.json")]
     for fmt in FORMATS[1:]:
@@ -47,7 +48,7 @@ def test_exit_code_and_summary_line(run: tuple[int, str, dict[str, str]]) -> Non
 
 def test_json_contract(run: tuple[int, str, dict[str, str]]) -> None:
     data = json.loads(run[2]["json"])
-    assert set(data) == {"stack", "resources", "violations", "waived", "summary"}
+    assert set(data) == {"stack", "resources", "deviations", "violations", "waived", "summary"}
     assert data["stack"] == "dev" and data["resources"] == 8
     keys = {"pack", "policy", "enforcement", "severity", "urn", "type", "name", "message", "frameworks", "source"}
     assert all(set(v) == keys for v in data["violations"])

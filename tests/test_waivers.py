@@ -73,3 +73,34 @@ def test_missing_file_and_empty_file(tmp_path: Path) -> None:
         load_waivers(tmp_path / "nope.yaml")
     assert load_waivers(_write(tmp_path, "")).waivers == []
     assert load_waivers(None).waivers == []
+
+
+def test_waiver_dates_are_strict_iso(tmp_path: Path) -> None:
+    for value in ("20270101", "2027-W01-1", "2027-1-1", "2027-01-01T00:00:00"):
+        path = tmp_path / "w.yaml"
+        path.write_text(f"- {{policy: a, urn: u, reason: r, approver: x, expires: '{value}'}}\n")
+        with pytest.raises(WaiverError, match="must be a date YYYY-MM-DD"):
+            load_waivers(path, today=dt.date(2026, 11, 21))
+
+
+def test_waiver_longer_than_the_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "w.yaml"
+    path.write_text("- {policy: a, urn: u, reason: r, approver: x, expires: 2027-06-01}\n")
+    with pytest.raises(WaiverError, match="192 days from today; allowed: at most 180 days"):
+        load_waivers(path, today=dt.date(2026, 11, 21))
+    assert load_waivers(path, today=dt.date(2026, 11, 21), max_days=365).waivers
+
+
+def test_residency_policies_cannot_be_waived(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from siaga.cli import app
+
+    soon = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    path = tmp_path / "w.yaml"
+    path.write_text(f"- {{policy: resource-region-allowed, urn: '*', reason: DR copy, approver: x, expires: {soon}}}\n")
+    done = CliRunner().invoke(app, ["check", "--stack", "jakarta-staging", "--waivers", str(path)])
+    assert done.exit_code == 2 and "cannot be waived" in done.output and "category:residency" in done.output
+    done = CliRunner().invoke(app, ["check", "--stack", "jakarta-staging", "--waivers", str(path),
+                                    "--not-waivable", "kms-key-rotation"])
+    assert "cannot be waived" not in done.output  # the list is configurable

@@ -19,7 +19,7 @@ MODULES = [
     "backup.protect_stateful",
     "residency.resource_region", "residency.provider_region", "residency.arn_destinations",
     "residency.region_fields", "residency.s3_destinations", "residency.kms_single_region",
-    "residency.global_services",
+    "residency.global_services", "residency.non_aws_location",
     "availability.rds_multi_az", "availability.aurora_replicas", "availability.asg_multi_az",
     "availability.lb_multi_az", "availability.nat_per_az", "availability.eks_nodegroup_multi_az",
     "availability.k8s_replicas", "availability.k8s_pdb", "availability.k8s_zone_spread",

@@ -9,15 +9,14 @@ protobuf default level ADVISORY, exactly as the CLI reads it: that downgrades th
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from siaga.analyzer.errors import AnalyzerError
 from siaga.analyzer.model import ENFORCEMENT_LEVELS, PolicyInfo
+from siaga.inputs import InputFileError, load_json_or_yaml
 
 Layer = dict[str, tuple[str | None, dict[str, Any] | None]]
 """policy name (or ``all``) -> (enforcement level or None, properties or None)."""
@@ -31,14 +30,9 @@ def load_policy_config(source: dict[str, Any] | Path | str | None) -> dict[str, 
         return source
     path = Path(source)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AnalyzerError(f"policy config {path}: cannot read it ({exc.strerror})") from None
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise AnalyzerError(f"policy config {path}: not valid {'JSON' if path.suffix == '.json' else 'YAML/JSON'}: "
-                            f"{str(exc).splitlines()[0]}") from None
+        data = load_json_or_yaml(path, "policy config")
+    except InputFileError as exc:
+        raise AnalyzerError(str(exc)) from None
     if not isinstance(data, dict):
         raise AnalyzerError(f"policy config {path}: must be an object mapping policy names to a level or settings")
     return data

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from siaga.analyzer.deviations import Deviation
 from siaga.engine.model import SourceLocation
 
 Enforcement = Literal["mandatory", "advisory", "remediate", "disabled"]
@@ -78,6 +79,8 @@ class AnalysisResult(BaseModel):
     not_applicable: dict[str, list[str]] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     seconds: float = 0.0
+    deviations: list[Deviation] = Field(default_factory=list)
+    """Where the policy config departs from the packs' baseline (siaga/analyzer/deviations.py)."""
 
     @property
     def mandatory(self) -> list[Finding]:

@@ -16,6 +16,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as pb
 
 from siaga.analyzer.config import Layer, load_policy_config, parse_layer, reconcile
+from siaga.analyzer.deviations import Deviation, deviations
 from siaga.analyzer.encode import analyze_request, stack_resource, to_struct
 from siaga.analyzer.errors import AnalyzerError
 from siaga.analyzer.model import AnalysisResult, Finding, PolicyInfo
@@ -86,6 +87,7 @@ def analyze(graph: Graph, packs: Sequence[Path | str] = (Path("policies"),),
         result.policies.extend(r.policies)
         result.evaluated.update(r.evaluated)
         result.not_applicable.update(r.not_applicable)
+        result.deviations.extend(r.deviations)
         names = {w for w in r.unknown_config_names}
         unknown_names = names if unknown_names is None else unknown_names & names
     for name in sorted(unknown_names or ()):
@@ -117,6 +119,7 @@ class _PackRun:
         self.evaluated: dict[str, list[str]] = {}
         self.not_applicable: dict[str, list[str]] = {}
         self.unknown_config_names: set[str] = set()
+        self.deviations: list[Deviation] = []
         self.pack = pack_dir.name
         self.version = ""
         self.config: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -200,6 +203,8 @@ class _PackRun:
             props = json_format.MessageToDict(cfg.properties) if cfg.properties.fields else None
             initial[name] = (_LEVEL_NAME.get(cfg.enforcementLevel, "advisory"), props)
         self.config, _ = reconcile(self.policies, initial, self.file_layer, self.origin)
+        baseline, _ = reconcile(self.policies, initial, {}, self.origin)
+        self.deviations = deviations(self.pack, baseline, self.config)
         known = {p.name for p in self.policies}
         self.unknown_config_names = {n for n in self.file_layer if n != "all" and n not in known}
         for p in self.policies:

@@ -18,10 +18,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from siaga.commands.common import fail, start_graph, wait_graph
+from siaga.commands.common import SECRET_CONFIG_HELP, fail, start_graph, wait_graph
 from siaga.engine.preview import REPO_ROOT
+from siaga.files import write_atomic
 from siaga.reporters import NAMES
-from siaga.waivers import WaiverError, load_waivers
+from siaga.waivers import MAX_DAYS, NOT_WAIVABLE, WaiverError, load_waivers
 
 if TYPE_CHECKING:
     from siaga.report_model import Report
@@ -41,8 +42,21 @@ def _parse_reports(specs: list[str]) -> list[tuple[str, Path]]:
     return out
 
 
+def _unique(targets: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    """Two reports into one file would leave only the last: refused before anything runs."""
+    seen: dict[Path, str] = {}
+    for fmt, path in targets:
+        key = path.resolve()
+        if key in seen:
+            fail(f"{path}: named for both the {seen[key]} and the {fmt} report; allowed: one file per report")
+        seen[key] = fmt
+    return targets
+
+
 def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], policy_config: Path | None,
-              waivers: Path | None, config: list[str], unknowns: bool, show_progress: bool = True) -> Report:
+              waivers: Path | None, config: list[str], unknowns: bool, show_progress: bool = True,
+              secret_config: list[str] | None = None, waiver_max_days: int = MAX_DAYS,
+              not_waivable: list[str] | None = None) -> Report:
     """Everything but the rendering; exits 2 with one line when something cannot run."""
     for p in packs:
         if not (p / "PulumiPolicy.yaml").is_file():
@@ -50,7 +64,7 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
     if policy_config is not None and not policy_config.is_file():
         fail(f"--policy-config {policy_config}: no such file")
     try:
-        waiver_set = load_waivers(waivers)
+        waiver_set = load_waivers(waivers, max_days=waiver_max_days)
     except WaiverError as exc:
         fail(str(exc))
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -59,7 +73,7 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
     with progress:
         t0 = time.perf_counter()
         task = progress.add_task("running the program offline", total=None)
-        running = start_graph(stack, program_dir, config, preview=unknowns)  # first: the critical path
+        running = start_graph(stack, program_dir, config, preview=unknowns, secret_config=secret_config)  # first
         try:  # meanwhile (2 cores): import the harness, start the packs' servers (they import their policies)
             from siaga.analyzer import AnalyzerError, PackServer, StackEnv, analyze, prestart
 
@@ -95,6 +109,11 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
         seconds["policies"] = time.perf_counter() - t1
     from siaga.report_model import build_report
 
+    try:
+        waiver_set.check_waivable([(p.pack, p.name, list(p.tags)) for p in result.policies],
+                                  NOT_WAIVABLE if not_waivable is None else not_waivable)
+    except WaiverError as exc:
+        fail(str(exc))
     report = build_report(graph, result, waiver_set, seconds=seconds)
     return report
 
@@ -107,26 +126,30 @@ def register(app: typer.Typer) -> None:
         policy_pack: Annotated[list[Path] | None, typer.Option("--policy-pack", "-p", help="Policy pack folder (repeatable; default: policies/)")] = None,
         policy_config: Annotated[Path | None, typer.Option("--policy-config", help="Policy pack config JSON (as pulumi --policy-pack-config)")] = None,
         waivers: Annotated[Path | None, typer.Option("--waivers", help="Reviewed waivers YAML (policy, urn/glob, reason, approver, expires)")] = None,
+        waiver_max_days: Annotated[int, typer.Option("--waiver-max-days", min=1, help="Longest a waiver may run from today")] = MAX_DAYS,
+        not_waivable: Annotated[list[str] | None, typer.Option("--not-waivable", help="Policy, pack/policy or category:NAME no waiver may cover (repeatable; default category:residency)")] = None,
         fmt: Annotated[str, typer.Option("--format", "-f", help="text | markdown | sarif | junit | json")] = "text",
         output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout")] = None,
         report: Annotated[list[str] | None, typer.Option("--report", help="Also write FORMAT=FILE (repeatable), from the same run")] = None,
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="key=value stack config override (repeatable)")] = None,
+        secret_config: Annotated[list[str] | None, typer.Option("--secret-config", help=SECRET_CONFIG_HELP)] = None,
         unknowns: Annotated[bool, typer.Option("--unknowns/--resolved", help="Emulate a real preview: computed values unknown")] = False,
     ) -> None:
         """Run the program offline and the policy packs on it; exit 0 clean, 1 mandatory violation, 2 could not run."""
         if fmt not in NAMES:
             fail(f"--format {fmt!r}: allowed: {', '.join(NAMES)}")
-        extra = _parse_reports(report or [])
+        targets = _unique([(fmt, output)] * (output is not None) + _parse_reports(report or []))
         packs = [p.resolve() for p in (policy_pack or [DEFAULT_PACK])]
         result = run_check(stack, program_dir, packs, policy_config, waivers, config or [], unknowns,
-                           show_progress=err_console.is_terminal)
+                           show_progress=err_console.is_terminal, secret_config=secret_config,
+                           waiver_max_days=waiver_max_days, not_waivable=not_waivable)
         from siaga.reporters import FORMATS
         from siaga.reporters.text import print_report, summary_line
 
-        for efmt, path in [(fmt, output)] * (output is not None) + extra:
+        for efmt, path in targets:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(FORMATS[efmt](result), encoding="utf-8")
+                write_atomic(path, FORMATS[efmt](result))
             except OSError as exc:
                 fail(f"{path}: cannot write the {efmt} report ({exc.strerror})")
         if output is None and fmt == "text":

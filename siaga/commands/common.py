@@ -22,11 +22,16 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+SECRET_CONFIG_HELP = ("key=value stack config override kept secret (repeatable): shown as [secret] in the graph, "
+                      "reports and documents, as `pulumi config set --secret` would")
+
+
 def start_graph(stack: str | None, program_dir: Path | None, config: list[str],
-                preview: bool = False) -> RunningProgram:
+                preview: bool = False, secret_config: list[str] | None = None) -> RunningProgram:
     """Starts the stack (this repository's program) or another program dir; exits 2 with one line on bad input."""
     try:
         overrides = parse_overrides(config)
+        secret_overrides = parse_overrides(secret_config or [], "--secret-config", secret=True)
     except ProjectError as exc:
         fail(str(exc))
     if program_dir is not None and stack is None and (program_dir / "Pulumi.yaml").is_file() is False:
@@ -35,7 +40,7 @@ def start_graph(stack: str | None, program_dir: Path | None, config: list[str],
     if stack is None and program_dir is None:
         fail("give --stack NAME (a file stacks/Pulumi.NAME.yaml) or a PROGRAM_DIR")
     try:
-        return start_program(root, stack=stack, overrides=overrides, preview=preview)
+        return start_program(root, stack=stack, overrides=overrides, preview=preview, secret_overrides=secret_overrides)
     except EngineError as exc:
         fail(str(exc))
 
@@ -48,6 +53,7 @@ def wait_graph(running: RunningProgram) -> Graph:
         fail(str(exc))
 
 
-def load_graph(stack: str | None, program_dir: Path | None, config: list[str], preview: bool = False) -> Graph:
+def load_graph(stack: str | None, program_dir: Path | None, config: list[str], preview: bool = False,
+               secret_config: list[str] | None = None) -> Graph:
     """Runs the stack (this repository's program) or another program dir; exits 2 with one line on failure."""
-    return wait_graph(start_graph(stack, program_dir, config, preview))
+    return wait_graph(start_graph(stack, program_dir, config, preview, secret_config))

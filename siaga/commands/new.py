@@ -15,7 +15,7 @@ from siaga.engine.preview import REPO_ROOT
 from siaga.scaffold import NewStack, ScaffoldError, write
 
 console = Console()
-_SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+_SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]\Z")
 
 
 def _interactive() -> bool:
@@ -51,11 +51,11 @@ def register(app: typer.Typer) -> None:
         prompts = {"service": "Service short name", "domain": "Public domain of the service",
                    "owner": "Owning unit", "cost-centre": "Cost centre (kode satker)",
                    "contact-email": "Incident response e-mail", "standby": "Standby site address (IPv4 or hostname)"}
-        for key, value in values.items():
-            if value:
-                continue
-            if not interactive:
-                fail(f"--{key} is missing and there is no terminal to ask on; give --{key} VALUE")
+        missing = [key for key, value in values.items() if not value]
+        if missing and not interactive:
+            fail(f"{', '.join('--' + k for k in missing)} {'is' if len(missing) == 1 else 'are'} missing and there is no "
+                 f"terminal to ask on; give {' '.join(f'--{k} VALUE' for k in missing)}")
+        for key in missing:
             values[key] = typer.prompt(prompts[key]).strip()
         req = NewStack(agency=agency, service=str(values["service"]), domain=str(values["domain"]),
                        owner=str(values["owner"]), cost_centre=str(values["cost-centre"]),
@@ -66,6 +66,8 @@ def register(app: typer.Typer) -> None:
             paths = write(req, folder)
         except ScaffoldError as exc:
             fail(str(exc))
+        except OSError as exc:
+            fail(f"--stacks-dir {folder}: cannot write there ({exc.strerror or exc})")
         for p in paths:
             console.print(f"wrote {p}")
         console.print(f"next: siaga check --stack {req.stack}")

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from siaga.commands.common import load_graph
+from siaga.commands.common import SECRET_CONFIG_HELP, fail, load_graph
 from siaga.engine.model import Graph, Resource, effective_region
 
 console = Console()
@@ -66,16 +66,20 @@ def register(app: typer.Typer) -> None:
         program_dir: Annotated[Path | None, typer.Argument(help="A Pulumi Python program folder (default: this repository)")] = None,
         stack: Annotated[str | None, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.NAME.yaml")] = None,
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="key=value override (repeatable)")] = None,
+        secret_config: Annotated[list[str] | None, typer.Option("--secret-config", help=SECRET_CONFIG_HELP)] = None,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the whole resource graph as JSON")] = None,
         unknowns: Annotated[bool, typer.Option("--unknowns/--resolved", help="Emulate a real preview: computed values unknown")] = False,
     ) -> None:
         """Run a program offline under the SDK's mock monitor and print its resource tree."""
         with console.status("running the program offline…"):
-            graph = load_graph(stack, program_dir, config or [], preview=unknowns)
+            graph = load_graph(stack, program_dir, config or [], preview=unknowns, secret_config=secret_config)
         console.print(render_tree(graph))
         console.print(render_counts(graph))
         for w in graph.warnings:
             console.print(f"[yellow]warning:[/] {w}")
         if json_out:
-            graph.write(json_out)
+            try:
+                graph.write(json_out)
+            except OSError as exc:
+                fail(f"--json {json_out}: cannot write there ({exc.strerror or exc})")
             console.print(f"graph written to {json_out}")

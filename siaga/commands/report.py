@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from siaga.commands.common import fail, load_graph
+from siaga.commands.common import SECRET_CONFIG_HELP, fail, load_graph
 from siaga.documents import write_reports
 
 console = Console()
@@ -22,10 +22,11 @@ def register(app: typer.Typer) -> None:
         output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the documents (default reports/STACK)")] = None,
         program_dir: Annotated[Path | None, typer.Option("--program", help="Another Pulumi program folder (default: this repository)")] = None,
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="key=value override (repeatable)")] = None,
+        secret_config: Annotated[list[str] | None, typer.Option("--secret-config", help=SECRET_CONFIG_HELP)] = None,
     ) -> None:
         """Write the Disaster Recovery Plan, availability budget, residency evidence and architecture diagram."""
         with console.status("running the program offline…"):
-            graph = load_graph(stack, program_dir, config or [])
+            graph = load_graph(stack, program_dir, config or [], secret_config=secret_config)
         out = output or Path("reports") / stack
         try:
             files, topo, budget = write_reports(graph, stack, out)

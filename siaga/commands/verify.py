@@ -13,6 +13,7 @@ from rich.table import Table
 
 from components.userdata import UserDataError, UserDataSettings
 from siaga.commands.common import fail, load_graph
+from siaga.files import write_atomic
 from siaga.verify import BACKENDS, VerifyError, VerifyResult, run_suite
 from siaga.verify.pods import DEPLOYMENT, PodBaseline, pod_baseline_from_graph, pods_of
 from siaga.verify.public import PublicTarget, public_target_from_graph
@@ -90,7 +91,7 @@ def _finish(result: VerifyResult, backend: str, junit: Path | None) -> NoReturn:
     if junit is not None:
         try:
             junit.parent.mkdir(parents=True, exist_ok=True)
-            junit.write_text(result.junit_xml, encoding="utf-8")
+            write_atomic(junit, result.junit_xml)
         except OSError as exc:
             fail(f"--junit {junit}: cannot write ({exc.strerror})")
     raise typer.Exit(0 if result.ok else 1)

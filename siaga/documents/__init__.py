@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,27 +31,43 @@ class ReportFiles:
 
 
 def write_reports(graph: Graph, stack: str, out_dir: Path) -> tuple[ReportFiles, Topology, availability.Budget]:
-    """Builds every document for ``graph`` into ``out_dir``."""
+    """Builds every document for ``graph`` into ``out_dir``: all of them or none. Each is rendered into a private
+    staging folder next to ``out_dir`` and only when every one is complete are they renamed into place (a rename
+    replaces a file atomically), so a failure leaves no half-written or partial set."""
     from siaga.documents.diagram import draw  # matplotlib import is slow: only when drawing
     from siaga.documents.pdf import markdown_to_pdf
 
-    out_dir.mkdir(parents=True, exist_ok=True)
     topo = analyse(graph)
     budget = availability.budget(topo)
     allowed = list(topo.config.allowedRegions) if topo.config else [str(graph.config.get("aws:region", "ap-southeast-3"))]
     rows = residency.rows(topo)
+    endpoints = residency.outside_endpoints(graph, allowed)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
+    try:
+        diagrams = draw(topo, staging, spofs=budget.spofs)
+        drp_md = drp.render_markdown(topo, stack, diagram_name=diagrams[0].name)
+        texts = {
+            "drp.md": drp_md,
+            "availability.md": availability.render_markdown(budget, stack),
+            "availability.json": json.dumps(availability.as_dict(budget), indent=2) + "\n",
+            "residency.md": residency.render_markdown(rows, stack, allowed, endpoints),
+            "residency.csv": residency.to_csv(rows),
+            "residency.json": residency.to_json(rows, stack, allowed, endpoints),
+        }
+        for name, text in texts.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        markdown_to_pdf(drp_md, staging / "drp.pdf", staging)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for item in sorted(staging.iterdir()):
+            os.replace(item, out_dir / item.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     files = ReportFiles(
-        drp=out_dir / "drp.md", drp_pdf=out_dir / "drp.pdf", availability=out_dir / "availability.md", availability_json=out_dir / "availability.json",
-        residency_md=out_dir / "residency.md", residency_csv=out_dir / "residency.csv",
-        residency_json=out_dir / "residency.json", diagrams=draw(topo, out_dir, spofs=budget.spofs))
-    drp_md = drp.render_markdown(topo, stack, diagram_name=files.diagrams[0].name)
-    files.drp.write_text(drp_md, encoding="utf-8")
-    markdown_to_pdf(drp_md, files.drp_pdf, out_dir)
-    files.availability.write_text(availability.render_markdown(budget, stack), encoding="utf-8")
-    files.availability_json.write_text(json.dumps(availability.as_dict(budget), indent=2) + "\n", encoding="utf-8")
-    files.residency_md.write_text(residency.render_markdown(rows, stack, allowed), encoding="utf-8")
-    files.residency_csv.write_text(residency.to_csv(rows), encoding="utf-8")
-    files.residency_json.write_text(residency.to_json(rows, stack, allowed), encoding="utf-8")
+        drp=out_dir / "drp.md", drp_pdf=out_dir / "drp.pdf", availability=out_dir / "availability.md",
+        availability_json=out_dir / "availability.json", residency_md=out_dir / "residency.md",
+        residency_csv=out_dir / "residency.csv", residency_json=out_dir / "residency.json",
+        diagrams=[out_dir / d.name for d in diagrams])
     return files, topo, budget
 
 

@@ -1,15 +1,41 @@
-"""Residency evidence: every cloud resource with its region, encryption key, backup coverage and data class."""
+"""Residency evidence: every cloud resource with its region, encryption key, backup coverage and data class.
+
+Every resource is counted in-country only when its location is established and allowed: AWS resources by their
+effective region, other clouds' (Google Cloud, Azure, aws-native) by the location rules the residency policies use
+(``policies/siaga_rules/residency/locations.py``, loaded from the pack so both read one table). A location that
+cannot be established is shown as such and never counted as in-country; AWS providers whose custom endpoints send
+calls elsewhere are listed too.
+"""
 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
+import sys
 from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from siaga.documents.topology import Topology, prop
-from siaga.engine.model import UNKNOWN, Resource, effective_region
+from siaga.engine.model import UNKNOWN, Graph, Resource, effective_region, plain
+
+LOCATIONS_FILE = Path(__file__).resolve().parents[2] / "policies" / "siaga_rules" / "residency" / "locations.py"
+NOT_ESTABLISHED = "NOT ESTABLISHED"
+
+
+@cache
+def locations() -> ModuleType:
+    """The pack's location table (pure Python, no pulumi_policy), loaded by path: one source of truth."""
+    spec = importlib.util.spec_from_file_location("siaga_pack_locations", LOCATIONS_FILE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 GLOBAL_MODULES = {"iam", "route53", "cloudfront", "organizations", "wafregional", "waf", "shield"}
 """Global AWS services: their control-plane records are not stored in one region; they hold configuration only."""
@@ -32,11 +58,47 @@ class Row:
     urn: str
     type: str
     name: str
-    region: str
+    region: str  # the effective region or location, or NOT ESTABLISHED
     scope: str  # regional | global
     holds: str  # data | configuration
     encryption: str
     backup: str
+    inCountry: str = "yes"  # yes | no | not established | n/a (global services)
+
+
+def other_cloud_location(r: Resource, graph: Graph) -> str | None:
+    """A non-AWS resource's location: its own location inputs, else its provider's (the stack's config for a
+    default provider); None when it cannot be established."""
+    loc = locations()
+    package = r.package
+    own = loc.first_location(plain(r.inputs), loc.LOCATION_KEYS[package])
+    if own is not None:
+        return str(own[1])
+    prov = graph.by_urn().get(r.provider_urn or "")
+    inputs = plain(prov.inputs) if prov is not None else {
+        k.split(":", 1)[1]: v for k, v in graph.config.items() if k.startswith(package + ":")}
+    found = loc.first_location(inputs, loc.PROVIDER_KEYS[package])
+    return str(found[1]) if found is not None else None
+
+
+def outside_endpoints(graph: Graph, allowed: list[str]) -> list[tuple[str, str, str]]:
+    """(provider, service, URL) for every AWS provider endpoint outside ``allowed`` or on an unknown host."""
+    out = []
+    for p in graph.resources:
+        if p.type != "pulumi:providers:aws":
+            continue
+        value = plain(p.inputs.get("endpoints"))
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                value = [{"endpoints": value}]
+        for block in value if isinstance(value, list) else [value]:
+            for service, url in (block or {}).items() if isinstance(block, dict) else []:
+                where, _ = locations().endpoint_region(str(url))
+                if where is None or where not in allowed:
+                    out.append((p.name, service, str(url)))
+    return out
 
 
 def _find_kms(value: Any) -> str | None:
@@ -91,9 +153,18 @@ def rows(topo: Topology) -> list[Row]:
             bucket = str(prop(cfg, "bucket"))
             key = _find_kms(cfg.plain_inputs())
             sse[bucket] = key or "SSE-S3 (AWS-managed)"
+    allowed = list(topo.config.allowedRegions) if topo.config else [str(graph.config.get("aws:region") or "ap-southeast-3")]
+    others = locations().LOCATION_KEYS
     out: list[Row] = []
     for r in graph.resources:
-        if not r.custom or r.is_provider or r.package != "aws":
+        if not r.custom or r.is_provider or (r.package != "aws" and r.package not in others):
+            continue
+        if r.package != "aws":
+            where = other_cloud_location(r, graph)
+            ok = where is not None and locations().in_allowed(where, locations().DEFAULT_ALLOWED_LOCATIONS[r.package])
+            out.append(Row(urn=r.urn, type=r.type, name=r.name, region=where or NOT_ESTABLISHED, scope="regional",
+                           holds="data", encryption="not assessed (other cloud)", backup="n/a",
+                           inCountry="yes" if ok else "not established" if where is None else "no"))
             continue
         module = r.type.split(":")[1].split("/")[0]
         scope = "global" if module in GLOBAL_MODULES else "regional"
@@ -104,8 +175,12 @@ def rows(topo: Topology) -> list[Row]:
             backup = "is the backup vault"
         else:
             backup = "n/a"
-        out.append(Row(urn=r.urn, type=r.type, name=r.name, region=effective_region(r, graph) or "UNSET",
-                       scope=scope, holds=holds, encryption=_encryption(r, topo, sse), backup=backup))
+        region = effective_region(r, graph)
+        in_country = "n/a" if scope == "global" else "not established" if not region else (
+            "yes" if region in allowed else "no")
+        out.append(Row(urn=r.urn, type=r.type, name=r.name, region=region or NOT_ESTABLISHED,
+                       scope=scope, holds=holds, encryption=_encryption(r, topo, sse), backup=backup,
+                       inCountry=in_country))
     return sorted(out, key=lambda x: (x.holds != "data", x.type, x.name))
 
 
@@ -118,13 +193,21 @@ def to_csv(items: list[Row]) -> str:
     return buf.getvalue()
 
 
-def to_json(items: list[Row], stack: str, allowed: list[str]) -> str:
-    return json.dumps({"stack": stack, "allowedRegions": allowed, "resources": [asdict(r) for r in items]}, indent=2) + "\n"
+def to_json(items: list[Row], stack: str, allowed: list[str], endpoints: list[tuple[str, str, str]] | None = None
+            ) -> str:
+    return json.dumps({"stack": stack, "allowedRegions": allowed,
+                       "outsideAllowedRegions": sum(r.inCountry == "no" for r in items),
+                       "locationNotEstablished": sum(r.inCountry == "not established" for r in items),
+                       "endpointsOutside": [{"provider": p, "service": s, "url": u} for p, s, u in endpoints or []],
+                       "resources": [asdict(r) for r in items]}, indent=2) + "\n"
 
 
-def render_markdown(items: list[Row], stack: str, allowed: list[str]) -> str:
+def render_markdown(items: list[Row], stack: str, allowed: list[str],
+                    endpoints: list[tuple[str, str, str]] | None = None) -> str:
     data = [r for r in items if r.holds == "data"]
-    outside = [r for r in items if r.scope == "regional" and r.region not in allowed]
+    outside = [r for r in items if r.inCountry == "no"]
+    unplaced = [r for r in items if r.inCountry == "not established"]
+    endpoints = endpoints or []
     unencrypted = [r for r in data if r.encryption == "none"]
     uncovered = [r for r in items if r.backup == "NOT covered"]
     lines = [f"# Residency evidence - {stack}", "",
@@ -133,9 +216,15 @@ def render_markdown(items: list[Row], stack: str, allowed: list[str]) -> str:
              f"- {len(items)} resources, {len(data)} hold data, {len(items) - len(data)} configuration only",
              f"- regional resources outside the allowed regions: **{len(outside)}**"
              + (" (" + ", ".join(r.name for r in outside) + ")" if outside else ""),
+             f"- resources whose location cannot be established (not counted as in-country): **{len(unplaced)}**"
+             + (" (" + ", ".join(r.name for r in unplaced) + ")" if unplaced else ""),
+             f"- provider endpoints sending calls outside the allowed regions: **{len(endpoints)}**"
+             + (" (" + ", ".join(f"{p} {s} -> {u}" for p, s, u in endpoints) + ")" if endpoints else ""),
              f"- data stores without encryption: **{len(unencrypted)}**", f"- data stores not covered by a backup plan: **{len(uncovered)}**",
              "- global services (IAM, Route 53, CloudFront) hold configuration only: names, policies, DNS records - no citizen data.", "",
-             "| Resource | Type | Region | Scope | Holds | Encryption key | Backup |", "|---|---|---|---|---|---|---|"]
+             "| Resource | Type | Region | In-country | Scope | Holds | Encryption key | Backup |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in items:
-        lines.append(f"| {r.name} | `{r.type}` | {r.region} | {r.scope} | {r.holds} | {r.encryption} | {r.backup} |")
+        lines.append(f"| {r.name} | `{r.type}` | {r.region} | {r.inCountry} | {r.scope} | {r.holds} | {r.encryption} "
+                     f"| {r.backup} |")
     return "\n".join(lines) + "\n"

@@ -116,7 +116,9 @@ class Graph(BaseModel):
         return dict(sorted(out.items()))
 
     def write(self, path: str | Path) -> None:
-        Path(path).write_text(self.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        from siaga.files import write_atomic
+
+        write_atomic(path, self.model_dump_json(indent=2) + "\n")
 
     @classmethod
     def read(cls, path: str | Path) -> Graph:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import hmac
 import json
 import os
+import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -12,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from siaga.engine.project import ProjectError, load_project, load_stack_config
+from siaga.engine.secrets import Scrubber, redact_config
 
 if TYPE_CHECKING:
     from siaga.engine.model import Graph
@@ -37,11 +42,23 @@ class RunningProgram:
         self.root, self.tmp, self.timeout = root, tmp, timeout
         self.project: str = spec["project"]
         self.stack: str = spec["stack"]
-        self.config: dict[str, Any] = spec["config"]
-        """The stack config the program gets (known before it runs)."""
-        self.out = Path(tmp) / "result.json"
+        self.secret_keys: list[str] = list(spec["secret_keys"])
+        self.config: dict[str, Any] = redact_config(spec["config"], self.secret_keys)
+        """The stack config the program gets (known before it runs), secret values as ``[secret]``: what the
+        policy packs are given (PULUMI_CONFIG of their servers) and what may be shown."""
+        self.scrubber = Scrubber(spec["config"].get(k) for k in self.secret_keys)
+        self.out = Path(spec["out"])
+        self.token: str = spec["token"]
         self.stderr_file = open(Path(tmp) / "stderr.txt", "w+", encoding="utf-8")  # noqa: SIM115 (closed in wait)
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.stderr_file, env=env, cwd=root)
+        # Its own process group: whatever the program leaves running is stopped with it (see _stop_group).
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.stderr_file, env=env, cwd=root,
+                                     start_new_session=True)
+
+    def _stop_group(self) -> None:
+        """Kills what is left of the program's process group (children it started and did not wait for), so
+        nothing outlives the run or touches its files after the runner is done."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
 
     def wait(self) -> Graph:
         from siaga.engine.model import Graph
@@ -50,15 +67,24 @@ class RunningProgram:
             try:
                 self.proc.wait(self.timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                self._stop_group()
                 self.proc.wait()
                 raise EngineError(f"{self.root}: the program did not finish within {self.timeout:.0f} s") from None
+            finally:
+                self._stop_group()
             self.stderr_file.seek(0)
             stderr = self.stderr_file.read()
+            stderr = self.scrubber.scrub_text(stderr)
             if not self.out.is_file():
                 last = (stderr.strip().splitlines() or ["no output"])[-1]
                 raise EngineError(f"{self.root}: the program crashed before it finished: {last}", stderr=stderr)
-            result = json.loads(self.out.read_text(encoding="utf-8"))
+            try:
+                result = json.loads(self.out.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError):
+                result = {}
+            if not isinstance(result, dict) or not hmac.compare_digest(str(result.get("token", "")), self.token):
+                raise EngineError(f"{self.root}: the engine's result was not written by the engine (wrong or missing "
+                                  "token): the program may have tampered with it; nothing is reported", stderr=stderr)
         finally:
             self.stderr_file.close()
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -69,24 +95,27 @@ class RunningProgram:
 
     def cancel(self) -> None:
         if self.proc.poll() is None:
-            self.proc.kill()
+            self._stop_group()
             self.proc.wait()
+        self._stop_group()
         self.stderr_file.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def start_program(program_dir: str | Path, stack: str | None = None, overrides: dict[str, str] | None = None,
-                  preview: bool = False, stack_name: str | None = None, timeout: float = 600) -> RunningProgram:
+                  preview: bool = False, stack_name: str | None = None, timeout: float = 600,
+                  secret_overrides: dict[str, str] | None = None) -> RunningProgram:
     """Starts the Pulumi Python program in ``program_dir`` in a fresh process under the mock monitor; a bad
     project or stack config raises :class:`EngineError` at once, before anything runs."""
     try:
         project = load_project(Path(program_dir))
-        config, secret_keys = load_stack_config(project, stack, overrides)
+        config, secret_keys = load_stack_config(project, stack, overrides, secret_overrides)
     except ProjectError as exc:
         raise EngineError(str(exc)) from None
     if not project.main_file.is_file():
         raise EngineError(f"{project.root}: no program file {project.main_file.name}")
-    tmp = tempfile.mkdtemp(prefix="siaga-")
+    tmp = tempfile.mkdtemp(prefix="siaga-")  # 0700: only this user
+    token = secrets.token_hex(16)
     spec = {
         "program": str(project.main_file),
         "source_root": str(project.root),
@@ -95,19 +124,25 @@ def start_program(program_dir: str | Path, stack: str | None = None, overrides: 
         "config": config,
         "secret_keys": secret_keys,
         "preview": preview,
-        "out": str(Path(tmp) / "result.json"),
+        "out": str(Path(tmp) / f"result-{secrets.token_hex(8)}.json"),
+        "token": token,
     }
-    env = dict(os.environ)
+    spec_file = Path(tmp) / "spec.json"
+    fd = os.open(spec_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(spec, f)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), str(project.root), env.get("PYTHONPATH")]))
     env.setdefault("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
-    argv = [sys.executable, "-m", "siaga.engine.runner", json.dumps(spec)]
+    argv = [sys.executable, "-m", "siaga.engine.runner", str(spec_file)]
     return RunningProgram(project.root, argv, env, tmp, timeout, spec)
 
 
 def run_program(program_dir: str | Path, stack: str | None = None, overrides: dict[str, str] | None = None,
-                preview: bool = False, stack_name: str | None = None, timeout: float = 600) -> Graph:
+                preview: bool = False, stack_name: str | None = None, timeout: float = 600,
+                secret_overrides: dict[str, str] | None = None) -> Graph:
     """Runs the Pulumi Python program in ``program_dir`` in a fresh process under the mock monitor."""
-    return start_program(program_dir, stack, overrides, preview, stack_name, timeout).wait()
+    return start_program(program_dir, stack, overrides, preview, stack_name, timeout, secret_overrides).wait()
 
 
 def run_stack(stack: str, overrides: dict[str, str] | None = None, preview: bool = False,

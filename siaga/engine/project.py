@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from siaga.inputs import InputFileError, load_yaml
 
 
 class ProjectError(Exception):
@@ -42,11 +43,24 @@ class Project:
         return out
 
     def stack_file(self, stack: str) -> Path:
+        check_stack_name(stack)
         return (self.stack_config_dir or self.root) / f"Pulumi.{stack}.yaml"
 
     def stacks(self) -> list[str]:
         folder = self.stack_config_dir or self.root
         return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in folder.glob("Pulumi.*.yaml"))
+
+
+STACK_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}\Z")
+"""A stack name as Pulumi allows it (letters, digits, ``-``, ``_``, ``.``; at most 100), and never a path: it
+names a file (``Pulumi.<stack>.yaml``) and the report folder (``reports/<stack>``)."""
+
+
+def check_stack_name(stack: str) -> str:
+    if not isinstance(stack, str) or not STACK_NAME.match(stack) or ".." in stack:
+        raise ProjectError(f"stack {stack!r}: not a stack name; allowed: letters, digits, '-', '_' and '.' (no '/', "
+                           "no '..'), at most 100 characters")
+    return stack
 
 
 def load_project(root: Path) -> Project:
@@ -56,16 +70,26 @@ def load_project(root: Path) -> Project:
     if path is None:
         raise ProjectError(f"{root}: no Pulumi.yaml here; a Pulumi program folder has one")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ProjectError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        data = load_yaml(path, "project file") or {}
+    except InputFileError as exc:
+        raise ProjectError(str(exc)) from None
+    if not isinstance(data, dict):
+        raise ProjectError(f"{path}: must be a mapping (name, runtime, ...), not a {type(data).__name__}")
+    if not isinstance(data.get("name"), str) or not data["name"].strip():
         raise ProjectError(f"{path}: 'name' is required (a string)")
     runtime = data.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
         raise ProjectError(f"{path}: runtime is {runtime_name!r}; the offline engine runs Python programs only")
     scd = data.get("stackConfigDir")
+    if scd is not None and (not isinstance(scd, str) or Path(scd).is_absolute() or ".." in Path(scd).parts):
+        raise ProjectError(f"{path}: stackConfigDir {scd!r}; allowed: a folder inside the project")
+    main = data.get("main")
+    if main is not None and (not isinstance(main, str) or Path(main).is_absolute() or ".." in Path(main).parts):
+        raise ProjectError(f"{path}: main {main!r}; allowed: a path inside the project")
+    schema = data.get("config")
+    if schema is not None and not isinstance(schema, dict):
+        raise ProjectError(f"{path}: 'config' must be a mapping of key: declaration, not a {type(schema).__name__}")
     return Project(
         root=root,
         name=data["name"],
@@ -82,9 +106,10 @@ def _wire(value: Any) -> str:
     return json.dumps(value)
 
 
-def load_stack_config(project: Project, stack: str | None, overrides: dict[str, str] | None = None
-                      ) -> tuple[dict[str, str], list[str]]:
-    """Returns (config as the program sees it, secret keys): defaults, stack file, then overrides."""
+def load_stack_config(project: Project, stack: str | None, overrides: dict[str, str] | None = None,
+                      secret_overrides: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+    """Returns (config as the program sees it, secret keys): defaults, stack file, then overrides, then secret
+    overrides (``--secret-config``: their keys are secret, as ``pulumi config set --secret`` makes them)."""
     raw: dict[str, Any] = project.defaults()
     secret_keys: list[str] = []
     if stack is not None:
@@ -93,9 +118,11 @@ def load_stack_config(project: Project, stack: str | None, overrides: dict[str, 
             known = ", ".join(project.stacks()) or "none"
             raise ProjectError(f"stack {stack!r}: no file {path}; known stacks: {known}")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ProjectError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+            data = load_yaml(path, "stack file") or {}
+        except InputFileError as exc:
+            raise ProjectError(str(exc)) from None
+        if not isinstance(data, dict):
+            raise ProjectError(f"{path}: must be a mapping with a 'config' key, not a {type(data).__name__}")
         config = data.get("config") or {}
         if not isinstance(config, dict):
             raise ProjectError(f"{path}: 'config' must be a mapping of key: value")
@@ -109,16 +136,23 @@ def load_stack_config(project: Project, stack: str | None, overrides: dict[str, 
                 raw[qkey] = value
     for key, value in (overrides or {}).items():
         raw[project.qualify(key)] = value
+    for key, value in (secret_overrides or {}).items():
+        qkey = project.qualify(key)
+        raw[qkey] = value
+        if qkey not in secret_keys:
+            secret_keys.append(qkey)
     return {k: _wire(v) for k, v in sorted(raw.items())}, secret_keys
 
 
-def parse_overrides(pairs: list[str]) -> dict[str, str]:
+def parse_overrides(pairs: list[str], flag: str = "--config", secret: bool = False) -> dict[str, str]:
+    """``key=value`` pairs; an error names the pair, or only its key for ``secret`` pairs (never the value)."""
     out: dict[str, str] = {}
     for pair in pairs:
-        if "=" not in pair:
-            raise ProjectError(f"--config {pair!r}: expected key=value, e.g. --config siaga:azCount=2")
-        key, value = pair.split("=", 1)
-        if not key:
-            raise ProjectError(f"--config {pair!r}: the key is empty")
+        key, sep, value = pair.partition("=")
+        shown = repr(f"{key}=[secret]" if secret and sep else ("[secret]" if secret else pair))
+        if not sep:
+            raise ProjectError(f"{flag} {shown}: expected key=value, e.g. {flag} siaga:azCount=2")
+        if not key.strip():
+            raise ProjectError(f"{flag} {shown}: the key is empty")
         out[key.strip()] = value
     return out

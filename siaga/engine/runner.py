@@ -1,9 +1,12 @@
 """Runs one Pulumi program under the SDK's mock monitor and prints the graph as JSON.
 
-Run in a fresh process (``python -m siaga.engine.runner SPEC_JSON``): modules a program imports stay
-cached, and the SDK's settings are process-wide. The parent passes a spec on argv and reads the graph
-from the file named in it. Everything the program registers is recorded from the raw
-``RegisterResourceRequest``, as the engine would receive it.
+Run in a fresh process (``python -m siaga.engine.runner SPEC_FILE``): modules a program imports stay
+cached, and the SDK's settings are process-wide. The parent writes the spec (config included) to a 0600 file in
+its private temporary folder and names it on argv; the runner reads it and deletes it before the program starts,
+so no config value is on a command line or in the environment. The graph goes back in the file the spec named,
+with the spec's one-time token: the program never sees either (both are taken out of the spec before it runs),
+so it cannot forge the result. Everything the program registers is recorded from the raw
+``RegisterResourceRequest``, as the engine would receive it; secret values are redacted (siaga/engine/secrets.py).
 """
 
 from __future__ import annotations
@@ -16,18 +19,17 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-# The SDK reads PULUMI_CONFIG etc. lazily, but set everything before importing it anyway.
-_SPEC: dict[str, Any] = json.loads(sys.argv[1]) if __name__ == "__main__" else {}
+import pulumi
+import pulumi.resource
+from google.protobuf import json_format
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import mocks as pmocks
+from pulumi.runtime import settings
+from pulumi.runtime.proto import resource_pb2
 
-import pulumi  # noqa: E402
-import pulumi.resource  # noqa: E402
-from google.protobuf import json_format  # noqa: E402
-from pulumi.runtime import mocks as pmocks  # noqa: E402
-from pulumi.runtime import settings  # noqa: E402
-from pulumi.runtime.proto import resource_pb2  # noqa: E402
-
-from siaga.engine import invokes, outputs  # noqa: E402
-from siaga.engine.model import ROOT_STACK_TYPE, Graph, Resource, ResourceOptions, SourceLocation  # noqa: E402
+from siaga.engine import invokes, outputs
+from siaga.engine.model import ROOT_STACK_TYPE, Graph, Resource, ResourceOptions, SourceLocation
+from siaga.engine.secrets import Scrubber, redact_config
 
 _SDK_DIRS = tuple(
     str(Path(m.__file__).resolve().parent)
@@ -133,11 +135,13 @@ def _struct(message: Any) -> dict[str, Any]:
 class RecordingMonitor(pmocks.MockMonitor):
     """A MockMonitor that keeps every RegisterResourceRequest as the engine would receive it."""
 
-    def __init__(self, mocks: Mocks, recorder: SourceRecorder, config: dict[str, Any]) -> None:
+    def __init__(self, mocks: Mocks, recorder: SourceRecorder, config: dict[str, Any],
+                 scrubber: Scrubber | None = None) -> None:
         super().__init__(mocks)
         self.sim = mocks
         self.recorder = recorder
         self.config = config
+        self.scrubber = scrubber or Scrubber()
         self.records: dict[str, Resource] = {}
         self.order: list[str] = []
         self.exports: dict[str, Any] = {}
@@ -181,11 +185,15 @@ class RecordingMonitor(pmocks.MockMonitor):
         if request.custom and not provider and not request.type.startswith("pulumi:providers:"):
             provider = self._default_provider(request.type.split(":", 1)[0], request.version)
             request.provider = provider
-        inputs = _struct(request.object)
+        inputs = self.scrubber.redact_wire(_struct(request.object))
         if request.type.startswith("pulumi:providers:") and isinstance(inputs.get("region"), str):
             self.sim.provider_regions[self.make_urn(request.parent, request.type, request.name)] = inputs["region"]
         resp = super().RegisterResource(request)
         urn = resp.urn
+        outs = self.scrubber.redact_wire(_struct(resp.object))
+        for key in request.additionalSecretOutputs:
+            if key in outs:
+                self.scrubber.add(outs[key])
         opts = ResourceOptions(
             protect=bool(request.protect) if request.HasField("protect") else False,
             retainOnDelete=bool(request.retainOnDelete) if request.HasField("retainOnDelete") else False,
@@ -209,7 +217,7 @@ class RecordingMonitor(pmocks.MockMonitor):
             parent=request.parent or None,
             provider=provider,
             inputs=inputs,
-            outputs=_struct(resp.object),
+            outputs=outs,
             options=opts,
             source=self.recorder.take(request.type, request.name),
         )
@@ -217,7 +225,7 @@ class RecordingMonitor(pmocks.MockMonitor):
         return resp
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
-        outs = _struct(request.outputs)
+        outs = self.scrubber.redact_wire(_struct(request.outputs))
         if request.urn == self.stack_urn:
             self.exports = outs
         elif request.urn in self.records:
@@ -225,7 +233,22 @@ class RecordingMonitor(pmocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
+def _watch_secret_reads(scrubber: Scrubber, config: dict[str, Any], secret_keys: set[str]) -> None:
+    """Config keys the program reads as secrets (``require_secret``, ``get_secret_int``...) become secret keys."""
+    for attr in [a for a in dir(pulumi.Config) if "secret" in a and not a.startswith("_")]:
+        original = getattr(pulumi.Config, attr)
+
+        def wrapped(self: pulumi.Config, key: str, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            full = self.full_key(key)
+            secret_keys.add(full)
+            scrubber.add(config.get(full))
+            return _original(self, key, *args, **kwargs)
+
+        setattr(pulumi.Config, attr, wrapped)
+
+
 def main(spec: dict[str, Any]) -> int:
+    out, token = spec.pop("out"), spec.pop("token", "")  # out of the program's reach before it runs
     program = Path(spec["program"]).resolve()
     main_file = program / spec.get("main", "__main__.py") if program.is_dir() else program
     root = Path(spec.get("source_root") or (program if program.is_dir() else program.parent)).resolve()
@@ -234,14 +257,21 @@ def main(spec: dict[str, Any]) -> int:
     warnings: list[str] = []
     region = config.get("aws:region") if isinstance(config.get("aws:region"), str) else invokes.DEFAULT_REGION
 
+    secret_keys = set(spec.get("secret_keys", []))
+    scrubber = Scrubber(config.get(k) for k in secret_keys)
+    # As the CLI's language host and exec script do: PULUMI_CONFIG for the program, set_all_config for the SDK.
+    # Set here, after exec, the values are in this process's environment but not in its /proc/PID/environ (the
+    # block the kernel shows is the one the process started with), nor on any command line.
     os.environ["PULUMI_CONFIG"] = json.dumps(config)
-    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(spec.get("secret_keys", []))
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(sorted(secret_keys))
+    runtime_config.set_all_config(config, sorted(secret_keys))
+    _watch_secret_reads(scrubber, config, secret_keys)
     os.chdir(main_file.parent)
     sys.path.insert(0, str(main_file.parent))
     recorder = SourceRecorder(root)
     recorder.install()
     mocks = Mocks(region, preview, warnings)
-    monitor = RecordingMonitor(mocks, recorder, config)
+    monitor = RecordingMonitor(mocks, recorder, config, scrubber)
     pulumi.runtime.set_mocks(mocks, project=spec["project"], stack=spec["stack"], preview=preview,
                              monitor=monitor, organization=spec.get("organization", "organization"))
     settings.set_root_resource(None)  # type: ignore[arg-type]
@@ -263,12 +293,25 @@ def main(spec: dict[str, Any]) -> int:
 
     records = [monitor.records[u] for u in monitor.order]
     graph = Graph(project=spec["project"], stack=spec["stack"], organization=spec.get("organization", "organization"),
-                  preview=preview, program=str(main_file), config=config,
+                  preview=preview, program=str(main_file), config=redact_config(config, secret_keys),
                   resources=records, exports=monitor.exports, warnings=warnings)
-    result = {"graph": json.loads(graph.model_dump_json()), "error": error}
-    Path(spec["out"]).write_text(json.dumps(result), encoding="utf-8")
+    result = {"graph": scrubber.scrub(json.loads(graph.model_dump_json())),
+              "error": scrubber.scrub_text(error) if error else None, "token": token,
+              "secretKeys": sorted(secret_keys)}
+    part = Path(out).with_name(Path(out).name + ".part")
+    part.write_text(json.dumps(result), encoding="utf-8")
+    part.replace(out)
     return 0
 
 
+def _read_spec(path: str) -> dict[str, Any]:
+    """The spec file, deleted as soon as it is read (before the program starts)."""
+    spec_file = Path(path)
+    try:
+        return json.loads(spec_file.read_text(encoding="utf-8"))
+    finally:
+        spec_file.unlink(missing_ok=True)
+
+
 if __name__ == "__main__":
-    sys.exit(main(_SPEC))
+    sys.exit(main(_read_spec(sys.argv[1])))

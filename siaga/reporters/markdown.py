@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from siaga.report_model import Report, ReportFinding
+from siaga.reporters.safe import md_code, md_text
 
 MARKER = "<!-- siaga-check {project}/{stack} -->"
 """First line of the comment: the workflow finds its previous comment for the stack by it and updates it."""
@@ -16,12 +17,12 @@ def _cell(text: str | None, limit: int = 0) -> str:
     text = (text or "").strip()
     if limit and len(text) > limit:
         text = text[: limit - 1] + "…"
-    return text.replace("|", "\\|").replace("\n", "<br>")
+    return md_text(text)
 
 
 def _row(f: ReportFinding) -> str:
-    where = f"`{f.where}`" if f.source else ""
-    policy = f"`{f.rule_id}`" + (" (raised)" if f.error else "")
+    where = md_code(f.where) if f.source else ""
+    policy = md_code(f.rule_id) + (" (raised)" if f.error else "")
     return (f"| {ICON.get(f.enforcement, '')} {f.enforcement} | {policy} | {_cell(f.severity or '')} | "
             f"{_cell(f.resource, 120)} | {_cell(f.title, 300)} | {where} |")
 
@@ -29,7 +30,8 @@ def _row(f: ReportFinding) -> str:
 def _details(findings: list[ReportFinding]) -> list[str]:
     out = []
     for f in findings:
-        out.append(f"- **{f.rule_id}** on `{f.urn or '(stack)'}`" + (f" at `{f.where}`" if f.source else ""))
+        out.append(f"- **{md_text(f.rule_id)}** on {md_code(f.urn or '(stack)')}"
+                   + (f" at {md_code(f.where)}" if f.source else ""))
         out.append(f"  - {_cell(f.description)}")
         if f.remediation:
             out.append(f"  - fix: {_cell(f.remediation)}")
@@ -50,12 +52,19 @@ def render(report: Report) -> str:
 def _render(report: Report, details: bool, rows: int) -> str:
     s = report.summary
     status = "✅ passed" if s.passed else f"❌ {s.mandatory} mandatory violation{'s' if s.mandatory != 1 else ''}"
-    out = [MARKER.format(project=report.project, stack=report.stack),
-           f"## Siaga policy check — `{report.project}/{report.stack}`: {status}", ""]
+    out = [MARKER.format(project=md_text(report.project), stack=md_text(report.stack)),
+           f"## Siaga policy check — {md_code(report.project + '/' + report.stack)}: {status}", ""]
     out += ["| mandatory | advisory | remediated | policy errors | waived | resources | policies | evaluations |",
             "|---:|---:|---:|---:|---:|---:|---:|---:|",
             f"| {s.mandatory} | {s.advisory} | {s.remediate} | {s.errors} | {s.waived} | {s.resources} | "
             f"{s.policies} | {s.evaluations} |", ""]
+    if report.deviations:
+        weak = report.weakening
+        out += [f"### {'⚠️ ' if weak else ''}Policy configuration departs from the baseline "
+                f"({len(weak)} weaken the gate)", "", "| effect | policy | change |", "|---|---|---|"]
+        out += [f"| {'**weakens**' if d.effect == 'weakens' else d.effect} | {md_code(d.pack + '/' + d.policy)} | "
+                f"{_cell(d.detail)} |" for d in report.deviations]
+        out.append("")
     if report.findings:
         out += ["### Violations", "", "| level | policy | severity | resource | message | at |",
                 "|---|---|---|---|---|---|"]
@@ -75,17 +84,17 @@ def _render(report: Report, details: bool, rows: int) -> str:
                 "| policy | resource | reason | approver | expires |", "|---|---|---|---|---|"]
         for f in report.waived:
             w = f.waiver
-            out.append(f"| `{f.rule_id}` | {_cell(f.resource)} | {_cell(w.reason if w else '')} | "
+            out.append(f"| {md_code(f.rule_id)} | {_cell(f.resource)} | {_cell(w.reason if w else '')} | "
                        f"{_cell(w.approver if w else '')} | {w.expires if w else ''} |")
         out += ["", "</details>", ""]
     plan = s.plan
     out += [f"<details><summary>Plan: {plan.create} to create ({plan.custom} cloud resources, "
             f"{plan.components} components, {plan.providers} providers)</summary>", "",
             "| type | count |", "|---|---:|"]
-    out += [f"| `{t}` | {n} |" for t, n in plan.by_type.items()]
+    out += [f"| {md_code(t)} | {n} |" for t, n in plan.by_type.items()]
     out += ["", "</details>", ""]
     if report.warnings:
         out += ["<details><summary>Warnings</summary>", ""] + [f"- {_cell(w)}" for w in report.warnings]
         out += ["", "</details>", ""]
-    out.append(f"<sub>offline preview (no cloud credentials) · packs: {', '.join(s.packs)}</sub>")
+    out.append(f"<sub>offline preview (no cloud credentials) · packs: {md_text(', '.join(s.packs))}</sub>")
     return "\n".join(out) + "\n"

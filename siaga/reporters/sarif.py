@@ -94,10 +94,15 @@ def as_dict(report: Report) -> dict[str, Any]:
                                 "rules": rules}},
             "automationDetails": {"id": f"siaga-check/{report.project}/{report.stack}/"},
             "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(report.repo_root).as_uri() + "/"}},
-            "invocations": [{"executionSuccessful": True, "endTimeUtc": report.generated}] if report.generated
-            else [{"executionSuccessful": True}],
+            "invocations": [{"executionSuccessful": True, **({"endTimeUtc": report.generated} if report.generated else {}),
+                             **({"toolConfigurationNotifications": [{
+                                 "descriptor": {"id": f"{d.pack}/{d.policy}"},
+                                 "level": "warning" if d.effect == "weakens" else "note",
+                                 "message": {"text": f"policy config {d.effect} the baseline: {d.detail}"}}
+                                 for d in report.deviations]} if report.deviations else {})}],
             "results": [_result(f, index, report) for f in report.findings + report.waived],
             "properties": {"stack": report.stack, "project": report.project, "resources": report.resources,
+                           "deviations": [d.model_dump() for d in report.deviations],
                            "summary": report.summary.model_dump(exclude={"plan", "seconds"})},
         }],
     }

@@ -6,9 +6,18 @@ import io
 from itertools import groupby
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from siaga.report_model import Report, ReportFinding
+from siaga.reporters.safe import printable
+
+
+def _m(text: str) -> str:
+    """Program text inside a markup string: control characters shown, markup escaped."""
+    return escape(printable(text, keep_newlines=False))
+
 
 STYLE = {"mandatory": "bold red", "advisory": "yellow", "remediate": "cyan", "disabled": "dim"}
 
@@ -22,6 +31,8 @@ def summary_line(report: Report) -> str:
     if s.errors:
         parts.append(f"{s.errors} policy errors")
     parts.append(f"{s.waived} waived")
+    if s.weakened:
+        parts.append(f"{s.weakened} baseline settings weakened")
     return (f"siaga check {report.project}/{report.stack}: {verdict}: " + ", ".join(parts)
             + f" ({s.resources} resources, {s.policies} policies, {s.evaluations} evaluations)")
 
@@ -36,8 +47,8 @@ def _table(title: str, findings: list[ReportFinding], waived: bool = False) -> T
     for f in findings:
         last = (f"{f.waiver.reason} — {f.waiver.approver}, until {f.waiver.expires}" if waived and f.waiver
                 else (f.remediation or ""))
-        policy = f.policy + (" [red](raised)[/]" if f.error else "")
-        table.add_row(policy, f.name or "(stack)", f.title, last, f.where)
+        policy = escape(f.policy) + (" [red](raised)[/]" if f.error else "")
+        table.add_row(policy, *(Text(printable(v)) for v in (f.name or "(stack)", f.title, last, f.where)))
     return table
 
 
@@ -48,15 +59,15 @@ WIDE = 140
 def _blocks(console: Console, title: str, findings: list[ReportFinding], waived: bool = False) -> None:
     console.print(title)
     for f in findings:
-        policy = f.policy + (" [red](raised)[/]" if f.error else "")
-        console.print(f"  • [bold]{policy}[/]  {f.name or '(stack)'}  [dim]{f.where}[/]", highlight=False,
-                      soft_wrap=True)
-        console.print(f"      {f.title}", highlight=False, markup=False, soft_wrap=True)
+        policy = escape(f.policy) + (" [red](raised)[/]" if f.error else "")
+        console.print(f"  • [bold]{policy}[/]  {_m(f.name or '(stack)')}  [dim]{_m(f.where)}[/]",
+                      highlight=False, soft_wrap=True)
+        console.print(f"      {printable(f.title)}", highlight=False, markup=False, soft_wrap=True)
         if waived and f.waiver:
-            console.print(f"      waived: {f.waiver.reason} — {f.waiver.approver}, until {f.waiver.expires}",
+            console.print(printable(f"      waived: {f.waiver.reason} — {f.waiver.approver}, until {f.waiver.expires}"),
                           highlight=False, markup=False, soft_wrap=True)
         elif f.remediation:
-            console.print(f"      fix: {f.remediation}", highlight=False, markup=False, soft_wrap=True)
+            console.print(f"      fix: {printable(f.remediation)}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _section(console: Console, title: str, findings: list[ReportFinding], waived: bool = False) -> None:
@@ -66,21 +77,54 @@ def _section(console: Console, title: str, findings: list[ReportFinding], waived
         _blocks(console, title, findings, waived=waived)
 
 
+SHOWN_PER_POLICY = 3
+"""Advisory findings are grouped by policy: the count and the first few resources (twenty identical notices
+would otherwise take sixty lines)."""
+
+
+def print_deviations(report: Report, console: Console) -> None:
+    if not report.deviations:
+        return
+    weak = report.weakening
+    console.print(f"[bold red]policy config departs from the baseline[/] ({len(weak)} weaken the gate, "
+                  f"{len(report.deviations) - len(weak)} other changes):", highlight=False)
+    for d in report.deviations:
+        mark = "WEAKENS" if d.effect == "weakens" else d.effect
+        console.print(printable(f"  - {mark}: {d.line}"), highlight=False, markup=False, soft_wrap=True)
+
+
+def _advisory_groups(console: Console, findings: list[ReportFinding]) -> None:
+    by_policy: dict[str, list[ReportFinding]] = {}
+    for f in findings:
+        by_policy.setdefault(f.rule_id, []).append(f)
+    console.print(f"[{STYLE['advisory']}]advisory[/] ({len(findings)} findings, {len(by_policy)} policies)")
+    for rule_id, items in by_policy.items():
+        names = ", ".join(f.name or "(stack)" for f in items[:SHOWN_PER_POLICY])
+        more = f" and {len(items) - SHOWN_PER_POLICY} more" if len(items) > SHOWN_PER_POLICY else ""
+        console.print(f"  • [bold]{_m(rule_id)}[/] ({len(items)}): {_m(names)}{more}", highlight=False,
+                      soft_wrap=True)
+        console.print(printable(f"      {items[0].description or items[0].title}"), highlight=False, markup=False,
+                      soft_wrap=True)
+
+
 def print_report(report: Report, console: Console) -> None:
     style = "bold green" if report.summary.passed else "bold red"
     console.print(summary_line(report), style=style, highlight=False, soft_wrap=True)
-    for level in ("mandatory", "remediate", "advisory"):
+    print_deviations(report, console)
+    for level in ("mandatory", "remediate"):
         findings = report.by_enforcement(level)
         for pack, group in groupby(sorted(findings, key=lambda f: f.pack), key=lambda f: f.pack):
             items = list(group)
             _section(console, f"[{STYLE[level]}]{level}[/] — {pack} ({len(items)})", items)
+    if report.by_enforcement("advisory"):
+        _advisory_groups(console, report.by_enforcement("advisory"))
     if report.waived:
         _section(console, f"[dim]waived[/] ({len(report.waived)})", report.waived, waived=True)
     plan = report.summary.plan
     console.print(f"plan: {plan.create} to create ({plan.custom} cloud resources, {plan.components} components, "
                   f"{plan.providers} providers)", highlight=False)
     for w in report.warnings:
-        console.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]warning:[/] {_m(w)}", highlight=False, soft_wrap=True)
 
 
 def render(report: Report) -> str:

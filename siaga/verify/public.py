@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from components.config import health_path, hostname
 from components.userdata import parse_model
 from siaga.engine.model import Graph
 from siaga.verify.runner import VerifyError
@@ -30,6 +31,16 @@ class PublicTarget(BaseModel):
     connect_to: str | None = Field(default=None, description="IP address to connect to instead of resolving the name.")
     ca_file: str | None = Field(default=None, description="PEM bundle to verify the certificate with (default: system CAs).")
     min_cert_days: int = Field(default=MIN_CERT_DAYS, ge=0)
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, v: str) -> str:
+        return hostname(v)
+
+    @field_validator("health_path")
+    @classmethod
+    def _health_path(cls, v: str) -> str:
+        return health_path(v)
 
     @field_validator("connect_to")
     @classmethod

@@ -19,19 +19,20 @@ def _enabled(endpoints: bool) -> None:
         pytest.skip("endpoint checks disabled (--no-siaga-endpoints)")
 
 
-def curl(host: Any, args: str) -> str:
-    result = host.run(f"curl -sS -m 10 -o /dev/null {args}")
-    assert result.rc == 0, f"curl {args}: {result.stderr.strip()}"
+def curl(host: Any, *args: str) -> str:
+    """curl on the host; every argument quoted by testinfra (the health path comes from the stack)."""
+    result = host.run("curl -sS -m 10 -o /dev/null" + " %s" * len(args), *args)
+    assert result.rc == 0, f"curl {args[-1]}: {result.stderr.strip()}"
     return result.stdout.strip()
 
 
 def test_https_health(host: Any, baseline: UserDataSettings) -> None:
-    code = curl(host, f"-k -w '%{{http_code}}' https://{LOCAL}{baseline.health_path}")
+    code = curl(host, "-k", "-w", "%{http_code}", f"https://{LOCAL}{baseline.health_path}")
     assert code == "200", f"GET https://{LOCAL}{baseline.health_path} answered {code}"
 
 
 def test_http_redirects_to_https(host: Any, baseline: UserDataSettings) -> None:
-    out = curl(host, f"-w '%{{http_code}} %{{redirect_url}}' http://{LOCAL}{baseline.health_path}")
+    out = curl(host, "-w", "%{http_code} %{redirect_url}", f"http://{LOCAL}{baseline.health_path}")
     code, _, location = out.partition(" ")
     assert code in {"301", "308"}, f"http:// answered {code}, not a permanent redirect"
     assert location == f"https://{LOCAL}{baseline.health_path}", f"redirects to {location!r}"
@@ -39,7 +40,8 @@ def test_http_redirects_to_https(host: Any, baseline: UserDataSettings) -> None:
 
 @pytest.mark.parametrize("version", ["1.2", "1.3"])
 def test_tls_modern_accepted(host: Any, baseline: UserDataSettings, version: str) -> None:
-    code = curl(host, f"-k --tlsv{version} --tls-max {version} -w '%{{http_code}}' https://{LOCAL}{baseline.health_path}")
+    code = curl(host, "-k", f"--tlsv{version}", "--tls-max", version, "-w", "%{http_code}",
+                f"https://{LOCAL}{baseline.health_path}")
     assert code == "200", f"TLS {version}: answered {code}"
 
 

@@ -106,7 +106,7 @@ def test_kernel_hardening(host: Any, baseline: UserDataSettings, live: bool) -> 
     wrong = {k: configured.get(k, "<unset>") for k, v in baseline.sysctls.items() if configured.get(k) != v}
     assert not wrong, f"sysctl.d differs from the baseline: {brief(wrong)}"
     if live:
-        running = {k: host.run(f"sysctl -n {k}") for k in baseline.sysctls}
+        running = {k: host.run("sysctl -n %s", k) for k in baseline.sysctls}
         wrong = {k: r.stdout.strip() for k, r in running.items() if r.rc == 0 and r.stdout.strip() != baseline.sysctls[k]}
         assert not wrong, f"running kernel differs from the baseline: {brief(wrong)}"
 

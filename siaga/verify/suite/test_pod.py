@@ -59,7 +59,7 @@ def test_pod_read_only_root_filesystem(host: Any, pod_baseline: PodBaseline) -> 
 def test_pod_no_service_account_token(host: Any, pod_baseline: PodBaseline) -> None:
     if pod_baseline.token_mounted:
         pytest.skip("the workload mounts its service-account token (automountServiceAccountToken)")
-    assert host.run(f"test -e {TOKEN}").rc != 0, f"a service-account token is mounted ({TOKEN})"
+    assert host.run("test -e %s", TOKEN).rc != 0, f"a service-account token is mounted ({TOKEN})"
 
 
 def test_pod_no_remote_shell_daemon(host: Any) -> None:
