@@ -82,11 +82,11 @@ def load_project(root: Path) -> Project:
     if runtime_name != "python":
         raise ProjectError(f"{path}: runtime is {runtime_name!r}; the offline engine runs Python programs only")
     scd = data.get("stackConfigDir")
-    if scd is not None and (not isinstance(scd, str) or Path(scd).is_absolute() or ".." in Path(scd).parts):
-        raise ProjectError(f"{path}: stackConfigDir {scd!r}; allowed: a folder inside the project")
+    if scd is not None and not isinstance(scd, str):
+        raise ProjectError(f"{path}: stackConfigDir {scd!r}; allowed: a folder path (a string)")
     main = data.get("main")
-    if main is not None and (not isinstance(main, str) or Path(main).is_absolute() or ".." in Path(main).parts):
-        raise ProjectError(f"{path}: main {main!r}; allowed: a path inside the project")
+    if main is not None and not isinstance(main, str):
+        raise ProjectError(f"{path}: main {main!r}; allowed: a path (a string)")
     schema = data.get("config")
     if schema is not None and not isinstance(schema, dict):
         raise ProjectError(f"{path}: 'config' must be a mapping of key: declaration, not a {type(schema).__name__}")

@@ -13,9 +13,14 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from siaga.engine.model import SECRET_SIG, SIG_KEY
+from siaga.engine.model import OUTPUT_SIG, RESOURCE_SIG, SECRET_SIG, SIG_KEY, UNKNOWN
 
 REDACTED = "[secret]"
+NEVER_SECRET = frozenset({SIG_KEY, SECRET_SIG, RESOURCE_SIG, OUTPUT_SIG, UNKNOWN,
+                          "c44067f5952c0a294b673a41bacd8c17", "0def7320c3a5731c473e5ecbe6d01bc7"})
+"""The wire format's own markers (signatures, the unknown value, asset/archive signatures): a secret's wrapped
+value may contain them (a secret resource reference, an unknown secret at preview), but they are not the secret,
+and scrubbing them would break every reader of the graph."""
 MIN_SUBSTRING = 4
 """Secret strings at least this long are also removed where they appear inside a longer string; shorter ones only
 where they are the whole value (a 1-character secret would otherwise blank every string)."""
@@ -30,12 +35,14 @@ class Scrubber:
             self.add(v)
 
     def add(self, value: Any) -> None:
-        if value is None or value == REDACTED or isinstance(value, bool):
+        if value is None or value == REDACTED or isinstance(value, bool) or (
+                isinstance(value, str) and value in NEVER_SECRET):
             return
         if isinstance(value, dict | list):
             for leaf in _leaves(value):
                 self.add(leaf)
-            self.values.add(json.dumps(value))
+            if not _has_marker(value):
+                self.values.add(json.dumps(value))
             return
         text = str(value)
         if text:
@@ -74,6 +81,10 @@ class Scrubber:
             if len(secret) >= MIN_SUBSTRING and secret in text:
                 text = text.replace(secret, REDACTED)
         return text
+
+
+def _has_marker(value: Any) -> bool:
+    return any(isinstance(leaf, str) and leaf in NEVER_SECRET for leaf in _leaves(value)) or (isinstance(value, dict) and SIG_KEY in value)
 
 
 def _leaves(value: Any) -> Iterable[Any]:
