@@ -25,7 +25,8 @@ aws_opts = pulumi.ResourceOptions(providers={"aws": provider})
 # the logs key grants CloudTrail on the stack's trail and the incident topic's publishers (Monitoring uses it)
 keys = EncryptionKeys("keys", EncryptionKeysArgs(
     name_prefix=prefix, protect=protect, region=cfg.region, trail_names=[trail_name(prefix)],
-    sns_topic_names=[topic_name(prefix)], autoscaling_role_arn=cfg.cluster.autoscalingRoleArn), aws_opts)
+    sns_topic_names=[topic_name(prefix)], autoscaling_role_arn=cfg.cluster.autoscalingRoleArn,
+    default_autoscaling_role=cfg.platform == "eks"), aws_opts)  # EKS node groups use the default Auto Scaling role
 
 network = RedundantNetwork("network", RedundantNetworkArgs(
     name_prefix=prefix, cidr=cfg.vpcCidr, az_count=cfg.azCount, nat_strategy=cfg.natStrategy,

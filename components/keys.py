@@ -13,6 +13,10 @@ Defaults (every input of :class:`EncryptionKeysArgs`):
 - ``autoscaling_role_arn`` = None: with the "ebs" purpose, the EC2 Auto Scaling service-linked role the ebs key
   grants; None creates ``AWSServiceRoleForAutoScaling_<suffix>`` (suffix from ``name_prefix``), so the key policy
   never names a role a fresh account does not have. Output ``autoscaling_role_arn`` (pass it to the ASG).
+- ``default_autoscaling_role`` = False: True grants the default ``AWSServiceRoleForAutoScaling`` through an
+  ``aws:PrincipalArn`` condition (KMS checks that a Principal exists, not a condition value, so the key is created
+  even before AWS creates that role with the account's first Auto Scaling group) and creates no role: for EKS
+  managed node groups, whose Auto Scaling groups always use the default role.
 
 Key policies: the account root administers every key; then per purpose
 - logs: CloudWatch Logs (``logs.<region>.amazonaws.com``) with an encryption-context condition on this account's log
@@ -84,6 +88,9 @@ class EncryptionKeysArgs:
     """Topics encrypted with the logs key [(): any topic of this account and region]."""
     autoscaling_role_arn: str | None = None
     """Existing EC2 Auto Scaling service-linked role for the ebs key [None: create one with a custom suffix]."""
+    default_autoscaling_role: bool = False
+    """Grant the account's default AWSServiceRoleForAutoScaling instead of creating a role [False]: for Auto Scaling
+    groups the stack does not create itself (EKS managed node groups), which always use the default role."""
 
 
 def _cloudtrail(account: str, partition: str, region: str, trail_names: Sequence[str]) -> list[dict]:
@@ -186,7 +193,22 @@ def _statements(purpose: str, account: str, partition: str, region: str, *, trai
                  "values": [f"secretsmanager.{region}.amazonaws.com"]},
             ],
         })
-    if purpose == "ebs":
+    if purpose == "ebs" and autoscaling_role is None:
+        # the default role, by condition: a key policy Principal must exist when the key is created, a condition value
+        # need not (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html); the statements
+        # are the ones https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+        # asks for, restricted to this account's default Auto Scaling role
+        default = [{"test": "StringEquals", "variable": "kms:CallerAccount", "values": [account]},
+                   {"test": "ArnEquals", "variable": "aws:PrincipalArn",
+                    "values": [f"arn:{partition}:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/"
+                               "AWSServiceRoleForAutoScaling"]}]
+        stmts.append({"sid": "DefaultAutoScalingRoleUse", "principals": [{"type": "AWS", "identifiers": ["*"]}],
+                      "actions": _USE, "resources": ["*"], "conditions": default})
+        stmts.append({"sid": "DefaultAutoScalingRoleGrant", "principals": [{"type": "AWS", "identifiers": ["*"]}],
+                      "actions": ["kms:CreateGrant"], "resources": ["*"],
+                      "conditions": [*default, {"test": "Bool", "variable": "kms:GrantIsForAWSResource",
+                                                "values": ["true"]}]})
+    elif purpose == "ebs":
         # https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
         stmts.append({
             "sid": "AutoScalingUse",
@@ -228,7 +250,7 @@ class EncryptionKeys(pulumi.ComponentResource):
         self.keys = {}
         self.aliases = {}
         self.autoscaling_role_arn = None
-        if "ebs" in args.purposes:
+        if "ebs" in args.purposes and not args.default_autoscaling_role:
             if args.autoscaling_role_arn:
                 self.autoscaling_role_arn = pulumi.Output.from_input(args.autoscaling_role_arn)
             else:
@@ -247,7 +269,8 @@ class EncryptionKeys(pulumi.ComponentResource):
             # KMS rejects a policy naming a principal IAM has not propagated yet (MalformedPolicyDocumentException);
             # the provider retries CreateKey on it while IAM propagates (waitIAMPropagation around CreateKey in
             # terraform-provider-aws internal/service/kms/key.go), so a role created in the same `up` is safe.
-            policy = (aws.iam.get_policy_document_output(statements=statements).json if purpose == "ebs"
+            policy = (aws.iam.get_policy_document_output(statements=statements).json
+                      if purpose == "ebs" and self.autoscaling_role_arn is not None
                       else aws.iam.get_policy_document(statements=statements).json)
             key = aws.kms.Key(
                 f"{name}-{purpose}",

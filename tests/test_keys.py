@@ -239,3 +239,21 @@ def test_autoscaling_role_suffix_fits_iam_rules(prefix: str) -> None:
     assert suffix == autoscaling_role_suffix(prefix)  # stable: the role is never replaced by a rerun
     if len(prefix) <= 35:
         assert suffix == prefix
+
+
+def test_eks_stack_grants_the_default_autoscaling_role_its_node_groups_use() -> None:
+    """EKS managed node groups launch through the default AWSServiceRoleForAutoScaling: the ebs key grants it by
+    aws:PrincipalArn (no Principal that must already exist), and no unused custom role is created."""
+    graph = run_stack("hybrid-pdn")
+    assert not graph.of_type("aws:iam/serviceLinkedRole:ServiceLinkedRole")
+    templates = [t for t in graph.of_type("aws:ec2/launchTemplate:LaunchTemplate")]
+    keys = {m["ebs"]["kmsKeyId"] for t in templates for m in plain(t.inputs).get("blockDeviceMappings", [])}
+    (key_arn,) = keys
+    policy = _key_policy(graph, key_arn)
+    assert ASG_ROLE not in json.dumps([s.get("Principal") for s in json.loads(policy)["Statement"]])
+    ctx = {"kms:CallerAccount": ACCOUNT, "aws:PrincipalArn": ASG_ROLE}
+    for action in ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"):
+        assert allows(policy, aws=ASG_ROLE, action=action, context=ctx), action
+    assert allows(policy, aws=ASG_ROLE, action="kms:CreateGrant", context={**ctx, "kms:GrantIsForAWSResource": "true"})
+    other = f"arn:aws:iam::{ACCOUNT}:role/app"
+    assert not allows(policy, aws=other, action="kms:Decrypt", context={**ctx, "aws:PrincipalArn": other})
