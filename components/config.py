@@ -332,6 +332,13 @@ class GuardDuty(_Model):
             raise ValueError("allowed: a GuardDuty detector id (lowercase letters and digits)")
         return v
 
+    @model_validator(mode="after")
+    def _mode(self) -> GuardDuty:
+        if self.detectorId is not None and self.mode != "existing":
+            raise ValueError(f"guardDuty.detectorId: set while mode is {self.mode!r}; allowed: detectorId only with "
+                             "mode 'existing' (with 'create' the stack's own detector is used)")
+        return self
+
 
 class Dns(_Model):
     """Route 53 failover between the primary (ALB) and the standby."""

@@ -182,3 +182,21 @@ def test_reference_stack_monitoring_uses_the_logs_key(prod: Graph) -> None:
             if r.type in ("aws:sns/topic:Topic", "aws:cloudtrail/trail:Trail", "aws:cloudwatch/logGroup:LogGroup")}
     assert used == {"aws:sns/topic:Topic": logs_arn, "aws:cloudtrail/trail:Trail": logs_arn,
                     "aws:cloudwatch/logGroup:LogGroup": logs_arn}
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ({"mode": "maybe"}, "siaga:guardDuty.mode: 'maybe' is invalid"),
+    ({"mode": "create", "detectorId": "12abc34d567e8fa901bc2d34e56789f0"}, "siaga:guardDuty.detectorId: set while mode"),
+    ({"detectorId": "Not-An-Id"}, "siaga:guardDuty.detectorId: 'Not-An-Id' is invalid"),
+])
+def test_guardduty_config_one_line(value: dict, message: str) -> None:
+    import yaml
+
+    from components.config import ConfigError, parse_config
+
+    raw = yaml.safe_load(Path("stacks/Pulumi.jakarta-prod.yaml").read_text())["config"]
+    with pytest.raises(ConfigError) as err:
+        parse_config({**raw, "siaga:guardDuty": value})
+    assert "\n" not in str(err.value) and str(err.value).startswith(message), str(err.value)
+    assert parse_config({**raw, "siaga:guardDuty": {"detectorId": "12abc34d567e8fa901bc2d34e56789f0"}}).guardDuty.mode \
+        == "existing"
