@@ -323,7 +323,7 @@ class GuardDuty(_Model):
     mode: Literal["existing", "create", "off"] = Field(
         default="existing", description="existing: the account's detector is managed outside this stack (organisation "
                                         "or another stack), nothing is created; create: this stack creates it; off.")
-    detectorId: str | None = Field(default=None, description="Id of the existing detector (recorded in the outputs).")
+    detectorId: str | None = Field(default=None, description="Id of the existing detector (recorded in the Monitoring component's outputs).")
 
     @field_validator("detectorId")
     @classmethod

@@ -2,8 +2,9 @@
 
 Defaults (inputs of :class:`MonitoringArgs`):
 
-- ``kms_key_arn``: customer key for the SNS topic, the CloudTrail logs and the trail bucket (the "logs" key of
-  EncryptionKeys allows SNS, CloudWatch and CloudTrail).
+- ``kms_key_arn``: customer key for the SNS topic, the CloudTrail logs, the trail bucket and the trail's log group:
+  EncryptionKeys' "logs" key, whose policy grants CloudTrail (for the trail named ``trail_name(prefix)``), CloudWatch
+  Logs and the topic's publishers (``topic_name(prefix)``); pass both names in EncryptionKeysArgs.
 - ``contacts`` (cfg.alertContacts): one e-mail subscription each (they must confirm it).
 - ``alb_arn_suffix`` (None): ALB 5xx > ``alb_5xx_threshold`` (10 per minute, 3 of 3 periods), target response time
   p99 > ``response_time_seconds`` (2 s, 5 of 5 minutes); with ``target_group_arn_suffix`` (None) also unhealthy
