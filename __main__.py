@@ -13,7 +13,7 @@ from components.config import load_config
 from components.database import Database, DatabaseArgs
 from components.dns_failover import DnsFailover, DnsFailoverArgs
 from components.keys import EncryptionKeys, EncryptionKeysArgs
-from components.monitoring import Monitoring, MonitoringArgs
+from components.monitoring import Monitoring, MonitoringArgs, topic_name, trail_name
 from components.network import RedundantNetwork, RedundantNetworkArgs
 from components.zone import ServiceZone, ServiceZoneArgs, former_child_urn
 
@@ -24,7 +24,11 @@ protect = cfg.protectStatefulResources
 provider = aws.Provider("jakarta", region=cfg.region, default_tags={"tags": cfg.default_tags()})
 aws_opts = pulumi.ResourceOptions(providers={"aws": provider})
 
-keys = EncryptionKeys("keys", EncryptionKeysArgs(name_prefix=prefix, protect=protect), aws_opts)
+# the logs key grants CloudTrail on the stack's trail and the incident topic's publishers (Monitoring uses it)
+keys = EncryptionKeys("keys", EncryptionKeysArgs(
+    name_prefix=prefix, protect=protect, region=cfg.region, trail_names=[trail_name(prefix)],
+    sns_topic_names=[topic_name(prefix)], autoscaling_role_arn=cfg.cluster.autoscalingRoleArn,
+    default_autoscaling_role=cfg.platform == "eks"), aws_opts)  # EKS node groups use the default Auto Scaling role
 
 # The stack's public zone, first: the listener's certificate is validated in it and the failover records go into it.
 # The zone used to be a child of DnsFailover "dns" (named "dns-zone"): the alias keeps that protected identity.
@@ -56,12 +60,19 @@ if cfg.platform == "eks":
     app_security_group = hybrid.security_group_id
     primary_dns_name, primary_zone_id = hybrid.primary_hostname, None
 else:
+    import dataclasses
+
     from components.cluster import LoadBalancedCluster, LoadBalancedClusterArgs
 
+    # lead, at merge: once LoadBalancedClusterArgs has `autoscaling_role_arn` (cluster slice), replace this guard
+    # with the plain keyword `autoscaling_role_arn=keys.autoscaling_role_arn` in the call below
+    asg_role = ({"autoscaling_role_arn": keys.autoscaling_role_arn}
+                if "autoscaling_role_arn" in {f.name for f in dataclasses.fields(LoadBalancedClusterArgs)} else {})
     cluster = LoadBalancedCluster("cluster", LoadBalancedClusterArgs(
         name_prefix=prefix, settings=cfg.cluster, domain=cfg.domain, vpc_id=network.vpc_id,
         public_subnet_ids=network.public_subnet_ids, private_subnet_ids=network.private_subnet_ids,
-        ebs_key_arn=keys.arn("ebs"), logs_key_arn=keys.arn("logs"), zone_id=zone.zone_id, protect=protect), aws_opts)
+        ebs_key_arn=keys.arn("ebs"), logs_key_arn=keys.arn("logs"), zone_id=zone.zone_id, protect=protect,
+        **asg_role), aws_opts)
     app_security_group = cluster.security_group_id
     primary_dns_name, primary_zone_id = cluster.alb_dns_name, cluster.alb_zone_id
     monitoring_targets = {"alb_arn_suffix": cluster.alb_arn_suffix,
@@ -75,14 +86,20 @@ database = Database("database", DatabaseArgs(
     secret_kms_key_arn=keys.arn("secrets"), protect=protect), aws_opts)
 
 monitoring = Monitoring("monitoring", MonitoringArgs(
-    name_prefix=prefix, kms_key_arn=keys.arn("data"), contacts=list(cfg.alertContacts),
+    name_prefix=prefix, kms_key_arn=keys.arn("logs"), contacts=list(cfg.alertContacts),
     db_identifier=database.identifier if cfg.database.mode == "multi-az-instance" else None,
-    protect=protect, **monitoring_targets), aws_opts)
+    protect=protect, force_destroy=not cfg.production, guardduty=cfg.guardDuty.mode,
+    guardduty_detector_id=cfg.guardDuty.detectorId, **monitoring_targets), aws_opts)
 
 backup = BackupPlan("backup", BackupPlanArgs(
     name_prefix=prefix, kms_key_arn=keys.arn("backup"), resource_arns=[database.arn],
     settings=cfg.backup, allowed_regions=list(cfg.allowedRegions), sns_topic_arn=monitoring.topic_arn,
-    protect=protect), aws_opts)
+    protect=protect, compliance_lock=cfg.production, force_destroy=not cfg.production,
+    # one owner of the PITR window: AWS Backup sets the database's retention to the continuous rule's
+    continuous_retention_days=cfg.database.backupRetentionDays,
+    restore_vpc_id=network.vpc_id,
+    restore_db_subnet_group_name=f"{prefix}-db",  # = database.subnet_group_name (lead: switch at merge)
+    ), aws_opts)
 
 failover = DnsFailover("dns", DnsFailoverArgs(
     domain=cfg.domain, standby_address=cfg.standby.address,

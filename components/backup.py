@@ -3,18 +3,27 @@ every data store (by ARN and by tag ``Backup=siaga``), optional in-country copy,
 
 Defaults (inputs of :class:`BackupPlanArgs`; ``settings`` is ``cfg.backup``, see ``components/config.py``):
 
-- vault encrypted with ``kms_key_arn``; ``aws.backup.VaultLockConfiguration`` in compliance mode
-  (``changeable_for_days`` = settings.lockChangeableForDays (3), min/max retention = settings.lockMin/MaxRetentionDays
-  (7 / 3650)); vault policy denies ``backup:DeleteRecoveryPoint`` and lifecycle edits to everyone.
+- vault encrypted with ``kms_key_arn``; ``aws.backup.VaultLockConfiguration`` with min/max retention =
+  settings.lockMin/MaxRetentionDays (7 / 3650), in compliance mode (``changeable_for_days`` =
+  settings.lockChangeableForDays (3)) when ``compliance_lock`` (True), else governance mode (removable by the account's
+  administrators, so a non-production stack can be destroyed); ``force_destroy`` (False) deletes the recovery points
+  with the vault. Vault policy denies ``backup:DeleteRecoveryPoint`` and lifecycle edits to everyone; it does not deny
+  ``backup:PutBackupVaultAccessPolicy``, so the account's administrators can still change the access policy (e.g. to
+  accept copies from another account's vault).
 - rules: ``daily`` (settings.dailySchedule, kept settings.dailyRetentionDays = 35), ``monthly`` (1st of month,
-  18:00 UTC, kept settings.monthlyRetentionDays = 365), ``continuous`` (PITR for RDS/S3/Aurora, kept
-  min(35, dailyRetentionDays) days) when settings.continuous (True).
+  18:00 UTC, kept settings.monthlyRetentionDays = 365), ``continuous`` (PITR for RDS/S3/Aurora) when
+  settings.continuous (True), kept ``continuous_retention_days`` (None: min(35, dailyRetentionDays)). AWS Backup
+  applies that value to an RDS database's backup retention period, so pass the database's own
+  backupRetentionDays: one owner of the PITR window, no drift.
 - selection: ``resource_arns`` AND every resource tagged ``Backup=siaga``; IAM role with the AWS managed
   AWSBackupServiceRolePolicyForBackup / ...ForRestores (and the S3 ones).
 - copy: settings.copyToVaultArn (None) to a second vault whose ARN region must be in ``allowed_regions``
   (default ("ap-southeast-3",)); anything else is one clear error.
 - restore testing (settings.restoreTesting, True): monthly plan (first Sunday) over this vault's latest recovery points + a
-  selection of ``restore_test_resource_type`` ("RDS") resources.
+  selection of ``restore_test_resource_type`` ("RDS") resources. For RDS, ``restore_db_subnet_group_name`` (None) and
+  ``restore_vpc_id`` (None) keep the restored copy in the database's isolated subnets: the selection overrides the
+  restore metadata with that subnet group, a restore-test security group without any rule in that VPC and
+  ``publiclyAccessible`` false (without them AWS Backup restores into the default VPC, or fails if it was deleted).
 - ``sns_topic_arn`` (None): when set, failed/expired backup, copy and restore jobs are notified to it.
 - ``protect`` (True): vault and lock get protect + retain_on_delete.
 """
@@ -39,6 +48,8 @@ _MANAGED = (
     "AWSBackupServiceRolePolicyForS3Backup",
     "AWSBackupServiceRolePolicyForS3Restore",
 )
+DENIED_VAULT_ACTIONS = ("backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle")
+"""Denied to everyone by the vault policy (recovery points live their lifecycle out)."""
 _FAILURE_EVENTS = ["BACKUP_JOB_FAILED", "BACKUP_JOB_EXPIRED", "COPY_JOB_FAILED", "RESTORE_JOB_FAILED",
                    "S3_BACKUP_OBJECT_FAILED", "S3_RESTORE_OBJECT_FAILED", "RECOVERY_POINT_MODIFIED"]
 
@@ -74,6 +85,26 @@ class BackupPlanArgs:
     sns_topic_arn: pulumi.Input[str] | None = None
     protect: bool = True
     restore_test_resource_type: str = "RDS"
+    continuous_retention_days: int | None = None
+    """PITR window of the continuous rule, 1-35 [None: min(35, dailyRetentionDays)]; = the database's retention."""
+    compliance_lock: bool = True
+    """Compliance-mode vault lock (immutable after the cooling-off) [True]; False = governance mode (non-production)."""
+    force_destroy: bool = False
+    """Delete the recovery points with the vault on destroy (non-production) [False]."""
+    restore_vpc_id: pulumi.Input[str] | None = None
+    """VPC of the restore-test security group (the database's VPC) [None]."""
+    restore_db_subnet_group_name: pulumi.Input[str] | None = None
+    """DB subnet group restore tests land in (the database's isolated subnet group) [None]."""
+
+    def validate(self) -> None:
+        """One line naming the field, the value and what is allowed."""
+        days = self.continuous_retention_days
+        if days is not None and (not isinstance(days, int) or not 1 <= days <= MAX_CONTINUOUS_DAYS):
+            raise ValueError(f"continuous_retention_days: {days!r}; allowed: 1-{MAX_CONTINUOUS_DAYS} days (AWS "
+                             "Backup continuous backup)")
+        if (self.restore_vpc_id is None) != (self.restore_db_subnet_group_name is None):
+            raise ValueError("restore_vpc_id / restore_db_subnet_group_name: only one is set; allowed: both (the "
+                             "restore-test security group must be in the subnet group's VPC) or neither")
 
 
 class BackupPlan(pulumi.ComponentResource):
@@ -82,24 +113,31 @@ class BackupPlan(pulumi.ComponentResource):
     def __init__(self, name: str, args: BackupPlanArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("siaga:components:BackupPlan", name, None, opts)
         s = args.settings
+        args.validate()
         if s.copyToVaultArn:
             check_copy_target(s.copyToVaultArn, args.allowed_regions)
         child = pulumi.ResourceOptions(parent=self)
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
 
         self.vault = aws.backup.Vault(f"{name}-vault", name=f"{args.name_prefix}-vault",
-                                      kms_key_arn=args.kms_key_arn, force_destroy=False, opts=stateful)
+                                      kms_key_arn=args.kms_key_arn, force_destroy=args.force_destroy, opts=stateful)
+        # changeable_for_days set = compliance mode (immutable after the cooling-off); unset = governance mode, which
+        # users with backup:DeleteBackupVaultLockConfiguration can remove
+        # (https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html)
         self.lock = aws.backup.VaultLockConfiguration(
             f"{name}-lock", backup_vault_name=self.vault.name,
-            changeable_for_days=s.lockChangeableForDays,  # set -> compliance mode (immutable after the cooling-off)
+            changeable_for_days=s.lockChangeableForDays if args.compliance_lock else None,
             min_retention_days=s.lockMinRetentionDays, max_retention_days=s.lockMaxRetentionDays,
             opts=stateful)
+        # Vault access policies take no wildcard actions
+        # (https://docs.aws.amazon.com/aws-backup/latest/devguide/create-a-vault-access-policy.html). Denying
+        # PutBackupVaultAccessPolicy to everyone would freeze this policy for good (no copy source could ever be
+        # allowed in): the account's IAM administrators keep that right.
         aws.backup.VaultPolicy(
             f"{name}-vault-policy", backup_vault_name=self.vault.name,
             policy=self.vault.arn.apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Sid": "DenyRecoveryPointDeletion", "Effect": "Deny", "Principal": {"AWS": "*"},
-                "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle",
-                           "backup:PutBackupVaultAccessPolicy"],
+                "Action": list(DENIED_VAULT_ACTIONS),
                 "Resource": arn}]})),
             opts=child)
 
@@ -118,11 +156,17 @@ class BackupPlan(pulumi.ComponentResource):
                                     copy_actions=copy),
         ]
         if s.continuous:
+            # For RDS, AWS Backup manages the database's automated backups: it sets the instance's backup retention
+            # period to this rule's retention, and a retention change updates the one recovery point in place
+            # (https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery.html,
+            # https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery-retention-period.html).
+            # Passing the database's own backupRetentionDays keeps the two owners of the PITR window equal.
+            pitr_days = (args.continuous_retention_days if args.continuous_retention_days is not None
+                         else min(MAX_CONTINUOUS_DAYS, s.dailyRetentionDays))
             rules.append(aws.backup.PlanRuleArgs(
                 rule_name="continuous", target_vault_name=self.vault.name, schedule=s.dailySchedule,
                 enable_continuous_backup=True,
-                lifecycle=aws.backup.PlanRuleLifecycleArgs(
-                    delete_after=min(MAX_CONTINUOUS_DAYS, s.dailyRetentionDays))))
+                lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=pitr_days)))
         self.plan = aws.backup.Plan(f"{name}-plan", name=f"{args.name_prefix}-plan", rules=rules, opts=child)
 
         self.role = aws.iam.Role(
@@ -148,11 +192,31 @@ class BackupPlan(pulumi.ComponentResource):
                     algorithm="LATEST_WITHIN_WINDOW", include_vaults=[self.vault.arn],
                     recovery_point_types=["SNAPSHOT"], selection_window_days=7),
                 opts=child)
+            overrides: pulumi.Input[dict[str, pulumi.Input[str]]] | None = None
+            if args.restore_test_resource_type == "RDS" and args.restore_db_subnet_group_name is not None:
+                # no rule at all: nothing reaches the restored copy and it reaches nothing (AWS Backup validates it
+                # through the RDS API, not the network)
+                self.restore_security_group = aws.ec2.SecurityGroup(
+                    f"{name}-restore-test", name=f"{args.name_prefix}-restore-test", vpc_id=args.restore_vpc_id,
+                    description="Restore tests of AWS Backup: no ingress, no egress", ingress=[], egress=[],
+                    opts=child)
+                # Overridable restore metadata of RDS instances (keys are not case sensitive):
+                # https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing-inferred-metadata.html
+                overrides = {
+                    "dbSubnetGroupName": args.restore_db_subnet_group_name,
+                    "vpcSecurityGroupIds": self.restore_security_group.id.apply(lambda sg: json.dumps([sg])),
+                    "publiclyAccessible": "false",
+                }
+            elif args.restore_test_resource_type == "RDS":
+                pulumi.log.warn(f"{name}: RDS restore tests without restore_db_subnet_group_name land in the default "
+                                "VPC (or fail where it was deleted); pass the database's subnet group and VPC",
+                                resource=self)
             aws.backup.RestoreTestingSelection(
                 f"{name}-restore-test-selection", name=rtp_name + "_sel",
                 restore_testing_plan_name=self.restore_plan.name,
                 protected_resource_type=args.restore_test_resource_type, iam_role_arn=self.role.arn,
-                protected_resource_arns=["*"], validation_window_hours=24, opts=child)
+                protected_resource_arns=["*"], validation_window_hours=24, restore_metadata_overrides=overrides,
+                opts=child)
 
         if args.sns_topic_arn is not None:
             aws.backup.VaultNotifications(f"{name}-notifications", backup_vault_name=self.vault.name,

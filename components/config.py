@@ -158,6 +158,18 @@ class Cluster(_Model):
     healthCheckPath: str = "/healthz"
     allowedCidrs: list[str] = Field(default_factory=lambda: ["0.0.0.0/0"], description="Who may reach the ALB (HTTPS).")
     rootVolumeGiB: int = Field(default=30, ge=8, le=1000)
+    autoscalingRoleArn: str | None = Field(
+        default=None, description="Existing EC2 Auto Scaling service-linked role for the ASG and the ebs key; unset: "
+                                  "the stack creates AWSServiceRoleForAutoScaling_<namePrefix>.")
+
+    @field_validator("autoscalingRoleArn")
+    @classmethod
+    def _asg_role(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"arn:aws:iam::\d{12}:role/aws-service-role/autoscaling\.amazonaws\.com/"
+                                              r"AWSServiceRoleForAutoScaling(_[\w+=,.@-]{1,35})?", v):
+            raise ValueError("allowed: an EC2 Auto Scaling service-linked role ARN, e.g. arn:aws:iam::123456789012:role/"
+                             "aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling")
+        return v
 
     @field_validator("healthCheckPath")
     @classmethod
@@ -368,6 +380,29 @@ class Kubernetes(_Model):
         return self
 
 
+class GuardDuty(_Model):
+    """Amazon GuardDuty: one detector per account and region, often managed by the organisation."""
+
+    mode: Literal["existing", "create", "off"] = Field(
+        default="existing", description="existing: the account's detector is managed outside this stack (organisation "
+                                        "or another stack), nothing is created; create: this stack creates it; off.")
+    detectorId: str | None = Field(default=None, description="Id of the existing detector (recorded in the Monitoring component's outputs).")
+
+    @field_validator("detectorId")
+    @classmethod
+    def _detector(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[a-z0-9]{1,300}", v):
+            raise ValueError("allowed: a GuardDuty detector id (lowercase letters and digits)")
+        return v
+
+    @model_validator(mode="after")
+    def _mode(self) -> GuardDuty:
+        if self.detectorId is not None and self.mode != "existing":
+            raise ValueError(f"guardDuty.detectorId: set while mode is {self.mode!r}; allowed: detectorId only with "
+                             "mode 'existing' (with 'create' the stack's own detector is used)")
+        return self
+
+
 class Dns(_Model):
     """Route 53 failover between the primary (ALB) and the standby."""
 
@@ -411,7 +446,18 @@ class StackConfig(_Model):
     tags: Tags
     availabilityTargetDowntimePercent: float = Field(default=0.1, gt=0, lt=100,
                                                      description="Agency KPI: max yearly downtime (DJBC: 0.1 %).")
-    protectStatefulResources: bool = Field(default=True, description="protect + retainOnDelete on data stores and keys.")
+    guardDuty: GuardDuty = Field(default_factory=GuardDuty)
+    protectStatefulResources: bool = Field(
+        default=True, description="protect + retainOnDelete on data stores and keys; default true in prod, false in "
+                                  "staging/dev (so they can be destroyed); an explicit value wins.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _protect_default(cls, data: Any) -> Any:
+        # the default follows the environment; only an unset key gets it
+        if isinstance(data, dict) and "protectStatefulResources" not in data:
+            data = {**data, "protectStatefulResources": data.get("environment", "prod") == "prod"}
+        return data
 
     @field_validator("agency", "service")
     @classmethod

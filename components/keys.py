@@ -8,30 +8,64 @@ Defaults (every input of :class:`EncryptionKeysArgs`):
   leaves the region; PP 71/2019 residency) are fixed, not arguments.
 - ``protect`` = True: keys get ``protect=True`` and ``retain_on_delete=True`` (losing a key loses the data).
 - ``region`` = "ap-southeast-3": used only to name the regional service principals in the key policies.
+- ``trail_names`` = (): CloudTrail trails (names, in this account and region) that encrypt with the logs key.
+- ``sns_topic_names`` = (): SNS topics encrypted with the logs key (None/empty: any topic of this account and region).
+- ``autoscaling_role_arn`` = None: with the "ebs" purpose, the EC2 Auto Scaling service-linked role the ebs key
+  grants; None creates ``AWSServiceRoleForAutoScaling_<suffix>`` (suffix from ``name_prefix``), so the key policy
+  never names a role a fresh account does not have. Output ``autoscaling_role_arn`` (pass it to the ASG).
+- ``default_autoscaling_role`` = False: True grants the default ``AWSServiceRoleForAutoScaling`` through an
+  ``aws:PrincipalArn`` condition (KMS checks that a Principal exists, not a condition value, so the key is created
+  even before AWS creates that role with the account's first Auto Scaling group) and creates no role: for EKS
+  managed node groups, whose Auto Scaling groups always use the default role.
 
-Key policies (rendered with ``aws.iam.get_policy_document``): the account root administers every key; then per purpose
+Key policies: the account root administers every key; then per purpose
 - logs: CloudWatch Logs (``logs.<region>.amazonaws.com``) with an encryption-context condition on this account's log
-  groups; SNS and CloudWatch alarms (the incident topic is encrypted with the logs key);
+  groups; CloudTrail (GenerateDataKey* on the trail's encryption context and ``aws:SourceArn`` of the trails,
+  DescribeKey, and Decrypt for principals of this account reading the log files); the publishers of the encrypted
+  incident topic: CloudWatch alarms, EventBridge and AWS Backup (GenerateDataKey* + Decrypt on the topic's encryption
+  context);
 - backup: AWS Backup (``backup.amazonaws.com``) through ``kms:ViaService`` backup;
 - ebs: the EC2 Auto Scaling service-linked role (encrypted volumes at launch) incl. CreateGrant for AWS resources;
-- data: RDS through ``kms:ViaService`` rds (storage, Performance Insights) and AWS Backup; CloudWatch alarms and
-  EventBridge (``cloudwatch.amazonaws.com``, ``events.amazonaws.com``) may Decrypt/GenerateDataKey* to publish to
-  SNS topics encrypted with it;
+- data: RDS through ``kms:ViaService`` rds (storage, Performance Insights) and AWS Backup;
 - secrets: Secrets Manager through ``kms:ViaService``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 PURPOSES: tuple[str, ...] = ("data", "logs", "backup", "secrets", "ebs")
 DELETION_WINDOW_DAYS = 30
+TOPIC_PUBLISHERS: tuple[str, ...] = ("cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com")
+"""Services that publish to the incident topic: CloudWatch alarms, EventBridge rules, AWS Backup vault notifications."""
+
+AUTOSCALING_ROLE_PREFIX = "AWSServiceRoleForAutoScaling_"
+# IAM CreateServiceLinkedRole: CustomSuffix matches [\w+=,.@-]+; the role name (prefix + suffix) is at most 64
+# characters, so the suffix of the Auto Scaling role has at most 64 - 29 = 35.
+# https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateServiceLinkedRole.html
+# https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-service-linked-role.html (custom suffix roles)
+MAX_ROLE_NAME = 64
+_SUFFIX_CHARS = re.compile(r"[^\w+=,.@-]")
 
 _USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+
+
+def autoscaling_role_suffix(name_prefix: str) -> str:
+    """The custom suffix of the stack's Auto Scaling service-linked role: the name prefix, cleaned to IAM's character
+    set, shortened with a stable hash when the role name would pass 64 characters."""
+    suffix = _SUFFIX_CHARS.sub("-", name_prefix) or "siaga"
+    room = MAX_ROLE_NAME - len(AUTOSCALING_ROLE_PREFIX)
+    if len(suffix) > room:
+        digest = hashlib.sha256(name_prefix.encode()).hexdigest()[:8]
+        suffix = f"{suffix[:room - 9]}-{digest}"
+    return suffix
 
 
 @dataclass
@@ -48,9 +82,48 @@ class EncryptionKeysArgs:
     """protect + retain_on_delete on every key."""
     region: str = "ap-southeast-3"
     """Region of the regional service principals in the policies."""
+    trail_names: Sequence[str] = ()
+    """CloudTrail trails encrypting with the logs key [()]: none = no CloudTrail grant."""
+    sns_topic_names: Sequence[str] = ()
+    """Topics encrypted with the logs key [(): any topic of this account and region]."""
+    autoscaling_role_arn: str | None = None
+    """Existing EC2 Auto Scaling service-linked role for the ebs key [None: create one with a custom suffix]."""
+    default_autoscaling_role: bool = False
+    """Grant the account's default AWSServiceRoleForAutoScaling instead of creating a role [False]: for Auto Scaling
+    groups the stack does not create itself (EKS managed node groups), which always use the default role."""
 
 
-def _statements(purpose: str, account: str, partition: str, region: str) -> list[dict]:
+def _cloudtrail(account: str, partition: str, region: str, trail_names: Sequence[str]) -> list[dict]:
+    """CloudTrail's sections of the logs key policy, as documented in
+    https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
+    (encrypt: GenerateDataKey* with the trail's encryption context and aws:SourceArn of the trail; describe the key;
+    decrypt for the account's principals; the trail's S3 bucket uses SSE-KMS with this key, an S3 Bucket Key needs
+    the Decrypt section too)."""
+    if not trail_names:
+        return []
+    context = f"arn:{partition}:cloudtrail:*:{account}:trail/*"
+    trails = [f"arn:{partition}:cloudtrail:{region}:{account}:trail/{n}" for n in trail_names]
+    source = {"test": "StringEquals", "variable": "aws:SourceArn", "values": trails}
+    return [
+        {"sid": "CloudTrailEncryptLogs",
+         "principals": [{"type": "Service", "identifiers": ["cloudtrail.amazonaws.com"]}],
+         "actions": ["kms:GenerateDataKey*"], "resources": ["*"],
+         "conditions": [source, {"test": "StringLike", "variable": "kms:EncryptionContext:aws:cloudtrail:arn",
+                                 "values": [context]}]},
+        {"sid": "CloudTrailDescribeKey",
+         "principals": [{"type": "Service", "identifiers": ["cloudtrail.amazonaws.com"]}],
+         "actions": ["kms:DescribeKey"], "resources": ["*"], "conditions": [source]},
+        {"sid": "AccountDecryptsTrailLogs",
+         "principals": [{"type": "AWS", "identifiers": ["*"]}],
+         "actions": ["kms:Decrypt", "kms:ReEncryptFrom"], "resources": ["*"],
+         "conditions": [{"test": "StringEquals", "variable": "kms:CallerAccount", "values": [account]},
+                        {"test": "StringLike", "variable": "kms:EncryptionContext:aws:cloudtrail:arn",
+                         "values": [context]}]},
+    ]
+
+
+def _statements(purpose: str, account: str, partition: str, region: str, *, trail_names: Sequence[str] = (),
+                sns_topic_names: Sequence[str] = (), autoscaling_role: Any = None) -> list[dict]:
     root = f"arn:{partition}:iam::{account}:root"
     stmts: list[dict] = [{
         "sid": "AccountAdministers",
@@ -59,6 +132,8 @@ def _statements(purpose: str, account: str, partition: str, region: str) -> list
         "resources": ["*"],
     }]
     if purpose == "logs":
+        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html: the regional logs
+        # principal, scoped by the kms:EncryptionContext:aws:logs:arn of this account's log groups.
         stmts.append({
             "sid": "CloudWatchLogs",
             "principals": [{"type": "Service", "identifiers": [f"logs.{region}.amazonaws.com"]}],
@@ -70,13 +145,19 @@ def _statements(purpose: str, account: str, partition: str, region: str) -> list
                 "values": [f"arn:{partition}:logs:{region}:{account}:*"],
             }],
         })
+        stmts += _cloudtrail(account, partition, region, trail_names)
+        # An AWS service publishing to an SSE-KMS topic needs kms:GenerateDataKey* and kms:Decrypt on the topic's key
+        # (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services);
+        # SNS encrypts with the encryption context aws:sns:topicArn, which scopes the grant to our topics.
+        topics = [f"arn:{partition}:sns:{region}:{account}:{n}" for n in sns_topic_names] or \
+            [f"arn:{partition}:sns:{region}:{account}:*"]
         stmts.append({
-            "sid": "SnsAndAlarms",
-            "principals": [{"type": "Service", "identifiers": ["sns.amazonaws.com", "cloudwatch.amazonaws.com",
-                                                               "cloudtrail.amazonaws.com"]}],
-            "actions": ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            "sid": "TopicPublishers",
+            "principals": [{"type": "Service", "identifiers": list(TOPIC_PUBLISHERS)}],
+            "actions": ["kms:GenerateDataKey*", "kms:Decrypt"],
             "resources": ["*"],
-            "conditions": [{"test": "StringEquals", "variable": "aws:SourceAccount", "values": [account]}],
+            "conditions": [{"test": "ArnLike", "variable": "kms:EncryptionContext:aws:sns:topicArn",
+                            "values": topics}],
         })
     if purpose in ("backup", "data"):
         stmts.append({
@@ -90,12 +171,6 @@ def _statements(purpose: str, account: str, partition: str, region: str) -> list
             ],
         })
     if purpose == "data":
-        stmts.append({
-            "sid": "AlarmsToEncryptedTopics",
-            "principals": [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]}],
-            "actions": ["kms:Decrypt", "kms:GenerateDataKey*"],
-            "resources": ["*"],
-        })
         stmts.append({
             "sid": "Rds",
             "principals": [{"type": "AWS", "identifiers": ["*"]}],
@@ -118,17 +193,32 @@ def _statements(purpose: str, account: str, partition: str, region: str) -> list
                  "values": [f"secretsmanager.{region}.amazonaws.com"]},
             ],
         })
-    if purpose == "ebs":
-        asg = f"arn:{partition}:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+    if purpose == "ebs" and autoscaling_role is None:
+        # the default role, by condition: a key policy Principal must exist when the key is created, a condition value
+        # need not (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html); the statements
+        # are the ones https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+        # asks for, restricted to this account's default Auto Scaling role
+        default = [{"test": "StringEquals", "variable": "kms:CallerAccount", "values": [account]},
+                   {"test": "ArnEquals", "variable": "aws:PrincipalArn",
+                    "values": [f"arn:{partition}:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/"
+                               "AWSServiceRoleForAutoScaling"]}]
+        stmts.append({"sid": "DefaultAutoScalingRoleUse", "principals": [{"type": "AWS", "identifiers": ["*"]}],
+                      "actions": _USE, "resources": ["*"], "conditions": default})
+        stmts.append({"sid": "DefaultAutoScalingRoleGrant", "principals": [{"type": "AWS", "identifiers": ["*"]}],
+                      "actions": ["kms:CreateGrant"], "resources": ["*"],
+                      "conditions": [*default, {"test": "Bool", "variable": "kms:GrantIsForAWSResource",
+                                                "values": ["true"]}]})
+    elif purpose == "ebs":
+        # https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
         stmts.append({
             "sid": "AutoScalingUse",
-            "principals": [{"type": "AWS", "identifiers": [asg]}],
+            "principals": [{"type": "AWS", "identifiers": [autoscaling_role]}],
             "actions": _USE,
             "resources": ["*"],
         })
         stmts.append({
             "sid": "AutoScalingGrant",
-            "principals": [{"type": "AWS", "identifiers": [asg]}],
+            "principals": [{"type": "AWS", "identifiers": [autoscaling_role]}],
             "actions": ["kms:CreateGrant"],
             "resources": ["*"],
             "conditions": [{"test": "Bool", "variable": "kms:GrantIsForAWSResource", "values": ["true"]}],
@@ -137,10 +227,12 @@ def _statements(purpose: str, account: str, partition: str, region: str) -> list
 
 
 class EncryptionKeys(pulumi.ComponentResource):
-    """Customer-managed KMS keys, one per purpose. ``keys[purpose]`` -> aws.kms.Key; ``arn(purpose)`` -> Output[str]."""
+    """Customer-managed KMS keys, one per purpose. ``keys[purpose]`` -> aws.kms.Key; ``arn(purpose)`` -> Output[str];
+    ``autoscaling_role_arn`` -> the Auto Scaling service-linked role the ebs key grants (None without "ebs")."""
 
     keys: dict[str, aws.kms.Key]
     aliases: dict[str, aws.kms.Alias]
+    autoscaling_role_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: EncryptionKeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("siaga:components:EncryptionKeys", name, None, opts)
@@ -154,11 +246,32 @@ class EncryptionKeys(pulumi.ComponentResource):
         ident = aws.get_caller_identity()
         partition = aws.get_partition().partition
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
+        child = pulumi.ResourceOptions(parent=self)
         self.keys = {}
         self.aliases = {}
+        self.autoscaling_role_arn = None
+        if "ebs" in args.purposes and not args.default_autoscaling_role:
+            if args.autoscaling_role_arn:
+                self.autoscaling_role_arn = pulumi.Output.from_input(args.autoscaling_role_arn)
+            else:
+                # Creating the role (with a suffix of its own, so a second stack in the account never collides with
+                # the default AWSServiceRoleForAutoScaling) makes the key depend on it through the policy below.
+                role = aws.iam.ServiceLinkedRole(
+                    f"{name}-autoscaling", aws_service_name="autoscaling.amazonaws.com",
+                    custom_suffix=autoscaling_role_suffix(args.name_prefix),
+                    description=f"EC2 Auto Scaling for {args.name_prefix} (uses the {args.name_prefix}-ebs key)",
+                    opts=child)
+                self.autoscaling_role_arn = role.arn
         for purpose in args.purposes:
-            doc = aws.iam.get_policy_document(
-                statements=_statements(purpose, ident.account_id, partition, args.region))
+            statements = _statements(purpose, ident.account_id, partition, args.region, trail_names=args.trail_names,
+                                     sns_topic_names=args.sns_topic_names,
+                                     autoscaling_role=self.autoscaling_role_arn)
+            # KMS rejects a policy naming a principal IAM has not propagated yet (MalformedPolicyDocumentException);
+            # the provider retries CreateKey on it while IAM propagates (waitIAMPropagation around CreateKey in
+            # terraform-provider-aws internal/service/kms/key.go), so a role created in the same `up` is safe.
+            policy = (aws.iam.get_policy_document_output(statements=statements).json
+                      if purpose == "ebs" and self.autoscaling_role_arn is not None
+                      else aws.iam.get_policy_document(statements=statements).json)
             key = aws.kms.Key(
                 f"{name}-{purpose}",
                 description=f"{args.name_prefix} {purpose} (customer-managed, single-region)",
@@ -167,7 +280,7 @@ class EncryptionKeys(pulumi.ComponentResource):
                 multi_region=False,
                 key_usage="ENCRYPT_DECRYPT",
                 customer_master_key_spec="SYMMETRIC_DEFAULT",
-                policy=doc.json,
+                policy=policy,
                 tags={"Purpose": purpose},
                 opts=stateful,
             )
@@ -176,11 +289,12 @@ class EncryptionKeys(pulumi.ComponentResource):
                 f"{name}-{purpose}",
                 name=f"alias/{args.name_prefix}-{purpose}",
                 target_key_id=key.key_id,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=child,
             )
         self.register_outputs({
             "arns": {p: k.arn for p, k in self.keys.items()},
             "aliases": {p: a.name for p, a in self.aliases.items()},
+            "autoscaling_role_arn": self.autoscaling_role_arn,
         })
 
     def arn(self, purpose: str) -> pulumi.Output[str]:

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from iam_eval import allows, decide
 
 from components.monitoring import MonitoringArgs
 from siaga.analyzer import analyze
-from siaga.engine import Graph, run_program
+from siaga.engine import Graph, run_program, run_stack
 from siaga.engine.model import plain
 
 FIXTURE = "tests/fixtures/programs/rush_dns"
@@ -110,8 +111,92 @@ def test_no_mandatory_findings(graph: Graph) -> None:
     ({"response_time_seconds": 0}, "response_time_seconds"),
     ({"trail_log_retention_days": 42}, "trail_log_retention_days"),
     ({"contacts": [42]}, "contacts"),
+    ({"guardduty": True}, "guardduty"),
+    ({"guardduty": "always"}, "guardduty"),
+    ({"guardduty_detector_id": "Not An Id"}, "guardduty_detector_id"),
 ])
 def test_bad_input_names_the_key(change: dict, key: str) -> None:
     base = {"name_prefix": "x", "kms_key_arn": "arn", "contacts": ["a@b.go.id"]}
     with pytest.raises(ValueError, match=f"^{key}: "):
         MonitoringArgs(**{**base, **change}).validate()
+
+
+ACCOUNT = "123456789012"
+REGION = "ap-southeast-3"
+
+
+def test_topic_policy_lets_every_publisher_of_the_topic_publish(graph: Graph) -> None:
+    """The alarms, the vault notifications (rush_dns has both) and EventBridge rules can publish; scoped to this
+    account's alarms, rules and vaults; the owner account keeps the default statement."""
+    (topic,) = graph.of_type("aws:sns/topic:Topic")
+    (tp,) = graph.of_type("aws:sns/topicPolicy:TopicPolicy")
+    assert plain(tp.inputs)["arn"] == topic.outputs["arn"]
+    policy = json.loads(plain(tp.inputs)["policy"])
+    assert {s["Resource"] for s in policy["Statement"]} == {topic.outputs["arn"]}
+    (vault,) = graph.of_type("aws:backup/vault:Vault")
+    (notify,) = graph.of_type("aws:backup/vaultNotifications:VaultNotifications")
+    assert plain(notify.inputs)["snsTopicArn"] == topic.outputs["arn"]
+    vault_arn = f"arn:aws:backup:{REGION}:{ACCOUNT}:backup-vault:{plain(vault.inputs)['name']}"
+    alarm = plain(graph.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")[0].inputs)
+    assert alarm["alarmActions"] == [topic.outputs["arn"]]
+    publishers = {
+        "backup.amazonaws.com": vault_arn,
+        "cloudwatch.amazonaws.com": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{alarm['name']}",
+        "events.amazonaws.com": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/guardduty-findings",
+    }
+    for service, source in publishers.items():
+        ctx = {"aws:SourceAccount": ACCOUNT, "aws:SourceArn": source}
+        assert allows(policy, service=service, action="SNS:Publish", context=ctx), service
+        foreign = source.replace(ACCOUNT, "210987654321")
+        assert not allows(policy, service=service, action="SNS:Publish",
+                          context={"aws:SourceAccount": "210987654321", "aws:SourceArn": foreign}), service
+    # the owner's default statement: the account's principals still manage and publish
+    owner = {"AWS:SourceOwner": ACCOUNT}
+    for action in ("SNS:Publish", "SNS:Subscribe", "SNS:SetTopicAttributes", "SNS:GetTopicAttributes"):
+        assert allows(policy, aws=f"arn:aws:iam::{ACCOUNT}:role/ops", action=action, context=owner), action
+    assert decide(policy, aws="arn:aws:iam::210987654321:role/x", action="SNS:Publish",
+                  context={"AWS:SourceOwner": "210987654321"}) == "implicit-deny"
+
+
+@pytest.fixture(scope="module")
+def prod() -> Graph:
+    return run_stack("jakarta-prod")
+
+
+def test_reference_stack_adopts_the_accounts_guardduty_detector_by_default(prod: Graph) -> None:
+    """A second stack or an organisation-managed account already has a detector: none is created unless asked."""
+    assert not prod.of_type("aws:guardduty/detector:Detector")
+    created = run_stack("jakarta-prod", overrides={"siaga:guardDuty": json.dumps({"mode": "create"})})
+    (detector,) = created.of_type("aws:guardduty/detector:Detector")
+    assert plain(detector.inputs)["enable"] is True
+    off = run_stack("jakarta-prod", overrides={"siaga:guardDuty": json.dumps({"mode": "off"})})
+    assert not off.of_type("aws:guardduty/detector:Detector")
+
+
+def test_reference_stack_monitoring_uses_the_logs_key(prod: Graph) -> None:
+    """Topic, trail, trail bucket and log group are encrypted with the key whose Purpose is logs (not data)."""
+    logs = [k for k in prod.of_type("aws:kms/key:Key") if plain(k.inputs)["tags"]["Purpose"] == "logs"]
+    (logs_arn,) = [k.outputs["arn"] for k in logs]
+    mine = [r for r in prod.resources if (r.parent or "").endswith("Monitoring::monitoring")]
+    used = {r.type: plain(r.inputs).get("kmsKeyId") or plain(r.inputs).get("kmsMasterKeyId") for r in mine
+            if r.type in ("aws:sns/topic:Topic", "aws:cloudtrail/trail:Trail", "aws:cloudwatch/logGroup:LogGroup")}
+    assert used == {"aws:sns/topic:Topic": logs_arn, "aws:cloudtrail/trail:Trail": logs_arn,
+                    "aws:cloudwatch/logGroup:LogGroup": logs_arn}
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ({"mode": "maybe"}, "siaga:guardDuty.mode: 'maybe' is invalid"),
+    ({"mode": "create", "detectorId": "12abc34d567e8fa901bc2d34e56789f0"}, "siaga:guardDuty.detectorId: set while mode"),
+    ({"detectorId": "Not-An-Id"}, "siaga:guardDuty.detectorId: 'Not-An-Id' is invalid"),
+])
+def test_guardduty_config_one_line(value: dict, message: str) -> None:
+    import yaml
+
+    from components.config import ConfigError, parse_config
+
+    raw = yaml.safe_load(Path("stacks/Pulumi.jakarta-prod.yaml").read_text())["config"]
+    with pytest.raises(ConfigError) as err:
+        parse_config({**raw, "siaga:guardDuty": value})
+    assert "\n" not in str(err.value) and str(err.value).startswith(message), str(err.value)
+    assert parse_config({**raw, "siaga:guardDuty": {"detectorId": "12abc34d567e8fa901bc2d34e56789f0"}}).guardDuty.mode \
+        == "existing"

@@ -1,7 +1,9 @@
 """Reference stacks: stateful URNs never silently deleted or renamed; everything in allowed regions.
 
-The snapshot ``tests/snapshots/stateful-urns.<stack>.json`` lists every resource registered with
-``protect`` (databases, keys, vaults, buckets, log groups). A URN is the resource's identity: if a
+The snapshot ``tests/snapshots/stateful-urns.<stack>.json`` lists every stateful resource: one of
+:data:`STATEFUL_TYPES` (databases, keys, vaults and their locks, buckets, log groups, hosted zones) or registered with
+``protect``. It is keyed on the type, not only on ``protect``, because non-production stacks do not protect their
+data stores (so they can be destroyed) and their URNs must still never change by accident. A URN is the resource's identity: if a
 change alters a name, type or parent, Pulumi plans delete-then-create — for a database that is data
 loss. To rename or move on purpose, keep the old identity with ``opts=ResourceOptions(aliases=[
 pulumi.Alias(name="old-name", parent=old_parent)])`` so the engine treats it as the same resource.
@@ -22,6 +24,14 @@ from siaga.engine.model import Resource, effective_region
 
 STACKS = ("jakarta-prod", "jakarta-staging")
 SNAPSHOTS = Path(__file__).parent / "snapshots"
+STATEFUL_TYPES = frozenset({
+    "aws:rds/instance:Instance", "aws:rds/cluster:Cluster", "aws:dynamodb/table:Table", "aws:efs/fileSystem:FileSystem",
+    "aws:ebs/volume:Volume", "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2",
+    "aws:elasticache/replicationGroup:ReplicationGroup", "aws:kms/key:Key", "aws:backup/vault:Vault",
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration", "aws:cloudwatch/logGroup:LogGroup",
+    "aws:route53/zone:Zone", "aws:eks/cluster:Cluster",
+})
+"""Resources whose replacement loses data or identity (records, keys, recovery points, logs, delegated zones)."""
 
 
 @pytest.fixture(scope="module", params=STACKS)
@@ -30,7 +40,7 @@ def graph(request: pytest.FixtureRequest) -> Graph:
 
 
 def _stateful(g: Graph) -> list[str]:
-    return sorted(r.urn for r in g.resources if r.custom and r.options.protect)
+    return sorted(r.urn for r in g.resources if r.custom and (r.type in STATEFUL_TYPES or r.options.protect))
 
 
 def _alias_urn(g: Graph, r: Resource, alias: object) -> str:
@@ -66,6 +76,14 @@ def test_stateful_urns_kept(graph: Graph) -> None:
         f"{len(missing)} stateful resource(s) would be DELETED or RENAMED (data loss): {missing}. "
         "If intended, add opts=ResourceOptions(aliases=[pulumi.Alias(name=OLD, parent=OLD_PARENT)]) so the "
         "engine keeps the resource, then regenerate with SIAGA_UPDATE_SNAPSHOTS=1 (see module docstring).")
+
+
+def test_snapshot_guards_the_data_stores(graph: Graph) -> None:
+    """Every database, key, vault and bucket of the stack is in the snapshot, protected or not (staging is not)."""
+    expected = set(json.loads((SNAPSHOTS / f"stateful-urns.{graph.stack}.json").read_text()))
+    stores = [r.urn for r in graph.resources if r.type in {"aws:rds/instance:Instance", "aws:kms/key:Key",
+                                                           "aws:backup/vault:Vault", "aws:s3/bucket:Bucket"}]
+    assert len(stores) >= 7 and not [u for u in stores if u not in expected]
 
 
 def test_no_resource_outside_allowed_regions(graph: Graph) -> None:
