@@ -12,6 +12,8 @@ import click
 import rich.console
 import typer
 
+from siaga import processes
+
 COMMANDS = ["preview", "report", "new", "check", "verify"]
 HELP = "Siaga: zero-downtime, in-country infrastructure for Indonesian public services (offline tools)."
 
@@ -68,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         _say("standard output is closed: nothing could be reported (give --output FILE or keep stdout open)")
         sys.exit(2)
     only = [args[0]] if args and args[0] in COMMANDS else COMMANDS
+    processes.install()
     # rich handles a broken pipe itself with SystemExit(1), which would read as "violations found": hand it to
     # the handler below instead (exit 2, could not finish).
     rich.console.Console.on_broken_pipe = _raise_broken_pipe  # type: ignore[method-assign]

@@ -20,6 +20,7 @@ from pulumi.runtime.proto import analyzer_pb2_grpc as pb_grpc
 
 from siaga.analyzer.errors import AnalyzerError
 from siaga.engine.model import Graph
+from siaga.processes import kill_group, track
 
 _MAX_MESSAGE = 1024 * 1024 * 400
 _CHANNEL_OPTIONS = [("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)]
@@ -110,9 +111,10 @@ class PackServer:
     def spawn(self) -> PackServer:
         if self.proc is None:
             with self._out.open("wb") as out, self._err.open("wb") as err:
-                self.proc = subprocess.Popen(
+                self.proc = track(subprocess.Popen(
                     [self.manifest.python, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.dir)],
-                    cwd=self.dir, env=self.env(), stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+                    cwd=self.dir, env=self.env(), stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                    start_new_session=True))  # its own group: stopped with whatever it starts (siaga/processes.py)
         return self
 
     def start(self) -> pb_grpc.AnalyzerStub:
@@ -163,8 +165,7 @@ class PackServer:
             self.channel.close()
             self.channel = None
         if self.proc is not None:
-            if self.proc.poll() is None:
-                self.proc.kill()
+            kill_group(self.proc)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=10)
             self.proc = None

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -17,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from siaga.engine.project import ProjectError, load_project, load_stack_config
 from siaga.engine.secrets import Scrubber, redact_config
+from siaga.processes import kill_group, track
 
 if TYPE_CHECKING:
     from siaga.engine.model import Graph
@@ -51,14 +50,13 @@ class RunningProgram:
         self.token: str = spec["token"]
         self.stderr_file = open(Path(tmp) / "stderr.txt", "w+", encoding="utf-8")  # noqa: SIM115 (closed in wait)
         # Its own process group: whatever the program leaves running is stopped with it (see _stop_group).
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.stderr_file, env=env, cwd=root,
-                                     start_new_session=True)
+        self.proc = track(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.stderr_file, env=env,
+                                           cwd=root, start_new_session=True))
 
     def _stop_group(self) -> None:
         """Kills what is left of the program's process group (children it started and did not wait for), so
         nothing outlives the run or touches its files after the runner is done."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        kill_group(self.proc)
 
     def wait(self) -> Graph:
         from siaga.engine.model import Graph
