@@ -28,6 +28,7 @@ MODULES = [
     "logging.cloudtrail_validation", "logging.vpc_flow_logs", "logging.lb_access_logs",
     "logging.eks_control_plane_logs", "logging.db_log_exports",
     "visibility.opaque_resources",
+    "behaviour.kms_key_grants_users", "behaviour.sns_topic_allows_publishers",
 ]
 
 
