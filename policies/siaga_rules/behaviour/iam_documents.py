@@ -24,6 +24,9 @@ from siaga_rules.common import has_unknown, is_unknown
 
 Tri = bool | None
 GRANTED, DELEGATED, DENIED, UNKNOWN = "granted", "delegated", "denied", "unknown"
+MAYBE = "maybe"
+"""An account-root principal while the requester's account is unknown (preview)."""
+ACCOUNT_RE = re.compile(r"^(\d{12}|arn:aws[a-zA-Z-]*:iam::\d{12}:root)$")
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,8 @@ def principal_match(principal: Any, req: Request) -> str | None:
                     return GRANTED
                 if req.account and v in (req.account, f"arn:aws:iam::{req.account}:root"):
                     found = DELEGATED
+                elif req.account is None and ACCOUNT_RE.match(v) and found is None:
+                    found = MAYBE
     return found
 
 
@@ -253,30 +258,33 @@ def statement_applies(st: Mapping[str, Any], req: Request) -> tuple[Tri, str | N
     if res is False:
         return False, None
     cond = condition_holds(st.get("Condition"), req.context)
-    return _tri_all([res, cond]), how
+    verdict = _tri_all([res, cond])
+    if how == MAYBE and verdict is not False:
+        return None, DELEGATED
+    return verdict, how
 
 
 def evaluate(document: Mapping[str, Any], req: Request) -> str:
-    """GRANTED, DELEGATED (only the account root is allowed: IAM policies decide), DENIED or UNKNOWN."""
+    """GRANTED, DELEGATED (only the account root is allowed: IAM policies decide), DENIED or UNKNOWN. An Allow
+    that may or may not apply matters only when nothing else allows; a Deny that may apply makes any allow unsure."""
     allowed: str | None = None
-    unsure = False
+    unsure_allow = unsure_deny = False
     for st in statements(document):
         applies, how = statement_applies(st, req)
         effect = st.get("Effect")
         if effect == "Deny":
             if applies is True:
                 return DENIED
-            if applies is None:
-                unsure = True
+            unsure_deny = unsure_deny or applies is None
         elif effect == "Allow":
             if applies is True:
                 if how == GRANTED or allowed is None:
                     allowed = how
             elif applies is None:
-                unsure = True
+                unsure_allow = True
     if allowed == GRANTED:
-        return UNKNOWN if unsure else GRANTED
-    if unsure:
+        return UNKNOWN if unsure_deny else GRANTED
+    if unsure_allow or unsure_deny:
         return UNKNOWN
     return allowed or DENIED
 

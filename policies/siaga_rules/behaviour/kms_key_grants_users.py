@@ -57,6 +57,8 @@ from siaga_rules.behaviour.wiring import (
     Keys,
     Topics,
     account_of,
+    account_value,
+    arn_value,
     default_key_policy,
     known_str,
     region_of,
@@ -119,6 +121,13 @@ class IamRoles:
                 else:
                     self.managed[role.urn].append(str(att.get("policyArn")))
 
+    def why_unknown(self, role: Res) -> str:
+        managed = self.managed.get(role.urn, [])
+        if managed:
+            return (f"the key policy delegates to IAM and role '{role.name}' gets its permissions from AWS managed "
+                    f"policies this pack does not read ({', '.join(m.rsplit('/', 1)[-1] for m in managed)})")
+        return f"the key policy delegates to IAM and an identity policy of role '{role.name}' is unknown at preview"
+
     def allows(self, role: Res, req: Request) -> str:
         docs = self.docs.get(role.urn, [])
         unsure = False
@@ -143,34 +152,33 @@ def _log_group_needs(ctx: StackCtx, keys: Keys, out: list[tuple[Res, Need]]) -> 
         ref = keys.resolve(group, "kmsKeyId")
         for key in ref.keys:
             region = region_of(group, region_of(key)) or ""
-            account = account_of(key, group) or ""
+            account = account_of(ctx, key, group)
             name = known_str(group.get("name"))
-            prefix = f"arn:aws:logs:{region}:{account}:log-group:"
-            arn: Any = prefix + name if name else Partial(prefix)
+            arn = arn_value(f"arn:aws:logs:{region}:", account, f"log-group:{name}" if name else None)
             context = {"kms:EncryptionContext:aws:logs:arn": arn}
             out.append((key, Need(group, "kmsKeyId", "CloudWatch Logs", "Service", f"logs.{region}.amazonaws.com",
                                   account, [(a, context) for a in USE],
-                                  {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"{prefix}*"}})))
+                                  {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                                               f"arn:aws:logs:{region}:{account or '<account>'}:log-group:*"}})))
 
 
 def _trail_needs(ctx: StackCtx, keys: Keys, out: list[tuple[Res, Need]]) -> None:
     for trail in ctx.of_type(TRAIL):
         for key in keys.resolve(trail, "kmsKeyId").keys:
             region = region_of(trail, region_of(key)) or ""
-            account = account_of(key, trail) or ""
+            account = account_of(ctx, key, trail)
             name = known_str(trail.get("name"))
             # the trail ARN is built from its name (the provider's `arn` output is the same value)
-            arn: Any = f"arn:aws:cloudtrail:{region}:{account}:trail/{name}" if name else \
-                Partial(f"arn:aws:cloudtrail:{region}:{account}:trail/")
-            source = {"aws:SourceArn": arn, "aws:SourceAccount": account}
+            arn = arn_value(f"arn:aws:cloudtrail:{region}:", account, f"trail/{name}" if name else None)
+            source = {"aws:SourceArn": arn, "aws:SourceAccount": account_value(account)}
             need = Need(trail, "kmsKeyId", "CloudTrail", "Service", "cloudtrail.amazonaws.com", account, [
                 ("kms:GenerateDataKey", {**source, "kms:EncryptionContext:aws:cloudtrail:arn": arn}),
                 ("kms:DescribeKey", source)])
             need.action_conditions = {
                 "kms:GenerateDataKey*": {"StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn":
-                                                        f"arn:aws:cloudtrail:*:{account}:trail/*"},
+                                                        f"arn:aws:cloudtrail:*:{account or '<account>'}:trail/*"},
                                          "StringEquals": {"aws:SourceArn": arn if isinstance(arn, str) else
-                                                          f"arn:aws:cloudtrail:{region}:{account}:trail/<name>"}},
+                                                          f"{arn.prefix}<name>"}},
             }
             out.append((key, need))
 
@@ -185,13 +193,14 @@ def _topic_needs(ctx: StackCtx, keys: Keys, topics: Topics, out: list[tuple[Res,
         if ref.aws_managed:
             managed.append((topic, ref.aws_managed, pubs))
         for key in ref.keys:
-            account = account_of(key, topic) or ""
+            account = account_of(ctx, key, topic)
             for pub in pubs:
                 context = dict(pub.context)
                 if pub.service == "events.amazonaws.com":
                     # EventBridge's KMS requests carry no aws:SourceArn / aws:SourceAccount (SNS key management page)
                     context = {}
-                fix = {"StringEquals": {"aws:SourceAccount": account}} if context.get("aws:SourceAccount") else {}
+                fix = {"StringEquals": {"aws:SourceAccount": account or "<account>"}} \
+                    if "aws:SourceAccount" in context else {}
                 out.append((key, Need(
                     pub.res, pub.via, f"{pub.kind} publishing to SNS topic '{topic.name}'", "Service", pub.service,
                     account, [("kms:GenerateDataKey", context), ("kms:Decrypt", context)], fix)))
@@ -231,14 +240,17 @@ def _asg_needs(ctx: StackCtx, keys: Keys, out: list[tuple[Res, Need]]) -> None:
             for template in found:
                 used, _ = _template_keys(keys, template)
                 for key in used:
-                    account = account_of(key, asg) or ""
+                    account = account_of(ctx, key, asg)
                     slr = asg.get("serviceLinkedRoleArn")
                     if is_unknown(slr):
                         ctx.cannot_verify(key, f"the service-linked role of {asg.urn} (serviceLinkedRoleArn)")
                         continue
+                    if not known_str(slr) and account is None:
+                        ctx.cannot_verify(key, f"the service-linked role of {asg.urn} (account unknown)")
+                        continue
                     role = known_str(slr) or (f"arn:aws:iam::{account}:role/aws-service-role/"
                                               "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling")
-                    base = {"kms:CallerAccount": account, "aws:PrincipalArn": role}
+                    base = {"kms:CallerAccount": account_value(account), "aws:PrincipalArn": role}
                     reqs = [(a, base) for a in [*USE, "kms:GenerateDataKeyWithoutPlaintext"]]
                     reqs.append(("kms:CreateGrant", {**base, "kms:GrantIsForAWSResource": "true"}))
                     need = Need(asg, f"{prop} -> {template.type.rsplit(':', 1)[-1]} '{template.name}' "
@@ -269,15 +281,15 @@ def _vault_needs(ctx: StackCtx, keys: Keys, out: list[tuple[Res, Need]]) -> None
     for vault in vaults:
         for key in keys.resolve(vault, "kmsKeyArn").keys:
             region = region_of(vault, region_of(key)) or ""
-            account = account_of(key, vault) or ""
-            context = {"kms:ViaService": f"backup.{region}.amazonaws.com", "kms:CallerAccount": account}
+            account = account_of(ctx, key, vault)
+            context = {"kms:ViaService": f"backup.{region}.amazonaws.com", "kms:CallerAccount": account_value(account)}
             reqs = [(a, context) for a in ("kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey")]
             reqs.append(("kms:CreateGrant", {**context, "kms:GrantIsForAWSResource": "true"}))
             roles = roles_by_vault.get(known_str(vault.get("name")) or "", [])
             for role in roles or [None]:
                 arn = known_str(role.get("arn")) if role else None
                 need = Need(vault, "kmsKeyArn", "AWS Backup" + (f" (role '{role.name}')" if role else ""), "AWS", arn,
-                            account, reqs, {"StringEquals": {"kms:CallerAccount": account,
+                            account, reqs, {"StringEquals": {"kms:CallerAccount": account or "<account>",
                                                              "kms:ViaService": f"backup.{region}.amazonaws.com"}},
                             delegation=True, role=role)
                 out.append((key, need))
@@ -295,8 +307,8 @@ def _eks_needs(ctx: StackCtx, keys: Keys, out: list[tuple[Res, Need]]) -> None:
             role = roles[0] if roles else None
             arn = known_str(role.get("arn")) if role else known_str(cluster.get("roleArn"))
             for key in ref.keys:
-                account = account_of(key, cluster) or ""
-                base = {"kms:CallerAccount": account}
+                account = account_of(ctx, key, cluster)
+                base = {"kms:CallerAccount": account_value(account)}
                 out.append((key, Need(cluster, "encryptionConfig.provider.keyArn", "EKS secrets encryption "
                                       "(cluster role)", "AWS", arn, account,
                                       [(a, base) for a in ("kms:Encrypt", "kms:Decrypt", "kms:DescribeKey")],
@@ -363,7 +375,7 @@ def check(ctx: StackCtx) -> None:
                                    f"{need.principal or need.what} for {need.user.urn}")
             continue
         default = doc_value in (None, "")
-        doc = default_key_policy(need.account or "") if default else parse(doc_value)
+        doc = default_key_policy(need.account or "<account>") if default else parse(doc_value)
         if doc is None or not statements(doc):
             ctx.fail(f"KMS key {keys.label(key)}: its policy is not a JSON policy document with statements.", key)
             continue
@@ -378,7 +390,12 @@ def check(ctx: StackCtx) -> None:
             if verdict == GRANTED:
                 continue
             if verdict == UNKNOWN:
-                unsure.append(describe(req))
+                why = ""
+                if need.delegation and roles is not None and need.role is not None:
+                    why = f": {roles.why_unknown(need.role)}"
+                elif need.delegation and need.role is None:
+                    why = ": the key policy delegates to IAM and the role is not a resource of this stack"
+                unsure.append(describe(req) + why)
             else:
                 missing.append(action)
         if unsure and not missing:

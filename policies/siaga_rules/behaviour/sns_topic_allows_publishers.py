@@ -27,17 +27,26 @@ account. A policy unknown at preview "cannot be verified before deployment".
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from siaga_rules.behaviour.iam_documents import (
     GRANTED,
     UNKNOWN,
+    Partial,
     Request,
     describe,
     evaluate,
     parse,
     statements,
 )
-from siaga_rules.behaviour.wiring import Topics, account_of, default_topic_policy, known_str, region_of
+from siaga_rules.behaviour.wiring import (
+    Topics,
+    account_of,
+    arn_value,
+    default_topic_policy,
+    known_str,
+    region_of,
+)
 from siaga_rules.common import Controls, StackCtx, has_unknown, stack_policy
 
 
@@ -49,22 +58,29 @@ def check(ctx: StackCtx) -> None:
         pubs = topics.publishers.get(topic.urn, [])
         if not pubs:
             continue
-        account = account_of(topic) or ""
+        account = account_of(ctx, topic)
+        region = region_of(topic) or ""
         arn = known_str(topic.get("arn"))
         name = known_str(topic.get("name"))
-        spellings = [a for a in (arn, f"arn:aws:sns:{region_of(topic) or ''}:{account}:{name}" if name else None) if a]
+        # the provider's `arn` output, and the ARN as AWS spells it (arn:aws:sns:<region>:<account>:<name>)
+        spellings: list[Any] = [a for a in (arn, f"arn:aws:sns:{region}:{account}:{name}" if name and account
+                                            else None) if a] or [arn_value(f"arn:aws:sns:{region}:", account, None)]
         doc_value, setter = topics.policy(topic)
         if has_unknown(doc_value):
             ctx.cannot_verify(topic, f"topic policy ({setter.urn if setter else topic.urn} policy) unknown until "
                                      f"deployment; it must allow {', '.join(sorted({p.service for p in pubs}))}")
             continue
         default = doc_value is None
-        doc = default_topic_policy(arn or "", account) if default else parse(doc_value)
+        # the default policy names the owner account: a still-unknown account is the same token on both sides
+        owner = account or "<owner account>"
+        doc = default_topic_policy("*", owner) if default else parse(doc_value)
         if doc is None or not statements(doc):
             ctx.fail(f"SNS topic '{topic.name}': its policy is not a JSON policy document with statements.", topic)
             continue
+        shown_account = account or "(the owner account)"
         for pub in pubs:
-            req = Request("Service", pub.service, "SNS:Publish", spellings or None, pub.context, account)
+            context = {k: owner if default and v == Partial("") else v for k, v in pub.context.items()}
+            req = Request("Service", pub.service, "SNS:Publish", spellings, context, account)
             verdict = evaluate(doc, req)
             if verdict == GRANTED:
                 continue
@@ -73,14 +89,15 @@ def check(ctx: StackCtx) -> None:
                 continue
             if default:
                 policy_text = (f"the topic has no topic policy: SNS's default policy allows only principals acting "
-                               f"for account {account} (condition AWS:SourceOwner = {account}), and {pub.service} "
+                               f"for account {shown_account} (condition AWS:SourceOwner), and {pub.service} "
                                f"does not publish {pub.kind} on the account's behalf")
             else:
                 where = f" (set by {setter.type} '{setter.name}')" if setter is not None and setter is not topic else ""
                 policy_text = f"the topic policy{where} does not allow it"
-            condition = {k: v for k, v in pub.context.items() if k in ("aws:SourceArn", "aws:SourceAccount")}
+            condition = {k: (f"{v.prefix}<unknown>" if v.prefix else "<owner account>") if isinstance(v, Partial)
+                         else v for k, v in pub.context.items() if k in ("aws:SourceArn", "aws:SourceAccount")}
             statement = {"Sid": f"Allow{pub.service.split('.')[0].capitalize()}Publish", "Effect": "Allow",
-                         "Principal": {"Service": pub.service}, "Action": "SNS:Publish", "Resource": arn or name}
+                         "Principal": {"Service": pub.service}, "Action": "SNS:Publish", "Resource": arn or "<topic ARN>"}
             cond: dict[str, dict[str, str]] = {}
             if condition.get("aws:SourceArn"):
                 cond["ArnLike"] = {"aws:SourceArn": condition["aws:SourceArn"]}

@@ -8,9 +8,11 @@ per stack, so a rule stays linear in the number of resources.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from siaga_rules.behaviour.iam_documents import Partial
 from siaga_rules.common import BUCKET_TYPES, Res, StackCtx, as_list, is_unknown, lookup, parse_arn
 
 KEY = "aws:kms/key:Key"
@@ -27,13 +29,52 @@ VAULT = "aws:backup/vault:Vault"
 BUCKET_NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
 
 
-def account_of(*resources: Res) -> str | None:
-    """The account of the first resource whose ARN names one."""
+ROOT_RE = re.compile(r"arn:aws[a-zA-Z-]*:iam::(\d{12}):root")
+
+
+def stack_account(ctx: StackCtx) -> str | None:
+    """The stack's AWS account, computed once: from a known ARN of a key or topic (after deployment), else the one
+    account whose root the stack's key and topic policies name (those are rendered from get_caller_identity, known
+    at preview); None when neither tells."""
+    cache = ctx.__dict__
+    if "_stack_account" not in cache:
+        found: str | None = None
+        for r in ctx.of_type(KEY, TOPIC):
+            arn = parse_arn(r.get("arn"))
+            if arn and arn.account and arn.account != "aws":
+                found = arn.account
+                break
+        if found is None:
+            roots: set[str] = set()
+            for r in ctx.of_type(KEY, KEY_POLICY, TOPIC, TOPIC_POLICY):
+                doc = r.get("policy")
+                if isinstance(doc, str):
+                    roots.update(ROOT_RE.findall(doc))
+            found = roots.pop() if len(roots) == 1 else None
+        cache["_stack_account"] = found
+    return cache["_stack_account"]
+
+
+def account_of(ctx: StackCtx, *resources: Res) -> str | None:
+    """The account of the first resource whose ARN names one, else the stack's account (None: unknown)."""
     for r in resources:
         arn = parse_arn(r.get("arn"))
         if arn and arn.account and arn.account != "aws":
             return arn.account
-    return None
+    return stack_account(ctx)
+
+
+def arn_value(prefix: str, account: str | None, rest: str | None) -> str | Partial:
+    """``<prefix><account>:<rest>``, or a Partial when the account or the rest is unknown."""
+    if account is None:
+        return Partial(prefix)
+    if rest is None:
+        return Partial(f"{prefix}{account}:")
+    return f"{prefix}{account}:{rest}"
+
+
+def account_value(account: str | None) -> str | Partial:
+    return account if account is not None else Partial("")
 
 
 def region_of(res: Res, fallback: str | None = None) -> str | None:
@@ -212,13 +253,13 @@ class Topics:
         for alarm in self.ctx.of_type(*ALARM_TYPES):
             for prop in ALARM_ACTIONS:
                 for topic in self._refs(alarm, prop) if alarm.get(prop) or alarm.deps.get(prop) else []:
-                    account = account_of(topic) or ""
+                    account = account_of(self.ctx, topic)
                     region = region_of(alarm, region_of(topic)) or ""
                     name = known_str(lookup(alarm.props, "name")) or known_str(alarm.get("alarmName"))
-                    source = f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}" if name else None
-                    context: dict[str, Any] = {"aws:SourceAccount": account, "AWS:SourceOwner": account}
-                    if source:
-                        context["aws:SourceArn"] = source
+                    context: dict[str, Any] = {
+                        "aws:SourceAccount": account_value(account), "AWS:SourceOwner": account_value(account),
+                        "aws:SourceArn": arn_value(f"arn:aws:cloudwatch:{region}:", account,
+                                                   f"alarm:{name}" if name else None)}
                     self._add(topic, Publisher(alarm, prop, "cloudwatch.amazonaws.com", context, "CloudWatch alarm"))
 
     def _event_targets(self) -> None:
@@ -230,13 +271,14 @@ class Topics:
             for topic in self._refs(target, "arn"):
                 rule = next((rules[u] for u in target.deps.get("rule", []) if u in rules), None) or \
                     rule_index.get(known_str(target.get("rule")) or "")
-                context: dict[str, Any] = {"aws:SourceAccount": account_of(topic) or ""}
+                account = account_of(self.ctx, topic)
                 name = known_str(rule.get("name")) if rule else known_str(target.get("rule"))
-                if name:
-                    bus = known_str(rule.get("eventBusName")) if rule else None
-                    path = f"{bus}/{name}" if bus and bus != "default" else name
-                    context["aws:SourceArn"] = (f"arn:aws:events:{region_of(target, region_of(topic))}:"
-                                                f"{account_of(topic)}:rule/{path}")
+                bus = known_str(rule.get("eventBusName")) if rule else None
+                path = (f"{bus}/{name}" if bus and bus != "default" else name) if name else None
+                context: dict[str, Any] = {
+                    "aws:SourceAccount": account_value(account),
+                    "aws:SourceArn": arn_value(f"arn:aws:events:{region_of(target, region_of(topic)) or ''}:", account,
+                                               f"rule/{path}" if path else None)}
                 self._add(topic, Publisher(target, "arn", "events.amazonaws.com", context, "EventBridge rule target"))
 
     def _vault_notifications(self) -> None:
@@ -244,12 +286,12 @@ class Topics:
         # https://docs.aws.amazon.com/aws-backup/latest/devguide/backup-notifications.html (own account only)
         for vn in self.ctx.of_type(VAULT_NOTIFICATIONS):
             for topic in self._refs(vn, "snsTopicArn"):
-                account = account_of(topic) or ""
-                context: dict[str, Any] = {"aws:SourceAccount": account}
+                account = account_of(self.ctx, topic)
                 vault = known_str(vn.get("backupVaultName"))
-                if vault:
-                    context["aws:SourceArn"] = (f"arn:aws:backup:{region_of(vn, region_of(topic))}:{account}:"
-                                                f"backup-vault:{vault}")
+                context: dict[str, Any] = {
+                    "aws:SourceAccount": account_value(account),
+                    "aws:SourceArn": arn_value(f"arn:aws:backup:{region_of(vn, region_of(topic)) or ''}:", account,
+                                               f"backup-vault:{vault}" if vault else None)}
                 self._add(topic, Publisher(vn, "snsTopicArn", "backup.amazonaws.com", context,
                                            "AWS Backup vault notifications"))
 
@@ -271,9 +313,9 @@ class Topics:
                     continue
                 value = lookup(entry, "topicArn")
                 for topic in self._refs(bn, "topics", value=value if value is not None else "?"):
-                    context: dict[str, Any] = {"aws:SourceAccount": account_of(topic) or ""}
-                    if bucket_name:
-                        context["aws:SourceArn"] = f"arn:aws:s3:::{bucket_name}"
+                    context: dict[str, Any] = {"aws:SourceAccount": account_value(account_of(self.ctx, topic)),
+                                               "aws:SourceArn": f"arn:aws:s3:::{bucket_name}" if bucket_name
+                                               else Partial("arn:aws:s3:::")}
                     self._add(topic, Publisher(bn, "topics", "s3.amazonaws.com", context, "S3 bucket events"))
 
 
