@@ -43,6 +43,7 @@ class Request:
 
     principal_type: str
     principal: str | None
+    """None for an IAM role of ``account`` whose ARN is unknown (preview, or not found in the stack)."""
     action: str
     resource: str | list[str] | None = None
     """One ARN or several spellings of the same resource's ARN (any may match)."""
@@ -119,6 +120,9 @@ def principal_match(principal: Any, req: Request) -> str | None:
                     found = DELEGATED
                 elif req.account is None and ACCOUNT_RE.match(v) and found is None:
                     found = MAYBE
+                elif req.principal is None and found is None and v.startswith("arn:") and \
+                        (req.account is None or f":{req.account}:" in v):
+                    found = MAYBE  # a role of the account whose ARN is not known (yet): it may be this one
     return found
 
 

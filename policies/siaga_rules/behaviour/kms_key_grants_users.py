@@ -48,7 +48,6 @@ from siaga_rules.behaviour.iam_documents import (
     UNKNOWN,
     Partial,
     Request,
-    describe,
     evaluate,
     parse,
     statements,
@@ -147,6 +146,16 @@ class IamRoles:
         return "denied"
 
 
+def role_arn(role: Res, account: str | None) -> str | None:
+    """A role's ARN: its output, else built as IAM does from its path and name (known at preview when named)."""
+    arn = known_str(role.get("arn"))
+    if arn:
+        return arn
+    name, path = known_str(role.get("name")), role.get("path")
+    path = path if isinstance(path, str) and path and not is_unknown(path) else "/"
+    return f"arn:aws:iam::{account}:role{path}{name}" if name and account else None
+
+
 def _log_group_needs(ctx: StackCtx, keys: Keys, out: list[tuple[Res, Need]]) -> None:
     for group in ctx.of_type(LOG_GROUP):
         ref = keys.resolve(group, "kmsKeyId")
@@ -154,7 +163,7 @@ def _log_group_needs(ctx: StackCtx, keys: Keys, out: list[tuple[Res, Need]]) -> 
             region = region_of(group, region_of(key)) or ""
             account = account_of(ctx, key, group)
             name = known_str(group.get("name"))
-            arn = arn_value(f"arn:aws:logs:{region}:", account, f"log-group:{name}" if name else None)
+            arn = arn_value(f"arn:aws:logs:{region}:", account, f"log-group:{name}" if name else None, "log-group:")
             context = {"kms:EncryptionContext:aws:logs:arn": arn}
             out.append((key, Need(group, "kmsKeyId", "CloudWatch Logs", "Service", f"logs.{region}.amazonaws.com",
                                   account, [(a, context) for a in USE],
@@ -169,7 +178,7 @@ def _trail_needs(ctx: StackCtx, keys: Keys, out: list[tuple[Res, Need]]) -> None
             account = account_of(ctx, key, trail)
             name = known_str(trail.get("name"))
             # the trail ARN is built from its name (the provider's `arn` output is the same value)
-            arn = arn_value(f"arn:aws:cloudtrail:{region}:", account, f"trail/{name}" if name else None)
+            arn = arn_value(f"arn:aws:cloudtrail:{region}:", account, f"trail/{name}" if name else None, "trail/")
             source = {"aws:SourceArn": arn, "aws:SourceAccount": account_value(account)}
             need = Need(trail, "kmsKeyId", "CloudTrail", "Service", "cloudtrail.amazonaws.com", account, [
                 ("kms:GenerateDataKey", {**source, "kms:EncryptionContext:aws:cloudtrail:arn": arn}),
@@ -287,7 +296,7 @@ def _vault_needs(ctx: StackCtx, keys: Keys, out: list[tuple[Res, Need]]) -> None
             reqs.append(("kms:CreateGrant", {**context, "kms:GrantIsForAWSResource": "true"}))
             roles = roles_by_vault.get(known_str(vault.get("name")) or "", [])
             for role in roles or [None]:
-                arn = known_str(role.get("arn")) if role else None
+                arn = role_arn(role, account) if role else None
                 need = Need(vault, "kmsKeyArn", "AWS Backup" + (f" (role '{role.name}')" if role else ""), "AWS", arn,
                             account, reqs, {"StringEquals": {"kms:CallerAccount": account or "<account>",
                                                              "kms:ViaService": f"backup.{region}.amazonaws.com"}},
@@ -305,7 +314,7 @@ def _eks_needs(ctx: StackCtx, keys: Keys, out: list[tuple[Res, Need]]) -> None:
             ref = keys.resolve(cluster, "encryptionConfig", value=value, nested=True)
             roles = ctx.resolve(cluster, "roleArn", ROLE)
             role = roles[0] if roles else None
-            arn = known_str(role.get("arn")) if role else known_str(cluster.get("roleArn"))
+            arn = role_arn(role, account_of(ctx, cluster)) if role else known_str(cluster.get("roleArn"))
             for key in ref.keys:
                 account = account_of(ctx, key, cluster)
                 base = {"kms:CallerAccount": account_value(account)}
@@ -379,55 +388,81 @@ def check(ctx: StackCtx) -> None:
         if doc is None or not statements(doc):
             ctx.fail(f"KMS key {keys.label(key)}: its policy is not a JSON policy document with statements.", key)
             continue
-        key_arn = known_str(key.get("arn"))
+        key_arn: str | Partial = known_str(key.get("arn")) or arn_value(
+            f"arn:aws:kms:{region_of(key) or ''}:", need.account, None, "key/")
         missing: list[str] = []
+        iam_missing: list[str] = []
         unsure: list[str] = []
         for action, context in need.requests:
             req = Request(need.principal_type, need.principal, action, None, context, need.account)
             verdict = evaluate(doc, req)
             if verdict == DELEGATED and need.delegation:
-                verdict = _delegated(ctx, roles, need, action, context, key_arn, unsure)
+                verdict = _delegated(roles, need, action, context, key_arn)
+                if verdict == "denied":
+                    iam_missing.append(action)
+                    continue
             if verdict == GRANTED:
                 continue
             if verdict == UNKNOWN:
-                why = ""
-                if need.delegation and roles is not None and need.role is not None:
-                    why = f": {roles.why_unknown(need.role)}"
-                elif need.delegation and need.role is None:
-                    why = ": the key policy delegates to IAM and the role is not a resource of this stack"
-                unsure.append(describe(req) + why)
+                unsure.append(action)
             else:
                 missing.append(action)
-        if unsure and not missing:
-            ctx.cannot_verify(key, f"{need.user.urn} needs {'; '.join(unsure)}")
+        if unsure and not (missing or iam_missing):
+            why = ""
+            if need.delegation and roles is not None and need.role is not None:
+                why = f": {roles.why_unknown(need.role)}"
+            elif need.delegation:
+                why = ": the key policy delegates to IAM and the role is not a resource of this stack"
+            ctx.cannot_verify(key, f"{need.user.urn} needs {_who(need)} {', '.join(unsure)}{why}")
             continue
-        if not missing:
-            continue
-        policy_text = ("has no key policy (KMS's default key policy names only the account root, so no service "
-                       "principal may use it)" if default else
-                       f"has a key policy{f' (set by {setter.type} {setter.name!r})' if setter is not key else ''} "
-                       "that does not allow")
-        who = f"{need.principal_type} {need.principal}" if need.principal else f"IAM roles of account {need.account}"
-        shown = ", ".join(missing)
-        merged: dict[str, Any] = {}
-        for a, c in need.requests:
-            if a in missing:
-                merged.update(c)
-        ctx_shown = _context_text(merged)
-        why = (" A service-linked role's permissions cannot be extended by an IAM policy: the key policy must "
-               "name the role." if need.principal_type == "AWS" and not need.delegation else "")
-        ctx.fail(f"KMS key {keys.label(key)} is used by {need.user.type} '{need.user.name}' ({need.via}) for "
-                 f"{need.what}, but it {policy_text}{':' if default else ''} {who} {shown}"
-                 f"{f' (request context: {ctx_shown})' if ctx_shown else ''}.{why} Fix: add to the key policy "
-                 f"{_fix(need, missing)}.", key)
+        if missing:
+            _report_key_policy(ctx, keys, key, setter, need, missing, default)
+        if iam_missing:
+            role = need.role.name if need.role else "?"
+            ctx.fail(f"KMS key {keys.label(key)} is used by {need.user.type} '{need.user.name}' ({need.via}) for "
+                     f"{need.what}: its key policy allows the account root only, so IAM policies decide, and no IAM "
+                     f"policy of role '{role}' allows {', '.join(iam_missing)} on the key"
+                     f"{_context_suffix(need, iam_missing)}. Fix: allow them on the key in the role's policy "
+                     f"(aws.iam.RolePolicy on '{role}', Resource the key ARN), or add to the key policy "
+                     f"{_fix(need, iam_missing)}.", key)
 
 
-def _delegated(ctx: StackCtx, roles: IamRoles | None, need: Need, action: str, context: dict[str, Any],
-               key_arn: str | None, unsure: list[str]) -> str:
+def _who(need: Need) -> str:
+    if need.principal:
+        return f"{need.principal_type} {need.principal}"
+    return f"the role '{need.role.name}'" if need.role else f"IAM roles of account {need.account or '(unknown)'}"
+
+
+def _context_suffix(need: Need, actions: list[str]) -> str:
+    merged: dict[str, Any] = {}
+    for a, c in need.requests:
+        if a in actions:
+            merged.update(c)
+    text = _context_text(merged)
+    return f" (request context: {text})" if text else ""
+
+
+def _report_key_policy(ctx: StackCtx, keys: Keys, key: Res, setter: Res, need: Need, missing: list[str],
+                       default: bool) -> None:
+    if default:
+        policy_text = ("has no key policy: KMS's default key policy names only the account root, so it does not "
+                       "allow")
+    else:
+        by = f" (set by {setter.type} '{setter.name}')" if setter is not key else ""
+        policy_text = f"its key policy{by} does not allow"
+    why = (" A service-linked role's permissions cannot be extended by an IAM policy: the key policy must name the "
+           "role." if need.principal_type == "AWS" and not need.delegation else "")
+    ctx.fail(f"KMS key {keys.label(key)} is used by {need.user.type} '{need.user.name}' ({need.via}) for "
+             f"{need.what}, but {'it ' if default else ''}{policy_text} {_who(need)} {', '.join(missing)}"
+             f"{_context_suffix(need, missing)}.{why} Fix: add to the key policy {_fix(need, missing)}.", key)
+
+
+def _delegated(roles: IamRoles | None, need: Need, action: str, context: dict[str, Any],
+               key_arn: str | Partial) -> str:
     """The key policy lets IAM decide: the role's identity policies must allow the action on the key."""
     if need.role is None or roles is None:
         return UNKNOWN
-    req = Request("AWS", need.principal, action, [a for a in (key_arn,) if a] or None, context, need.account)
+    req = Request("AWS", need.principal, action, [key_arn], context, need.account)  # type: ignore[list-item]
     verdict = roles.allows(need.role, req)
     return verdict if verdict in (GRANTED, UNKNOWN) else "denied"
 

@@ -64,12 +64,13 @@ def account_of(ctx: StackCtx, *resources: Res) -> str | None:
     return stack_account(ctx)
 
 
-def arn_value(prefix: str, account: str | None, rest: str | None) -> str | Partial:
-    """``<prefix><account>:<rest>``, or a Partial when the account or the rest is unknown."""
+def arn_value(prefix: str, account: str | None, rest: str | None, rest_prefix: str = "") -> str | Partial:
+    """``<prefix><account>:<rest>``, or a Partial when the account or the rest (which starts with ``rest_prefix``)
+    is unknown."""
     if account is None:
         return Partial(prefix)
     if rest is None:
-        return Partial(f"{prefix}{account}:")
+        return Partial(f"{prefix}{account}:{rest_prefix}")
     return f"{prefix}{account}:{rest}"
 
 
@@ -259,7 +260,7 @@ class Topics:
                     context: dict[str, Any] = {
                         "aws:SourceAccount": account_value(account), "AWS:SourceOwner": account_value(account),
                         "aws:SourceArn": arn_value(f"arn:aws:cloudwatch:{region}:", account,
-                                                   f"alarm:{name}" if name else None)}
+                                                   f"alarm:{name}" if name else None, "alarm:")}
                     self._add(topic, Publisher(alarm, prop, "cloudwatch.amazonaws.com", context, "CloudWatch alarm"))
 
     def _event_targets(self) -> None:
@@ -278,7 +279,7 @@ class Topics:
                 context: dict[str, Any] = {
                     "aws:SourceAccount": account_value(account),
                     "aws:SourceArn": arn_value(f"arn:aws:events:{region_of(target, region_of(topic)) or ''}:", account,
-                                               f"rule/{path}" if path else None)}
+                                               f"rule/{path}" if path else None, "rule/")}
                 self._add(topic, Publisher(target, "arn", "events.amazonaws.com", context, "EventBridge rule target"))
 
     def _vault_notifications(self) -> None:
@@ -291,7 +292,7 @@ class Topics:
                 context: dict[str, Any] = {
                     "aws:SourceAccount": account_value(account),
                     "aws:SourceArn": arn_value(f"arn:aws:backup:{region_of(vn, region_of(topic)) or ''}:", account,
-                                               f"backup-vault:{vault}" if vault else None)}
+                                               f"backup-vault:{vault}" if vault else None, "backup-vault:")}
                 self._add(topic, Publisher(vn, "snsTopicArn", "backup.amazonaws.com", context,
                                            "AWS Backup vault notifications"))
 
