@@ -18,8 +18,9 @@ Users found through the graph, and what each needs (each checked request by requ
   statement conditioned on them does not let it publish.
   https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
   An AWS managed key (``alias/aws/sns``) can never grant them: its policy cannot be changed.
-- Auto Scaling groups launching from a launch template whose block devices use the key: the group's service-linked
-  role (``serviceLinkedRoleArn``, else AWSServiceRoleForAutoScaling) needs the use actions and kms:CreateGrant with
+- Auto Scaling groups (and EKS managed node groups, which run in one) launching from a launch template whose block
+  devices use the key: the group's service-linked role (``serviceLinkedRoleArn``, else AWSServiceRoleForAutoScaling;
+  https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html) needs the use actions and kms:CreateGrant with
   ``kms:GrantIsForAWSResource``, named in the key policy itself (account-root delegation does not reach a
   service-linked role). https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
 - AWS Backup vaults (``kmsKeyArn``): the backup role of the plans targeting the vault (or any role of the account)
@@ -67,6 +68,7 @@ from siaga_rules.common import Controls, Res, StackCtx, as_list, has_unknown, is
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 TRAIL = "aws:cloudtrail/trail:Trail"
 ASG = "aws:autoscaling/group:Group"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 VAULT = "aws:backup/vault:Vault"
 PLAN = "aws:backup/plan:Plan"
@@ -230,8 +232,10 @@ def _template_keys(keys: Keys, template: Res) -> tuple[list[Res], bool]:
 
 
 def _asg_needs(ctx: StackCtx, keys: Keys, out: list[tuple[Res, Need]]) -> None:
+    # EKS managed node groups run in an EC2 Auto Scaling group EKS creates (with the default service-linked role):
+    # https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html
     templates = ctx.index(LAUNCH_TEMPLATE)
-    for asg in ctx.of_type(ASG):
+    for asg in ctx.of_type(ASG, NODE_GROUP):
         specs: list[tuple[str, Any]] = [("launchTemplate", asg.get("launchTemplate"))]
         mixed = asg.get("mixedInstancesPolicy.launchTemplate.launchTemplateSpecification")
         if mixed:
@@ -250,7 +254,7 @@ def _asg_needs(ctx: StackCtx, keys: Keys, out: list[tuple[Res, Need]]) -> None:
                 used, _ = _template_keys(keys, template)
                 for key in used:
                     account = account_of(ctx, key, asg)
-                    slr = asg.get("serviceLinkedRoleArn")
+                    slr = asg.get("serviceLinkedRoleArn") if asg.type == ASG else None
                     if is_unknown(slr):
                         ctx.cannot_verify(key, f"the service-linked role of {asg.urn} (serviceLinkedRoleArn)")
                         continue
