@@ -208,7 +208,10 @@ def _topic_needs(ctx: StackCtx, keys: Keys, topics: Topics, out: list[tuple[Res,
             for pub in pubs:
                 context = dict(pub.context)
                 if pub.service == "events.amazonaws.com":
-                    # EventBridge's KMS requests carry no aws:SourceArn / aws:SourceAccount (SNS key management page)
+                    # EventBridge's KMS requests carry no aws:SourceArn / aws:SourceAccount / aws:SourceOrgID, so a
+                    # statement conditioned on them never matches (SNS key management page, compatibility section;
+                    # restated in AWS's MDAA docs: https://aws.github.io/modern-data-architecture-accelerator/typedocs/
+                    # functions/_aws-mdaa_cloudwatch-constructs.grantCloudWatchAlarmsTopicAccess.html)
                     context = {}
                 fix = {"StringEquals": {"aws:SourceAccount": account or "<account>"}} \
                     if "aws:SourceAccount" in context else {}
