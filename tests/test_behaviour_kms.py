@@ -275,6 +275,15 @@ def test_a_custom_topic_policy_replaces_the_default_and_must_admit_alarms_itself
     assert len(ctx.violations) == 1 and "backup.amazonaws.com" in ctx.violations[0][0]
 
 
+def test_one_finding_per_publisher_even_when_it_names_the_topic_in_several_actions() -> None:
+    topic = _topic("alerts", policy=_doc({"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
+                                          "Action": "sns:Publish", "Resource": "*"}))
+    alarm = _res("aws:cloudwatch/metricAlarm:MetricAlarm", "cpu", {
+        "name": "cpu", "alarmActions": [topic.get("arn")], "okActions": [topic.get("arn")]})
+    ctx = _run(sns.check, [topic, alarm])
+    assert len(ctx.violations) == 1 and "(alarmActions, okActions)" in ctx.violations[0][0]
+
+
 def test_aws_managed_topic_key_cannot_grant_publishers() -> None:
     topic = _topic("alerts", key_ref="alias/aws/sns")
     ctx = _run(kms.check, [topic, _alarm("cpu", topic)])

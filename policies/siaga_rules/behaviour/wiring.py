@@ -152,8 +152,8 @@ class Keys:
                     out.keys.append(self.index[v])
             elif v.startswith("alias/aws/") or (":alias/aws/" in v):
                 out.aws_managed = v[v.index("alias/"):]
-        if out.keys or out.aws_managed or (values and not out.unknown and not nested):
-            return out
+        if out.keys or out.aws_managed or (values and not out.unknown):
+            return out  # found, or every value is known and names no key of this stack
         for urn in res.deps.get(prop, []):
             key = self.by_urn.get(urn) or self.alias_urn.get(urn)
             if key is not None and key not in out.keys:
@@ -245,6 +245,12 @@ class Topics:
         return (own, topic) if own not in (None, "") else (None, None)
 
     def _add(self, topic: Res, pub: Publisher) -> None:
+        """One publisher per (resource, service): an alarm naming the topic in alarmActions and okActions is one."""
+        for known in self.publishers[topic.urn]:
+            if known.res.urn == pub.res.urn and known.service == pub.service:
+                if pub.via not in known.via.split(", "):
+                    known.via = f"{known.via}, {pub.via}"
+                return
         self.publishers[topic.urn].append(pub)
 
     def _alarms(self) -> None:
