@@ -230,6 +230,36 @@ def test_unknown_key_policy_is_reported_cannot_verify_never_passed() -> None:
     assert any("key policy" in n and "logs" in n for n in ctx.unknown_notes)
 
 
+def _eks(role_extra: list[Res], role: Res, key: Res) -> list[Res]:
+    cluster = _res("aws:eks/cluster:Cluster", "eks", {
+        "roleArn": role.get("arn"), "encryptionConfig": {"resources": ["secrets"],
+                                                         "provider": {"keyArn": key.get("arn")}}},
+        {"roleArn": [role.urn]})
+    return [key, role, cluster, *role_extra]
+
+
+def test_delegated_role_is_judged_by_the_iam_policies_attached_to_it() -> None:
+    key = _key("secrets", _doc(ROOT_STATEMENT))
+    role = _res("aws:iam/role:Role", "cluster-role", {"name": "cluster", "arn": f"arn:aws:iam::{ACCOUNT}:role/cluster"})
+    kms_policy = _res("aws:iam/policy:Policy", "kms-use", {
+        "arn": f"arn:aws:iam::{ACCOUNT}:policy/kms-use", "policy": json.dumps(_doc(
+            {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"],
+             "Resource": key.get("arn")}))})
+    attach = _res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "attach", {
+        "role": "cluster", "policyArn": kms_policy.get("arn")})
+    assert not _run(kms.check, _eks([kms_policy, attach], role, key)).violations
+    # a policy for another key does not count
+    other = _res("aws:iam/policy:Policy", "kms-use", {**kms_policy.props, "policy": json.dumps(_doc(
+        {"Effect": "Allow", "Action": "kms:*", "Resource": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/other"}))})
+    ctx = _run(kms.check, _eks([other, attach], role, key))
+    assert len(ctx.violations) == 1 and "no IAM policy of role 'cluster-role'" in ctx.violations[0][0]
+    # only an AWS managed policy: this pack cannot read it, so it cannot be verified (never passed, never failed)
+    managed = _res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "managed", {
+        "role": "cluster", "policyArn": "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy"})
+    ctx = _run(kms.check, _eks([managed], role, key))
+    assert not ctx.violations and "AmazonEKSClusterPolicy" in ctx.unknown_notes[0]
+
+
 def _topic(name: str, key_ref: str | None = None, policy: Any = None) -> Res:
     props: dict[str, Any] = {"name": name, "arn": f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}"}
     if key_ref:

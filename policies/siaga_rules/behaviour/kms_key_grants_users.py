@@ -32,8 +32,9 @@ Users found through the graph, and what each needs (each checked request by requ
 Delegation rule: for an IAM role of the account (backup role, EKS cluster role) a key policy that allows the
 account root (the default key policy does) delegates to IAM, so the role's own IAM policies must then allow the
 actions on the key: inline policies, aws.iam.RolePolicy and customer policies attached with RolePolicyAttachment
-are read; a role whose only policies are AWS managed ones (which this pack does not read) or that is not in the
-stack "cannot be verified before deployment". Service principals and service-linked roles get no delegation.
+(and PolicyAttachment / RolePolicyAttachmentsExclusive) are read; a role that may get the permission from a managed
+policy this pack does not read (AWS managed, or not in the stack), or that is not in the stack, "cannot be verified
+before deployment". Service principals and service-linked roles get no delegation.
 A key policy unknown at preview (rendered from outputs) "cannot be verified before deployment", never a pass.
 """
 
@@ -77,6 +78,8 @@ EKS = "aws:eks/cluster:Cluster"
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
+EXCLUSIVE_ATTACHMENTS = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
 IAM_POLICY = "aws:iam/policy:Policy"
 
 USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey",
@@ -114,19 +117,26 @@ class IamRoles:
         for rp in ctx.of_type(ROLE_POLICY):
             for role in ctx.resolve(rp, "role", ROLE):
                 self.docs[role.urn].append(rp.get("policy"))
-        for att in ctx.of_type(ATTACHMENT):
-            policies = ctx.resolve(att, "policyArn", IAM_POLICY)
-            for role in ctx.resolve(att, "role", ROLE):
-                if policies:
-                    self.docs[role.urn] += [p.get("policy") for p in policies]
-                else:
-                    self.managed[role.urn].append(str(att.get("policyArn")))
+        # attachments: one role (RolePolicyAttachment), several roles (PolicyAttachment), several policies
+        # (RolePolicyAttachmentsExclusive); a policy that is not an aws.iam.Policy of this stack is not read
+        for att, role_prop, policy_prop in (
+                [(a, "role", "policyArn") for a in ctx.of_type(ATTACHMENT)]
+                + [(a, "roles", "policyArn") for a in ctx.of_type(POLICY_ATTACHMENT)]
+                + [(a, "roleName", "policyArns") for a in ctx.of_type(EXCLUSIVE_ATTACHMENTS)]):
+            policies = ctx.resolve(att, policy_prop, IAM_POLICY)
+            arns = [a for a in as_list(att.get(policy_prop)) if isinstance(a, str)]
+            resolved = {p.get("arn") for p in policies}
+            unread = [a for a in arns if a not in resolved] if len(policies) < len(arns) else []
+            for role in ctx.resolve(att, role_prop, ROLE):
+                self.docs[role.urn] += [p.get("policy") for p in policies]
+                self.managed[role.urn] += ["(unknown policy)" if is_unknown(a) else a for a in unread]
 
     def why_unknown(self, role: Res) -> str:
         managed = self.managed.get(role.urn, [])
         if managed:
-            return (f"the key policy delegates to IAM and role '{role.name}' gets its permissions from AWS managed "
-                    f"policies this pack does not read ({', '.join(m.rsplit('/', 1)[-1] for m in managed)})")
+            names = ", ".join(m.rsplit("/", 1)[-1] for m in managed)
+            return (f"the key policy delegates to IAM and role '{role.name}' gets its permissions from managed "
+                    f"policies this pack does not read (AWS managed, or not in this stack): {names}")
         return f"the key policy delegates to IAM and an identity policy of role '{role.name}' is unknown at preview"
 
     def allows(self, role: Res, req: Request) -> str:
