@@ -217,14 +217,23 @@ def _topic_needs(ctx: StackCtx, keys: Keys, topics: Topics, out: list[tuple[Res,
             account = account_of(ctx, key, topic)
             for pub in pubs:
                 context = dict(pub.context)
-                if pub.service == "events.amazonaws.com":
+                fix: dict[str, Any] = {}
+                if pub.service == "cloudwatch.amazonaws.com":
+                    # alarms send aws:SourceArn / aws:SourceAccount with their KMS requests (confused-deputy
+                    # conditions are supported for CloudWatch -> encrypted topic)
+                    fix = {"StringEquals": {"aws:SourceAccount": account or "<account>"}}
+                elif pub.service == "events.amazonaws.com":
                     # EventBridge's KMS requests carry no aws:SourceArn / aws:SourceAccount / aws:SourceOrgID, so a
                     # statement conditioned on them never matches (SNS key management page, compatibility section;
                     # restated in AWS's MDAA docs: https://aws.github.io/modern-data-architecture-accelerator/typedocs/
                     # functions/_aws-mdaa_cloudwatch-constructs.grantCloudWatchAlarmsTopicAccess.html)
                     context = {}
-                fix = {"StringEquals": {"aws:SourceAccount": account or "<account>"}} \
-                    if "aws:SourceAccount" in context else {}
+                else:
+                    # AWS Backup and S3: the documented key-policy statements carry no condition, and whether their
+                    # KMS requests carry aws:SourceArn / aws:SourceAccount is not documented: a statement conditioned
+                    # on them cannot be verified (neither passed nor failed); the fix proposes none.
+                    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
+                    context = {k: Partial("") for k in context}
                 out.append((key, Need(
                     pub.res, pub.via, f"{pub.kind} publishing to SNS topic '{topic.name}'", "Service", pub.service,
                     account, [("kms:GenerateDataKey", context), ("kms:Decrypt", context)], fix)))
@@ -343,7 +352,7 @@ def _eks_needs(ctx: StackCtx, keys: Keys, out: list[tuple[Res, Need]]) -> None:
 
 def _context_text(context: dict[str, Any]) -> str:
     return ", ".join(f"{k} = {v.prefix + '<name>' if isinstance(v, Partial) else v}" for k, v in context.items()
-                     if k not in ("aws:PrincipalArn",))
+                     if k not in ("aws:PrincipalArn",) and v != Partial(""))
 
 
 def _fix(need: Need, missing: list[str]) -> str:
