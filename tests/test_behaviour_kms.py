@@ -305,6 +305,21 @@ def test_a_custom_topic_policy_replaces_the_default_and_must_admit_alarms_itself
     assert len(ctx.violations) == 1 and "backup.amazonaws.com" in ctx.violations[0][0]
 
 
+def test_conditions_on_undocumented_source_keys_are_not_guessed() -> None:
+    """Which source keys AWS Backup sends to SNS is not documented: a statement conditioned on them is neither
+    passed nor failed; the documented unconditioned statement passes."""
+    conditioned = _doc({"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "SNS:Publish",
+                        "Resource": "*", "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:backup:*"}}})
+    topic = _topic("alerts", policy=conditioned)
+    ctx = _run(sns.check, [topic, _vault_notifications("vault", topic)])
+    assert not ctx.violations and ctx.unknown_notes and "backup.amazonaws.com" in ctx.unknown_notes[0]
+    plain = _doc({"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "SNS:Publish",
+                  "Resource": f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"})
+    topic = _topic("alerts", policy=plain)
+    ctx = _run(sns.check, [topic, _vault_notifications("vault", topic)])
+    assert not ctx.violations and not ctx.unknown_notes
+
+
 def test_one_finding_per_publisher_even_when_it_names_the_topic_in_several_actions() -> None:
     topic = _topic("alerts", policy=_doc({"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"},
                                           "Action": "sns:Publish", "Resource": "*"}))

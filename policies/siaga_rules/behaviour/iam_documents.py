@@ -36,6 +36,12 @@ class Partial:
     prefix: str
 
 
+@dataclass(frozen=True)
+class Undocumented(Partial):
+    """A request-context key AWS does not document for this service's request: present or not, its value unknown.
+    A condition on it is neither passed nor failed."""
+
+
 @dataclass
 class Request:
     """One request: who (``principal_type`` "Service" or "AWS", ``principal``: service name or IAM ARN), what

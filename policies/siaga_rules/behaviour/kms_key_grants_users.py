@@ -50,6 +50,7 @@ from siaga_rules.behaviour.iam_documents import (
     UNKNOWN,
     Partial,
     Request,
+    Undocumented,
     evaluate,
     parse,
     statements,
@@ -233,7 +234,7 @@ def _topic_needs(ctx: StackCtx, keys: Keys, topics: Topics, out: list[tuple[Res,
                     # KMS requests carry aws:SourceArn / aws:SourceAccount is not documented: a statement conditioned
                     # on them cannot be verified (neither passed nor failed); the fix proposes none.
                     # https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
-                    context = {k: Partial("") for k in context}
+                    context = {k: Undocumented("") for k in context}
                 out.append((key, Need(
                     pub.res, pub.via, f"{pub.kind} publishing to SNS topic '{topic.name}'", "Service", pub.service,
                     account, [("kms:GenerateDataKey", context), ("kms:Decrypt", context)], fix)))
@@ -352,7 +353,7 @@ def _eks_needs(ctx: StackCtx, keys: Keys, out: list[tuple[Res, Need]]) -> None:
 
 def _context_text(context: dict[str, Any]) -> str:
     return ", ".join(f"{k} = {v.prefix + '<name>' if isinstance(v, Partial) else v}" for k, v in context.items()
-                     if k not in ("aws:PrincipalArn",) and v != Partial(""))
+                     if k not in ("aws:PrincipalArn",) and not (isinstance(v, Partial) and not v.prefix))
 
 
 def _fix(need: Need, missing: list[str]) -> str:

@@ -34,6 +34,7 @@ from siaga_rules.behaviour.iam_documents import (
     UNKNOWN,
     Partial,
     Request,
+    Undocumented,
     describe,
     evaluate,
     parse,
@@ -79,7 +80,8 @@ def check(ctx: StackCtx) -> None:
             continue
         shown_account = account or "(the owner account)"
         for pub in pubs:
-            context = {k: owner if default and v == Partial("") else v for k, v in pub.context.items()}
+            context = {k: owner if default and type(v) is Partial and not v.prefix else v
+                       for k, v in pub.context.items()}
             req = Request("Service", pub.service, "SNS:Publish", spellings, context, account)
             verdict = evaluate(doc, req)
             if verdict == GRANTED:
@@ -95,9 +97,11 @@ def check(ctx: StackCtx) -> None:
                 where = f" (set by {setter.type} '{setter.name}')" if setter is not None and setter is not topic else ""
                 policy_text = f"the topic policy{where} does not allow it"
             condition = {k: (f"{v.prefix}<unknown>" if v.prefix else "<owner account>") if isinstance(v, Partial)
-                         else v for k, v in pub.context.items() if k in ("aws:SourceArn", "aws:SourceAccount")}
+                         else v for k, v in pub.context.items()
+                         if k in ("aws:SourceArn", "aws:SourceAccount") and not isinstance(v, Undocumented)}
             statement = {"Sid": f"Allow{pub.service.split('.')[0].capitalize()}Publish", "Effect": "Allow",
                          "Principal": {"Service": pub.service}, "Action": "SNS:Publish", "Resource": arn or "<topic ARN>"}
+            context_text = f" ({', '.join(f'{k} = {v}' for k, v in condition.items())})" if condition else ""
             cond: dict[str, dict[str, str]] = {}
             if condition.get("aws:SourceArn"):
                 cond["ArnLike"] = {"aws:SourceArn": condition["aws:SourceArn"]}
@@ -107,7 +111,7 @@ def check(ctx: StackCtx) -> None:
                 statement["Condition"] = cond
             ctx.fail(f"SNS topic '{topic.name}' receives {pub.kind} from {pub.res.type} '{pub.res.name}' "
                      f"({pub.via}), but {policy_text}: Service {pub.service} may not SNS:Publish "
-                     f"({', '.join(f'{k} = {v}' for k, v in condition.items()) or 'no source context'}), so these "
+                     f"{context_text}, so these "
                      f"notifications are dropped. Fix: {'add an aws.sns.TopicPolicy with' if default else 'add to the topic policy'}"
                      f" the statement {json.dumps(statement)}"
                      f"{' (and keep a statement for the owner account)' if default else ''}.", topic)

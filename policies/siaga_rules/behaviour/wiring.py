@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from siaga_rules.behaviour.iam_documents import Partial
+from siaga_rules.behaviour.iam_documents import Partial, Undocumented
 from siaga_rules.common import BUCKET_TYPES, Res, StackCtx, as_list, is_unknown, lookup, parse_arn
 
 KEY = "aws:kms/key:Key"
@@ -289,16 +289,13 @@ class Topics:
                 self._add(topic, Publisher(target, "arn", "events.amazonaws.com", context, "EventBridge rule target"))
 
     def _vault_notifications(self) -> None:
-        # AWS Backup publishes vault events as backup.amazonaws.com.
+        # AWS Backup publishes vault events as backup.amazonaws.com; the documented topic-policy statement has no
+        # condition and which source keys its requests carry is not documented, so a statement conditioned on
+        # aws:SourceArn / aws:SourceAccount cannot be verified (never passed on a guess).
         # https://docs.aws.amazon.com/aws-backup/latest/devguide/backup-notifications.html (own account only)
         for vn in self.ctx.of_type(VAULT_NOTIFICATIONS):
             for topic in self._refs(vn, "snsTopicArn"):
-                account = account_of(self.ctx, topic)
-                vault = known_str(vn.get("backupVaultName"))
-                context: dict[str, Any] = {
-                    "aws:SourceAccount": account_value(account),
-                    "aws:SourceArn": arn_value(f"arn:aws:backup:{region_of(vn, region_of(topic)) or ''}:", account,
-                                               f"backup-vault:{vault}" if vault else None, "backup-vault:")}
+                context: dict[str, Any] = {"aws:SourceAccount": Undocumented(""), "aws:SourceArn": Undocumented("")}
                 self._add(topic, Publisher(vn, "snsTopicArn", "backup.amazonaws.com", context,
                                            "AWS Backup vault notifications"))
 
