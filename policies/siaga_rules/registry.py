@@ -36,6 +36,8 @@ MODULES = [
     "behaviour.rds_retention_matches_continuous_backup", "behaviour.restore_testing_stays_isolated",
     "behaviour.singleton_account_resources", "behaviour.k8s_through_private_eks_endpoint",
     "behaviour.route53_health_check_host_answered",
+    # behaviour (keys and topics)
+    "behaviour.kms_key_grants_users", "behaviour.sns_topic_allows_publishers",
 ]
 
 
