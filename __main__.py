@@ -10,7 +10,7 @@ import pulumi_aws as aws
 from components.backup import BackupPlan, BackupPlanArgs
 from components.config import load_config
 from components.database import Database, DatabaseArgs
-from components.dns_failover import DnsFailover, DnsFailoverArgs
+from components.dns_failover import DnsFailover, DnsFailoverArgs, parent_domain
 from components.keys import EncryptionKeys, EncryptionKeysArgs
 from components.monitoring import Monitoring, MonitoringArgs
 from components.network import RedundantNetwork, RedundantNetworkArgs
@@ -30,6 +30,16 @@ network = RedundantNetwork("network", RedundantNetworkArgs(
     interface_endpoints=list(cfg.interfaceEndpoints), standby_networks=list(cfg.standby.networks),
     vpn_customer_gateway_ip=cfg.standby.customerGatewayIp if cfg.standby.vpn else None,
     protect=protect), aws_opts)
+
+# The stack's hosted zone, created before the application tier so that the ACM certificate validates in it
+# (formerly created inside DnsFailover: the alias keeps its identity, no replacement of the zone).
+zone_id: pulumi.Input[str] | None = cfg.dns.hostedZoneId
+if zone_id is None:
+    zone_id = aws.route53.Zone(
+        "dns-zone", name=parent_domain(cfg.domain), comment=f"Siaga failover zone for {cfg.domain} (records below the apex)",
+        opts=pulumi.ResourceOptions(providers={"aws": provider}, protect=protect, retain_on_delete=protect, aliases=[
+            f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::siaga:components:DnsFailover$aws:route53/zone:Zone::dns-zone"]),
+    ).zone_id
 
 monitoring_targets: dict = {}
 if cfg.platform == "eks":
@@ -52,18 +62,20 @@ else:
     cluster = LoadBalancedCluster("cluster", LoadBalancedClusterArgs(
         name_prefix=prefix, settings=cfg.cluster, domain=cfg.domain, vpc_id=network.vpc_id,
         public_subnet_ids=network.public_subnet_ids, private_subnet_ids=network.private_subnet_ids,
-        ebs_key_arn=keys.arn("ebs"), logs_key_arn=keys.arn("logs"), zone_id=cfg.dns.hostedZoneId, protect=protect), aws_opts)
+        ebs_key_arn=keys.arn("ebs"), logs_key_arn=keys.arn("logs"), zone_id=zone_id, protect=protect,
+        deletion_protection=cfg.production, force_destroy_logs=not cfg.production, waf=cfg.waf), aws_opts)
     app_security_group = cluster.security_group_id
     primary_dns_name, primary_zone_id = cluster.alb_dns_name, cluster.alb_zone_id
     monitoring_targets = {"alb_arn_suffix": cluster.alb_arn_suffix,
                           "target_group_arn_suffix": cluster.target_group_arn_suffix}
     pulumi.export("albDnsName", cluster.alb_dns_name)
     pulumi.export("asgName", cluster.asg_name)
+    pulumi.export("azLoss", cluster.az_loss)
 
 database = Database("database", DatabaseArgs(
     name_prefix=prefix, settings=cfg.database, vpc_id=network.vpc_id, subnet_ids=network.isolated_subnet_ids,
     allowed_security_group_ids=[app_security_group], kms_key_arn=keys.arn("data"),
-    secret_kms_key_arn=keys.arn("secrets"), protect=protect), aws_opts)
+    secret_kms_key_arn=keys.arn("secrets"), deletion_protection=cfg.production, protect=protect), aws_opts)
 
 monitoring = Monitoring("monitoring", MonitoringArgs(
     name_prefix=prefix, kms_key_arn=keys.arn("data"), contacts=list(cfg.alertContacts),
@@ -77,7 +89,7 @@ backup = BackupPlan("backup", BackupPlanArgs(
 
 failover = DnsFailover("dns", DnsFailoverArgs(
     domain=cfg.domain, standby_address=cfg.standby.address,
-    primary_dns_name=primary_dns_name, primary_zone_id=primary_zone_id, zone_id=cfg.dns.hostedZoneId,
+    primary_dns_name=primary_dns_name, primary_zone_id=primary_zone_id, zone_id=zone_id,
     health_check_path=cfg.cluster.healthCheckPath, standby_port=cfg.standby.port,
     interval_seconds=cfg.dns.healthCheckIntervalSeconds, failure_threshold=cfg.dns.failureThreshold,
     ttl_seconds=cfg.dns.ttlSeconds, alarm_topic_arn=monitoring.topic_arn, protect=protect), aws_opts)

@@ -38,6 +38,8 @@ def _aliased(g: Graph) -> set[str]:
     for r in g.resources:
         for a in r.options.aliases or []:
             out.add(a if isinstance(a, str) else json.dumps(a, sort_keys=True))
+            if isinstance(a, dict) and isinstance(a.get("urn"), str):  # an alias spec given as a full URN
+                out.add(a["urn"])
     return out
 
 
