@@ -196,6 +196,7 @@ class AzSizing:
     min_size: int
     required: int | None
     boot_seconds: int | None
+    unit: str = "instances"
 
     @classmethod
     def of(cls, *, az_count: int, required: int, min_per_az: int = 1, boot_seconds: int | None = None) -> AzSizing:
@@ -205,10 +206,10 @@ class AzSizing:
 
     @classmethod
     def observed(cls, *, min_size: int, az_count: int, required: int | None = None,
-                 boot_seconds: int | None = None) -> AzSizing:
+                 boot_seconds: int | None = None, unit: str = "instances") -> AzSizing:
         """From a deployed group's minSize and AZ count (the graph), not from the config's intent."""
         return cls(az_count=az_count, per_az=min_size // az_count if az_count else 0, min_size=min_size,
-                   required=required, boot_seconds=boot_seconds)
+                   required=required, boot_seconds=boot_seconds, unit=unit)
 
     @property
     def surviving(self) -> int:
@@ -228,7 +229,9 @@ class AzSizing:
 
     def describe(self) -> str:
         """One sentence for the DRP and the availability budget."""
-        left = f"{self.surviving} of {self.min_size} instances keep serving in the other {self.az_count - 1} AZ"
+        others = self.az_count - 1
+        left = (f"{self.surviving} of {self.min_size} {self.unit} keep serving in the other {others} "
+                f"AZ{'s' if others != 1 else ''}")
         if self.required is None:
             return f"{left}; the group launches replacements in the remaining AZs."
         boot = f"~{self.boot_seconds / 60:.0f} min" if self.boot_seconds else "their boot time"

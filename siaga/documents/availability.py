@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from siaga.documents.topology import Topology
+from components.config import AzSizing
+from siaga.documents.topology import ASG, Topology
 
 MINUTES_PER_YEAR = 365 * 24 * 60
 
@@ -49,6 +50,9 @@ class Budget:
     warnings: list[str]
     target_downtime_percent: float
     sources: list[Sla] = field(default_factory=lambda: list(SLAS.values()))
+    az_loss: list[str] = field(default_factory=list)
+    """Per application tier: the capacity left right after losing one AZ, computed from the graph (minSize, AZs)
+    and the config (instances needed, replacement boot time)."""
 
     @property
     def availability(self) -> float:
@@ -81,6 +85,25 @@ class Budget:
 
 def _pct(sla: str) -> float:
     return SLAS[sla].percent / 100
+
+
+def az_loss_sizings(topo: Topology) -> list[tuple[str, AzSizing]]:
+    """Each application tier's size after losing one AZ: its minSize and AZs from the graph; what the service needs
+    (``siaga:cluster.minCapacity``) and the replacement boot time (``bootSeconds``) from the config, for Auto Scaling
+    groups. An ASG balances its instances across AZs but keeps no per-AZ minimum, so what survives is minSize minus
+    the largest AZ's share (components/config.py AzSizing, with the EC2 Auto Scaling sources)."""
+    out: list[tuple[str, AzSizing]] = []
+    cluster = topo.config.cluster if topo.config and topo.config.platform == "ec2" else None
+    for asg, zones in topo.asgs:
+        if not zones:
+            continue
+        is_asg = asg.type == ASG
+        out.append((asg.name, AzSizing.observed(
+            min_size=topo.app_min_size.get(asg.urn, 0), az_count=len(zones),
+            required=cluster.minCapacity if cluster and is_asg else None,
+            boot_seconds=cluster.bootSeconds if cluster and is_asg else None,
+            unit="instances" if is_asg else "nodes")))
+    return out
 
 
 def budget(topo: Topology) -> Budget:
@@ -130,12 +153,18 @@ def budget(topo: Topology) -> Budget:
             warnings.append(f"Application {asg.name}: its subnets are not in this graph, so its AZs are unknown (counted as one)")
         elif len(zones) < 2:
             spofs.append(f"Application {asg.name}: instances in {len(zones)} AZ ({', '.join(zones)})")
-        elif len(zones) == 2:
-            warnings.append(f"Application {asg.name}: 2 AZs - losing one leaves half the capacity until the ASG scales out")
         if zones and min_size < len(zones):
             spofs.append(f"Application {asg.name}: minSize {min_size} is below the {len(zones)} AZs it spans - some AZ runs no instance")
 
     # database
+    az_loss: list[str] = []
+    for name, sizing in az_loss_sizings(topo):
+        az_loss.append(f"Application {name}: {sizing.describe()}")
+        if sizing.full_capacity_kept is False or (sizing.full_capacity_kept is None and sizing.az_count == 2):
+            warnings.append(f"Application {name}: {sizing.az_count} AZs, minSize {sizing.min_size} - losing one AZ "
+                            f"leaves {sizing.surviving} {sizing.unit}"
+                            + (f", below the {sizing.required} needed" if sizing.required else "")
+                            + " until replacements boot")
     for db in topo.databases:
         if db.multi_az:
             tiers.append(Tier(f"Database {db.identifier} ({db.kind})", _pct("rds_multi_az"), f"RDS Multi-AZ SLA {SLAS['rds_multi_az'].percent} %"))
@@ -149,7 +178,7 @@ def budget(topo: Topology) -> Budget:
             warnings.append(f"Backup vault {v.name}: no vault lock - recovery points can be deleted by a compromised admin")
     if not topo.backup_rules:
         spofs.append("Backups: no AWS Backup plan - data cannot be restored after corruption or ransomware")
-    return Budget(tiers=tiers, spofs=spofs, warnings=warnings, target_downtime_percent=target)
+    return Budget(tiers=tiers, spofs=spofs, warnings=warnings, target_downtime_percent=target, az_loss=az_loss)
 
 
 def render_markdown(b: Budget, stack: str) -> str:
@@ -170,6 +199,8 @@ def render_markdown(b: Budget, stack: str) -> str:
               f"- Agency target: at most {b.target_downtime_percent} % a year = {b.allowed_minutes_per_year:.0f} min/year "
               f"-> the estimate **{verdict}** the target", "", "## Single points of failure", ""]
     lines += [f"- {s}" for s in b.spofs] or ["- none found"]
+    if b.az_loss:
+        lines += ["", "## Loss of one Availability Zone", ""] + [f"- {a}" for a in b.az_loss]
     if b.warnings:
         lines += ["", "## Warnings", ""] + [f"- {w}" for w in b.warnings]
     lines += ["", "## Sources", ""] + [f"- {s.service}: {s.percent} % - {s.url}" for s in b.sources]
@@ -189,4 +220,5 @@ def as_dict(b: Budget) -> dict[str, object]:
         "tiers": [{"name": t.name, "availabilityPercent": round(t.availability * 100, 6), "basis": t.basis} for t in b.tiers],
         "singlePointsOfFailure": b.spofs,
         "warnings": b.warnings,
+        "azLoss": b.az_loss,
     }
