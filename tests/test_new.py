@@ -176,7 +176,8 @@ def test_template_sets_every_config_key(stacks: Path) -> None:
     optional = {"kubernetes"}  # only with platform eks (see test_new_eks_stack_from_hybrid_pdn)
     missing = [k for k in StackConfig.model_fields if f"siaga:{k}" not in raw and k not in optional]
     assert missing == []
-    agency_specific = {"dns": {"hostedZoneId"}, "backup": {"copyToVaultArn"}, "standby": {"customerGatewayIp"}, "tags": {"extra"}}
+    agency_specific = {"dns": {"hostedZoneId"}, "backup": {"copyToVaultArn"}, "standby": {"customerGatewayIp"}, "tags": {"extra"},
+                       "cluster": {"certificateArn"}}
     for section, model in (("cluster", "Cluster"), ("database", "Database"), ("backup", "Backup"), ("dns", "Dns"),
                            ("standby", "Standby"), ("tags", "Tags")):
         fields = set(getattr(__import__("components.config", fromlist=[model]), model).model_fields)
