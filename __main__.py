@@ -33,13 +33,16 @@ network = RedundantNetwork("network", RedundantNetworkArgs(
 
 # The stack's hosted zone, created before the application tier so that the ACM certificate validates in it
 # (formerly created inside DnsFailover: the alias keeps its identity, no replacement of the zone).
+# A created zone must be delegated (NS records for it in the parent zone, values: the `nameServers` output) before
+# ACM can validate the certificate: the first `up` waits at the certificate validation until then.
 zone_id: pulumi.Input[str] | None = cfg.dns.hostedZoneId
 if zone_id is None:
-    zone_id = aws.route53.Zone(
+    zone = aws.route53.Zone(
         "dns-zone", name=parent_domain(cfg.domain), comment=f"Siaga failover zone for {cfg.domain} (records below the apex)",
         opts=pulumi.ResourceOptions(providers={"aws": provider}, protect=protect, retain_on_delete=protect, aliases=[
-            f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::siaga:components:DnsFailover$aws:route53/zone:Zone::dns-zone"]),
-    ).zone_id
+            f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::siaga:components:DnsFailover$aws:route53/zone:Zone::dns-zone"]))
+    zone_id = zone.zone_id
+    pulumi.export("nameServers", zone.name_servers)
 
 monitoring_targets: dict = {}
 if cfg.platform == "eks":
