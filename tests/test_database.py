@@ -196,3 +196,16 @@ def test_a_supported_minor_pin_turns_auto_minor_upgrades_off() -> None:
     assert db.plain_inputs()["engineVersion"] == "16.9" and db.plain_inputs()["autoMinorVersionUpgrade"] is False
     (pg,) = g.of_type("aws:rds/parameterGroup:ParameterGroup")
     assert pg.plain_inputs()["family"] == "postgres16"
+
+
+def test_deletion_protection_off_needs_a_non_production_environment_tag() -> None:
+    """The pack accepts a tear-down-able database only where the Environment tag says non-production: a program
+    that turns deletion protection off without tagging its environment is told so (untagged = production)."""
+    g = run_program("tests/fixtures/programs/cluster_db", stack="dev", overrides={"fixture:production": "false"})
+    (db,) = g.of_type("aws:rds/instance:Instance")
+    assert db.plain_inputs()["deletionProtection"] is False and db.plain_inputs()["finalSnapshotIdentifier"]
+    report = analyze(g, packs=[Path("policies")])
+    (finding,) = [f for f in report.findings if f.policy == "rds-deletion-protection" and f.urn == db.urn]
+    assert finding.enforcement == "mandatory"
+    assert "no Environment tag, so it counts as production" in finding.message
+    assert "default_tags" in finding.message
