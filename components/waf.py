@@ -5,12 +5,15 @@ own actions apply; https://docs.aws.amazon.com/waf/latest/developerguide/aws-man
 https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-ip-rep.html):
 
 - a rate-based rule: more than ``rate_limit`` requests from one IP in 5 minutes are blocked (the limit applies to a
-  300 s evaluation window; https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based.html);
+  300 s evaluation window, limit 10 at least;
+  https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html);
 - AWSManagedRulesAmazonIpReputationList (25 WCU), AWSManagedRulesCommonRuleSet (700), AWSManagedRulesKnownBadInputsRuleSet
   (200), AWSManagedRulesSQLiRuleSet (200): about 1,130 WCU, under the 1,500 WCU of a web ACL's base price.
 
-AWS managed rule groups are offered in every Region where AWS WAF is (ap-southeast-3 included); the stack fails at
-CreateWebACL with WAFNonexistentItemException if one is not, never silently.
+Region: the four groups are the free baseline/IP-reputation groups, which AWS does not document as Region-limited (unlike
+some paid groups); this was not checked against a live ap-southeast-3 account. Check once with
+``aws wafv2 list-available-managed-rule-groups --scope REGIONAL --region ap-southeast-3``: a missing group makes
+CreateWebACL fail (WAFNonexistentItemException), never a silently weaker ACL.
 
 Logging: to a CloudWatch Logs log group named ``aws-waf-logs-<prefix>`` (the destination name MUST start with
 ``aws-waf-logs-``: https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html), encrypted with the
