@@ -47,8 +47,8 @@ class DatabaseArgs:
     open_client_egress: bool = True
     """Also add, on each allowed group, the egress rule to this database's group on the port [True], so both ends of
     the flow agree by construction (security groups are stateful, but a client's *outbound* rule must allow the
-    connection: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html). False only for groups
-    whose egress is managed elsewhere."""
+    connection: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html). False for a group whose
+    egress is managed elsewhere, e.g. inline ``egress=[...]`` blocks, which a separate rule resource would fight."""
 
 
 def parameter_group_family(engine_version: str) -> str:
