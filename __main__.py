@@ -60,30 +60,26 @@ if cfg.platform == "eks":
     app_security_group = hybrid.security_group_id
     primary_dns_name, primary_zone_id = hybrid.primary_hostname, None
 else:
-    import dataclasses
-
     from components.cluster import LoadBalancedCluster, LoadBalancedClusterArgs
 
-    # lead, at merge: once LoadBalancedClusterArgs has `autoscaling_role_arn` (cluster slice), replace this guard
-    # with the plain keyword `autoscaling_role_arn=keys.autoscaling_role_arn` in the call below
-    asg_role = ({"autoscaling_role_arn": keys.autoscaling_role_arn}
-                if "autoscaling_role_arn" in {f.name for f in dataclasses.fields(LoadBalancedClusterArgs)} else {})
     cluster = LoadBalancedCluster("cluster", LoadBalancedClusterArgs(
         name_prefix=prefix, settings=cfg.cluster, domain=cfg.domain, vpc_id=network.vpc_id,
         public_subnet_ids=network.public_subnet_ids, private_subnet_ids=network.private_subnet_ids,
         ebs_key_arn=keys.arn("ebs"), logs_key_arn=keys.arn("logs"), zone_id=zone.zone_id, protect=protect,
-        **asg_role), aws_opts)
+        autoscaling_role_arn=keys.autoscaling_role_arn, deletion_protection=cfg.production,
+        force_destroy_logs=not cfg.production, waf=cfg.waf), aws_opts)
     app_security_group = cluster.security_group_id
     primary_dns_name, primary_zone_id = cluster.alb_dns_name, cluster.alb_zone_id
     monitoring_targets = {"alb_arn_suffix": cluster.alb_arn_suffix,
                           "target_group_arn_suffix": cluster.target_group_arn_suffix}
     pulumi.export("albDnsName", cluster.alb_dns_name)
     pulumi.export("asgName", cluster.asg_name)
+    pulumi.export("azLoss", cluster.az_loss)
 
 database = Database("database", DatabaseArgs(
     name_prefix=prefix, settings=cfg.database, vpc_id=network.vpc_id, subnet_ids=network.isolated_subnet_ids,
     allowed_security_group_ids=[app_security_group], kms_key_arn=keys.arn("data"),
-    secret_kms_key_arn=keys.arn("secrets"), protect=protect), aws_opts)
+    secret_kms_key_arn=keys.arn("secrets"), deletion_protection=cfg.production, protect=protect), aws_opts)
 
 monitoring = Monitoring("monitoring", MonitoringArgs(
     name_prefix=prefix, kms_key_arn=keys.arn("logs"), contacts=list(cfg.alertContacts),
@@ -98,7 +94,7 @@ backup = BackupPlan("backup", BackupPlanArgs(
     # one owner of the PITR window: AWS Backup sets the database's retention to the continuous rule's
     continuous_retention_days=cfg.database.backupRetentionDays,
     restore_vpc_id=network.vpc_id,
-    restore_db_subnet_group_name=f"{prefix}-db",  # = database.subnet_group_name (lead: switch at merge)
+    restore_db_subnet_group_name=database.subnet_group_name,
     ), aws_opts)
 
 failover = DnsFailover("dns", DnsFailoverArgs(

@@ -1,19 +1,28 @@
 """LoadBalancedCluster: an ALB over every AZ in front of an Auto Scaling group over every AZ.
 
 Survives the loss of an instance or a whole AZ with no operator: the ALB routes only to healthy
-targets, the group keeps at least ``minPerAz`` instances in each AZ, and instance refresh replaces
-instances while keeping 100 % of capacity healthy (patching without downtime).
+targets; the group is sized N+1 per AZ (``ceil(minCapacity / (azCount - 1))`` per AZ, see
+``config.AzSizing``) so the AZs left after losing one still run ``minCapacity`` instances while
+replacements boot; instance refresh replaces instances while keeping 100 % of capacity healthy
+(patching without downtime), triggered by every new launch-template version.
+
+HTTPS: the listener's certificate is either an existing one (``siaga:cluster.certificateArn``) or a
+DNS-validated ACM certificate whose validation record is written in ``zone_id`` (the stack's hosted
+zone); the listener takes the ARN from ``aws.acm.CertificateValidation``, so it is created only once
+the certificate is ISSUED (CreateListener rejects a pending certificate: UnsupportedCertificate).
+A WAF web ACL (components/waf.py) protects the ALB unless ``waf.enabled`` is false.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from components import config, userdata
+from components.waf import WebApplicationFirewall, WebApplicationFirewallArgs
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
@@ -36,9 +45,19 @@ class LoadBalancedClusterArgs:
     logs_key_arn: pulumi.Input[str]
     """Customer-managed key for the hosts' log group (audit, application, nginx logs shipped by the agent)."""
     zone_id: pulumi.Input[str] | None = None
-    """Hosted zone for DNS validation of the certificate (default None: validate out of band)."""
+    """Hosted zone holding ``domain``, where the certificate's DNS validation record is written (default None: then
+    ``settings.certificateArn`` is required)."""
     protect: bool = True
-    """protect + retain_on_delete on the access-log bucket (default True)."""
+    """protect + retain_on_delete on the access-log bucket and log groups (default True)."""
+    autoscaling_role_arn: pulumi.Input[str] | None = None
+    """The EC2 Auto Scaling service-linked role the group uses (default None: AWSServiceRoleForAutoScaling, which
+    AWS creates on first use)."""
+    deletion_protection: bool = True
+    """ALB deletion protection (default True); non-production stacks pass False so they can be torn down."""
+    force_destroy_logs: bool = False
+    """Let a destroy empty the access-log bucket (default False); non-production stacks pass True."""
+    waf: config.Waf = field(default_factory=config.Waf)
+    """``siaga:waf``: web ACL on the ALB (enabled by default) and its per-IP rate limit."""
 
 
 class LoadBalancedCluster(pulumi.ComponentResource):
@@ -54,7 +73,8 @@ class LoadBalancedCluster(pulumi.ComponentResource):
 
         # Access logs: ALB log delivery writes with SSE-S3 only (it cannot use a KMS key).
         bucket_name = f"{p}-alb-logs-{account}"
-        logs = aws.s3.BucketV2(f"{name}-alb-logs", bucket=bucket_name, tags={"Backup": "siaga"}, opts=keep)
+        logs = aws.s3.BucketV2(f"{name}-alb-logs", bucket=bucket_name, tags={"Backup": "siaga"},
+                               force_destroy=args.force_destroy_logs, opts=keep)
         bopts = pulumi.ResourceOptions(parent=logs)
         aws.s3.BucketPublicAccessBlock(f"{name}-alb-logs", bucket=logs.id, block_public_acls=True,
                                        block_public_policy=True, ignore_public_acls=True,
@@ -100,22 +120,11 @@ class LoadBalancedCluster(pulumi.ComponentResource):
 
         self.alb = aws.lb.LoadBalancer(
             f"{name}-alb", name=f"{p}"[:28] + "-alb", load_balancer_type="application", internal=False,
-            subnets=args.public_subnet_ids, security_groups=[alb_sg.id], enable_deletion_protection=True,
+            subnets=args.public_subnet_ids, security_groups=[alb_sg.id], enable_deletion_protection=args.deletion_protection,
             drop_invalid_header_fields=True, idle_timeout=60,
             access_logs={"bucket": logs.bucket, "prefix": "alb", "enabled": True}, opts=child)
 
-        cert = aws.acm.Certificate(f"{name}-cert", domain_name=args.domain, validation_method="DNS",
-                                   opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False))
-        cert_arn: pulumi.Input[str] = cert.arn
-        if args.zone_id is not None:
-            dvo = cert.domain_validation_options[0]
-            record = aws.route53.Record(f"{name}-cert-validation", zone_id=args.zone_id,
-                                        name=dvo.resource_record_name, type=dvo.resource_record_type,
-                                        records=[dvo.resource_record_value], ttl=300, allow_overwrite=True,
-                                        opts=pulumi.ResourceOptions(parent=cert))
-            cert_arn = aws.acm.CertificateValidation(
-                f"{name}-cert", certificate_arn=cert.arn, validation_record_fqdns=[record.fqdn],
-                opts=pulumi.ResourceOptions(parent=cert)).certificate_arn
+        cert_arn = self._certificate(name, args)
 
         self.target_group = aws.lb.TargetGroup(
             f"{name}-tg", name=f"{p}"[:29] + "-tg", vpc_id=args.vpc_id, port=443, protocol="HTTPS",
@@ -160,12 +169,20 @@ class LoadBalancedCluster(pulumi.ComponentResource):
             user_data=user_data,
             update_default_version=True, opts=child)
 
-        min_size = s.minPerAz * azs
+        # N+1 per AZ: an ASG balances across AZs but keeps no per-AZ minimum, and after an AZ loss it launches the
+        # replacements in the other AZs, which takes bootSeconds (config.AzSizing cites the EC2 Auto Scaling docs).
+        self.sizing = s.sizing(azs)
+        min_size = self.sizing.min_size
         self.asg = aws.autoscaling.Group(
             f"{name}-asg", name=f"{p}-app", vpc_zone_identifiers=args.private_subnet_ids,
             min_size=min_size, max_size=max(s.maxSize, min_size), desired_capacity=min_size,
             health_check_type="ELB", health_check_grace_period=300, target_group_arns=[self.target_group.arn],
-            launch_template={"id": template.id, "version": "$Latest"},
+            # the template's latest version number, not "$Latest": the provider starts the instance refresh only
+            # when launch_template changes in the group's own config, and "$Latest" never does
+            # (instance_refresh note of https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/
+            # autoscaling_group, added by https://github.com/hashicorp/terraform-provider-aws/pull/22464)
+            launch_template={"id": template.id, "version": template.latest_version.apply(lambda v: str(int(v)))},
+            service_linked_role_arn=args.autoscaling_role_arn,
             instance_refresh={"strategy": "Rolling", "preferences": {
                 "min_healthy_percentage": 100, "max_healthy_percentage": 200}},
             enabled_metrics=["GroupInServiceInstances", "GroupDesiredCapacity"],
@@ -177,6 +194,12 @@ class LoadBalancedCluster(pulumi.ComponentResource):
                                    "target_value": float(s.targetCpuPercent)},
                                opts=pulumi.ResourceOptions(parent=self.asg))
 
+        self.web_acl_arn: pulumi.Output[str] | None = None
+        if args.waf.enabled:
+            self.web_acl_arn = WebApplicationFirewall(f"{name}-waf", WebApplicationFirewallArgs(
+                name_prefix=p, logs_key_arn=args.logs_key_arn, resource_arns=[self.alb.arn],
+                rate_limit=args.waf.rateLimit, protect=args.protect), opts=child).web_acl_arn
+
         self.alb_dns_name = self.alb.dns_name
         self.alb_zone_id = self.alb.zone_id
         self.alb_arn_suffix = self.alb.arn_suffix
@@ -184,5 +207,29 @@ class LoadBalancedCluster(pulumi.ComponentResource):
         self.security_group_id = app_sg.id
         self.asg_name = self.asg.name
         self.access_logs_bucket = logs.bucket
+        self.az_loss = self.sizing.as_output()
+        """Capacity after losing one AZ (instances left, whether that is full capacity, replacement boot time)."""
         self.register_outputs({"albDnsName": self.alb_dns_name, "asgName": self.asg_name,
-                               "accessLogsBucket": self.access_logs_bucket})
+                               "accessLogsBucket": self.access_logs_bucket, "azLoss": self.az_loss,
+                               "webAclArn": self.web_acl_arn})
+
+    def _certificate(self, name: str, args: LoadBalancedClusterArgs) -> pulumi.Input[str]:
+        """The listener's certificate ARN: the configured one, or the ARN *from the validation* of a new
+        DNS-validated certificate (so the listener waits until ACM has issued it)."""
+        if args.settings.certificateArn:
+            return args.settings.certificateArn
+        if args.zone_id is None:
+            raise ValueError(f"cluster: no hosted zone to validate the certificate for {args.domain} and no "
+                             "siaga:cluster.certificateArn; allowed: pass zone_id (the stack's hosted zone) or set "
+                             "siaga:cluster.certificateArn to an issued ACM certificate in the stack's region")
+        cert = aws.acm.Certificate(f"{name}-cert", domain_name=args.domain, validation_method="DNS",
+                                   opts=pulumi.ResourceOptions(parent=self, delete_before_replace=False))
+        dvo = cert.domain_validation_options[0]
+        record = aws.route53.Record(f"{name}-cert-validation", zone_id=args.zone_id,
+                                    name=dvo.resource_record_name, type=dvo.resource_record_type,
+                                    records=[dvo.resource_record_value], ttl=300, allow_overwrite=True,
+                                    opts=pulumi.ResourceOptions(parent=cert))
+        # https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html
+        return aws.acm.CertificateValidation(
+            f"{name}-cert", certificate_arn=cert.arn, validation_record_fqdns=[record.fqdn],
+            opts=pulumi.ResourceOptions(parent=cert)).certificate_arn

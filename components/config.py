@@ -11,6 +11,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -19,6 +20,13 @@ NAMESPACE = "siaga"
 IN_COUNTRY_REGIONS = ("ap-southeast-3",)
 """AWS regions inside Indonesia (PP 71/2019). Jakarta is the only one."""
 MIN_BACKUP_RETENTION_DAYS = 7
+POSTGRES_MAJORS: dict[str, int] = {"14": 18, "15": 13, "16": 9, "17": 5}
+"""RDS PostgreSQL majors under standard support -> the lowest minor new instances may still use. RDS stopped creating
+instances on 14.14-14.17, 15.9-15.12, 16.1-16.8 and 17.1-17.4 on 1 May 2026 (then upgrades them). Release calendar:
+https://docs.aws.amazon.com/AmazonRDS/latest/PostgreSQLReleaseNotes/postgresql-release-calendar.html ; a major alone
+("16") is accepted by the provider with auto minor upgrade on: "you can provide a prefix of the version"
+(https://www.pulumi.com/registry/packages/aws/api-docs/rds/instance/)."""
+_ACM_ARN = re.compile(r"arn:aws:acm:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:certificate/[0-9a-f-]{36}")
 _SLUG = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]\Z")
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}\Z", re.IGNORECASE)
@@ -151,13 +159,22 @@ class Cluster(_Model):
     """The load-balanced, auto-scaled application tier."""
 
     instanceType: str = "t3.medium"
-    minPerAz: int = Field(default=1, ge=1, le=20, description="Instances per AZ at least (min size = minPerAz x azCount).")
+    minPerAz: int = Field(default=1, ge=1, le=20, description="Instances per AZ at least (a floor under the N+1 sizing).")
+    minCapacity: int = Field(default=2, ge=1, le=200,
+                             description="Instances the service needs to carry its load. The group keeps "
+                                         "ceil(minCapacity / (azCount - 1)) per AZ, so losing one AZ keeps them all.")
+    bootSeconds: int = Field(default=600, ge=60, le=3600,
+                             description="Assumed time from launch to a healthy target (boot + host baseline + app start "
+                                         "+ health checks): how long replacements take after an AZ loss.")
     maxSize: int = Field(default=12, ge=2, le=200)
     targetCpuPercent: int = Field(default=50, ge=10, le=90)
     appPort: int = Field(default=8080, ge=1024, le=65535)
     healthCheckPath: str = "/healthz"
     allowedCidrs: list[str] = Field(default_factory=lambda: ["0.0.0.0/0"], description="Who may reach the ALB (HTTPS).")
     rootVolumeGiB: int = Field(default=30, ge=8, le=1000)
+    certificateArn: str | None = Field(default=None, description="Existing/imported ACM certificate for the HTTPS "
+                                                                 "listener (none is created); unset: a DNS-validated "
+                                                                 "certificate is created in the stack's hosted zone.")
     autoscalingRoleArn: str | None = Field(
         default=None, description="Existing EC2 Auto Scaling service-linked role for the ASG and the ebs key; unset: "
                                   "the stack creates AWSServiceRoleForAutoScaling_<namePrefix>.")
@@ -186,12 +203,91 @@ class Cluster(_Model):
                 raise ValueError(f"{item!r} is not a CIDR; allowed: networks such as 0.0.0.0/0 or 203.0.113.0/24") from None
         return v
 
+    @field_validator("certificateArn")
+    @classmethod
+    def _certificate(cls, v: str | None) -> str | None:
+        if v is not None and not _ACM_ARN.fullmatch(v):
+            raise ValueError("allowed: an ACM certificate ARN such as "
+                             "arn:aws:acm:ap-southeast-3:123456789012:certificate/<uuid>")
+        return v
+
+    def sizing(self, az_count: int) -> AzSizing:
+        """N+1 per AZ: enough instances per AZ that the AZs left after losing one still hold ``minCapacity``."""
+        return AzSizing.of(az_count=az_count, required=self.minCapacity, min_per_az=self.minPerAz,
+                           boot_seconds=self.bootSeconds)
+
+
+@dataclass(frozen=True)
+class AzSizing:
+    """The application tier's size and what is left after losing one AZ.
+
+    An Auto Scaling group balances instances across its AZs but guarantees no per-AZ minimum; after an AZ is lost it
+    launches replacements in the remaining AZs (balanced best effort), which takes ``boot_seconds``
+    (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-availability-zone-balanced.html,
+    AZRebalance: https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-suspend-resume-processes.html).
+    So the capacity that survives the loss is what already runs in the other AZs: ``min_size`` minus the largest
+    AZ's share, ceil(min_size / az_count).
+    """
+
+    az_count: int
+    per_az: int
+    min_size: int
+    required: int | None
+    boot_seconds: int | None
+    unit: str = "instances"
+
+    @classmethod
+    def of(cls, *, az_count: int, required: int, min_per_az: int = 1, boot_seconds: int | None = None) -> AzSizing:
+        per_az = max(min_per_az, -(-required // max(az_count - 1, 1)))
+        return cls(az_count=az_count, per_az=per_az, min_size=per_az * az_count, required=required,
+                   boot_seconds=boot_seconds)
+
+    @classmethod
+    def observed(cls, *, min_size: int, az_count: int, required: int | None = None,
+                 boot_seconds: int | None = None, unit: str = "instances") -> AzSizing:
+        """From a deployed group's minSize and AZ count (the graph), not from the config's intent."""
+        return cls(az_count=az_count, per_az=min_size // az_count if az_count else 0, min_size=min_size,
+                   required=required, boot_seconds=boot_seconds, unit=unit)
+
+    @property
+    def surviving(self) -> int:
+        """Instances left serving right after the loss of the AZ with the most instances."""
+        if self.az_count < 2:
+            return 0
+        return self.min_size - -(-self.min_size // self.az_count)
+
+    @property
+    def full_capacity_kept(self) -> bool | None:
+        return None if self.required is None else self.surviving >= self.required
+
+    def as_output(self) -> dict[str, object]:
+        return {"azCount": self.az_count, "minSize": self.min_size, "perAzMinimum": self.per_az,
+                "requiredInstances": self.required, "instancesAfterAzLoss": self.surviving,
+                "fullCapacityAfterAzLoss": self.full_capacity_kept, "replacementBootSeconds": self.boot_seconds}
+
+    def describe(self) -> str:
+        """One sentence for the DRP and the availability budget."""
+        others = self.az_count - 1
+        left = (f"{self.surviving} of {self.min_size} {self.unit} keep serving in the other {others} "
+                f"AZ{'s' if others != 1 else ''}")
+        if self.required is None:
+            return f"{left}; the group launches replacements in the remaining AZs."
+        boot = f"~{self.boot_seconds / 60:.0f} min" if self.boot_seconds else "their boot time"
+        if self.full_capacity_kept:
+            return (f"{left} >= the {self.required} the service needs (N+1 per AZ: {self.per_az} per AZ): full "
+                    f"capacity with no wait; the group also launches replacements (assumed boot {boot}).")
+        return (f"{left}, below the {self.required} the service needs ({self.surviving * 100 // self.required} % "
+                f"capacity) for {boot} until replacements launched in the remaining AZs are healthy.")
+
 
 class Database(_Model):
     """RDS PostgreSQL, Multi-AZ, encrypted, backed up."""
 
     mode: Literal["multi-az-instance", "multi-az-cluster"] = "multi-az-instance"
-    engineVersion: str = "16.4"
+    engineVersion: str = Field(default="16", description="PostgreSQL major (RDS picks its current default minor and "
+                                                         "auto minor upgrade keeps it current, no drift), or "
+                                                         "MAJOR.MINOR with autoMinorVersionUpgrade false.")
+    autoMinorVersionUpgrade: bool = True
     instanceClass: str = "db.m6g.large"
     allocatedStorageGiB: int = Field(default=100, ge=20, le=65536)
     maxAllocatedStorageGiB: int = Field(default=1000, ge=20, le=65536)
@@ -205,6 +301,27 @@ class Database(_Model):
         if not MIN_BACKUP_RETENTION_DAYS <= v <= 35:
             raise ValueError(f"allowed: {MIN_BACKUP_RETENTION_DAYS} to 35 days (never under {MIN_BACKUP_RETENTION_DAYS})")
         return v
+
+    @model_validator(mode="after")
+    def _version(self) -> Database:
+        major, _, minor = self.engineVersion.partition(".")
+        allowed = (f"allowed: a major of {list(POSTGRES_MAJORS)} (recommended), or MAJOR.MINOR at or above "
+                   f"{', '.join(f'{m}.{n}' for m, n in POSTGRES_MAJORS.items())} with autoMinorVersionUpgrade false")
+        if major not in POSTGRES_MAJORS or (minor and not minor.isdigit()):
+            raise ValueError(f"database.engineVersion: {self.engineVersion!r} is not a supported RDS PostgreSQL "
+                             f"version; {allowed}")
+        if minor and int(minor) < POSTGRES_MAJORS[major]:
+            raise ValueError(f"database.engineVersion: {self.engineVersion!r} can no longer be used for new RDS "
+                             f"instances; {allowed}")
+        if minor and self.autoMinorVersionUpgrade:
+            raise ValueError(f"database.engineVersion: {self.engineVersion!r} pins a minor while "
+                             "autoMinorVersionUpgrade is true (RDS upgrades it and every `up` drifts back); "
+                             f"{allowed}")
+        return self
+
+    @property
+    def major_version(self) -> str:
+        return self.engineVersion.partition(".")[0]
 
     @model_validator(mode="after")
     def _storage(self) -> Database:
@@ -421,6 +538,14 @@ class Dns(_Model):
         return v
 
 
+class Waf(_Model):
+    """AWS WAF web ACL on every internet-facing ALB (AWS managed rule groups + a per-IP rate limit)."""
+
+    enabled: bool = True
+    rateLimit: int = Field(default=2000, ge=10, le=2_000_000_000,
+                           description="Requests per 5 minutes from one IP before it is blocked (WAF: 10 to 2e9).")
+
+
 class StackConfig(_Model):
     """Everything a stack can set under ``siaga:``. Keys are camelCase, as in the stack YAML."""
 
@@ -441,6 +566,7 @@ class StackConfig(_Model):
     database: Database = Field(default_factory=Database)
     backup: Backup = Field(default_factory=Backup)
     dns: Dns = Field(default_factory=Dns)
+    waf: Waf = Field(default_factory=Waf)
     kubernetes: Kubernetes | None = Field(default=None, description="Required when platform is eks.")
     alertContacts: list[Contact] = Field(min_length=1)
     tags: Tags
@@ -504,9 +630,15 @@ class StackConfig(_Model):
         for other in self.standby.networks:
             if vpc.overlaps(ipaddress.ip_network(other)):
                 raise ValueError(f"vpcCidr: {self.vpcCidr!r} overlaps standby.networks {other}; allowed: a range that overlaps no standby network")
-        if self.cluster.minPerAz * self.azCount > self.cluster.maxSize:
-            raise ValueError(f"cluster.maxSize: {self.cluster.maxSize} is below cluster.minPerAz x azCount; allowed: at least "
-                             f"{self.cluster.minPerAz * self.azCount}")
+        sizing = self.cluster.sizing(self.azCount)
+        if sizing.min_size > self.cluster.maxSize:
+            raise ValueError(f"cluster.maxSize: {self.cluster.maxSize} is below the minimum size {sizing.min_size} "
+                             f"(ceil(minCapacity {self.cluster.minCapacity} / (azCount - 1)) = {sizing.per_az} per AZ x "
+                             f"{self.azCount} AZs); allowed: at least {sizing.min_size}")
+        cert = self.cluster.certificateArn
+        if cert is not None and cert.split(":")[3] != self.region:
+            raise ValueError(f"cluster.certificateArn: {cert!r} is in {cert.split(':')[3]}; allowed: an ACM certificate "
+                             f"in the stack's region {self.region} (an ALB uses certificates of its own region)")
         if self.platform == "eks" and self.kubernetes is None:
             raise ValueError("kubernetes: not set while platform is 'eks'; allowed: a kubernetes section with at least image")
         if self.environment == "prod" and self.natStrategy != "OnePerAz":

@@ -41,6 +41,22 @@ class DatabaseArgs:
     """protect + retain_on_delete on the database [True]."""
     secret_kms_key_arn: pulumi.Input[str] | None = None
     """Key of the managed master-user secret [None = kms_key_arn]."""
+    deletion_protection: bool = True
+    """RDS deletion protection [True]; non-production stacks pass False so they can be torn down (a final snapshot
+    is still taken)."""
+    open_client_egress: bool = True
+    """Also add, on each allowed group, the egress rule to this database's group on the port [True], so both ends of
+    the flow agree by construction (security groups are stateful, but a client's *outbound* rule must allow the
+    connection: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html). False for a group whose
+    egress is managed elsewhere, e.g. inline ``egress=[...]`` blocks, which a separate rule resource would fight."""
+
+
+def parameter_group_family(engine_version: str) -> str:
+    """``16`` / ``16.9`` -> ``postgres16``: the family follows the major only, whichever minor RDS picks."""
+    major = engine_version.partition(".")[0]
+    if not major.isdigit():
+        raise ValueError(f"siaga:database.engineVersion: {engine_version!r}; allowed: a PostgreSQL major such as 16")
+    return f"postgres{major}"
 
 
 class Database(pulumi.ComponentResource):
@@ -56,7 +72,7 @@ class Database(pulumi.ComponentResource):
         p = args.name_prefix
         child = pulumi.ResourceOptions(parent=self)
         state = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
-        family = f"postgres{st.engineVersion.split('.')[0]}"
+        family = parameter_group_family(st.engineVersion)
         self.security_group = aws.ec2.SecurityGroup(
             f"{p}-db", name=f"{p}-db", vpc_id=args.vpc_id, description="PostgreSQL from the application tier only",
             ingress=[{"protocol": "tcp", "from_port": st.port, "to_port": st.port,
@@ -64,7 +80,13 @@ class Database(pulumi.ComponentResource):
             if args.allowed_security_group_ids else [],
             tags={"Name": f"{p}-db"}, opts=child)
         self.security_group_id = self.security_group.id
-        subnets = aws.rds.SubnetGroup(f"{p}-db", name=f"{p}-db", subnet_ids=list(args.subnet_ids),
+        if args.open_client_egress:
+            for i, group in enumerate(args.allowed_security_group_ids):
+                aws.vpc.SecurityGroupEgressRule(
+                    f"{p}-db-client-{i}", security_group_id=group, ip_protocol="tcp", from_port=st.port,
+                    to_port=st.port, referenced_security_group_id=self.security_group.id,
+                    description=f"PostgreSQL to {p}-db", opts=pulumi.ResourceOptions(parent=self.security_group))
+        self.subnet_group = subnets = aws.rds.SubnetGroup(f"{p}-db", name=f"{p}-db", subnet_ids=list(args.subnet_ids),
                                       description="isolated subnets of every AZ", opts=child)
         params = [{"name": "rds.force_ssl", "value": "1"},
                   {"name": "shared_preload_libraries", "value": "pg_stat_statements,pgaudit",
@@ -84,7 +106,7 @@ class Database(pulumi.ComponentResource):
             manage_master_user_password=True, master_user_secret_kms_key_id=secret_key,
             storage_encrypted=True, kms_key_id=args.kms_key_arn,
             backup_retention_period=st.backupRetentionDays,
-            deletion_protection=True, copy_tags_to_snapshot=True, iam_database_authentication_enabled=True,
+            deletion_protection=args.deletion_protection, copy_tags_to_snapshot=True, iam_database_authentication_enabled=True,
             vpc_security_group_ids=[self.security_group.id], db_subnet_group_name=subnets.name,
             skip_final_snapshot=False, final_snapshot_identifier=f"{p}-db-final",
             performance_insights_enabled=True, performance_insights_kms_key_id=args.kms_key_arn,
@@ -99,7 +121,7 @@ class Database(pulumi.ComponentResource):
                 storage_type="io1", allocated_storage=st.allocatedStorageGiB, iops=3000,
                 db_cluster_parameter_group_name=pg.name, database_name=st.name, master_username="siaga_admin",
                 preferred_backup_window=BACKUP_WINDOW, preferred_maintenance_window=MAINTENANCE_WINDOW,
-                **common, opts=state)
+                auto_minor_version_upgrade=st.autoMinorVersionUpgrade, **common, opts=state)
             self.arn = self.cluster.arn
             self.identifier = self.cluster.cluster_identifier
             self.endpoint = self.cluster.endpoint
@@ -112,9 +134,11 @@ class Database(pulumi.ComponentResource):
                 storage_type="gp3", allocated_storage=st.allocatedStorageGiB,
                 max_allocated_storage=st.maxAllocatedStorageGiB, parameter_group_name=pg.name,
                 performance_insights_retention_period=7,
-                auto_minor_version_upgrade=True, publicly_accessible=False, **common, opts=state)
+                auto_minor_version_upgrade=st.autoMinorVersionUpgrade, publicly_accessible=False, **common, opts=state)
             self.arn = self.instance.arn
             self.identifier = self.instance.identifier
             self.endpoint = self.instance.endpoint
+        self.subnet_group_name: pulumi.Output[str] = subnets.name
+        """For restores (AWS Backup restore-testing metadata overrides, point-in-time restores): the isolated subnets."""
         self.register_outputs({"arn": self.arn, "identifier": self.identifier, "endpoint": self.endpoint,
-                               "security_group_id": self.security_group.id})
+                               "security_group_id": self.security_group.id, "subnetGroupName": subnets.name})

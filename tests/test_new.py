@@ -177,7 +177,7 @@ def test_template_sets_every_config_key(stacks: Path) -> None:
     missing = [k for k in StackConfig.model_fields if f"siaga:{k}" not in raw and k not in optional]
     assert missing == []
     agency_specific = {"dns": {"hostedZoneId"}, "backup": {"copyToVaultArn"}, "standby": {"customerGatewayIp"}, "tags": {"extra"},
-                       "cluster": {"autoscalingRoleArn"}}
+                       "cluster": {"autoscalingRoleArn", "certificateArn"}}
     for section, model in (("cluster", "Cluster"), ("database", "Database"), ("backup", "Backup"), ("dns", "Dns"),
                            ("standby", "Standby"), ("tags", "Tags")):
         fields = set(getattr(__import__("components.config", fromlist=[model]), model).model_fields)

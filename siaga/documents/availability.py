@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from components.config import AzSizing
 from components.failover_time import Estimate
-from siaga.documents.topology import Topology
+from siaga.documents.topology import ASG, Topology
 
 MINUTES_PER_YEAR = 365 * 24 * 60
 
@@ -62,6 +63,9 @@ class Budget:
             return None
         spare = (self.allowed_minutes_per_year - self.downtime_minutes_per_year) * 60
         return max(int(spare // self.failover.seconds), 0)
+    az_loss: list[str] = field(default_factory=list)
+    """Per application tier: the capacity left right after losing one AZ, computed from the graph (minSize, AZs)
+    and the config (instances needed, replacement boot time)."""
 
     @property
     def availability(self) -> float:
@@ -94,6 +98,25 @@ class Budget:
 
 def _pct(sla: str) -> float:
     return SLAS[sla].percent / 100
+
+
+def az_loss_sizings(topo: Topology) -> list[tuple[str, AzSizing]]:
+    """Each application tier's size after losing one AZ: its minSize and AZs from the graph; what the service needs
+    (``siaga:cluster.minCapacity``) and the replacement boot time (``bootSeconds``) from the config, for Auto Scaling
+    groups. An ASG balances its instances across AZs but keeps no per-AZ minimum, so what survives is minSize minus
+    the largest AZ's share (components/config.py AzSizing, with the EC2 Auto Scaling sources)."""
+    out: list[tuple[str, AzSizing]] = []
+    cluster = topo.config.cluster if topo.config and topo.config.platform == "ec2" else None
+    for asg, zones in topo.asgs:
+        if not zones:
+            continue
+        is_asg = asg.type == ASG
+        out.append((asg.name, AzSizing.observed(
+            min_size=topo.app_min_size.get(asg.urn, 0), az_count=len(zones),
+            required=cluster.minCapacity if cluster and is_asg else None,
+            boot_seconds=cluster.bootSeconds if cluster and is_asg else None,
+            unit="instances" if is_asg else "nodes")))
+    return out
 
 
 def budget(topo: Topology) -> Budget:
@@ -143,12 +166,18 @@ def budget(topo: Topology) -> Budget:
             warnings.append(f"Application {asg.name}: its subnets are not in this graph, so its AZs are unknown (counted as one)")
         elif len(zones) < 2:
             spofs.append(f"Application {asg.name}: instances in {len(zones)} AZ ({', '.join(zones)})")
-        elif len(zones) == 2:
-            warnings.append(f"Application {asg.name}: 2 AZs - losing one leaves half the capacity until the ASG scales out")
         if zones and min_size < len(zones):
             spofs.append(f"Application {asg.name}: minSize {min_size} is below the {len(zones)} AZs it spans - some AZ runs no instance")
 
     # database
+    az_loss: list[str] = []
+    for name, sizing in az_loss_sizings(topo):
+        az_loss.append(f"Application {name}: {sizing.describe()}")
+        if sizing.full_capacity_kept is False or (sizing.full_capacity_kept is None and sizing.az_count == 2):
+            warnings.append(f"Application {name}: {sizing.az_count} AZs, minSize {sizing.min_size} - losing one AZ "
+                            f"leaves {sizing.surviving} {sizing.unit}"
+                            + (f", below the {sizing.required} needed" if sizing.required else "")
+                            + " until replacements boot")
     for db in topo.databases:
         if db.multi_az:
             tiers.append(Tier(f"Database {db.identifier} ({db.kind})", _pct("rds_multi_az"), f"RDS Multi-AZ SLA {SLAS['rds_multi_az'].percent} %"))
@@ -163,7 +192,8 @@ def budget(topo: Topology) -> Budget:
     if not topo.backup_rules:
         spofs.append("Backups: no AWS Backup plan - data cannot be restored after corruption or ransomware")
     return Budget(tiers=tiers, spofs=spofs, warnings=warnings, target_downtime_percent=target,
-                  failover=topo.dns_failover_estimate(), failback=topo.dns_failback_estimate())
+                  failover=topo.dns_failover_estimate(), failback=topo.dns_failback_estimate(),
+                  az_loss=az_loss)
 
 
 def _failover_lines(b: Budget) -> list[str]:
@@ -203,6 +233,8 @@ def render_markdown(b: Budget, stack: str) -> str:
               f"- Agency target: at most {b.target_downtime_percent} % a year = {b.allowed_minutes_per_year:.0f} min/year "
               f"-> the estimate **{verdict}** the target", "", "## Single points of failure", ""]
     lines += [f"- {s}" for s in b.spofs] or ["- none found"]
+    if b.az_loss:
+        lines += ["", "## Loss of one Availability Zone", ""] + [f"- {a}" for a in b.az_loss]
     lines += _failover_lines(b)
     if b.warnings:
         lines += ["", "## Warnings", ""] + [f"- {w}" for w in b.warnings]
@@ -226,4 +258,5 @@ def as_dict(b: Budget) -> dict[str, object]:
         "dnsFailover": b.failover.as_dict() if b.failover else None,
         "dnsFailback": b.failback.as_dict() if b.failback else None,
         "siteLossesAbsorbedPerYear": b.site_losses_absorbed,
+        "azLoss": b.az_loss,
     }

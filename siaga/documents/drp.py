@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from components.failover_time import Estimate, probe_timeout_seconds
 from siaga.documents import names
+from siaga.documents.availability import az_loss_sizings
 from siaga.documents.topology import (
     ASG_DEFAULT_GRACE,
     CLOUDTRAIL,
@@ -33,6 +34,8 @@ class Scenario:
     rto_seconds: float | None
     rpo_seconds: float | None
     steps: list[str]
+    capacity: str = ""
+    """What keeps serving right after the failure (AZ loss: instances left, from the graph and config)."""
 
 
 def _dur(seconds: float | None) -> str:
@@ -103,6 +106,15 @@ def scenarios(topo: Topology) -> list[Scenario]:
     if len(app_zones) < 2:
         rto_az = None
         auto.append("The application runs in one AZ only: the service is down until DNS fails over to the standby.")
+    sizings = az_loss_sizings(topo)
+    capacity = "; ".join(
+        f"{n}: {sz.surviving} of {sz.min_size} {sz.unit}"
+        + ("" if sz.required is None else
+           " (full capacity: the service needs " + str(sz.required) + ")" if sz.full_capacity_kept else
+           f" ({sz.surviving * 100 // sz.required} % of the {sz.required} needed for ~{_dur(sz.boot_seconds)} while "
+           "replacements boot)")
+        for n, sz in sizings)
+    auto += [f"Application {n}: {sz.describe()}" for n, sz in sizings]
     cross = [z for z, nz in topo.private_nat_zone.items() if nz is not None and nz != z]
     if cross:
         auto.append(f"Subnets in {', '.join(cross)} route through a NAT gateway in another AZ: losing that AZ cuts their egress.")
@@ -122,7 +134,7 @@ def scenarios(topo: Topology) -> list[Scenario]:
         automatic=" ".join(auto),
         rto=(f"{rto_az:.0f} s (max of ALB detection {tg} s and database failover upper bound "
              f"{db_fail[1] if db_fail else 0} s)" if rto_az is not None else "not automatic: see whole-site failover / database restore"),
-        rpo=rpo_txt, rto_seconds=rto_az, rpo_seconds=rpo_az, steps=steps_az))
+        rpo=rpo_txt, rto_seconds=rto_az, rpo_seconds=rpo_az, steps=steps_az, capacity=capacity))
 
     # 3. whole site
     est, back = topo.dns_failover_estimate(), topo.dns_failback_estimate()
@@ -355,11 +367,14 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
     lines += ["", "## Recovery objectives", "", "| Failure | RTO | RPO |", "|---|---|---|"]
     scs = scenarios(topo)
     for sc in scs:
-        lines.append(f"| {sc.title} | {sc.rto} | {sc.rpo} |")
+        rto = f"{sc.rto}; capacity right after: {sc.capacity}" if sc.capacity else sc.rto
+        lines.append(f"| {sc.title} | {rto} | {sc.rpo} |")
     lines += ["", f"See also the availability budget: [{budget_md_name}]({budget_md_name}).", ""]
     for i, sc in enumerate(scs, 1):
         lines += [f"## {i}. {sc.title}", "", f"**Detection.** {sc.detection}", "", f"**Automatic.** {sc.automatic}", "",
                   f"**RTO:** {sc.rto}  ", f"**RPO:** {sc.rpo}", ""]
+        if sc.capacity:
+            lines[-1:-1] = [f"**Capacity right after the failure:** {sc.capacity}  "]
         if sc.steps:
             lines += ["**Manual steps**", "", "```sh"] + sc.steps + ["```", ""]
     lines += failover_section(topo) + delegation_section(topo)

@@ -46,6 +46,17 @@ _ARN_SERVICE = {
 
 _GLOBAL_SERVICES = {"iam", "route53", "cloudfront", "organizations", "s3"}
 
+_NAME_ARNS = {
+    "aws:sns/topic:Topic": "arn:aws:sns:{region}:{account}:{name}",
+    "aws:sqs/queue:Queue": "arn:aws:sqs:{region}:{account}:{name}",
+    "aws:cloudwatch/logGroup:LogGroup": "arn:aws:logs:{region}:{account}:log-group:{name}",
+    "aws:cloudtrail/trail:Trail": "arn:aws:cloudtrail:{region}:{account}:trail/{name}",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
+    "aws:backup/vault:Vault": "arn:aws:backup:{region}:{account}:backup-vault:{name}",
+}
+"""ARN formats from the services' documentation (e.g. https://docs.aws.amazon.com/service-authorization/latest/
+reference/list_amazonsns.html#amazonsns-resources-for-iam-policies)."""
+
 
 def _digest(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
@@ -106,6 +117,11 @@ def computed(type_: str, name: str, inputs: dict[str, Any], region: str) -> tupl
     if not out.get("name") and _auto_named(type_):
         # What the provider's Check does: the logical name plus a random suffix.
         out["name"] = f"{name}-{_digest(type_, name, length=7)}"
+    named = out.get("name") if isinstance(out.get("name"), str) else None
+    if named and type_ in _NAME_ARNS:
+        # services whose ARN ends with the resource's name (as AWS builds it), so policies that match ARNs
+        # (topic and key policies, conditions on aws:SourceArn or an encryption context) see the real shape
+        out.setdefault("arn", _NAME_ARNS[type_].format(region=region, account=ACCOUNT_ID, name=named))
     out.setdefault("arn", arn_for(type_, name, rid, region))
     out.setdefault("region", inputs.get("region") or region)
     if type_ in ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"):

@@ -235,6 +235,12 @@ def _topic_needs(ctx: StackCtx, keys: Keys, topics: Topics, out: list[tuple[Res,
                     # on them cannot be verified (neither passed nor failed); the fix proposes none.
                     # https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
                     context = {k: Undocumented("") for k in context}
+                # SNS itself calls KMS for the publisher with the topic as encryption context, whoever publishes
+                # (kms:EncryptionContext:aws:sns:topicArn, as in AWS's key policy for encrypted topics:
+                # https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html)
+                topic_arn = topic.get("arn")
+                if isinstance(topic_arn, str) and topic_arn.startswith("arn:"):
+                    context["kms:EncryptionContext:aws:sns:topicArn"] = topic_arn
                 out.append((key, Need(
                     pub.res, pub.via, f"{pub.kind} publishing to SNS topic '{topic.name}'", "Service", pub.service,
                     account, [("kms:GenerateDataKey", context), ("kms:Decrypt", context)], fix)))
