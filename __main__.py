@@ -47,7 +47,12 @@ monitoring_targets: dict = {}
 if cfg.platform == "eks":
     # EKS primary + the same workload on the on-prem standby cluster (components/hybrid.py)
     from components.hybrid import HybridInputs, compose_eks
+    from components.waf import WebApplicationFirewall, WebApplicationFirewallArgs
 
+    # the Ingress's ALB is made by the AWS Load Balancer Controller: the web ACL is attached through its annotation
+    waf_acl_arn = WebApplicationFirewall("waf", WebApplicationFirewallArgs(
+        name_prefix=prefix, logs_key_arn=keys.arn("logs"), rate_limit=cfg.waf.rateLimit, protect=protect),
+        aws_opts).web_acl_arn if cfg.waf.enabled else None
     hybrid = compose_eks(cfg, HybridInputs(
         azs=network.azs,
         private_subnet_ids=network.private_subnet_ids,
@@ -56,6 +61,7 @@ if cfg.platform == "eks":
         zone_id=zone.zone_id,
         db_cidrs=network.isolated_cidrs,
         vpc_id=network.vpc_id,
+        waf_acl_arn=waf_acl_arn,
     ), provider=provider)
     app_security_group = hybrid.security_group_id
     primary_dns_name, primary_zone_id = hybrid.primary_hostname, None

@@ -18,7 +18,7 @@ import yaml
 from components.config import ConfigError, parse_config
 from siaga.analyzer.run import analyze
 from siaga.engine import Graph, Resource, run_program, run_stack
-from siaga.engine.model import SECRET_SIG, SIG_KEY
+from siaga.engine.model import SECRET_SIG, SIG_KEY, plain
 from tests.conftest import PROGRAMS, REPO
 from tests.test_workload import K8S_VERSION, _route, manifest, validate_all
 
@@ -232,3 +232,19 @@ def test_load_balancer_controller_told_the_stacks_vpc_and_region(graph: Graph) -
     for r in graph.children(primary.urn):
         if r.type == "kubernetes:networking.k8s.io/v1:NetworkPolicy":
             assert cni.urn in r.options.dependencies
+
+
+def test_the_primary_ingress_alb_gets_the_stacks_waf_web_acl(graph: Graph) -> None:
+    """hybrid-pdn's ALB is made by the load balancer controller: the stack's web ACL reaches it through the
+    Ingress annotation, the ARN coming from the WebAcl resource itself (property dependency)."""
+    acls = graph.of_type("aws:wafv2/webAcl:WebAcl")
+    assert len(acls) == 1
+    acl = acls[0]
+    ingresses = [r for r in graph.of_type("kubernetes:networking.k8s.io/v1:Ingress")
+                 if (plain(r.inputs).get("spec") or {}).get("ingressClassName") == "alb"]
+    assert ingresses
+    for ing in ingresses:
+        annotations = plain(ing.inputs)["metadata"].get("annotations") or {}
+        assert annotations.get("alb.ingress.kubernetes.io/wafv2-acl-arn") == acl.outputs.get("arn")
+        assert acl.urn in ing.options.dependencies
+    assert plain(acl.inputs)["scope"] == "REGIONAL"

@@ -238,9 +238,10 @@ def _topic_needs(ctx: StackCtx, keys: Keys, topics: Topics, out: list[tuple[Res,
                 # SNS itself calls KMS for the publisher with the topic as encryption context, whoever publishes
                 # (kms:EncryptionContext:aws:sns:topicArn, as in AWS's key policy for encrypted topics:
                 # https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html)
-                topic_arn = topic.get("arn")
-                if isinstance(topic_arn, str) and topic_arn.startswith("arn:"):
-                    context["kms:EncryptionContext:aws:sns:topicArn"] = topic_arn
+                name = known_str(topic.get("name"))
+                region = region_of(topic, region_of(key)) or ""
+                context["kms:EncryptionContext:aws:sns:topicArn"] = arn_value(f"arn:aws:sns:{region}:", account, name,
+                                                                              "")
                 out.append((key, Need(
                     pub.res, pub.via, f"{pub.kind} publishing to SNS topic '{topic.name}'", "Service", pub.service,
                     account, [("kms:GenerateDataKey", context), ("kms:Decrypt", context)], fix)))
