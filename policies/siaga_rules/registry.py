@@ -28,6 +28,7 @@ MODULES = [
     "logging.cloudtrail_validation", "logging.vpc_flow_logs", "logging.lb_access_logs",
     "logging.eks_control_plane_logs", "logging.db_log_exports",
     "visibility.opaque_resources",
+    "behaviour.sg_flows_agree", "behaviour.data_store_reachable",
 ]
 
 

@@ -1,0 +1,250 @@
+"""Every database or cache of the stack can be reached on its port by some compute of the stack.
+
+"Reach" = some security group of the compute allows egress on the store's port towards the store (by
+referencing one of the store's groups, or a CIDR/prefix list covering the store's subnets or VPC), AND some
+group of the store admits the compute (by referencing one of its groups, or a CIDR covering every subnet of
+the compute). A data store nothing can reach deploys and silently serves nobody.
+
+A stack with no compute at all (a data-only stack whose clients live elsewhere) is not judged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from siaga_rules.behaviour.sg_model import Group, Member, Model, Perm, covers, values_at
+from siaga_rules.common import Controls, Res, StackCtx, as_number, is_unknown, stack_policy
+
+# Default ports when `port` is not set:
+# RDS https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html (Port: MySQL/MariaDB 3306,
+#   PostgreSQL 5432, Oracle 1521, SQL Server 1433, Db2 50000) and API_CreateDBCluster.html (Aurora MySQL 3306,
+#   Aurora PostgreSQL 5432);
+# ElastiCache https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/accessing-elasticache.html (Redis OSS/Valkey
+#   6379, Memcached 11211); MemoryDB 6379
+#   (https://docs.aws.amazon.com/memorydb/latest/devguide/API_CreateCluster.html);
+# DocumentDB 27017 (https://docs.aws.amazon.com/documentdb/latest/developerguide/API_CreateDBCluster.html);
+# Neptune 8182 (https://docs.aws.amazon.com/neptune/latest/userguide/api-clusters.html);
+# Redshift 5439 (https://docs.aws.amazon.com/redshift/latest/APIReference/API_CreateCluster.html);
+# OpenSearch in a VPC: HTTPS 443 (https://docs.aws.amazon.com/opensearch-service/latest/developerguide/vpc.html).
+ENGINE_PORTS = [("aurora-postgresql", 5432), ("postgres", 5432), ("aurora-mysql", 3306), ("aurora", 3306),
+                ("mysql", 3306), ("mariadb", 3306), ("oracle", 1521), ("sqlserver", 1433), ("db2", 50000),
+                ("custom-oracle", 1521), ("custom-sqlserver", 1433), ("redis", 6379), ("valkey", 6379),
+                ("memcached", 11211)]
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    groups: str
+    subnet_group: tuple[str, str, str] | None = None
+    """(property naming the subnet group, subnet group type, its subnet ids property)"""
+    subnets: str | None = None
+    default_engine: str | None = None
+    default_port: int | None = None
+    member_of: str | None = None
+    """A property that makes this resource a member of another store (judged there)."""
+    requires: str | None = None
+    """Only a store when this property is set (OpenSearch in a VPC)."""
+
+
+STORES: dict[str, StoreSpec] = {
+    "aws:rds/instance:Instance": StoreSpec("vpcSecurityGroupIds", ("dbSubnetGroupName", "aws:rds/subnetGroup:SubnetGroup",
+                                                                   "subnetIds"), member_of="dbClusterIdentifier"),
+    "aws:rds/cluster:Cluster": StoreSpec("vpcSecurityGroupIds", ("dbSubnetGroupName", "aws:rds/subnetGroup:SubnetGroup",
+                                                                 "subnetIds"), default_engine="aurora"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": StoreSpec(
+        "securityGroupIds", ("subnetGroupName", "aws:elasticache/subnetGroup:SubnetGroup", "subnetIds"),
+        default_engine="redis"),
+    "aws:elasticache/cluster:Cluster": StoreSpec(
+        "securityGroupIds", ("subnetGroupName", "aws:elasticache/subnetGroup:SubnetGroup", "subnetIds"),
+        member_of="replicationGroupId"),
+    "aws:elasticache/serverlessCache:ServerlessCache": StoreSpec("securityGroupIds", subnets="subnetIds"),
+    "aws:docdb/cluster:Cluster": StoreSpec("vpcSecurityGroupIds", ("dbSubnetGroupName", "aws:docdb/subnetGroup:SubnetGroup",
+                                                                   "subnetIds"), default_port=27017),
+    "aws:neptune/cluster:Cluster": StoreSpec("vpcSecurityGroupIds", ("neptuneSubnetGroupName",
+                                                                     "aws:neptune/subnetGroup:SubnetGroup", "subnetIds"),
+                                             default_port=8182),
+    "aws:redshift/cluster:Cluster": StoreSpec("vpcSecurityGroupIds", ("clusterSubnetGroupName",
+                                                                      "aws:redshift/subnetGroup:SubnetGroup", "subnetIds"),
+                                              default_port=5439),
+    "aws:memorydb/cluster:Cluster": StoreSpec("securityGroupIds", ("subnetGroupName", "aws:memorydb/subnetGroup:SubnetGroup",
+                                                                   "subnetIds"), default_port=6379),
+    "aws:opensearch/domain:Domain": StoreSpec("vpcOptions.securityGroupIds", subnets="vpcOptions.subnetIds",
+                                              default_port=443, requires="vpcOptions"),
+}
+
+
+def _port(store: Res, spec: StoreSpec) -> tuple[int | None, str]:
+    """(port, how it was decided); None when unknown."""
+    port = store.get("port")
+    if is_unknown(port):
+        return None, "port unknown"
+    n = as_number(port)
+    if n is not None:
+        return int(n), "its port"
+    if spec.default_port is not None:
+        return spec.default_port, "the service's default port"
+    engine = store.get("engine") or spec.default_engine
+    if is_unknown(engine):
+        return None, "engine unknown"
+    engine = str(engine or "").lower()
+    for prefix, p in ENGINE_PORTS:
+        if engine.startswith(prefix):
+            return p, f"the {engine} default port"
+    return None, f"engine {engine!r} has no known default port"
+
+
+def _admits(perm: Perm, port: int) -> bool:
+    return perm.proto == "all" or (perm.proto == "tcp" and perm.lo <= port <= perm.hi)
+
+
+def _fix(store: Res, store_groups: list[Group], compute: Member | None, port: int) -> str:
+    sg = store_groups[0].res.name
+    csg = next((g.res.name for g in compute.groups if not g.virtual), None) if compute else None
+    if csg is None:
+        csg = "<the compute's security group>"
+    return (f"admit the compute's group in the store's group -- aws.vpc.SecurityGroupIngressRule(security_group_id="
+            f"{sg}.id, referenced_security_group_id={csg}.id, ip_protocol='tcp', from_port={port}, to_port={port}) -- "
+            f"and allow it in the compute's egress -- aws.vpc.SecurityGroupEgressRule(security_group_id={csg}.id, "
+            f"referenced_security_group_id={sg}.id, ip_protocol='tcp', from_port={port}, to_port={port})")
+
+
+def check(ctx: StackCtx) -> None:
+    model = Model(ctx).build()
+    if not model.computes:
+        return
+    for type_, spec in STORES.items():
+        for store in ctx.of_type(type_):
+            if spec.member_of and store.get(spec.member_of):
+                continue
+            if spec.requires and not store.get(spec.requires):
+                continue
+            _judge(ctx, model, store, spec)
+
+
+def _store_subnets(model: Model, store: Res, spec: StoreSpec) -> list[str] | None:
+    if spec.subnets:
+        return model.subnet_cidrs(store, spec.subnets)
+    if spec.subnet_group:
+        prop, sg_type, subnets_prop = spec.subnet_group
+        groups, _ = model.refs(store, prop, sg_type)
+        if groups:
+            return model.subnet_cidrs(groups[0], subnets_prop)
+    return None
+
+
+def _judge(ctx: StackCtx, model: Model, store: Res, spec: StoreSpec) -> None:
+    port, how = _port(store, spec)
+    if port is None:
+        ctx.cannot_verify(store, how)
+        return
+    if not values_at(store.props, spec.groups):
+        ctx.cannot_verify(store, f"{spec.groups} not set: the store uses its VPC's default security group, "
+                                 "whose rules this stack does not show")
+        return
+    store_groups, unresolved = model.group_refs(store, spec.groups)
+    if not store_groups:
+        ctx.cannot_verify(store, f"{spec.groups} (security groups outside this stack or unknown before deployment)")
+        return
+    member = Member(store, store_groups, _store_subnets(model, store, spec))
+    uncertain = unresolved
+    # 1. which computes does the store admit on its port?
+    admitted: dict[int, tuple[Member, Perm]] = {}
+    for g in store_groups:
+        for perm in model.ingress.get(g.key, []):
+            if perm.proto is None or perm.kind == "unknown":
+                uncertain = True
+                continue
+            if not _admits(perm, port):
+                continue
+            if perm.kind == "sg" and perm.peer is not None:
+                for m in model.members.get(perm.peer.key, []):
+                    if m in model.computes:
+                        admitted.setdefault(id(m), (m, perm))
+            elif perm.kind in ("cidr", "pl"):
+                for m in model.computes:
+                    if m.subnets is None:
+                        uncertain = True
+                    elif any(_covers_all(c, m.subnets) for c in perm.cidrs):
+                        admitted.setdefault(id(m), (m, perm))
+    # 2. may one of them send on the port towards the store?
+    misses: list[str] = []
+    for m, perm in admitted.values():
+        ok, unsure, egress = _egress_reaches(model, m, store_groups, member, port)
+        if ok:
+            return
+        uncertain = uncertain or unsure or m.unresolved_groups
+        misses.append(f"{m.label} is admitted by {perm.describe()} but the egress of its group(s) "
+                      f"{', '.join(g.label for g in m.groups) or '(none)'} "
+                      + (f"allows only {egress}" if egress else "has no rule at all (pulumi-aws removes AWS's "
+                         "default allow-all egress)")
+                      + f", nothing on tcp {port} towards {store.name}")
+    if uncertain or any(m.unresolved_groups for m in model.computes if id(m) not in admitted):
+        ctx.cannot_verify(store, f"reachability on tcp {port} (security groups, peers or subnets unknown)")
+        return
+    groups = ", ".join(g.label for g in store_groups)
+    if misses:
+        why = "; ".join(misses[:3])
+        fix_member = next(iter(admitted.values()))[0]
+        sender = next((g.res.name for g in fix_member.groups if not g.virtual), "<the compute's group>")
+        fix = (f"allow tcp {port} in the egress of {sender}"
+               f" -- aws.vpc.SecurityGroupEgressRule(security_group_id={sender}.id, referenced_security_group_id="
+               f"{store_groups[0].res.name}.id, ip_protocol='tcp', from_port={port}, to_port={port})")
+    else:
+        ingress = [p.describe() for g in store_groups for p in model.ingress.get(g.key, [])]
+        computes = ", ".join(f"{m.label} [{', '.join(g.label for g in m.groups) or 'no security group'}]"
+                             for m in model.computes[:4])
+        more = f" and {len(model.computes) - 4} more" if len(model.computes) > 4 else ""
+        why = (f"its group(s) {groups} admit no compute of this stack on tcp {port} ("
+               + ("; ".join(ingress[:4]) if ingress else "no ingress rule at all")
+               + f"); compute in this stack: {computes}{more}")
+        fix = _fix(store, store_groups, model.computes[0], port)
+    ctx.fail(f"no compute in this stack can reach {store.name} on tcp {port} ({how}): {why}. Fix: {fix}.", store)
+
+
+def _covers_all(cidr: str, subnets: list[str]) -> bool:
+    return cidr == "0.0.0.0/0" or covers(cidr, subnets)
+
+
+def _egress_reaches(model: Model, m: Member, store_groups: list[Group], store: Member, port: int,
+                    ) -> tuple[bool, bool, str]:
+    """(reaches, uncertain, summary of the compute's egress)."""
+    unsure = False
+    shown: list[str] = []
+    for g in m.groups:
+        for perm in model.egress.get(g.key, []):
+            shown.append(perm.describe())
+            if perm.proto is None or perm.kind == "unknown":
+                unsure = True
+                continue
+            if not _admits(perm, port):
+                continue
+            if perm.kind == "sg" and perm.peer in store_groups:
+                return True, False, ""
+            if perm.kind in ("cidr", "pl"):
+                if "0.0.0.0/0" in perm.cidrs:
+                    return True, False, ""
+                if store.subnets and any(covers(c, store.subnets) for c in perm.cidrs):
+                    return True, False, ""
+                vpc = model.vpc_cidr(store_groups[0])
+                if vpc and any(covers(c, [vpc]) for c in perm.cidrs):
+                    return True, False, ""
+                if store.subnets is None and vpc is None:
+                    unsure = True
+    return False, unsure, "; ".join(shown[:4])
+
+
+POLICY = stack_policy(
+    id="data-store-reachable",
+    name="Data stores reachable by the stack's compute",
+    category="behaviour",
+    description="Every database or cache of the stack (RDS, Aurora, ElastiCache, MemoryDB, DocumentDB, Neptune, "
+                "Redshift, OpenSearch in a VPC) is reachable on its port by some compute of the stack (instances, "
+                "Auto Scaling groups, EKS, ECS services, Lambda in a VPC, DMS): the compute's egress allows the port "
+                "towards the store and the store's security group admits the compute. Stacks without compute are "
+                "not judged.",
+    remediation="Admit the compute's security group on the store's port in the store's security group and allow "
+                "that port towards the store's group in the compute's egress (aws.vpc.SecurityGroupIngressRule / "
+                "SecurityGroupEgressRule with referenced_security_group_id).",
+    check=check,
+    controls=Controls(nist=("SC-7", "CP-10", "CM-6"), iso=("A.8.20", "A.8.14")),
+)
