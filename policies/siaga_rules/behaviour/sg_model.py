@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from siaga_rules.common import Res, StackCtx, as_list, as_number, is_unknown, lookup
+from siaga_rules.common import UNKNOWN_STRING_VALUE, Res, StackCtx, as_list, as_number, is_unknown, lookup
 
 SG_TYPES = ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -194,8 +194,14 @@ def values_at(obj: Any, path: str) -> list[Any]:
         cur = nxt
     out: list[Any] = []
     for c in cur:
-        out.extend(c if isinstance(c, list) else [c])
+        # a None inside a list of references is a value unknown at preview (the engine sends nested unknowns
+        # as null): never a real id
+        out.extend([UNKNOWN_STRING_VALUE if v is None else v for v in c] if isinstance(c, list) else [c])
     return out
+
+
+def _unknown_ref(v: Any) -> bool:
+    return v is None or is_unknown(v)
 
 
 def _net(cidr: Any) -> ipaddress.IPv4Network | None:
@@ -377,10 +383,10 @@ class Model:
         known = [c for c in cidrs if isinstance(c, str) and c and not is_unknown(c)]
         if known:
             target[group.key].append(Perm(group, direction, proto, lo, hi, kind="cidr", cidrs=tuple(known), where=where))
-        if any(is_unknown(c) for c in cidrs):
+        if any(_unknown_ref(c) for c in cidrs):
             target[group.key].append(Perm(group, direction, proto, lo, hi, kind="unknown", where=where))
         for pl in prefix_lists:
-            if not isinstance(pl, str) or is_unknown(pl):
+            if not isinstance(pl, str) or _unknown_ref(pl):
                 target[group.key].append(Perm(group, direction, proto, lo, hi, kind="unknown", where=where))
                 continue
             entries = self._prefix_lists.get(pl, "external")
@@ -404,12 +410,12 @@ class Model:
         # name the groups of all blocks at once: they are attributed only when a single block has unknowns
         leftovers = [d for d in self._dep_groups(g.res, direction)]
         with_unknown = [i for i, b in enumerate(blocks)
-                        if any(is_unknown(v) for v in as_list(lookup(b, "securityGroups")))]
+                        if any(_unknown_ref(v) for v in as_list(lookup(b, "securityGroups")))]
         for i, b in enumerate(blocks):
             peers: list[Group] = []
             unresolved = False
             for v in as_list(lookup(b, "securityGroups")):
-                if is_unknown(v):
+                if _unknown_ref(v):
                     continue
                 found = self._by_id.get(v) if isinstance(v, str) else None
                 if found is None:
