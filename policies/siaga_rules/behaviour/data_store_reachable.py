@@ -158,13 +158,13 @@ def _judge(ctx: StackCtx, model: Model, store: Res, spec: StoreSpec) -> None:
                 continue
             if perm.kind == "sg" and perm.peer is not None:
                 for m in model.members.get(perm.peer.key, []):
-                    if m in model.computes:
+                    if id(m) in model.compute_ids:
                         admitted.setdefault(id(m), (m, perm))
             elif perm.kind in ("cidr", "pl"):
-                for m in model.computes:
-                    if m.subnets is None:
-                        uncertain = True
-                    elif any(_covers_all(c, m.subnets) for c in perm.cidrs):
+                for c in perm.cidrs:
+                    hits, unsure = _computes_in(model, c)
+                    uncertain = uncertain or unsure
+                    for m in hits:
                         admitted.setdefault(id(m), (m, perm))
     # 2. may one of them send on the port towards the store?
     misses: list[str] = []
@@ -178,7 +178,7 @@ def _judge(ctx: StackCtx, model: Model, store: Res, spec: StoreSpec) -> None:
                       + (f"allows only {egress}" if egress else "has no rule at all (pulumi-aws removes AWS's "
                          "default allow-all egress)")
                       + f", nothing on tcp {port} towards {store.name}")
-    if uncertain or any(m.unresolved_groups for m in model.computes if id(m) not in admitted):
+    if uncertain or model.any_unresolved_compute:
         ctx.cannot_verify(store, f"reachability on tcp {port} (security groups, peers or subnets unknown)")
         return
     groups = ", ".join(g.label for g in store_groups)
@@ -201,8 +201,14 @@ def _judge(ctx: StackCtx, model: Model, store: Res, spec: StoreSpec) -> None:
     ctx.fail(f"no compute in this stack can reach {store.name} on tcp {port} ({how}): {why}. Fix: {fix}.", store)
 
 
-def _covers_all(cidr: str, subnets: list[str]) -> bool:
-    return cidr == "0.0.0.0/0" or covers(cidr, subnets)
+def _computes_in(model: Model, cidr: str) -> tuple[list[Member], bool]:
+    """The computes all of whose subnets ``cidr`` covers (cached per CIDR), and whether some compute's
+    subnets are unknown."""
+    cache = model.by_cidr
+    if cidr not in cache:
+        hits = [m for m in model.computes if m.subnets is not None and (cidr == "0.0.0.0/0" or covers(cidr, m.subnets))]
+        cache[cidr] = (hits, any(m.subnets is None for m in model.computes))
+    return cache[cidr]
 
 
 def _egress_reaches(model: Model, m: Member, store_groups: list[Group], store: Member, port: int,

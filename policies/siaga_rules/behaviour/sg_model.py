@@ -31,6 +31,7 @@ reports "cannot be verified" rather than passing or failing on a guess.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -75,7 +76,8 @@ class Group:
         if self.virtual:
             return f"the EKS cluster security group of {self.res.name}"
         shown = self.res.get("name")
-        return self.res.name if not isinstance(shown, str) or is_unknown(shown) or shown == self.res.name \
+        auto = isinstance(shown, str) and re.fullmatch(re.escape(self.res.name) + r"-[0-9a-f]{7}", shown)
+        return self.res.name if not isinstance(shown, str) or is_unknown(shown) or shown == self.res.name or auto \
             else f"{self.res.name} ({shown})"
 
 
@@ -256,6 +258,11 @@ class Model:
     """Rule resources whose own group is unknown and unresolvable (preview)."""
     members: dict[str, list[Member]] = field(default_factory=lambda: defaultdict(list))
     computes: list[Member] = field(default_factory=list)
+    compute_ids: set[int] = field(default_factory=set)
+    any_unresolved_compute: bool = False
+    by_cidr: dict[str, tuple[list[Member], bool]] = field(default_factory=dict)
+    """CIDR -> (computes all of whose subnets it covers, whether some compute's subnets are unknown): built
+    lazily once per distinct CIDR, so a stack check stays linear in its rules."""
     _by_id: dict[str, Group] = field(default_factory=dict)
     _vpc_cidr: dict[str, str | None] = field(default_factory=dict)
 
@@ -560,6 +567,9 @@ class Model:
             for sg in self.refs(dms, "replicationSubnetGroupId", DMS_SUBNETS)[0][:1]:
                 subnets = self.subnet_cidrs(sg, "subnetIds")
             self.add_member(Member(dms, groups, subnets, unresolved_groups=unres), compute=True)
+
+        self.compute_ids = {id(m) for m in self.computes}
+        self.any_unresolved_compute = any(m.unresolved_groups for m in self.computes)
 
     def vpc_cidr(self, g: Group) -> str | None:
         if g.key not in self._vpc_cidr:
