@@ -81,6 +81,16 @@ def test_partial_overlap_reports_the_ports_not_covered(cases) -> None:
     assert "allows only tcp 5000-5005 to sgc-admits-5000 (sgc-narrow-out)" in sender
 
 
+def test_egress_to_peers_outside_the_stack_does_not_reach_a_stack_group(cases) -> None:
+    """A known group id of another stack is never one of this stack's groups; the S3 prefix list rule is for
+    443 only, so its unseen entries cannot matter for 5432: both fail, neither is 'cannot be verified'."""
+    graph, result = cases
+    ext = _one(graph, result, "fail-sg-flows-agree-external-group", "sg-flows-agree")
+    assert "allows only tcp 5432 to a security group outside this stack (sgc-ext-out)" in ext
+    s3 = _one(graph, result, "fail-sg-flows-agree-s3-prefix-list", "sg-flows-agree")
+    assert "allows only tcp 443 to prefix list pl-6fa54006 (entries not in this stack) (sgc-s3-out)" in s3
+
+
 def test_group_without_egress_rules_has_no_egress(cases) -> None:
     """pulumi-aws revokes AWS's default allow-all egress when it creates a group."""
     graph, result = cases
@@ -100,7 +110,7 @@ def test_fail_cases_are_caught_at_preview_through_property_dependencies(cases_pr
     graph, result = cases_preview
     assert graph.preview
     fails = [r.name for r in graph.resources if any(r.name.startswith(f"fail-{p}") for p in POLICIES)]
-    assert len(fails) == 8
+    assert len(fails) == 10
     for name in fails:
         policy = next(p for p in POLICIES if name.startswith(f"fail-{p}"))
         _one(graph, result, name, policy)

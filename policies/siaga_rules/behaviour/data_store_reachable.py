@@ -151,8 +151,8 @@ def _judge(ctx: StackCtx, model: Model, store: Res, spec: StoreSpec) -> None:
     admitted: dict[int, tuple[Member, Perm]] = {}
     for g in store_groups:
         for perm in model.ingress.get(g.key, []):
-            if perm.proto is None or perm.kind == "unknown":
-                uncertain = True
+            if perm.proto is None or perm.kind in ("unknown", "pl-external"):
+                uncertain = uncertain or perm.proto is None or _admits(perm, port)
                 continue
             if not _admits(perm, port):
                 continue
@@ -219,8 +219,8 @@ def _egress_reaches(model: Model, m: Member, store_groups: list[Group], store: M
     for g in m.groups:
         for perm in model.egress.get(g.key, []):
             shown.append(perm.describe())
-            if perm.proto is None or perm.kind == "unknown":
-                unsure = True
+            if perm.proto is None or perm.kind in ("unknown", "pl-external"):
+                unsure = unsure or perm.proto is None or _admits(perm, port)
                 continue
             if not _admits(perm, port):
                 continue

@@ -45,14 +45,15 @@ def _judge(model: Model, ctx: StackCtx, need: Perm, sender: Group, receiver: Gro
     """``need`` is the rule at one end (ingress of receiver, or egress of sender); check the other end."""
     if need.direction == "ingress":
         other, flagged, other_dir = model.egress[sender.key], sender, "egress"
-        offered, uncertain = model.matching(other, receiver)
+        offered, maybe = model.matching(other, receiver)
     else:
         other, flagged, other_dir = model.ingress[receiver.key], receiver, "ingress"
-        offered, uncertain = model.matching(other, sender)
+        offered, maybe = model.matching(other, sender)
     gaps = uncovered(need, offered)
     if not gaps:
         return
-    if uncertain:
+    # a rule whose peer, ports or addresses are not known could close the gap: say so, never guess
+    if maybe and uncovered(need, offered + [_assume_ports(p) for p in maybe]) != gaps:
         ctx.cannot_verify(flagged.res, f"{other_dir} rules towards {need.where} (unknown peers or addresses)")
         return
     if flagged.virtual:
@@ -73,6 +74,13 @@ def _judge(model: Model, ctx: StackCtx, need: Perm, sender: Group, receiver: Gro
     if key not in reported:
         reported.add(key)
         ctx.fail(what, flagged.res)
+
+
+def _assume_ports(p: Perm) -> Perm:
+    """``p`` with unknown protocol/ports read as all traffic (the most it could allow)."""
+    if p.proto is not None:
+        return p
+    return Perm(p.group, p.direction, "all", 0, 65535, kind=p.kind, peer=p.peer, cidrs=p.cidrs, where=p.where)
 
 
 def _summary(perms: list[Perm], limit: int = 4) -> str:

@@ -92,8 +92,9 @@ class Perm:
     lo: int
     hi: int
     kind: str
-    """'sg' (peer group), 'cidr', 'pl' (prefix list with known CIDRs), 'external' (a group, prefix list or
-    CIDR outside what the stack shows), 'unknown' (unknown at preview)."""
+    """'sg' (peer group), 'cidr', 'pl' (prefix list with known CIDRs), 'external' (a group id outside the
+    stack: never one of its groups), 'pl-external' (a prefix list whose entries the stack does not show),
+    'unknown' (unknown at preview)."""
     peer: Group | None = None
     cidrs: tuple[str, ...] = ()
     where: str = ""
@@ -113,7 +114,9 @@ class Perm:
         elif self.kind in ("cidr", "pl"):
             peer = ", ".join(self.cidrs) or "no address"
         elif self.kind == "external":
-            peer = "a peer outside this stack"
+            peer = "a security group outside this stack"
+        elif self.kind == "pl-external":
+            peer = f"prefix list {self.cidrs[0] if self.cidrs else '?'} (entries not in this stack)"
         else:
             peer = "a peer unknown before deployment"
         return f"{self.traffic()} {towards} {peer} ({self.where})"
@@ -297,27 +300,28 @@ class Model:
     def group_refs(self, res: Res, path: str) -> tuple[list[Group], bool]:
         """The groups ``res.<path>`` points at, and whether some reference stayed unresolved (unknown at
         preview with no property dependency, or an id outside the stack)."""
-        values = values_at(res.props, path)
+        found, unknown, external = self.peer_refs(res, path)
+        return found, unknown or external
+
+    def peer_refs(self, res: Res, path: str) -> tuple[list[Group], bool, bool]:
+        """(groups of the stack ``res.<path>`` points at, some value unknown and unresolvable, some known id
+        outside the stack)."""
         found: list[Group] = []
-        unresolved = False
-        unknown = False
-        for v in values:
+        external = unknown = False
+        for v in values_at(res.props, path):
             if is_unknown(v):
                 unknown = True
             elif isinstance(v, str) and v:
                 g = self._by_id.get(v)
                 if g is None:
-                    unresolved = True
+                    external = True
                 elif g not in found:
                     found.append(g)
         if unknown:
-            deps = self._dep_groups(res, path.split(".")[0])
-            extra = [g for g in deps if g not in found]
-            if extra:
-                found.extend(extra)
-            else:
-                unresolved = True
-        return found, unresolved
+            extra = [g for g in self._dep_groups(res, path.split(".")[0]) if g not in found]
+            found.extend(extra)
+            unknown = not extra
+        return found, unknown, external
 
     def _dep_groups(self, res: Res, prop: str) -> list[Group]:
         by_urn = self.ctx.by_urn()
@@ -378,7 +382,8 @@ class Model:
         return out
 
     def _add(self, group: Group, direction: str, proto_v: Any, lo_v: Any, hi_v: Any, where: str, *,
-             peers: list[Group], cidrs: list[Any], prefix_lists: list[Any], unresolved: bool) -> None:
+             peers: list[Group], cidrs: list[Any], prefix_lists: list[Any], unresolved: bool,
+             external: bool = False) -> None:
         proto = norm_proto(proto_v)
         rng = port_range(proto, lo_v, hi_v)
         if rng is None:
@@ -400,12 +405,15 @@ class Model:
             if entries is None:
                 target[group.key].append(Perm(group, direction, proto, lo, hi, kind="unknown", where=where))
             elif entries == "external":
-                target[group.key].append(Perm(group, direction, proto, lo, hi, kind="external", where=where))
+                target[group.key].append(Perm(group, direction, proto, lo, hi, kind="pl-external", cidrs=(pl,),
+                                              where=where))
             else:
                 target[group.key].append(Perm(group, direction, proto, lo, hi, kind="pl", cidrs=tuple(entries),
                                               where=where))
         if unresolved:
             target[group.key].append(Perm(group, direction, proto, lo, hi, kind="unknown", where=where))
+        if external:  # a known group id of another stack/account: never one of this stack's groups
+            target[group.key].append(Perm(group, direction, proto, lo, hi, kind="external", where=where))
 
     def _inline(self, g: Group, direction: str) -> None:
         blocks = [b for b in as_list(g.res.get(direction)) if isinstance(b, dict)]
@@ -420,13 +428,13 @@ class Model:
                         if any(_unknown_ref(v) for v in as_list(lookup(b, "securityGroups")))]
         for i, b in enumerate(blocks):
             peers: list[Group] = []
-            unresolved = False
+            unresolved = external = False
             for v in as_list(lookup(b, "securityGroups")):
                 if _unknown_ref(v):
                     continue
                 found = self._by_id.get(v) if isinstance(v, str) else None
                 if found is None:
-                    unresolved = True  # a group outside the stack: it may or may not be the peer we need
+                    external = True
                 elif found not in peers:
                     peers.append(found)
             if i in with_unknown:
@@ -438,7 +446,7 @@ class Model:
             where = f"{g.res.name} {direction}[{i}]"
             self._add(g, direction, lookup(b, "protocol"), lookup(b, "fromPort"), lookup(b, "toPort"), where,
                       peers=peers, cidrs=as_list(lookup(b, "cidrBlocks")),
-                      prefix_lists=as_list(lookup(b, "prefixListIds")), unresolved=unresolved)
+                      prefix_lists=as_list(lookup(b, "prefixListIds")), unresolved=unresolved, external=external)
 
     def _rule_resource(self, rule: Res) -> None:
         owners, unresolved_owner = self.group_refs(rule, "securityGroupId")
@@ -453,23 +461,24 @@ class Model:
                 self.unresolved_rules.append((rule, "type"))
                 return
             peers: list[Group] = []
-            unresolved = False
+            unresolved = external = False
             if rule.get("sourceSecurityGroupId") is not None:
-                peers, unresolved = self.group_refs(rule, "sourceSecurityGroupId")
+                peers, unresolved, external = self.peer_refs(rule, "sourceSecurityGroupId")
             if rule.get("self") is True:
                 peers.append(owner)
             self._add(owner, direction, rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"), rule.name,
                       peers=peers, cidrs=as_list(rule.get("cidrBlocks")),
-                      prefix_lists=as_list(rule.get("prefixListIds")), unresolved=unresolved)
+                      prefix_lists=as_list(rule.get("prefixListIds")), unresolved=unresolved, external=external)
             return
         direction = "ingress" if rule.type == INGRESS_RULE else "egress"
-        peers, unresolved = [], False
+        peers: list[Group] = []
+        unresolved = external = False
         if rule.get("referencedSecurityGroupId") is not None:
-            peers, unresolved = self.group_refs(rule, "referencedSecurityGroupId")
+            peers, unresolved, external = self.peer_refs(rule, "referencedSecurityGroupId")
         pl = rule.get("prefixListId")
         self._add(owner, direction, rule.get("ipProtocol"), rule.get("fromPort"), rule.get("toPort"), rule.name,
                   peers=peers, cidrs=[rule.get("cidrIpv4")] if rule.get("cidrIpv4") is not None else [],
-                  prefix_lists=[pl] if pl is not None else [], unresolved=unresolved)
+                  prefix_lists=[pl] if pl is not None else [], unresolved=unresolved, external=external)
 
     # ------------------------------------------------------------------ members and addresses
 
@@ -602,28 +611,22 @@ class Model:
             return None
         return False
 
-    def matching(self, perms: list[Perm], peer: Group) -> tuple[list[Perm], bool]:
-        """The permissions of ``perms`` whose peer is ``peer`` (by reference or a CIDR/prefix list reaching
-        it), and whether some permission might match but cannot be told (unknown peer, addresses unknown)."""
+    def matching(self, perms: list[Perm], peer: Group) -> tuple[list[Perm], list[Perm]]:
+        """(the permissions of ``perms`` whose peer is ``peer`` -- by reference, or a CIDR/prefix list reaching
+        it --, the ones that might but cannot be told: unknown peer, ports or addresses, a prefix list the
+        stack does not show)."""
         out: list[Perm] = []
-        uncertain = False
+        maybe: list[Perm] = []
         for p in perms:
             if p.kind == "sg":
                 if p.peer is peer:
-                    out.append(p)
+                    (out if p.proto is not None else maybe).append(p)
             elif p.kind in ("cidr", "pl"):
                 hit = self.cidr_reaches(p.cidrs, peer)
-                if hit:
+                if hit and p.proto is not None:
                     out.append(p)
-                elif hit is None:
-                    uncertain = True
-            elif p.kind == "unknown" or p.proto is None:
-                uncertain = True
-        return [p for p in out if p.proto is not None], uncertain
-
-    def summary(self, perms: list[Perm], limit: int = 4) -> str:
-        if not perms:
-            return "has no rule at all (pulumi-aws removes AWS's default allow-all egress when it creates a group)" \
-                if perms is not None else ""
-        shown = "; ".join(p.describe() for p in perms[:limit])
-        return f"allows only {shown}" + (f" and {len(perms) - limit} more" if len(perms) > limit else "")
+                elif hit is None or p.proto is None:
+                    maybe.append(p)
+            elif p.kind in ("unknown", "pl-external"):
+                maybe.append(p)
+        return out, maybe
