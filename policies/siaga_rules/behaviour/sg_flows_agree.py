@@ -18,19 +18,24 @@ from siaga_rules.behaviour.sg_model import Group, Model, Perm, ranges, uncovered
 from siaga_rules.common import Controls, Res, StackCtx, stack_policy
 
 
+def _ref(g: Group) -> str:
+    """How a program refers to the group's id."""
+    return f"{g.res.name}.vpc_config.cluster_security_group_id" if g.virtual else f"{g.res.name}.id"
+
+
 def _fix_egress(src: Group, dst: Group, need: Perm, gaps: list[tuple[int, int]]) -> str:
     proto = need.proto if need.proto in ("tcp", "udp") else "-1"
     ports = f", from_port={gaps[0][0]}, to_port={gaps[-1][1]}" if proto != "-1" else ""
-    return (f"add an egress rule to {src.res.name}: aws.vpc.SecurityGroupEgressRule(security_group_id="
-            f"{src.res.name}.id, referenced_security_group_id={dst.res.name}.id, ip_protocol='{proto}'{ports}), "
+    return (f"add an egress rule to {src.label}: aws.vpc.SecurityGroupEgressRule(security_group_id="
+            f"{_ref(src)}, referenced_security_group_id={_ref(dst)}, ip_protocol='{proto}'{ports}), "
             f"or stop admitting it in {dst.res.name}")
 
 
 def _fix_ingress(src: Group, dst: Group, need: Perm, gaps: list[tuple[int, int]]) -> str:
     proto = need.proto if need.proto in ("tcp", "udp") else "-1"
     ports = f", from_port={gaps[0][0]}, to_port={gaps[-1][1]}" if proto != "-1" else ""
-    return (f"add an ingress rule to {dst.res.name}: aws.vpc.SecurityGroupIngressRule(security_group_id="
-            f"{dst.res.name}.id, referenced_security_group_id={src.res.name}.id, ip_protocol='{proto}'{ports}), "
+    return (f"add an ingress rule to {dst.label}: aws.vpc.SecurityGroupIngressRule(security_group_id="
+            f"{_ref(dst)}, referenced_security_group_id={_ref(src)}, ip_protocol='{proto}'{ports}), "
             f"or remove the egress rule if the flow is not wanted")
 
 
@@ -56,8 +61,6 @@ def _judge(model: Model, ctx: StackCtx, need: Perm, sender: Group, receiver: Gro
     if maybe and uncovered(need, offered + [_assume_ports(p) for p in maybe]) != gaps:
         ctx.cannot_verify(flagged.res, f"{other_dir} rules towards {need.where} (unknown peers or addresses)")
         return
-    if flagged.virtual:
-        return  # the EKS-created group: its rules beyond the defaults are not visible to the stack
     relevant = [p for p in other if p.proto is not None]
     if need.direction == "ingress":
         what = (f"{receiver.label} admits {need.describe()} [{receiver.res.urn}], but the egress of "

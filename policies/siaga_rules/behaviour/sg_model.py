@@ -451,7 +451,9 @@ class Model:
     def _rule_resource(self, rule: Res) -> None:
         owners, unresolved_owner = self.group_refs(rule, "securityGroupId")
         if not owners:
-            if unresolved_owner and is_unknown(rule.get("securityGroupId")):
+            own = rule.get("securityGroupId")
+            if own is None or (unresolved_owner and is_unknown(own)):
+                # required by AWS: absent means not known yet (a computed attribute at preview)
                 self.unresolved_rules.append((rule, "securityGroupId"))
             return  # a rule on a group outside the stack
         owner = owners[0]
@@ -466,19 +468,34 @@ class Model:
                 peers, unresolved, external = self.peer_refs(rule, "sourceSecurityGroupId")
             if rule.get("self") is True:
                 peers.append(owner)
+            cidrs = as_list(rule.get("cidrBlocks"))
+            pls = self._prefix_list_refs(rule, "prefixListIds")
+            nothing = not (peers or cidrs or pls or external or rule.get("ipv6CidrBlocks"))
             self._add(owner, direction, rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"), rule.name,
-                      peers=peers, cidrs=as_list(rule.get("cidrBlocks")),
-                      prefix_lists=as_list(rule.get("prefixListIds")), unresolved=unresolved, external=external)
+                      peers=peers, cidrs=cidrs, prefix_lists=pls, unresolved=unresolved or nothing, external=external)
             return
         direction = "ingress" if rule.type == INGRESS_RULE else "egress"
         peers: list[Group] = []
         unresolved = external = False
         if rule.get("referencedSecurityGroupId") is not None:
             peers, unresolved, external = self.peer_refs(rule, "referencedSecurityGroupId")
-        pl = rule.get("prefixListId")
+        pls = self._prefix_list_refs(rule, "prefixListId")
+        cidrs = [rule.get("cidrIpv4")] if rule.get("cidrIpv4") is not None else []
+        # AWS requires a destination/source; none visible means it is not known yet (preview)
+        nothing = not (peers or cidrs or pls or external or rule.get("cidrIpv6") is not None)
         self._add(owner, direction, rule.get("ipProtocol"), rule.get("fromPort"), rule.get("toPort"), rule.name,
-                  peers=peers, cidrs=[rule.get("cidrIpv4")] if rule.get("cidrIpv4") is not None else [],
-                  prefix_lists=[pl] if pl is not None else [], unresolved=unresolved, external=external)
+                  peers=peers, cidrs=cidrs, prefix_lists=pls, unresolved=unresolved or nothing, external=external)
+
+    def _prefix_list_refs(self, rule: Res, path: str) -> list[Any]:
+        """Prefix-list ids of a rule resource, unknown ones (preview) replaced by the prefix lists of the stack
+        its property depends on (their URNs key the prefix-list index)."""
+        values = [v for v in values_at(rule.props, path) if v is not None]
+        if not any(_unknown_ref(v) for v in values):
+            return values
+        by_urn = self.ctx.by_urn()
+        deps = [u for u in rule.deps.get(path, []) if u in by_urn and by_urn[u].type == PREFIX_LIST]
+        known = [v for v in values if not _unknown_ref(v)]
+        return known + deps if deps else values
 
     # ------------------------------------------------------------------ members and addresses
 
@@ -611,22 +628,44 @@ class Model:
             return None
         return False
 
+    def _by_peer(self, perms: list[Perm]) -> tuple[dict[int, list[Perm]], list[Perm]]:
+        """``perms`` split once into {id(peer group): by-reference permissions} and the others (CIDR, prefix
+        list, unknown), cached per list: a hub group with many rules is indexed once, not scanned per peer."""
+        cache = self.__dict__.setdefault("_peer_index", {})
+        if id(perms) not in cache:
+            by_peer: dict[int, list[Perm]] = defaultdict(list)
+            rest: list[Perm] = []
+            for p in perms:
+                if p.kind == "sg" and p.peer is not None:
+                    by_peer[id(p.peer)].append(p)
+                elif p.kind != "external":
+                    rest.append(p)
+            cache[id(perms)] = (perms, by_peer, rest)  # keeps perms alive: its id stays unique
+        return cache[id(perms)][1], cache[id(perms)][2]
+
     def matching(self, perms: list[Perm], peer: Group) -> tuple[list[Perm], list[Perm]]:
         """(the permissions of ``perms`` whose peer is ``peer`` -- by reference, or a CIDR/prefix list reaching
         it --, the ones that might but cannot be told: unknown peer, ports or addresses, a prefix list the
         stack does not show)."""
+        by_peer, rest = self._by_peer(perms)
         out: list[Perm] = []
         maybe: list[Perm] = []
-        for p in perms:
-            if p.kind == "sg":
-                if p.peer is peer:
-                    (out if p.proto is not None else maybe).append(p)
-            elif p.kind in ("cidr", "pl"):
-                hit = self.cidr_reaches(p.cidrs, peer)
+        for p in by_peer.get(id(peer), []):
+            (out if p.proto is not None else maybe).append(p)
+        for p in rest:
+            if p.kind in ("cidr", "pl"):
+                hit = self._cidr_reaches_cached(p.cidrs, peer)
                 if hit and p.proto is not None:
                     out.append(p)
                 elif hit is None or p.proto is None:
                     maybe.append(p)
-            elif p.kind in ("unknown", "pl-external"):
+            else:  # unknown, pl-external
                 maybe.append(p)
         return out, maybe
+
+    def _cidr_reaches_cached(self, cidrs: tuple[str, ...], g: Group) -> bool | None:
+        cache = self.__dict__.setdefault("_reach_cache", {})
+        key = (cidrs, g.key)
+        if key not in cache:
+            cache[key] = self.cidr_reaches(cidrs, g)
+        return cache[key]
