@@ -195,3 +195,20 @@ def test_synthetic_tiers_every_tenth_broken() -> None:
                        ("sg-flows-agree", "t000-app"), ("sg-flows-agree", "t010-app")]
     _, violations = time_checks(graph, repeat=1)
     assert violations == 4
+
+
+def test_cidr_reaches_a_group_through_its_vpc_or_every_subnet_of_its_members(cases) -> None:
+    """The database group's members are the RDS instance in two /24 subnets of a /16 VPC."""
+    graph, _ = cases
+    sys.path[:0] = [str(ROOT), str(PACK)]
+    from siaga_rules.behaviour.sg_model import Model
+
+    from bench.bench_behaviour_sg import stack_ctx
+
+    model = Model(stack_ctx(graph)).build()
+    db = next(g for g in model.groups.values() if g.res.name == "pass-sg-flows-agree-subnet-cidr-db")
+    assert [m.res.name for m in model.members[db.key]] == ["sgc-report-db"]
+    assert model.cidr_reaches(["10.0.0.0/22"], db) is True  # both subnets
+    assert model.cidr_reaches(["10.0.0.0/16"], db) is True  # the VPC
+    assert model.cidr_reaches(["10.0.1.0/24"], db) is False  # one subnet of two
+    assert model.cidr_reaches(["10.1.0.0/16"], db) is False

@@ -10,9 +10,7 @@ A stack with no compute at all (a data-only stack whose clients live elsewhere) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from siaga_rules.behaviour.sg_model import Group, Member, Model, Perm, covers, values_at
+from siaga_rules.behaviour.sg_model import Group, Member, Model, Perm, StoreSpec, covers, values_at
 from siaga_rules.common import Controls, Res, StackCtx, as_number, is_unknown, stack_policy
 
 # Default ports when `port` is not set:
@@ -30,47 +28,6 @@ ENGINE_PORTS = [("aurora-postgresql", 5432), ("postgres", 5432), ("aurora-mysql"
                 ("mysql", 3306), ("mariadb", 3306), ("oracle", 1521), ("sqlserver", 1433), ("db2", 50000),
                 ("custom-oracle", 1521), ("custom-sqlserver", 1433), ("redis", 6379), ("valkey", 6379),
                 ("memcached", 11211)]
-
-
-@dataclass(frozen=True)
-class StoreSpec:
-    groups: str
-    subnet_group: tuple[str, str, str] | None = None
-    """(property naming the subnet group, subnet group type, its subnet ids property)"""
-    subnets: str | None = None
-    default_engine: str | None = None
-    default_port: int | None = None
-    member_of: str | None = None
-    """A property that makes this resource a member of another store (judged there)."""
-    requires: str | None = None
-    """Only a store when this property is set (OpenSearch in a VPC)."""
-
-
-STORES: dict[str, StoreSpec] = {
-    "aws:rds/instance:Instance": StoreSpec("vpcSecurityGroupIds", ("dbSubnetGroupName", "aws:rds/subnetGroup:SubnetGroup",
-                                                                   "subnetIds"), member_of="dbClusterIdentifier"),
-    "aws:rds/cluster:Cluster": StoreSpec("vpcSecurityGroupIds", ("dbSubnetGroupName", "aws:rds/subnetGroup:SubnetGroup",
-                                                                 "subnetIds"), default_engine="aurora"),
-    "aws:elasticache/replicationGroup:ReplicationGroup": StoreSpec(
-        "securityGroupIds", ("subnetGroupName", "aws:elasticache/subnetGroup:SubnetGroup", "subnetIds"),
-        default_engine="redis"),
-    "aws:elasticache/cluster:Cluster": StoreSpec(
-        "securityGroupIds", ("subnetGroupName", "aws:elasticache/subnetGroup:SubnetGroup", "subnetIds"),
-        member_of="replicationGroupId"),
-    "aws:elasticache/serverlessCache:ServerlessCache": StoreSpec("securityGroupIds", subnets="subnetIds"),
-    "aws:docdb/cluster:Cluster": StoreSpec("vpcSecurityGroupIds", ("dbSubnetGroupName", "aws:docdb/subnetGroup:SubnetGroup",
-                                                                   "subnetIds"), default_port=27017),
-    "aws:neptune/cluster:Cluster": StoreSpec("vpcSecurityGroupIds", ("neptuneSubnetGroupName",
-                                                                     "aws:neptune/subnetGroup:SubnetGroup", "subnetIds"),
-                                             default_port=8182),
-    "aws:redshift/cluster:Cluster": StoreSpec("vpcSecurityGroupIds", ("clusterSubnetGroupName",
-                                                                      "aws:redshift/subnetGroup:SubnetGroup", "subnetIds"),
-                                              default_port=5439),
-    "aws:memorydb/cluster:Cluster": StoreSpec("securityGroupIds", ("subnetGroupName", "aws:memorydb/subnetGroup:SubnetGroup",
-                                                                   "subnetIds"), default_port=6379),
-    "aws:opensearch/domain:Domain": StoreSpec("vpcOptions.securityGroupIds", subnets="vpcOptions.subnetIds",
-                                              default_port=443, requires="vpcOptions"),
-}
 
 
 def _port(store: Res, spec: StoreSpec) -> tuple[int | None, str]:
@@ -112,27 +69,11 @@ def check(ctx: StackCtx) -> None:
     model = Model(ctx).build()
     if not model.computes:
         return
-    for type_, spec in STORES.items():
-        for store in ctx.of_type(type_):
-            if spec.member_of and store.get(spec.member_of):
-                continue
-            if spec.requires and not store.get(spec.requires):
-                continue
-            _judge(ctx, model, store, spec)
+    for store, spec, member in model.stores:
+        _judge(ctx, model, store, spec, member)
 
 
-def _store_subnets(model: Model, store: Res, spec: StoreSpec) -> list[str] | None:
-    if spec.subnets:
-        return model.subnet_cidrs(store, spec.subnets)
-    if spec.subnet_group:
-        prop, sg_type, subnets_prop = spec.subnet_group
-        groups, _ = model.refs(store, prop, sg_type)
-        if groups:
-            return model.subnet_cidrs(groups[0], subnets_prop)
-    return None
-
-
-def _judge(ctx: StackCtx, model: Model, store: Res, spec: StoreSpec) -> None:
+def _judge(ctx: StackCtx, model: Model, store: Res, spec: StoreSpec, member: Member) -> None:
     port, how = _port(store, spec)
     if port is None:
         ctx.cannot_verify(store, how)
@@ -145,7 +86,6 @@ def _judge(ctx: StackCtx, model: Model, store: Res, spec: StoreSpec) -> None:
     if not store_groups:
         ctx.cannot_verify(store, f"{spec.groups} (security groups outside this stack or unknown before deployment)")
         return
-    member = Member(store, store_groups, _store_subnets(model, store, spec))
     uncertain = unresolved
     # 1. which computes does the store admit on its port?
     admitted: dict[int, tuple[Member, Perm]] = {}

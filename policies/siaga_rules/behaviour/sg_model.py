@@ -251,6 +251,48 @@ def uncovered(required: Perm, offered: list[Perm]) -> list[tuple[int, int]]:
     return [g for g in gaps if g[0] <= g[1] and g[0] <= required.hi]
 
 
+@dataclass(frozen=True)
+class StoreSpec:
+    groups: str
+    subnet_group: tuple[str, str, str] | None = None
+    """(property naming the subnet group, subnet group type, its subnet ids property)"""
+    subnets: str | None = None
+    default_engine: str | None = None
+    default_port: int | None = None
+    member_of: str | None = None
+    """A property that makes this resource a member of another store (judged there)."""
+    requires: str | None = None
+    """Only a store when this property is set (OpenSearch in a VPC)."""
+
+
+STORES: dict[str, StoreSpec] = {
+    "aws:rds/instance:Instance": StoreSpec("vpcSecurityGroupIds", ("dbSubnetGroupName", "aws:rds/subnetGroup:SubnetGroup",
+                                                                   "subnetIds"), member_of="dbClusterIdentifier"),
+    "aws:rds/cluster:Cluster": StoreSpec("vpcSecurityGroupIds", ("dbSubnetGroupName", "aws:rds/subnetGroup:SubnetGroup",
+                                                                 "subnetIds"), default_engine="aurora"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": StoreSpec(
+        "securityGroupIds", ("subnetGroupName", "aws:elasticache/subnetGroup:SubnetGroup", "subnetIds"),
+        default_engine="redis"),
+    "aws:elasticache/cluster:Cluster": StoreSpec(
+        "securityGroupIds", ("subnetGroupName", "aws:elasticache/subnetGroup:SubnetGroup", "subnetIds"),
+        member_of="replicationGroupId"),
+    "aws:elasticache/serverlessCache:ServerlessCache": StoreSpec("securityGroupIds", subnets="subnetIds"),
+    "aws:docdb/cluster:Cluster": StoreSpec("vpcSecurityGroupIds", ("dbSubnetGroupName", "aws:docdb/subnetGroup:SubnetGroup",
+                                                                   "subnetIds"), default_port=27017),
+    "aws:neptune/cluster:Cluster": StoreSpec("vpcSecurityGroupIds", ("neptuneSubnetGroupName",
+                                                                     "aws:neptune/subnetGroup:SubnetGroup", "subnetIds"),
+                                             default_port=8182),
+    "aws:redshift/cluster:Cluster": StoreSpec("vpcSecurityGroupIds", ("clusterSubnetGroupName",
+                                                                      "aws:redshift/subnetGroup:SubnetGroup", "subnetIds"),
+                                              default_port=5439),
+    "aws:memorydb/cluster:Cluster": StoreSpec("securityGroupIds", ("subnetGroupName", "aws:memorydb/subnetGroup:SubnetGroup",
+                                                                   "subnetIds"), default_port=6379),
+    "aws:opensearch/domain:Domain": StoreSpec("vpcOptions.securityGroupIds", subnets="vpcOptions.subnetIds",
+                                              default_port=443, requires="vpcOptions"),
+}
+
+
+
 @dataclass
 class Model:
     ctx: StackCtx
@@ -261,6 +303,8 @@ class Model:
     """Rule resources whose own group is unknown and unresolvable (preview)."""
     members: dict[str, list[Member]] = field(default_factory=lambda: defaultdict(list))
     computes: list[Member] = field(default_factory=list)
+    stores: list[tuple[Res, StoreSpec, Member]] = field(default_factory=list)
+    """Data stores of the stack (members of their groups too: a CIDR covering their subnets reaches them)."""
     compute_ids: set[int] = field(default_factory=set)
     any_unresolved_compute: bool = False
     by_cidr: dict[str, tuple[list[Member], bool]] = field(default_factory=dict)
@@ -594,8 +638,26 @@ class Model:
                 subnets = self.subnet_cidrs(sg, "subnetIds")
             self.add_member(Member(dms, groups, subnets, unresolved_groups=unres), compute=True)
 
+        for type_, spec in STORES.items():
+            for store in self.ctx.of_type(type_):
+                if (spec.member_of and store.get(spec.member_of)) or (spec.requires and not store.get(spec.requires)):
+                    continue
+                groups, unres = self.group_refs(store, spec.groups)
+                member = Member(store, groups, self._store_subnets(store, spec), unresolved_groups=unres)
+                self.add_member(member, compute=False)
+                self.stores.append((store, spec, member))
         self.compute_ids = {id(m) for m in self.computes}
         self.any_unresolved_compute = any(m.unresolved_groups for m in self.computes)
+
+    def _store_subnets(self, store: Res, spec: StoreSpec) -> list[str] | None:
+        if spec.subnets:
+            return self.subnet_cidrs(store, spec.subnets)
+        if spec.subnet_group:
+            prop, group_type, subnets_prop = spec.subnet_group
+            groups, _ = self.refs(store, prop, group_type)
+            if groups:
+                return self.subnet_cidrs(groups[0], subnets_prop)
+        return None
 
     def vpc_cidr(self, g: Group) -> str | None:
         if g.key not in self._vpc_cidr:
