@@ -15,6 +15,13 @@ What it models (and why):
   (AWS's own default: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroup.html).
   ``aws.ec2.DefaultSecurityGroup`` likewise removes every rule it adopts and keeps only its inline rules
   (https://www.pulumi.com/registry/packages/aws/api-docs/ec2/defaultsecuritygroup/).
+- Inline blocks and separate rule resources on the same group are taken as a union. pulumi-aws warns against
+  mixing them ("rule conflicts, perpetual differences, and result in rules being overwritten":
+  https://www.pulumi.com/registry/packages/aws/api-docs/vpc/securitygroupegressrule/), and an explicit
+  ``egress=[]`` makes the provider manage an empty set, revoking separately created rules at the next update
+  after a refresh (https://github.com/hashicorp/terraform-provider-aws/pull/32424). That conflict is not
+  judged here: a stack policy sees outputs, and a deployed group's ``egress`` output lists the separate rules
+  too, so "declared inline" cannot be told from "read back".
 - The EKS-created cluster security group (``vpcConfig.clusterSecurityGroupId``) is not a resource of the
   stack; EKS gives it inbound all from itself and outbound all to 0.0.0.0/0
   (https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html). It is modelled as a virtual group
