@@ -86,7 +86,7 @@ def test_egress_to_peers_outside_the_stack_does_not_reach_a_stack_group(cases) -
     443 only, so its unseen entries cannot matter for 5432: both fail, neither is 'cannot be verified'."""
     graph, result = cases
     ext = _one(graph, result, "fail-sg-flows-agree-external-group", "sg-flows-agree")
-    assert "allows only tcp 5432 to a security group outside this stack (sgc-ext-out)" in ext
+    assert "allows only tcp 5432 to security group sg-0123456789abcdef0 (not in this stack) (sgc-ext-out)" in ext
     s3 = _one(graph, result, "fail-sg-flows-agree-s3-prefix-list", "sg-flows-agree")
     assert "allows only tcp 443 to prefix list pl-6fa54006 (entries not in this stack) (sgc-s3-out)" in s3
 
@@ -163,6 +163,15 @@ def test_store_admitting_the_wrong_port_and_compute_whose_egress_stops_short(cas
     assert "sgc-instance is admitted by tcp 6380 from sgc-only-https (sgc-memorydb-from-instance)" in mem
     assert "allows only tcp 443 to 0.0.0.0/0 (sgc-only-https-out)" in mem
     assert "aws.vpc.SecurityGroupEgressRule(security_group_id=sgc-only-https.id" in mem
+
+
+def test_store_admitting_a_foreign_group_a_compute_here_uses_cannot_be_verified(cases) -> None:
+    graph, result = cases
+    cache = graph.get("aws:elasticache/replicationGroup:ReplicationGroup", "sgc-ext-cache")
+    assert not _hits(graph, result, "sgc-ext-cache", "data-store-reachable")
+    notes = [f for f in result.findings if f.policy == "data-store-reachable" and CANNOT_VERIFY in f.message]
+    assert len(notes) == 1 and notes[0].enforcement == "advisory"
+    assert f"{cache.urn}: reachability on tcp 6379" in notes[0].message
 
 
 def test_data_only_stack_is_not_judged() -> None:

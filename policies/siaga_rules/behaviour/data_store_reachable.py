@@ -89,6 +89,7 @@ def _judge(ctx: StackCtx, model: Model, store: Res, spec: StoreSpec, member: Mem
     uncertain = unresolved
     # 1. which computes does the store admit on its port?
     admitted: dict[int, tuple[Member, Perm]] = {}
+    unmanned: list[Group] = []  # admitted groups no visible compute of the stack sits in
     for g in store_groups:
         for perm in model.ingress.get(g.key, []):
             if perm.proto is None or perm.kind in ("unknown", "pl-external"):
@@ -96,10 +97,17 @@ def _judge(ctx: StackCtx, model: Model, store: Res, spec: StoreSpec, member: Mem
                 continue
             if not _admits(perm, port):
                 continue
+            if perm.kind == "external":
+                # a group id outside the stack: a compute of this stack that uses it may be the client, but
+                # that group's egress is not visible; a client of another stack is not this policy's business
+                uncertain = uncertain or perm.cidrs[0] in model.compute_external_ids
+                continue
             if perm.kind == "sg" and perm.peer is not None:
-                for m in model.members.get(perm.peer.key, []):
-                    if id(m) in model.compute_ids:
-                        admitted.setdefault(id(m), (m, perm))
+                visible = [m for m in model.members.get(perm.peer.key, []) if id(m) in model.compute_ids]
+                for m in visible:
+                    admitted.setdefault(id(m), (m, perm))
+                if not visible:
+                    unmanned.append(perm.peer)
             elif perm.kind in ("cidr", "pl"):
                 for c in perm.cidrs:
                     hits, unsure = _computes_in(model, c)
@@ -118,7 +126,11 @@ def _judge(ctx: StackCtx, model: Model, store: Res, spec: StoreSpec, member: Mem
                       + (f"allows only {egress}" if egress else "has no rule at all (pulumi-aws removes AWS's "
                          "default allow-all egress)")
                       + f", nothing on tcp {port} towards {store.name}")
-    if uncertain or model.any_unresolved_compute:
+    if model.any_unresolved_compute:
+        # a compute whose groups are unknown (preview) may sit in an admitted group that may send to the store
+        uncertain = uncertain or any(_egress_reaches(model, Member(g.res, [g], None), store_groups, member, port)[0]
+                                     for g in unmanned)
+    if uncertain:
         ctx.cannot_verify(store, f"reachability on tcp {port} (security groups, peers or subnets unknown)")
         return
     groups = ", ".join(g.label for g in store_groups)

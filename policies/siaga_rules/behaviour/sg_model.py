@@ -121,7 +121,7 @@ class Perm:
         elif self.kind in ("cidr", "pl"):
             peer = ", ".join(self.cidrs) or "no address"
         elif self.kind == "external":
-            peer = "a security group outside this stack"
+            peer = f"security group {self.cidrs[0] if self.cidrs else '?'} (not in this stack)"
         elif self.kind == "pl-external":
             peer = f"prefix list {self.cidrs[0] if self.cidrs else '?'} (entries not in this stack)"
         else:
@@ -139,7 +139,9 @@ class Member:
     """CIDRs of its subnets; None when unknown or not resolvable."""
     via: str = ""
     unresolved_groups: bool = False
-    """Some of its security groups could not be resolved (unknown at preview or outside the stack)."""
+    """Some of its security groups could not be resolved (unknown at preview)."""
+    external_ids: set[str] = field(default_factory=set)
+    """Ids of its security groups that are not groups of this stack (their rules are not visible)."""
 
     @property
     def label(self) -> str:
@@ -314,6 +316,8 @@ class Model:
     """Data stores of the stack (members of their groups too: a CIDR covering their subnets reaches them)."""
     compute_ids: set[int] = field(default_factory=set)
     any_unresolved_compute: bool = False
+    compute_external_ids: set[str] = field(default_factory=set)
+    _collect: set[str] = field(default_factory=set)
     by_cidr: dict[str, tuple[list[Member], bool]] = field(default_factory=dict)
     """CIDR -> (computes all of whose subnets it covers, whether some compute's subnets are unknown): built
     lazily once per distinct CIDR, so a stack check stays linear in its rules."""
@@ -352,20 +356,28 @@ class Model:
         """The groups ``res.<path>`` points at, and whether some reference stayed unresolved (unknown at
         preview with no property dependency, or an id outside the stack)."""
         found, unknown, external = self.peer_refs(res, path)
-        return found, unknown or external
+        return found, unknown or bool(external)
 
-    def peer_refs(self, res: Res, path: str) -> tuple[list[Group], bool, bool]:
-        """(groups of the stack ``res.<path>`` points at, some value unknown and unresolvable, some known id
+    def _member_groups(self, res: Res, path: str) -> tuple[list[Group], bool]:
+        """Like group_refs for a member's own groups: ids outside the stack are collected (``_collect``)
+        rather than counted as unknown."""
+        found, unknown, external = self.peer_refs(res, path)
+        self._collect.update(external)
+        return found, unknown
+
+    def peer_refs(self, res: Res, path: str) -> tuple[list[Group], bool, list[str]]:
+        """(groups of the stack ``res.<path>`` points at, some value unknown and unresolvable, the known ids
         outside the stack)."""
         found: list[Group] = []
-        external = unknown = False
+        external: list[str] = []
+        unknown = False
         for v in values_at(res.props, path):
             if is_unknown(v):
                 unknown = True
             elif isinstance(v, str) and v:
                 g = self._by_id.get(v)
                 if g is None:
-                    external = True
+                    external.append(v)
                 elif g not in found:
                     found.append(g)
         if unknown:
@@ -434,7 +446,7 @@ class Model:
 
     def _add(self, group: Group, direction: str, proto_v: Any, lo_v: Any, hi_v: Any, where: str, *,
              peers: list[Group], cidrs: list[Any], prefix_lists: list[Any], unresolved: bool,
-             external: bool = False) -> None:
+             external: Iterable[str] = ()) -> None:
         proto = norm_proto(proto_v)
         rng = port_range(proto, lo_v, hi_v)
         if rng is None:
@@ -463,8 +475,8 @@ class Model:
                                               where=where))
         if unresolved:
             target[group.key].append(Perm(group, direction, proto, lo, hi, kind="unknown", where=where))
-        if external:  # a known group id of another stack/account: never one of this stack's groups
-            target[group.key].append(Perm(group, direction, proto, lo, hi, kind="external", where=where))
+        for ext in external:  # a known group id of another stack/account: never one of this stack's groups
+            target[group.key].append(Perm(group, direction, proto, lo, hi, kind="external", cidrs=(ext,), where=where))
 
     def _inline(self, g: Group, direction: str) -> None:
         blocks = [b for b in as_list(g.res.get(direction)) if isinstance(b, dict)]
@@ -479,13 +491,14 @@ class Model:
                         if any(_unknown_ref(v) for v in as_list(lookup(b, "securityGroups")))]
         for i, b in enumerate(blocks):
             peers: list[Group] = []
-            unresolved = external = False
+            unresolved = False
+            external: list[str] = []
             for v in as_list(lookup(b, "securityGroups")):
                 if _unknown_ref(v):
                     continue
                 found = self._by_id.get(v) if isinstance(v, str) else None
                 if found is None:
-                    external = True
+                    external.append(str(v))
                 elif found not in peers:
                     peers.append(found)
             if i in with_unknown:
@@ -514,7 +527,8 @@ class Model:
                 self.unresolved_rules.append((rule, "type"))
                 return
             peers: list[Group] = []
-            unresolved = external = False
+            unresolved = False
+            external: list[str] = []
             if rule.get("sourceSecurityGroupId") is not None:
                 peers, unresolved, external = self.peer_refs(rule, "sourceSecurityGroupId")
             if rule.get("self") is True:
@@ -526,8 +540,9 @@ class Model:
                       peers=peers, cidrs=cidrs, prefix_lists=pls, unresolved=unresolved or nothing, external=external)
             return
         direction = "ingress" if rule.type == INGRESS_RULE else "egress"
-        peers: list[Group] = []
-        unresolved = external = False
+        peers = []
+        unresolved = False
+        external = []
         if rule.get("referencedSecurityGroupId") is not None:
             peers, unresolved, external = self.peer_refs(rule, "referencedSecurityGroupId")
         pls = self._prefix_list_refs(rule, "prefixListId")
@@ -558,6 +573,8 @@ class Model:
         return cidrs  # type: ignore[return-value]
 
     def add_member(self, member: Member, compute: bool) -> None:
+        member.external_ids = set(self._collect)
+        self._collect.clear()
         for g in member.groups:
             self.members[g.key].append(member)
         if compute:
@@ -567,7 +584,7 @@ class Model:
         groups: list[Group] = []
         unresolved = False
         for path in ("vpcSecurityGroupIds", "securityGroupNames", "networkInterfaces.securityGroups"):
-            found, unres = self.group_refs(lt, path)
+            found, unres = self._member_groups(lt, path)
             groups += [g for g in found if g not in groups]
             unresolved = unresolved or unres
         return groups, unresolved
@@ -582,8 +599,8 @@ class Model:
 
     def _index_members(self) -> None:
         for inst in self.ctx.of_type(INSTANCE):
-            groups, unres = self.group_refs(inst, "vpcSecurityGroupIds")
-            more, unres2 = self.group_refs(inst, "securityGroups")
+            groups, unres = self._member_groups(inst, "vpcSecurityGroupIds")
+            more, unres2 = self._member_groups(inst, "securityGroups")
             self.add_member(Member(inst, groups + [g for g in more if g not in groups], self.subnet_cidrs(inst, "subnetId"),
                                    unresolved_groups=unres or unres2), compute=True)
         for asg in self.ctx.of_type(ASG):
@@ -599,14 +616,14 @@ class Model:
                 via.append(f"launch template {lt.name}")
             lcs, _ = self.refs(asg, "launchConfiguration", LAUNCH_CONFIGURATION)
             for lc in lcs:
-                found, unres = self.group_refs(lc, "securityGroups")
+                found, unres = self._member_groups(lc, "securityGroups")
                 groups += [g for g in found if g not in groups]
                 unresolved = unres
                 via.append(f"launch configuration {lc.name}")
             self.add_member(Member(asg, groups, self.subnet_cidrs(asg, "vpcZoneIdentifiers"), via=", ".join(via),
                                    unresolved_groups=unresolved and not groups), compute=True)
         for cluster in self.ctx.of_type(EKS_CLUSTER):
-            groups, unres = self.group_refs(cluster, "vpcConfig.securityGroupIds")
+            groups, unres = self._member_groups(cluster, "vpcConfig.securityGroupIds")
             groups.append(self.groups["eks-cluster-sg:" + cluster.urn])
             self.add_member(Member(cluster, groups, self.subnet_cidrs(cluster, "vpcConfig.subnetIds"),
                                    unresolved_groups=unres), compute=True)
@@ -629,17 +646,17 @@ class Model:
         for svc in self.ctx.of_type(ECS_SERVICE):
             if svc.get("networkConfiguration") is None:
                 continue  # bridge/host networking: the container instances' groups apply
-            groups, unres = self.group_refs(svc, "networkConfiguration.securityGroups")
+            groups, unres = self._member_groups(svc, "networkConfiguration.securityGroups")
             self.add_member(Member(svc, groups, self.subnet_cidrs(svc, "networkConfiguration.subnets"),
                                    unresolved_groups=unres), compute=True)
         for fn in self.ctx.of_type(LAMBDA):
             if not values_at(fn.props, "vpcConfig.subnetIds"):
                 continue  # not in a VPC: it cannot reach a VPC data store at all
-            groups, unres = self.group_refs(fn, "vpcConfig.securityGroupIds")
+            groups, unres = self._member_groups(fn, "vpcConfig.securityGroupIds")
             self.add_member(Member(fn, groups, self.subnet_cidrs(fn, "vpcConfig.subnetIds"),
                                    unresolved_groups=unres), compute=True)
         for dms in self.ctx.of_type(DMS):
-            groups, unres = self.group_refs(dms, "vpcSecurityGroupIds")
+            groups, unres = self._member_groups(dms, "vpcSecurityGroupIds")
             subnets = None
             for sg in self.refs(dms, "replicationSubnetGroupId", DMS_SUBNETS)[0][:1]:
                 subnets = self.subnet_cidrs(sg, "subnetIds")
@@ -649,11 +666,12 @@ class Model:
             for store in self.ctx.of_type(type_):
                 if (spec.member_of and store.get(spec.member_of)) or (spec.requires and not store.get(spec.requires)):
                     continue
-                groups, unres = self.group_refs(store, spec.groups)
+                groups, unres = self._member_groups(store, spec.groups)
                 member = Member(store, groups, self._store_subnets(store, spec), unresolved_groups=unres)
                 self.add_member(member, compute=False)
                 self.stores.append((store, spec, member))
         self.compute_ids = {id(m) for m in self.computes}
+        self.compute_external_ids = {e for m in self.computes for e in m.external_ids}
         self.any_unresolved_compute = any(m.unresolved_groups for m in self.computes)
 
     def _store_subnets(self, store: Res, spec: StoreSpec) -> list[str] | None:
