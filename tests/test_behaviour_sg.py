@@ -132,12 +132,15 @@ def test_fail_cases_are_caught_at_preview_through_property_dependencies(cases_pr
     assert not result.errors
 
 
-def test_unknown_prefix_list_is_cannot_verify_at_preview_and_passes_after(cases, cases_preview) -> None:
+def test_unknown_prefix_list_and_ports_are_cannot_verify_at_preview_and_pass_after(cases, cases_preview) -> None:
     graph, result = cases_preview
     late = graph.get("aws:ec2/securityGroup:SecurityGroup", "pass-sg-flows-agree-late-src")
     notes = [f for f in result.findings if f.policy == "sg-flows-agree" and CANNOT_VERIFY in f.message]
     assert len(notes) == 1 and notes[0].enforcement == "advisory"  # one per stack policy, naming each resource
     assert late.urn in notes[0].message and "destination of sgc-late-out" in notes[0].message
+    src = graph.get("aws:ec2/securityGroup:SecurityGroup", "pass-sg-flows-agree-late-port-src")
+    assert f"{src.urn}: protocol/ports of sgc-lp-out" in notes[0].message
+    assert f"{src.urn}: egress rules towards sgc-lp-in" in notes[0].message
     graph, result = cases
     assert not [f for f in result.findings if f.policy == "sg-flows-agree" and CANNOT_VERIFY in f.message]
 

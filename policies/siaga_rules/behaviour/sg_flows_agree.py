@@ -102,11 +102,15 @@ def check(ctx: StackCtx) -> None:
         for need in model.ingress.get(key, []):
             if need.kind == "sg" and need.peer is not None and need.proto is not None:
                 _judge(model, ctx, need, need.peer, group, reported)
+            elif need.kind == "sg":
+                ctx.cannot_verify(group.res, f"protocol/ports of {need.where}")
             elif need.kind == "unknown" and not group.virtual:
                 ctx.cannot_verify(group.res, f"source of {need.where}")
         for need in model.egress.get(key, []):
             if need.kind == "sg" and need.peer is not None and need.proto is not None:
                 _judge(model, ctx, need, group, need.peer, reported)
+            elif need.kind == "sg":
+                ctx.cannot_verify(group.res, f"protocol/ports of {need.where}")
             elif need.kind == "unknown" and not group.virtual:
                 ctx.cannot_verify(group.res, f"destination of {need.where}")
 
