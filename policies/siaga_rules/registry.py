@@ -38,6 +38,8 @@ MODULES = [
     "behaviour.route53_health_check_host_answered",
     # behaviour (keys and topics)
     "behaviour.kms_key_grants_users", "behaviour.sns_topic_allows_publishers",
+    # behaviour (security-group flows)
+    "behaviour.sg_flows_agree", "behaviour.data_store_reachable",
 ]
 
 

@@ -132,7 +132,8 @@ def computed(type_: str, name: str, inputs: dict[str, Any], region: str) -> tupl
         out["arnSuffix"] = f"targetgroup/{name}/{_digest(name, length=16)}"
     if type_ == "aws:rds/instance:Instance":
         host = f"{inputs.get('identifier') or name}.c{_digest(name, length=10)}.{region}.rds.amazonaws.com"
-        out.update(address=host, endpoint=f"{host}:5432", port=inputs.get("port") or 5432,
+        port = inputs.get("port") or _rds_default_port(inputs.get("engine"))
+        out.update(address=host, endpoint=f"{host}:{port}", port=port,
                    resourceId=f"db-{_digest(name, length=26).upper()}")
         if inputs.get("manageMasterUserPassword"):
             out["masterUserSecrets"] = [{
@@ -142,7 +143,8 @@ def computed(type_: str, name: str, inputs: dict[str, Any], region: str) -> tupl
             }]
     if type_ == "aws:rds/cluster:Cluster":
         host = f"{inputs.get('clusterIdentifier') or name}.cluster-c{_digest(name, length=10)}.{region}.rds.amazonaws.com"
-        out.update(endpoint=host, readerEndpoint=host.replace(".cluster-", ".cluster-ro-"), port=5432,
+        out.update(endpoint=host, readerEndpoint=host.replace(".cluster-", ".cluster-ro-"),
+                   port=inputs.get("port") or _rds_default_port(inputs.get("engine") or "aurora"),
                    clusterResourceId=f"cluster-{_digest(name, length=26).upper()}")
     if type_ == "aws:route53/zone:Zone":
         rid = "Z" + _digest(name, length=20).upper()
@@ -223,3 +225,15 @@ def _auto_named(type_: str) -> bool:
     except (ImportError, AttributeError, IndexError, ValueError):
         return False
     return isinstance(getattr(klass, "name", None), property)
+
+
+def _rds_default_port(engine: object) -> int:
+    """The port RDS gives a DB instance/cluster without `port`: MySQL, MariaDB and Aurora MySQL 3306, PostgreSQL
+    5432, Oracle 1521, SQL Server 1433, Db2 50000
+    (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html, Port)."""
+    e = str(engine or "postgres").lower()
+    for prefix, port in (("aurora-postgresql", 5432), ("postgres", 5432), ("oracle", 1521), ("custom-oracle", 1521),
+                         ("sqlserver", 1433), ("custom-sqlserver", 1433), ("db2", 50000)):
+        if e.startswith(prefix):
+            return port
+    return 3306
