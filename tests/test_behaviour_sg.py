@@ -191,7 +191,12 @@ def test_eks_nodes_reach_the_database_through_the_cluster_security_group() -> No
         graph = run_stack("hybrid-pdn", preview=preview)
         result = analyze(graph, packs=[PACK])
         assert graph.of_type("aws:eks/nodeGroup:NodeGroup") and graph.of_type("aws:rds/instance:Instance")
-        assert not [f for f in result.findings if f.policy in POLICIES], preview
+        found = [f for f in result.findings if f.policy in POLICIES]
+        if not preview:
+            assert not found
+        else:  # the database's client egress rule sits on the EKS-created group, whose id only exists after deployment
+            assert found and all(f.enforcement == "advisory" and "cannot be verified" in f.message for f in found)
+            assert all("db-client" in f.message for f in found)
 
 
 def test_synthetic_tiers_every_tenth_broken() -> None:
