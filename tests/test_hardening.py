@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,29 @@ def test_concurrent_new_one_writes_the_others_fail_in_one_line(tmp_path: Path) -
     written = sorted(p.name for p in stacks.iterdir() if "dukcapil" in p.name)
     assert written == ["Pulumi.dukcapil-adminduk-prod.yaml", "waivers.dukcapil-adminduk-prod.yaml"]
     assert not [p for p in stacks.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_program_timeout_stops_it_and_what_it_started(tmp_path: Path) -> None:
+    prog = tmp_path / "slow"
+    prog.mkdir()
+    (prog / "Pulumi.yaml").write_text("name: slow\nruntime: python\n", encoding="utf-8")
+    (prog / "Pulumi.dev.yaml").write_text("config:\n  aws:region: ap-southeast-3\n", encoding="utf-8")
+    pidfile = tmp_path / "child.pid"
+    (prog / "__main__.py").write_text(
+        "import subprocess, time\n"
+        f"open({str(pidfile)!r}, 'w').write(str(subprocess.Popen(['sleep', '300']).pid))\n"
+        "time.sleep(300)\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "siaga", "check", str(prog), "--stack", "dev", "--timeout", "5"],
+                          capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "did not finish within 5 s" in done.stderr and "Traceback" not in done.stderr
+    pid = int(pidfile.read_text())
+    for _ in range(50):
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return
+        if state in ("Z", "X"):
+            return
+        time.sleep(0.1)
+    pytest.fail("the program's child outlived the timeout")

@@ -31,6 +31,10 @@ args = sys.argv[1:]
 state = os.environ["FAKE_AWS_STATE"]
 with open(os.path.join(state, "calls.log"), "a") as log:
     log.write(" ".join(args[:2]) + "\n")
+if "i-0offline" in args:  # an instance SSM cannot reach (stopped, no agent, wrong account)
+    print("An error occurred (InvalidInstanceId) when calling the SendCommand operation: Instances [[i-0offline]] "
+          "not in a valid state for account 123456789012", file=sys.stderr)
+    sys.exit(254)
 if args[:2] == ["ssm", "send-command"]:
     params = json.loads(args[args.index("--parameters") + 1])
     done = subprocess.run(["/bin/sh", "-c", params["commands"][0]], capture_output=True, text=True)
@@ -164,6 +168,19 @@ def test_verify_over_ssm_runs_the_suite(fake_aws: Path, tmp_path: Path) -> None:
     assert "FAILED: 1 host(s)" in out
     assert "FAIL ssm://i-0abc test_app_service: layanan-ci.service is not installed" in out
     assert "ssm send-command" in (fake_aws / "calls.log").read_text()
+
+
+def test_a_host_that_does_not_answer_is_not_run_and_exits_2(fake_aws: Path, tmp_path: Path) -> None:
+    """None of an unreachable host's checks pass or fail: they are 'not run', and the run could not complete."""
+    junit = tmp_path / "verify.xml"
+    code, out = invoke("--hosts", "i-0abc,i-0offline", "--backend", "ssm", "--settings", str(settings_file(tmp_path)),
+                       "--no-endpoints", "--mode", "image", "--junit", str(junit))
+    assert code == 2, out
+    assert "NOT RUN ssm://i-0offline: the host did not answer" in out and "Instances [[i-0offline]]" in out
+    assert "FAIL ssm://i-0abc test_app_service" in out  # the host that answers is still checked
+    cases = [c for c in ET.parse(junit).getroot().iter("testcase") if "i-0offline" in (c.get("name") or "")]
+    assert cases and all(c.find("skipped") is not None for c in cases)  # never a pass
+    assert "HOST NOT REACHED" in (cases[0].find("skipped").get("message") or "")
 
 
 def test_verify_stack_takes_baseline_from_program_and_hosts_from_outputs(tmp_path: Path) -> None:

@@ -18,7 +18,14 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from siaga.commands.common import SECRET_CONFIG_HELP, fail, start_graph, wait_graph
+from siaga.commands.common import (
+    DEFAULT_TIMEOUT,
+    SECRET_CONFIG_HELP,
+    TIMEOUT_HELP,
+    fail,
+    start_graph,
+    wait_graph,
+)
 from siaga.engine.preview import REPO_ROOT
 from siaga.files import write_atomic
 from siaga.reporters import NAMES
@@ -56,7 +63,7 @@ def _unique(targets: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
 def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], policy_config: Path | None,
               waivers: Path | None, config: list[str], unknowns: bool, show_progress: bool = True,
               secret_config: list[str] | None = None, waiver_max_days: int = MAX_DAYS,
-              not_waivable: list[str] | None = None) -> Report:
+              not_waivable: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> Report:
     """Everything but the rendering; exits 2 with one line when something cannot run."""
     for p in packs:
         if not (p / "PulumiPolicy.yaml").is_file():
@@ -73,7 +80,8 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
     with progress:
         t0 = time.perf_counter()
         task = progress.add_task("running the program offline", total=None)
-        running = start_graph(stack, program_dir, config, preview=unknowns, secret_config=secret_config)  # first
+        running = start_graph(stack, program_dir, config, preview=unknowns, secret_config=secret_config,
+                              timeout=timeout)  # first: the critical path
         try:  # meanwhile (2 cores): import the harness, start the packs' servers (they import their policies)
             from siaga.analyzer import AnalyzerError, PackServer, StackEnv, analyze, prestart
 
@@ -133,6 +141,7 @@ def register(app: typer.Typer) -> None:
         report: Annotated[list[str] | None, typer.Option("--report", help="Also write FORMAT=FILE (repeatable), from the same run")] = None,
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="key=value stack config override (repeatable)")] = None,
         secret_config: Annotated[list[str] | None, typer.Option("--secret-config", help=SECRET_CONFIG_HELP)] = None,
+        timeout: Annotated[float, typer.Option("--timeout", min=1, help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
         unknowns: Annotated[bool, typer.Option("--unknowns/--resolved", help="Emulate a real preview: computed values unknown")] = False,
     ) -> None:
         """Run the program offline and the policy packs on it; exit 0 clean, 1 mandatory violation, 2 could not run."""
@@ -142,7 +151,7 @@ def register(app: typer.Typer) -> None:
         packs = [p.resolve() for p in (policy_pack or [DEFAULT_PACK])]
         result = run_check(stack, program_dir, packs, policy_config, waivers, config or [], unknowns,
                            show_progress=err_console.is_terminal, secret_config=secret_config,
-                           waiver_max_days=waiver_max_days, not_waivable=not_waivable)
+                           waiver_max_days=waiver_max_days, not_waivable=not_waivable, timeout=timeout)
         from siaga.reporters import FORMATS
         from siaga.reporters.text import print_report, summary_line
 

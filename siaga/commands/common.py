@@ -26,8 +26,13 @@ SECRET_CONFIG_HELP = ("key=value stack config override kept secret (repeatable):
                       "reports and documents, as `pulumi config set --secret` would")
 
 
+TIMEOUT_HELP = "Seconds the program may run before it is stopped (with everything it started)"
+DEFAULT_TIMEOUT = 600.0
+
+
 def start_graph(stack: str | None, program_dir: Path | None, config: list[str],
-                preview: bool = False, secret_config: list[str] | None = None) -> RunningProgram:
+                preview: bool = False, secret_config: list[str] | None = None,
+                timeout: float = DEFAULT_TIMEOUT) -> RunningProgram:
     """Starts the stack (this repository's program) or another program dir; exits 2 with one line on bad input."""
     try:
         overrides = parse_overrides(config)
@@ -40,7 +45,8 @@ def start_graph(stack: str | None, program_dir: Path | None, config: list[str],
     if stack is None and program_dir is None:
         fail("give --stack NAME (a file stacks/Pulumi.NAME.yaml) or a PROGRAM_DIR")
     try:
-        return start_program(root, stack=stack, overrides=overrides, preview=preview, secret_overrides=secret_overrides)
+        return start_program(root, stack=stack, overrides=overrides, preview=preview, secret_overrides=secret_overrides,
+                             timeout=timeout)
     except EngineError as exc:
         fail(str(exc))
 
@@ -54,6 +60,6 @@ def wait_graph(running: RunningProgram) -> Graph:
 
 
 def load_graph(stack: str | None, program_dir: Path | None, config: list[str], preview: bool = False,
-               secret_config: list[str] | None = None) -> Graph:
+               secret_config: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> Graph:
     """Runs the stack (this repository's program) or another program dir; exits 2 with one line on failure."""
-    return wait_graph(start_graph(stack, program_dir, config, preview, secret_config))
+    return wait_graph(start_graph(stack, program_dir, config, preview, secret_config, timeout))

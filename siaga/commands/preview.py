@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from siaga.commands.common import SECRET_CONFIG_HELP, fail, load_graph
+from siaga.commands.common import DEFAULT_TIMEOUT, SECRET_CONFIG_HELP, TIMEOUT_HELP, fail, load_graph
 from siaga.engine.model import Graph, Resource, effective_region
 
 console = Console()
@@ -67,12 +67,14 @@ def register(app: typer.Typer) -> None:
         stack: Annotated[str | None, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.NAME.yaml")] = None,
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="key=value override (repeatable)")] = None,
         secret_config: Annotated[list[str] | None, typer.Option("--secret-config", help=SECRET_CONFIG_HELP)] = None,
+        timeout: Annotated[float, typer.Option("--timeout", min=1, help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the whole resource graph as JSON")] = None,
         unknowns: Annotated[bool, typer.Option("--unknowns/--resolved", help="Emulate a real preview: computed values unknown")] = False,
     ) -> None:
         """Run a program offline under the SDK's mock monitor and print its resource tree."""
         with console.status("running the program offline…"):
-            graph = load_graph(stack, program_dir, config or [], preview=unknowns, secret_config=secret_config)
+            graph = load_graph(stack, program_dir, config or [], preview=unknowns, secret_config=secret_config,
+                               timeout=timeout)
         console.print(render_tree(graph))
         console.print(render_counts(graph))
         for w in graph.warnings:

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from siaga.commands.common import SECRET_CONFIG_HELP, fail, load_graph
+from siaga.commands.common import DEFAULT_TIMEOUT, SECRET_CONFIG_HELP, TIMEOUT_HELP, fail, load_graph
 from siaga.documents import write_reports
 
 console = Console()
@@ -23,10 +23,11 @@ def register(app: typer.Typer) -> None:
         program_dir: Annotated[Path | None, typer.Option("--program", help="Another Pulumi program folder (default: this repository)")] = None,
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="key=value override (repeatable)")] = None,
         secret_config: Annotated[list[str] | None, typer.Option("--secret-config", help=SECRET_CONFIG_HELP)] = None,
+        timeout: Annotated[float, typer.Option("--timeout", min=1, help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
     ) -> None:
         """Write the Disaster Recovery Plan, availability budget, residency evidence and architecture diagram."""
         with console.status("running the program offline…"):
-            graph = load_graph(stack, program_dir, config or [], secret_config=secret_config)
+            graph = load_graph(stack, program_dir, config or [], secret_config=secret_config, timeout=timeout)
         out = output or Path("reports") / stack
         try:
             files, topo, budget = write_reports(graph, stack, out)

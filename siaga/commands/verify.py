@@ -9,6 +9,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from components.userdata import UserDataError, UserDataSettings
@@ -20,7 +21,7 @@ from siaga.verify.public import PublicTarget, public_target_from_graph
 from siaga.verify.stack import hosts_from_outputs, load_outputs, settings_from_graph
 
 console = Console()
-STYLE = {"passed": "green", "failed": "bold red", "error": "bold red", "skipped": "yellow"}
+STYLE = {"passed": "green", "failed": "bold red", "error": "bold red", "skipped": "yellow", "not run": "bold magenta"}
 
 
 def _settings(stack: str | None, program: Path | None, settings_file: Path | None, config: list[str],
@@ -55,15 +56,21 @@ def print_result(result: VerifyResult, backend: str) -> None:
     for col in ("Host", "Check", "Result", "Detail"):
         table.add_column(col, overflow="fold")
     for r in sorted(result.results, key=lambda r: (r.host, r.outcome == "passed", r.check)):
-        table.add_row(r.host, r.check, f"[{STYLE[r.outcome]}]{r.outcome.upper()}[/]", r.message)
+        table.add_row(escape(r.host), escape(r.check), f"[{STYLE[r.outcome]}]{r.outcome.upper()}[/]", escape(r.message))
     console.print(table)
     counts = {k: sum(r.outcome == k for r in result.results) for k in STYLE}
     hosts = len({r.host for r in result.results})
-    verdict = "[bold green]OK[/]" if result.ok else "[bold red]FAILED[/]"
+    verdict = "[bold green]OK[/]" if result.ok else "[bold magenta]COULD NOT RUN[/]" if result.not_reached else \
+        "[bold red]FAILED[/]"
     console.print(f"{verdict}: {hosts} host(s), {counts['passed']} passed, "
-                  f"{counts['failed'] + counts['error']} failed, {counts['skipped']} skipped")
+                  f"{counts['failed'] + counts['error']} failed, {counts['skipped']} skipped, {counts['not run']} not run")
     for r in result.failed:
-        console.print(f"[bold red]FAIL[/] {r.host} {r.check}: {r.message}", highlight=False, soft_wrap=True)
+        console.print(f"[bold red]FAIL[/] {escape(r.host)} {escape(r.check)}: {escape(r.message)}", highlight=False,
+                      soft_wrap=True)
+    for host in result.not_reached:
+        reason = next(r.message for r in result.results if r.host == host and r.outcome == "not run")
+        console.print(f"[bold magenta]NOT RUN[/] {escape(host)}: the host did not answer ({escape(reason)}); none of "
+                      "its checks ran", highlight=False, soft_wrap=True)
 
 
 def _public(stack: str | None, program: Path | None, config: list[str], domain: str | None,
@@ -94,6 +101,8 @@ def _finish(result: VerifyResult, backend: str, junit: Path | None) -> NoReturn:
             write_atomic(junit, result.junit_xml)
         except OSError as exc:
             fail(f"--junit {junit}: cannot write ({exc.strerror})")
+    if result.not_reached:  # nothing was checked there: could not run, not "a check failed"
+        raise typer.Exit(2)
     raise typer.Exit(0 if result.ok else 1)
 
 

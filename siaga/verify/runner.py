@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 
 from components.userdata import UserDataSettings
 
+NOT_REACHED = "HOST NOT REACHED"  # = siaga.verify.suite.conftest.NOT_REACHED (the suite is not imported here)
+
 if TYPE_CHECKING:
     from siaga.verify.pods import PodBaseline
     from siaga.verify.public import PublicTarget
@@ -35,7 +37,7 @@ class CheckResult:
     host: str
     check: str
     outcome: str
-    """passed, failed, error or skipped."""
+    """passed, failed, error, skipped, or "not run" (the host did not answer: nothing was checked)."""
     message: str = ""
 
 
@@ -51,8 +53,13 @@ class VerifyResult:
         return [r for r in self.results if r.outcome in {"failed", "error"}]
 
     @property
+    def not_reached(self) -> list[str]:
+        """Hosts that did not answer: none of their checks ran (siaga verify exits 2, could not run)."""
+        return sorted({r.host for r in self.results if r.outcome == "not run"})
+
+    @property
     def ok(self) -> bool:
-        return bool(self.results) and not self.failed
+        return bool(self.results) and not self.failed and not self.not_reached
 
 
 def host_spec(host: str, backend: str, *, container: str | None = None, context: str | None = None) -> str:
@@ -148,5 +155,7 @@ def _parse(junit: Path, specs: list[str]) -> list[CheckResult]:
                 message = (node.get("message") or node.text or "").strip()
                 break
         message = message.removeprefix("AssertionError: ").removeprefix("Skipped: ").splitlines()[0] if message else ""
+        if outcome == "skipped" and NOT_REACHED in message:
+            outcome, message = "not run", message.split(NOT_REACHED, 1)[1].lstrip(": ")
         results.append(CheckResult(host=host, check=check, outcome=outcome, message=message))
     return results

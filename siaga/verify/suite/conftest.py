@@ -56,3 +56,30 @@ def live(pytestconfig: pytest.Config) -> bool:
 @pytest.fixture(scope="session")
 def endpoints(pytestconfig: pytest.Config) -> bool:
     return bool(pytestconfig.getoption("siaga_endpoints"))
+
+
+NOT_REACHED = "HOST NOT REACHED"
+"""Skip reason prefix of every check on a host that did not answer: the runner reports them as 'not run' (never
+passed, never a failed check) and siaga verify exits 2 (could not run)."""
+_reached: dict[str, str | None] = {}
+
+
+@pytest.fixture(autouse=True)
+def _host_answers(request: pytest.FixtureRequest) -> None:
+    """Before the first check on a host, one trivial command through the same backend: a host that does not answer
+    (ssh refused, SSM offline, no such pod) gets no check run at all."""
+    if "host" not in request.fixturenames:
+        return
+    host = request.getfixturevalue("host")
+    backend = getattr(host, "backend", None)
+    key = backend.get_pytest_id() if backend is not None and hasattr(backend, "get_pytest_id") else repr(host)
+    if key not in _reached:
+        try:
+            result = host.run("true")
+            _reached[key] = None if result.rc == 0 else (result.stderr or result.stdout or f"exit {result.rc}").strip()
+        except Exception as exc:  # noqa: BLE001 - any backend error means the host cannot be checked
+            inner = exc.args[0] if exc.args else None  # testinfra raises RuntimeError(CommandResult)
+            stderr = getattr(inner, "stderr", None)
+            _reached[key] = stderr.strip() if isinstance(stderr, str) and stderr.strip() else f"{type(exc).__name__}: {exc}"
+    if _reached[key] is not None:
+        pytest.skip(f"{NOT_REACHED}: {str(_reached[key]).splitlines()[0][:200] if _reached[key] else 'no answer'}")
