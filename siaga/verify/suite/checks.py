@@ -21,9 +21,10 @@ def is_active(host: Any, unit: str) -> str:
 
 
 def read(host: Any, pattern: str) -> str:
-    """Concatenated content of the files matching a glob ('' if none). The pattern is the checks' own constant
-    (e.g. ``/etc/sysctl.d/*.conf``), never stack text: the shell expands it, so it must not be quoted."""
-    if not re.fullmatch(r"[A-Za-z0-9_./*-]+", pattern):
+    """Concatenated content of the files matching space-separated globs ('' if none). The patterns are the checks'
+    own constants (e.g. ``/etc/sysctl.d/*.conf``), never stack text: the shell expands them, so they are not quoted,
+    and anything but plain path characters is refused."""
+    if not all(re.fullmatch(r"[A-Za-z0-9_./*-]+", part) for part in pattern.split(" ")):
         raise ValueError(f"read: {pattern!r} is not a plain path glob")
     return host.run(f"cat {pattern} 2>/dev/null").stdout
 
