@@ -15,7 +15,7 @@ from components.detection import DetectionArgs
 from siaga.analyzer import analyze
 from siaga.engine import EngineError, Graph, run_stack
 from siaga.engine.invokes import guardduty_detector
-from siaga.engine.model import plain
+from siaga.engine.model import effective_region, plain
 
 FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
 RULE, TARGET = "aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/eventTarget:EventTarget"
@@ -237,3 +237,21 @@ def test_bad_values_are_one_line() -> None:
     assert "\n" not in text and text.startswith("siaga:detection.securityHub: 'maybe' is invalid")
     with pytest.raises(ValueError, match=r"^standards: \['cis'\]; allowed: a subset of"):
         DetectionArgs(name_prefix="p", topic_arn="arn", standards=["cis"]).validate()
+
+
+def test_every_new_resource_stays_in_jakarta_and_the_bucket_is_backed_up(owner: Graph) -> None:
+    mine = [r for r in owner.resources if r.parent and "Detection::detection" in r.parent]
+    regional = [r for r in mine if not r.type.startswith("aws:iam/")]  # IAM is global configuration only
+    assert regional and all(effective_region(r, owner) == REGION for r in regional)
+    (selection,) = owner.of_type("aws:backup/selection:Selection")
+    tags = plain(selection.inputs)["selectionTags"]
+    assert {"type": "STRINGEQUALS", "key": "Backup", "value": "siaga"} in tags
+    (bucket,) = _mine(owner, "aws:s3/bucket:Bucket")
+    assert plain(bucket.inputs)["tags"]["Backup"] == "siaga"
+
+
+def test_stateful_identities_are_stable(owner: Graph) -> None:
+    """The Config bucket and its key are data: their URNs are the contract (a rename needs aliases)."""
+    stem = "urn:pulumi:jakarta-prod::siaga::siaga:components:Detection$"
+    assert {r.urn for r in _mine(owner, "aws:s3/bucket:Bucket", "aws:kms/key:Key")} == {
+        stem + "aws:s3/bucket:Bucket::detection-config", stem + "aws:kms/key:Key::detection-config"}
