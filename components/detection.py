@@ -185,7 +185,10 @@ class Detection(pulumi.ComponentResource):
                                     f"GuardDuty findings of severity {args.guardduty_min_severity:g} and above"),
                       "securityhub": (securityhub_pattern(), "new HIGH/CRITICAL Security Hub findings"),
                       "inspector": (inspector_pattern(), "active CRITICAL Inspector findings")}
+            services = {"guardduty": args.guardduty_mode, "securityhub": args.security_hub, "inspector": args.inspector}
             for key, (pattern, what) in routes.items():
+                if services[key] == "off":  # a service turned off for the account sends no findings
+                    continue
                 rule = aws.cloudwatch.EventRule(f"{name}-{key}", name=f"{p}-{key}-findings",
                                                 description=f"{what} to the TTIS incident topic",
                                                 event_pattern=json.dumps(pattern), opts=child)

@@ -255,3 +255,12 @@ def test_stateful_identities_are_stable(owner: Graph) -> None:
     stem = "urn:pulumi:jakarta-prod::siaga::siaga:components:Detection$"
     assert {r.urn for r in _mine(owner, "aws:s3/bucket:Bucket", "aws:kms/key:Key")} == {
         stem + "aws:s3/bucket:Bucket::detection-config", stem + "aws:kms/key:Key::detection-config"}
+
+
+def test_configured_detector_id_is_used_and_off_adds_no_plans() -> None:
+    given = run_stack("jakarta-prod", overrides={"siaga:guardDuty": json.dumps({"mode": "existing",
+                                                                              "detectorId": "0123abcd"})})
+    assert {f["detectorId"] for f in _features(given).values()} == {"0123abcd"}
+    off = run_stack("jakarta-prod", overrides={"siaga:guardDuty": json.dumps({"mode": "off"})})
+    assert not _mine(off, FEATURE)
+    assert {r.name for r in _mine(off, RULE)} == {"detection-securityhub", "detection-inspector"}
