@@ -16,9 +16,13 @@ standalone account's baseline stack); ``off``. What is not a singleton is always
   (RUNTIME_MONITORING and EKS_RUNTIME_MONITORING are exclusive; RUNTIME_MONITORING includes EKS). Region
   differences (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_regions.html) list none of these plans as
   missing in ap-southeast-3 (only two EC2 DoH/DoT finding types; RDS Protection is missing in ap-east-2 only).
-  In a member account whose plans the delegated administrator manages, set ``guardDutyFeatures: false``.
+  In a member account whose plans an organisation policy manages they are read-only through the API
+  (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-organization-policies-considerations.html): set
+  ``guardDutyFeatures: false`` there.
 - Security Hub standards subscriptions (NIST SP 800-53 r5, AWS FSBP) on the created or the adopted hub; set
-  ``standards: []`` when the organisation's central configuration owns the standards.
+  ``standards: []`` when the organisation's central configuration owns the standards. Both standards exist in
+  ap-southeast-3; some of their controls do not (listed per Region, "Asia Pacific (Jakarta)":
+  https://docs.aws.amazon.com/securityhub/latest/userguide/regions-controls.html).
 - EventBridge rules, target = the TTIS topic: GuardDuty severity >= 4 (medium, high, critical), Security Hub new
   active HIGH/CRITICAL findings, Inspector active CRITICAL findings. The topic's policy (components/monitoring.py)
   allows events.amazonaws.com for ``arn:aws:events:<region>:<account>:rule/*`` and the logs key grants it.
