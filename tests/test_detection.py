@@ -264,3 +264,23 @@ def test_configured_detector_id_is_used_and_off_adds_no_plans() -> None:
     off = run_stack("jakarta-prod", overrides={"siaga:guardDuty": json.dumps({"mode": "off"})})
     assert not _mine(off, FEATURE)
     assert {r.name for r in _mine(off, RULE)} == {"detection-securityhub", "detection-inspector"}
+
+
+def test_absent_hub_or_recorder_is_named_per_account_and_region_and_managed_outside_silences_it() -> None:
+    from siaga.engine import run_program
+
+    graph = run_program(Path("tests/fixtures/programs/policy_cases_detection"), stack="dev")
+    policy = "security-hub-config-enabled"
+    found = {f.name: f for f in analyze(graph, packs=[Path("policies")]).findings if f.policy == policy}
+    half = found["fail-security-hub-config-enabled-no-recorder"]
+    assert half.enforcement == "advisory"
+    assert "no AWS Config recorder" in half.message and "no Security Hub" not in half.message
+    assert "ap-southeast-3" in half.message and "managedOutside" in half.message
+    assert "no Security Hub subscription" in found["fail-security-hub-config-enabled-neither"].message
+    assert not [n for n in found if n.startswith("pass-")]
+    quiet = analyze(graph, packs=[Path("policies")],
+                    policy_config={policy: {"managedOutside": ["securityhub", "config"]}})
+    assert not [f for f in quiet.findings if f.policy == policy]
+    only_hub = analyze(graph, packs=[Path("policies")], policy_config={policy: {"managedOutside": ["securityhub"]}})
+    assert {f.name for f in only_hub.findings if f.policy == policy} == {
+        "fail-security-hub-config-enabled-neither", "fail-security-hub-config-enabled-no-recorder"}
