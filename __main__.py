@@ -93,6 +93,18 @@ monitoring = Monitoring("monitoring", MonitoringArgs(
     protect=protect, force_destroy=not cfg.production, guardduty=cfg.guardDuty.mode,
     guardduty_detector_id=cfg.guardDuty.detectorId, **monitoring_targets), aws_opts)
 
+if cfg.detection_enabled:
+    # TTIS detection: GuardDuty plans on the account's detector, Security Hub + Config, Inspector, finding routes
+    from components.detection import Detection, DetectionArgs
+
+    d = cfg.detection
+    Detection("detection", DetectionArgs(
+        name_prefix=prefix, topic_arn=monitoring.topic_arn, guardduty_mode=cfg.guardDuty.mode,
+        detector_id=monitoring.guardduty_detector_id, guardduty_features=d.guardDutyFeatures,
+        eks=cfg.platform == "eks", security_hub=d.securityHub, standards=list(d.standards),
+        config_recorder=d.config, inspector=d.inspector, finding_routes=d.findingRoutes,
+        guardduty_min_severity=d.guardDutyMinSeverity, protect=protect, force_destroy=not cfg.production), aws_opts)
+
 backup = BackupPlan("backup", BackupPlanArgs(
     name_prefix=prefix, kms_key_arn=keys.arn("backup"), resource_arns=[database.arn],
     settings=cfg.backup, allowed_regions=list(cfg.allowedRegions), sns_topic_arn=monitoring.topic_arn,

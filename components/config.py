@@ -546,6 +546,26 @@ class Waf(_Model):
                            description="Requests per 5 minutes from one IP before it is blocked (WAF: 10 to 2e9).")
 
 
+class Detection(_Model):
+    """TTIS detection (components/detection.py): GuardDuty plans, Security Hub + Config, Inspector, finding routes.
+
+    Singleton modes as guardDuty.mode: existing (default: enabled by the organisation / another stack, nothing
+    singleton created, so `pulumi up` works in an organisation-managed account), create (this stack owns it), off."""
+
+    enabled: bool | None = Field(default=None, description="Default: on in production (environment prod), off "
+                                                           "otherwise; an explicit value wins.")
+    guardDutyFeatures: bool = Field(default=True, description="GuardDuty protection plans on the detector.")
+    securityHub: Literal["existing", "create", "off"] = "existing"
+    standards: list[Literal["nist-800-53", "aws-foundational"]] = Field(
+        default_factory=lambda: ["nist-800-53", "aws-foundational"],
+        description="Security Hub standards subscribed; [] when the organisation's central configuration owns them.")
+    config: Literal["existing", "create", "off"] = Field(default="existing", description="AWS Config recorder.")
+    inspector: Literal["existing", "create", "off"] = Field(default="existing", description="Inspector EC2 + ECR.")
+    findingRoutes: bool = Field(default=True, description="EventBridge rules: findings to the incident topic.")
+    guardDutyMinSeverity: float = Field(default=4, ge=1, le=9, description="Lowest GuardDuty severity routed "
+                                                                           "(low 1, medium 4, high 7, critical 9).")
+
+
 class StackConfig(_Model):
     """Everything a stack can set under ``siaga:``. Keys are camelCase, as in the stack YAML."""
 
@@ -573,6 +593,7 @@ class StackConfig(_Model):
     availabilityTargetDowntimePercent: float = Field(default=0.1, gt=0, lt=100,
                                                      description="Agency KPI: max yearly downtime (DJBC: 0.1 %).")
     guardDuty: GuardDuty = Field(default_factory=GuardDuty)
+    detection: Detection = Field(default_factory=Detection)
     protectStatefulResources: bool = Field(
         default=True, description="protect + retainOnDelete on data stores and keys; default true in prod, false in "
                                   "staging/dev (so they can be destroyed); an explicit value wins.")
@@ -650,6 +671,11 @@ class StackConfig(_Model):
         """Production keeps every lock (protect, deletion protection, compliance-mode vault lock); staging and dev
         get settings an agency can tear down."""
         return self.environment == "prod"
+
+    @property
+    def detection_enabled(self) -> bool:
+        """detection.enabled, else on in production."""
+        return self.production if self.detection.enabled is None else self.detection.enabled
 
     @property
     def name_prefix(self) -> str:

@@ -262,8 +262,11 @@ class Monitoring(pulumi.ComponentResource):
         if args.guardduty == "create":
             # one detector per account and region: CreateDetector fails when one exists (organisation-managed
             # accounts, a second stack): those use "existing"
+            # mode "create" is the operator's statement that this stack owns the account's detector: tagged so
+            # (policies/siaga_rules/behaviour/singleton_account_resources.py)
             detector = aws.guardduty.Detector(f"{name}-guardduty", enable=True,
-                                              finding_publishing_frequency="FIFTEEN_MINUTES", opts=child)
+                                              finding_publishing_frequency="FIFTEEN_MINUTES",
+                                              tags={"siaga.go.id/account-singleton": "owner"}, opts=child)
             self.guardduty_detector_id = detector.id
         self.trail_arn = self.trail.arn
         self.trail_bucket = self.bucket.id

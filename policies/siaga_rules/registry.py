@@ -40,6 +40,8 @@ MODULES = [
     "behaviour.kms_key_grants_users", "behaviour.sns_topic_allows_publishers",
     # behaviour (security-group flows)
     "behaviour.sg_flows_agree", "behaviour.data_store_reachable",
+    # detection (TTIS)
+    "logging.security_hub_config_enabled",
 ]
 
 

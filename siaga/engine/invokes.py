@@ -184,6 +184,18 @@ def eks_cluster_auth(args: dict[str, Any], region: str) -> dict[str, Any]:
     return {"id": args.get("name", "cluster"), "name": args.get("name", "cluster"), "token": "k8s-aws-v1.mock"}
 
 
+def guardduty_detector(args: dict[str, Any], region: str) -> dict[str, Any]:
+    """The account's one detector in the region (enabled by the organisation or another stack), as
+    ``aws.guardduty.get_detector()`` returns it: id, status, frequency, service role, features."""
+    detector = "12abc34d567e8fa901bc2d34e56789f0"
+    return {"id": args.get("id") or detector, "status": "ENABLED", "findingPublishingFrequency": "SIX_HOURS",
+            "serviceRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/guardduty.amazonaws.com/"
+                              "AWSServiceRoleForAmazonGuardDuty",
+            "arn": f"arn:aws:guardduty:{_region(args, region)}:{ACCOUNT_ID}:detector/{args.get('id') or detector}",
+            "features": [{"name": n, "status": "ENABLED", "additionalConfigurations": []}
+                         for n in ("CLOUD_TRAIL", "DNS_LOGS", "FLOW_LOGS")], "tags": {}}
+
+
 def random_string(args: dict[str, Any], region: str) -> dict[str, Any]:
     return {}
 
@@ -203,6 +215,7 @@ HANDLERS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     "aws:ec2/getVpc:getVpc": default_vpc,
     "aws:ec2/getSubnets:getSubnets": subnets,
     "aws:eks/getClusterAuth:getClusterAuth": eks_cluster_auth,
+    "aws:guardduty/getDetector:getDetector": guardduty_detector,
 }
 
 
