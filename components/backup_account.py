@@ -171,12 +171,17 @@ class IsolatedBackupVault(pulumi.ComponentResource):
             f"{name}-lock", backup_vault_name=self.vault.name,
             changeable_for_days=changeable if args.compliance_lock else None,
             min_retention_days=lock_min, max_retention_days=lock_max, opts=stateful)
+        # the vault's ARN, spelled from the account, region and name (AWS Backup's format,
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html#awsbackup-resources-for-iam-policies):
+        # known at preview, so the copy actions and residency checks see the destination's account and region; built
+        # from the vault's output name, so the plan still waits for the vault
+        self.vault_arn = self.vault.name.apply(
+            lambda n: f"arn:aws:backup:{args.region}:{args.account_id}:backup-vault:{n}")
         self.policy = aws.backup.VaultPolicy(
             f"{name}-vault-policy", backup_vault_name=self.vault.name,
-            policy=self.vault.arn.apply(lambda arn: json.dumps(vault_policy(arn, args.source_account_id))),
+            policy=self.vault_arn.apply(lambda arn: json.dumps(vault_policy(arn, args.source_account_id))),
             opts=child)
-        self.vault_arn = self.vault.arn
         self.key_arn = self.key.arn
         self.account_id = args.account_id
-        self.register_outputs({"vault_arn": self.vault.arn, "vault_name": self.vault.name, "key_arn": self.key.arn,
+        self.register_outputs({"vault_arn": self.vault_arn, "vault_name": self.vault.name, "key_arn": self.key.arn,
                                "account_id": args.account_id})
