@@ -26,6 +26,13 @@ provider = aws.Provider("jakarta", region=cfg.region, default_tags={"tags": cfg.
 aws_opts = pulumi.ResourceOptions(providers={"aws": provider})
 
 isolated = cfg.backup.isolatedAccount  # the agency's separate backup account (None: no copy leaves this one)
+isolated_args = IsolatedBackupVaultArgs(
+    name_prefix=prefix, account_id=isolated.accountId, role_arn=isolated.roleArn,
+    source_account_id=aws.get_caller_identity().account_id, region=cfg.region, settings=cfg.backup,
+    compliance_lock=cfg.production, guard=cfg.key_guard_enabled, protect=protect,
+    force_destroy=not cfg.production, default_tags=cfg.default_tags()) if isolated else None
+if isolated_args is not None:
+    isolated_args.validate()  # before any resource: e.g. the stack's own account is one line naming the key
 # the logs key grants CloudTrail on the stack's trail and the incident topic's publishers (Monitoring uses it)
 keys = EncryptionKeys("keys", EncryptionKeysArgs(
     name_prefix=prefix, protect=protect, region=cfg.region, trail_names=[trail_name(prefix)],
@@ -103,12 +110,8 @@ if cfg.key_guard_enabled:  # any attempt to delete, disable or re-police a key a
     KeyTamperAlarm("key-tamper", KeyTamperAlarmArgs(name_prefix=prefix, topic_arn=monitoring.topic_arn), aws_opts)
 
 isolated_vault = None
-if isolated is not None:  # the copy outside this account's blast radius (components/backup_account.py)
-    isolated_vault = IsolatedBackupVault("isolated-backup", IsolatedBackupVaultArgs(
-        name_prefix=prefix, account_id=isolated.accountId, role_arn=isolated.roleArn,
-        source_account_id=aws.get_caller_identity().account_id, region=cfg.region, settings=cfg.backup,
-        compliance_lock=cfg.production, guard=cfg.key_guard_enabled, protect=protect,
-        force_destroy=not cfg.production, default_tags=cfg.default_tags()))
+if isolated_args is not None:  # the copy outside this account's blast radius (components/backup_account.py)
+    isolated_vault = IsolatedBackupVault("isolated-backup", isolated_args)
 elif cfg.production:
     pulumi.log.warn("siaga:backup.isolatedAccount: not set; every recovery point stays in this account (one "
                     "compromised administrator reaches data, key and vault): set {accountId, roleArn} of the agency's "

@@ -186,7 +186,7 @@ def test_tamper_rule_targets_the_ttis_topic_which_admits_it(prod: Graph) -> None
     assert plain(target.inputs)["rule"] == rule_name
     assert plain(target.inputs)["arn"] == topic.outputs["arn"]
     assert rule.urn in target.options.dependencies or any(
-        rule.urn in deps for deps in target.propertyDependencies.values())
+        rule.urn in deps for deps in target.options.propertyDependencies.values())
     # the rule's ARN on the default bus: arn:aws:events:<region>:<account>:rule/<name>
     # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions)
     rule_arn = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule_name}"
