@@ -184,3 +184,17 @@ def test_key_policy_without_guard_leaves_the_backup_account_root_in_charge() -> 
     with pytest.raises(ValueError, match="roleArn"):
         IsolatedBackupVaultArgs(name_prefix="x", account_id=BACKUP, role_arn=f"arn:aws:iam::{OTHER}:role/x",
                                 source_account_id=SOURCE).validate()
+
+
+def test_siaga_new_prod_stack_keeps_the_isolated_copy_and_the_key_guard() -> None:
+    from siaga.scaffold import NewStack, render
+
+    req = NewStack(agency="dukcapil", service="adminduk", domain="a.dukcapil.go.id", owner="o", cost_centre="1",
+                   contact_email="t@dukcapil.go.id", standby="s.dukcapil.go.id", standby_networks=["10.60.0.0/16"])
+    text, _, cfg = render(req, Path("stacks"))
+    assert cfg.production and cfg.key_guard_enabled
+    assert cfg.backup.isolatedAccount is not None and cfg.backup.isolatedAccount.accountId == BACKUP
+    assert "REPLACE with the agency's backup account" in text
+    staging, _, scfg = render(NewStack(**{**req.__dict__, "environment": "staging", "source": "jakarta-staging"}),
+                              Path("stacks"))
+    assert scfg.backup.isolatedAccount is None and not scfg.key_guard_enabled
