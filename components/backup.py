@@ -22,8 +22,8 @@ Defaults (inputs of :class:`BackupPlanArgs`; ``settings`` is ``cfg.backup``, see
 - ``isolated_vault_arn`` (None): the vault in the separate backup account (components/backup_account.py); every
   rule (daily, monthly, continuous) also copies there, kept as long as in this vault. A continuous (PITR) recovery
   point is copied as a snapshot
-  (https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html). The plan's role has the AWS
-  managed AWSBackupServiceRolePolicyForBackup, which includes backup:CopyIntoBackupVault.
+  (https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html). The plan's role gets an
+  inline policy allowing backup:CopyIntoBackupVault on that vault (the copy job runs with it).
 - restore testing (settings.restoreTesting, True): monthly plan (first Sunday) over this vault's latest recovery points + a
   selection of ``restore_test_resource_type`` ("RDS") resources. For RDS, ``restore_db_subnet_group_name`` (None) and
   ``restore_vpc_id`` (None) keep the restored copy in the database's isolated subnets: the selection overrides the
@@ -194,6 +194,17 @@ class BackupPlan(pulumi.ComponentResource):
         for i, policy in enumerate(_MANAGED):
             aws.iam.RolePolicyAttachment(f"{name}-role-{i}", role=self.role.name,
                                          policy_arn=f"arn:aws:iam::aws:policy/{policy}", opts=child)
+        if args.isolated_vault_arn is not None:
+            # the copy job runs with this role; CopyIntoBackupVault on the destination vault is stated here rather
+            # than relied on from the AWS managed policy's contents
+            # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html)
+            aws.iam.RolePolicy(
+                f"{name}-role-isolated-copy", role=self.role.id,
+                policy=pulumi.Output.from_input(args.isolated_vault_arn).apply(lambda arn: json.dumps({
+                    "Version": "2012-10-17", "Statement": [{
+                        "Sid": "CopyIntoIsolatedVault", "Effect": "Allow", "Action": "backup:CopyIntoBackupVault",
+                        "Resource": arn}]})),
+                opts=child)
         self.selection = aws.backup.Selection(
             f"{name}-selection", name=f"{args.name_prefix}-all-data", plan_id=self.plan.id,
             iam_role_arn=self.role.arn, resources=list(args.resource_arns),

@@ -15,8 +15,8 @@ role there (``siaga:backup.isolatedAccount: {accountId, roleArn}``):
   (destination-side requirements in
   https://docs.aws.amazon.com/aws-backup/latest/devguide/create-cross-account-backup.html).
 The source side (components/backup.py, components/keys.py): every rule of the stack's plan gets a copy action to
-this vault's ARN; the stack's backup and data keys are shared with the backup account; the plan's role uses the AWS
-managed AWSBackupServiceRolePolicyForBackup, which includes ``backup:CopyIntoBackupVault``.
+this vault's ARN; the stack's backup and data keys are shared with the backup account; the plan's role is allowed
+``backup:CopyIntoBackupVault`` on this vault (an inline policy).
 
 Why a standard vault and not a logically air-gapped one (``aws.backup.LogicallyAirGappedVault``): the issue asks for
 a vault encrypted with a key of the backup account and an access policy admitting the source; a logically

@@ -198,3 +198,14 @@ def test_siaga_new_prod_stack_keeps_the_isolated_copy_and_the_key_guard() -> Non
     staging, _, scfg = render(NewStack(**{**req.__dict__, "environment": "staging", "source": "jakarta-staging"}),
                               Path("stacks"))
     assert scfg.backup.isolatedAccount is None and not scfg.key_guard_enabled
+
+
+def test_the_plans_role_may_copy_into_the_isolated_vault(graph: Graph) -> None:
+    vault_name = plain(_isolated(graph, "aws:backup/vault:Vault").inputs)["name"]
+    role = graph.get("aws:iam/role:Role", "backup-role")
+    (policy,) = [p for p in graph.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == "backup-role-isolated-copy"]
+    assert plain(policy.inputs)["role"] in (role.id, role.outputs.get("id"), plain(role.inputs)["name"])
+    doc = json.loads(plain(policy.inputs)["policy"])
+    (st,) = doc["Statement"]
+    assert st["Action"] == "backup:CopyIntoBackupVault" and st["Effect"] == "Allow"
+    assert st["Resource"] == f"arn:aws:backup:{REGION}:{BACKUP}:backup-vault:{vault_name}"
