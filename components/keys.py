@@ -422,9 +422,11 @@ class KeyTamperAlarmArgs:
 
 class KeyTamperAlarm(pulumi.ComponentResource):
     """An EventBridge rule on the default bus: any attempt (allowed or denied) to delete, disable or re-police a KMS
-    key of this account and region, or to change its aliases and grants, is sent to the TTIS topic. EventBridge gets
-    CloudTrail management events of write calls (the stack's trail records them); the rule lives in the stack's
-    region, where the keys are. Outputs: ``rule_arn``, ``rule_name``."""
+    key of this account and region, or to change its aliases or revoke grants, is sent to the TTIS topic. CloudTrail
+    sends "AWS API Call via CloudTrail" events to the default bus of the region of the call, best effort
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html); the rule lives in
+    the stack's region, where the keys are. CloudTrail records a refused call too, with ``errorCode``; the pattern does
+    not filter on it. Outputs: ``rule_arn``, ``rule_name``."""
 
     def __init__(self, name: str, args: KeyTamperAlarmArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("siaga:components:KeyTamperAlarm", name, None, opts)
