@@ -9,10 +9,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.backup import BackupPlan, BackupPlanArgs
+from components.backup_account import IsolatedBackupVault, IsolatedBackupVaultArgs
 from components.config import load_config
 from components.database import Database, DatabaseArgs
 from components.dns_failover import DnsFailover, DnsFailoverArgs
-from components.keys import EncryptionKeys, EncryptionKeysArgs
+from components.keys import EncryptionKeys, EncryptionKeysArgs, KeyGuard, KeyTamperAlarm, KeyTamperAlarmArgs
 from components.monitoring import Monitoring, MonitoringArgs, topic_name, trail_name
 from components.network import RedundantNetwork, RedundantNetworkArgs
 from components.zone import ServiceZone, ServiceZoneArgs, former_child_urn
@@ -24,11 +25,23 @@ protect = cfg.protectStatefulResources
 provider = aws.Provider("jakarta", region=cfg.region, default_tags={"tags": cfg.default_tags()})
 aws_opts = pulumi.ResourceOptions(providers={"aws": provider})
 
+isolated = cfg.backup.isolatedAccount  # the agency's separate backup account (None: no copy leaves this one)
+isolated_args = IsolatedBackupVaultArgs(
+    name_prefix=prefix, account_id=isolated.accountId, role_arn=isolated.roleArn,
+    source_account_id=aws.get_caller_identity().account_id, region=cfg.region, settings=cfg.backup,
+    compliance_lock=cfg.production, guard=cfg.key_guard_enabled, protect=protect,
+    force_destroy=not cfg.production, default_tags=cfg.default_tags()) if isolated else None
+if isolated_args is not None:
+    isolated_args.validate()  # before any resource: e.g. the stack's own account is one line naming the key
 # the logs key grants CloudTrail on the stack's trail and the incident topic's publishers (Monitoring uses it)
 keys = EncryptionKeys("keys", EncryptionKeysArgs(
     name_prefix=prefix, protect=protect, region=cfg.region, trail_names=[trail_name(prefix)],
     sns_topic_names=[topic_name(prefix)], autoscaling_role_arn=cfg.cluster.autoscalingRoleArn,
-    default_autoscaling_role=cfg.platform == "eks"), aws_opts)  # EKS node groups use the default Auto Scaling role
+    default_autoscaling_role=cfg.platform == "eks",  # EKS node groups use the default Auto Scaling role
+    # only the break-glass role (default: the account root user) may delete, disable or re-police a key
+    guard=KeyGuard(cfg.keyGuard.breakGlassRoleArn) if cfg.key_guard_enabled else None,
+    # the isolated backup account copies recovery points encrypted with the backup and data keys
+    copy_account_ids=[isolated.accountId] if isolated else []), aws_opts)
 
 # The stack's public zone, first: the listener's certificate is validated in it and the failover records go into it.
 # The zone used to be a child of DnsFailover "dns" (named "dns-zone"): the alias keeps that protected identity.
@@ -105,6 +118,17 @@ if cfg.detection_enabled:
         config_recorder=d.config, inspector=d.inspector, finding_routes=d.findingRoutes,
         guardduty_min_severity=d.guardDutyMinSeverity, protect=protect, force_destroy=not cfg.production), aws_opts)
 
+if cfg.key_guard_enabled:  # any attempt to delete, disable or re-police a key alarms TTIS
+    KeyTamperAlarm("key-tamper", KeyTamperAlarmArgs(name_prefix=prefix, topic_arn=monitoring.topic_arn), aws_opts)
+
+isolated_vault = None
+if isolated_args is not None:  # the copy outside this account's blast radius (components/backup_account.py)
+    isolated_vault = IsolatedBackupVault("isolated-backup", isolated_args)
+elif cfg.production:
+    pulumi.log.warn("siaga:backup.isolatedAccount: not set; every recovery point stays in this account (one "
+                    "compromised administrator reaches data, key and vault): set {accountId, roleArn} of the agency's "
+                    "backup account")
+
 backup = BackupPlan("backup", BackupPlanArgs(
     name_prefix=prefix, kms_key_arn=keys.arn("backup"), resource_arns=[database.arn],
     settings=cfg.backup, allowed_regions=list(cfg.allowedRegions), sns_topic_arn=monitoring.topic_arn,
@@ -113,6 +137,7 @@ backup = BackupPlan("backup", BackupPlanArgs(
     continuous_retention_days=cfg.database.backupRetentionDays,
     restore_vpc_id=network.vpc_id,
     restore_db_subnet_group_name=database.subnet_group_name,
+    isolated_vault_arn=isolated_vault.vault_arn if isolated_vault else None,
     ), aws_opts)
 
 failover = DnsFailover("dns", DnsFailoverArgs(
@@ -129,6 +154,8 @@ pulumi.export("azs", network.azs)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("dbEndpoint", database.endpoint)
 pulumi.export("backupVaultArn", backup.vault_arn)
+pulumi.export("isolatedBackupVaultArn", isolated_vault.vault_arn if isolated_vault else
+              "none: siaga:backup.isolatedAccount not set, no copy outside this account")
 pulumi.export("alertTopicArn", monitoring.topic_arn)
 pulumi.export("failoverSeconds", failover.failover_seconds)
 pulumi.export("failoverBreakdown", failover.failover_breakdown)

@@ -19,6 +19,11 @@ Defaults (inputs of :class:`BackupPlanArgs`; ``settings`` is ``cfg.backup``, see
   AWSBackupServiceRolePolicyForBackup / ...ForRestores (and the S3 ones).
 - copy: settings.copyToVaultArn (None) to a second vault whose ARN region must be in ``allowed_regions``
   (default ("ap-southeast-3",)); anything else is one clear error.
+- ``isolated_vault_arn`` (None): the vault in the separate backup account (components/backup_account.py); every
+  rule (daily, monthly, continuous) also copies there, kept as long as in this vault. A continuous (PITR) recovery
+  point is copied as a snapshot
+  (https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html). The plan's role gets an
+  inline policy allowing backup:CopyIntoBackupVault on that vault (the copy job runs with it).
 - restore testing (settings.restoreTesting, True): monthly plan (first Sunday) over this vault's latest recovery points + a
   selection of ``restore_test_resource_type`` ("RDS") resources. For RDS, ``restore_db_subnet_group_name`` (None) and
   ``restore_vpc_id`` (None) keep the restored copy in the database's isolated subnets: the selection overrides the
@@ -95,6 +100,8 @@ class BackupPlanArgs:
     """VPC of the restore-test security group (the database's VPC) [None]."""
     restore_db_subnet_group_name: pulumi.Input[str] | None = None
     """DB subnet group restore tests land in (the database's isolated subnet group) [None]."""
+    isolated_vault_arn: pulumi.Input[str] | None = None
+    """Vault in the separate backup account every rule also copies to [None: no cross-account copy]."""
 
     def validate(self) -> None:
         """One line naming the field, the value and what is allowed."""
@@ -141,19 +148,27 @@ class BackupPlan(pulumi.ComponentResource):
                 "Resource": arn}]})),
             opts=child)
 
-        copy = ([aws.backup.PlanRuleCopyActionArgs(
-            destination_vault_arn=s.copyToVaultArn,
-            lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(delete_after=s.dailyRetentionDays))]
-            if s.copyToVaultArn else None)
+        def copies(days: int) -> list[aws.backup.PlanRuleCopyActionArgs] | None:
+            out = []
+            if s.copyToVaultArn:
+                out.append(aws.backup.PlanRuleCopyActionArgs(
+                    destination_vault_arn=s.copyToVaultArn,
+                    lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(delete_after=s.dailyRetentionDays)))
+            if args.isolated_vault_arn is not None:
+                out.append(aws.backup.PlanRuleCopyActionArgs(
+                    destination_vault_arn=args.isolated_vault_arn,
+                    lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(delete_after=days)))
+            return out or None
+
         rules = [
             aws.backup.PlanRuleArgs(rule_name="daily", target_vault_name=self.vault.name, schedule=s.dailySchedule,
                                     start_window=60, completion_window=360,
                                     lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=s.dailyRetentionDays),
-                                    copy_actions=copy),
+                                    copy_actions=copies(s.dailyRetentionDays)),
             aws.backup.PlanRuleArgs(rule_name="monthly", target_vault_name=self.vault.name,
                                     schedule=MONTHLY_SCHEDULE, start_window=60, completion_window=720,
                                     lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=s.monthlyRetentionDays),
-                                    copy_actions=copy),
+                                    copy_actions=copies(s.monthlyRetentionDays)),
         ]
         if s.continuous:
             # For RDS, AWS Backup manages the database's automated backups: it sets the instance's backup retention
@@ -166,7 +181,9 @@ class BackupPlan(pulumi.ComponentResource):
             rules.append(aws.backup.PlanRuleArgs(
                 rule_name="continuous", target_vault_name=self.vault.name, schedule=s.dailySchedule,
                 enable_continuous_backup=True,
-                lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=pitr_days)))
+                lifecycle=aws.backup.PlanRuleLifecycleArgs(delete_after=pitr_days),
+                copy_actions=copies(max(pitr_days, s.lockMinRetentionDays)) if args.isolated_vault_arn is not None
+                else None))
         self.plan = aws.backup.Plan(f"{name}-plan", name=f"{args.name_prefix}-plan", rules=rules, opts=child)
 
         self.role = aws.iam.Role(
@@ -177,6 +194,17 @@ class BackupPlan(pulumi.ComponentResource):
         for i, policy in enumerate(_MANAGED):
             aws.iam.RolePolicyAttachment(f"{name}-role-{i}", role=self.role.name,
                                          policy_arn=f"arn:aws:iam::aws:policy/{policy}", opts=child)
+        if args.isolated_vault_arn is not None:
+            # the copy job runs with this role; CopyIntoBackupVault on the destination vault is stated here rather
+            # than relied on from the AWS managed policy's contents
+            # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsbackup.html)
+            aws.iam.RolePolicy(
+                f"{name}-role-isolated-copy", role=self.role.id,
+                policy=pulumi.Output.from_input(args.isolated_vault_arn).apply(lambda arn: json.dumps({
+                    "Version": "2012-10-17", "Statement": [{
+                        "Sid": "CopyIntoIsolatedVault", "Effect": "Allow", "Action": "backup:CopyIntoBackupVault",
+                        "Resource": arn}]})),
+                opts=child)
         self.selection = aws.backup.Selection(
             f"{name}-selection", name=f"{args.name_prefix}-all-data", plan_id=self.plan.id,
             iam_role_arn=self.role.arn, resources=list(args.resource_arns),

@@ -331,6 +331,55 @@ class Database(_Model):
         return self
 
 
+_ROLE_ARN = re.compile(r"arn:aws:iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}")
+
+
+class IsolatedAccount(_Model):
+    """The agency's separate backup account: every backup rule also copies there (components/backup_account.py)."""
+
+    accountId: str = Field(description="12-digit id of the backup account (same AWS Organization, not this account).")
+    roleArn: str = Field(description="Role in that account the stack's second provider assumes to build the vault.")
+
+    @field_validator("accountId")
+    @classmethod
+    def _account(cls, v: str) -> str:
+        if not re.fullmatch(r"\d{12}", str(v)):
+            raise ValueError("allowed: a 12-digit AWS account id, e.g. 111122223333 (quote it in YAML)")
+        return str(v)
+
+    @field_validator("roleArn")
+    @classmethod
+    def _role(cls, v: str) -> str:
+        if not _ROLE_ARN.fullmatch(v):
+            raise ValueError("allowed: an IAM role ARN such as arn:aws:iam::111122223333:role/siaga-backup-deployer")
+        return v
+
+    @model_validator(mode="after")
+    def _same_account(self) -> IsolatedAccount:
+        role_account = self.roleArn.split(":")[4]
+        if role_account != self.accountId:
+            raise ValueError(f"backup.isolatedAccount.roleArn: {self.roleArn!r} is in account {role_account}; "
+                             f"allowed: a role of the backup account {self.accountId}")
+        return self
+
+
+class KeyGuard(_Model):
+    """Key policies deny destroying a key (ScheduleKeyDeletion, DisableKey, policy changes) to all but one role."""
+
+    enabled: bool | None = Field(default=None, description="Default: true in prod, false in staging/dev (keys of "
+                                                           "non-production stacks must stay deletable).")
+    breakGlassRoleArn: str | None = Field(
+        default=None, description="The only principal allowed to delete/disable keys or change key policies; unset: "
+                                  "the account's root user (never deletable, so the keys can never be locked out).")
+
+    @field_validator("breakGlassRoleArn")
+    @classmethod
+    def _role(cls, v: str | None) -> str | None:
+        if v is not None and not _ROLE_ARN.fullmatch(v):
+            raise ValueError("allowed: an IAM role ARN such as arn:aws:iam::123456789012:role/contoh-break-glass")
+        return v
+
+
 class Backup(_Model):
     """AWS Backup plan and vault lock."""
 
@@ -343,6 +392,9 @@ class Backup(_Model):
     lockChangeableForDays: int = Field(default=3, ge=3, description="Cooling-off before the lock becomes immutable (compliance mode).")
     copyToVaultArn: str | None = Field(default=None, description="Second, in-country vault to copy recovery points to.")
     restoreTesting: bool = True
+    isolatedAccount: IsolatedAccount | None = Field(
+        default=None, description="Separate backup account every rule copies to (vault with that account's key, "
+                                  "compliance lock in prod); unset: no copy leaves this account (said in one line).")
 
     @field_validator("dailyRetentionDays", "monthlyRetentionDays", "lockMinRetentionDays")
     @classmethod
@@ -594,6 +646,7 @@ class StackConfig(_Model):
                                                      description="Agency KPI: max yearly downtime (DJBC: 0.1 %).")
     guardDuty: GuardDuty = Field(default_factory=GuardDuty)
     detection: Detection = Field(default_factory=Detection)
+    keyGuard: KeyGuard = Field(default_factory=KeyGuard)
     protectStatefulResources: bool = Field(
         default=True, description="protect + retainOnDelete on data stores and keys; default true in prod, false in "
                                   "staging/dev (so they can be destroyed); an explicit value wins.")
@@ -676,6 +729,10 @@ class StackConfig(_Model):
     def detection_enabled(self) -> bool:
         """detection.enabled, else on in production."""
         return self.production if self.detection.enabled is None else self.detection.enabled
+
+    def key_guard_enabled(self) -> bool:
+        """keyGuard.enabled, defaulting to the environment: on in production, off elsewhere (tear-down-able)."""
+        return self.production if self.keyGuard.enabled is None else self.keyGuard.enabled
 
     @property
     def name_prefix(self) -> str:

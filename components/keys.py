@@ -28,11 +28,39 @@ Key policies: the account root administers every key; then per purpose
 - ebs: the EC2 Auto Scaling service-linked role (encrypted volumes at launch) incl. CreateGrant for AWS resources;
 - data: RDS through ``kms:ViaService`` rds (storage, Performance Insights) and AWS Backup;
 - secrets: Secrets Manager through ``kms:ViaService``.
+- ``copy_account_ids`` = (): accounts the backup and data keys are shared with (the isolated backup account of
+  ``components/backup_account.py``): a cross-account copy needs the source's customer managed key shared with the
+  destination account (https://docs.aws.amazon.com/aws-backup/latest/devguide/create-cross-account-backup.html).
+
+Key guard (``guard`` = None: off; a :class:`KeyGuard`: on). Every key policy then ends with a Deny of
+:data:`GUARDED_ACTIONS` (ScheduleKeyDeletion, DisableKey, PutKeyPolicy, DisableKeyRotation, DeleteImportedKeyMaterial)
+to every principal whose ``aws:PrincipalArn`` is not the break-glass principal, and an Allow of those actions to it.
+Why these: a scheduled deletion or a disabled key makes the database, its snapshots and the locked vault unreadable
+together (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html); PutKeyPolicy would remove the
+Deny itself; DisableKeyRotation weakens the key quietly. Not denied: CreateGrant (RDS, AWS Backup and Auto Scaling
+need it, and a grant never permits an administrative operation such as ScheduleKeyDeletion or PutKeyPolicy:
+https://docs.aws.amazon.com/kms/latest/developerguide/grants.html#terms-grant-operations), alias changes (the
+stack's resources use the key ARN, not the alias): alias changes and grant revocations are still alarmed on
+(:class:`KeyTamperAlarm`, :data:`TAMPER_EVENTS`).
+
+- Break-glass principal: ``KeyGuard.break_glass_arn`` (config ``siaga:keyGuard.breakGlassRoleArn``, a role of this
+  account); unset = the account's root user, which can never be deleted, so the key can never become unmanageable.
+  The principal is also named in an Allow statement: KMS checks that a key policy's principals exist, so a mistyped
+  role fails CreateKey (MalformedPolicyDocumentException) instead of locking the key out.
+- Key policy lockout: without ``BypassPolicyLockoutSafetyCheck`` KMS rejects a policy that does not let the caller
+  call PutKeyPolicy again (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html,
+  https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key). The guard
+  denies exactly that to the deploying role, on purpose, so guarded keys set ``bypass_policy_lockout_safety_check``;
+  the break-glass principal keeps the key manageable. Consequence: once a guarded key exists, a ``pulumi up`` that
+  changes a key policy (or destroys a key) must run as the break-glass role; other updates are unaffected.
+- ``pulumi destroy``: guarded keys cannot be scheduled for deletion by the deployer, so non-production stacks run
+  with the guard off by default (config ``keyGuard.enabled`` defaults to ``environment == prod``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -55,6 +83,44 @@ MAX_ROLE_NAME = 64
 _SUFFIX_CHARS = re.compile(r"[^\w+=,.@-]")
 
 _USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+GUARDED_ACTIONS: tuple[str, ...] = ("kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy",
+                                    "kms:DisableKeyRotation", "kms:DeleteImportedKeyMaterial")
+"""Denied by the key guard to every principal but the break-glass one."""
+BREAK_GLASS_EXTRA: tuple[str, ...] = ("kms:CancelKeyDeletion", "kms:EnableKey", "kms:EnableKeyRotation",
+                                      "kms:GetKeyPolicy", "kms:DescribeKey")
+"""What the break-glass principal also needs to undo an attack (cancel a deletion, re-enable the key)."""
+TAMPER_EVENTS: tuple[str, ...] = ("ScheduleKeyDeletion", "DisableKey", "PutKeyPolicy", "DisableKeyRotation",
+                                  "DeleteImportedKeyMaterial", "DeleteAlias", "UpdateAlias", "RevokeGrant")
+"""KMS API calls that the key-tamper EventBridge rule alarms on (any caller, success or failure). CreateGrant and
+RetireGrant are left out: AWS services call them all day (every encrypted volume the ASG launches)."""
+
+
+@dataclass(frozen=True)
+class KeyGuard:
+    """The key guard: ``break_glass_arn`` None = the account's root user."""
+
+    break_glass_arn: str | None = None
+
+
+def break_glass_principal(guard: KeyGuard, account: str, partition: str = "aws") -> str:
+    """The one principal exempt from the guard (the configured role, else the account root user)."""
+    return guard.break_glass_arn or f"arn:{partition}:iam::{account}:root"
+
+
+def guard_statements(principal: str) -> list[dict]:
+    """The guard's two statements (get_policy_document form): the exempt principal may do the guarded actions,
+    everyone else is denied them. ``aws:PrincipalArn`` is the role ARN for a role session and
+    ``arn:aws:iam::<account>:root`` for the root user; a request without it (a service principal) is denied too, as
+    negated condition operators match an absent key
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html)."""
+    return [
+        {"sid": "KeyGuardBreakGlass", "principals": [{"type": "AWS", "identifiers": [principal]}],
+         "actions": [*GUARDED_ACTIONS, *BREAK_GLASS_EXTRA], "resources": ["*"]},
+        {"sid": "KeyGuardDenyDestruction", "effect": "Deny", "principals": [{"type": "AWS", "identifiers": ["*"]}],
+         "actions": list(GUARDED_ACTIONS), "resources": ["*"],
+         "conditions": [{"test": "ArnNotEquals", "variable": "aws:PrincipalArn", "values": [principal]}]},
+    ]
 
 
 def autoscaling_role_suffix(name_prefix: str) -> str:
@@ -91,6 +157,10 @@ class EncryptionKeysArgs:
     default_autoscaling_role: bool = False
     """Grant the account's default AWSServiceRoleForAutoScaling instead of creating a role [False]: for Auto Scaling
     groups the stack does not create itself (EKS managed node groups), which always use the default role."""
+    guard: KeyGuard | None = None
+    """The key guard (module docstring) [None: off]."""
+    copy_account_ids: Sequence[str] = ()
+    """Accounts the backup and data keys are shared with for cross-account backup copies [()]."""
 
 
 def _cloudtrail(account: str, partition: str, region: str, trail_names: Sequence[str]) -> list[dict]:
@@ -123,7 +193,8 @@ def _cloudtrail(account: str, partition: str, region: str, trail_names: Sequence
 
 
 def _statements(purpose: str, account: str, partition: str, region: str, *, trail_names: Sequence[str] = (),
-                sns_topic_names: Sequence[str] = (), autoscaling_role: Any = None) -> list[dict]:
+                sns_topic_names: Sequence[str] = (), autoscaling_role: Any = None,
+                copy_account_ids: Sequence[str] = (), guard: KeyGuard | None = None) -> list[dict]:
     root = f"arn:{partition}:iam::{account}:root"
     stmts: list[dict] = [{
         "sid": "AccountAdministers",
@@ -169,6 +240,16 @@ def _statements(purpose: str, account: str, partition: str, region: str, *, trai
                 {"test": "StringEquals", "variable": "kms:CallerAccount", "values": [account]},
                 {"test": "StringEquals", "variable": "kms:ViaService", "values": [f"backup.{region}.amazonaws.com"]},
             ],
+        })
+    if purpose in ("backup", "data") and copy_account_ids:
+        # "if your resources are encrypted with a customer managed key, you must share this customer managed key with
+        # the destination account" (https://docs.aws.amazon.com/aws-backup/latest/devguide/create-cross-account-backup.html);
+        # the account root delegates to that account's IAM policies (its AWS Backup role)
+        stmts.append({
+            "sid": "IsolatedBackupAccountCopies",
+            "principals": [{"type": "AWS", "identifiers": [f"arn:{partition}:iam::{a}:root" for a in copy_account_ids]}],
+            "actions": [*_USE, "kms:CreateGrant"],
+            "resources": ["*"],
         })
     if purpose == "data":
         stmts.append({
@@ -223,6 +304,8 @@ def _statements(purpose: str, account: str, partition: str, region: str, *, trai
             "resources": ["*"],
             "conditions": [{"test": "Bool", "variable": "kms:GrantIsForAWSResource", "values": ["true"]}],
         })
+    if guard is not None:
+        stmts += guard_statements(break_glass_principal(guard, account, partition))
     return stmts
 
 
@@ -245,6 +328,15 @@ class EncryptionKeys(pulumi.ComponentResource):
             raise ValueError(f"EncryptionKeysArgs.deletion_window_days: {args.deletion_window_days!r}; allowed: 7-30")
         ident = aws.get_caller_identity()
         partition = aws.get_partition().partition
+        if args.guard is not None and args.guard.break_glass_arn is not None:
+            glass_account = args.guard.break_glass_arn.split(":")[4]
+            if glass_account != ident.account_id:
+                raise ValueError(f"siaga:keyGuard.breakGlassRoleArn: {args.guard.break_glass_arn!r} is in account "
+                                 f"{glass_account}; allowed: a role of this stack's account {ident.account_id}")
+        bad = [a for a in args.copy_account_ids if not re.fullmatch(r"\d{12}", a) or a == ident.account_id]
+        if bad:
+            raise ValueError(f"EncryptionKeysArgs.copy_account_ids: {bad}; allowed: 12-digit ids of other accounts "
+                             f"than this one ({ident.account_id})")
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
         child = pulumi.ResourceOptions(parent=self)
         self.keys = {}
@@ -265,7 +357,8 @@ class EncryptionKeys(pulumi.ComponentResource):
         for purpose in args.purposes:
             statements = _statements(purpose, ident.account_id, partition, args.region, trail_names=args.trail_names,
                                      sns_topic_names=args.sns_topic_names,
-                                     autoscaling_role=self.autoscaling_role_arn)
+                                     autoscaling_role=self.autoscaling_role_arn,
+                                     copy_account_ids=args.copy_account_ids, guard=args.guard)
             # KMS rejects a policy naming a principal IAM has not propagated yet (MalformedPolicyDocumentException);
             # the provider retries CreateKey on it while IAM propagates (waitIAMPropagation around CreateKey in
             # terraform-provider-aws internal/service/kms/key.go), so a role created in the same `up` is safe.
@@ -281,6 +374,8 @@ class EncryptionKeys(pulumi.ComponentResource):
                 key_usage="ENCRYPT_DECRYPT",
                 customer_master_key_spec="SYMMETRIC_DEFAULT",
                 policy=policy,
+                # the guard denies PutKeyPolicy to the deployer on purpose (module docstring: key policy lockout)
+                bypass_policy_lockout_safety_check=True if args.guard is not None else None,
                 tags={"Purpose": purpose},
                 opts=stateful,
             )
@@ -302,3 +397,51 @@ class EncryptionKeys(pulumi.ComponentResource):
         if purpose not in self.keys:
             raise KeyError(f"no key for purpose {purpose!r}; created: {sorted(self.keys)}")
         return self.keys[purpose].arn
+
+
+def tamper_event_pattern(event_names: Sequence[str] = TAMPER_EVENTS) -> dict[str, Any]:
+    """EventBridge pattern of KMS API calls recorded by CloudTrail: source ``aws.kms``, detail-type ``AWS API Call via
+    CloudTrail``, ``detail.eventSource`` kms.amazonaws.com and ``detail.eventName`` one of ``event_names``
+    (https://docs.aws.amazon.com/eventbridge/latest/ref/events-structure.html,
+    https://docs.aws.amazon.com/kms/latest/developerguide/logging-using-cloudtrail.html). No ``errorCode`` filter:
+    a denied attempt is the alarm we want most."""
+    return {"source": ["aws.kms"], "detail-type": ["AWS API Call via CloudTrail"],
+            "detail": {"eventSource": ["kms.amazonaws.com"], "eventName": list(event_names)}}
+
+
+@dataclass
+class KeyTamperAlarmArgs:
+    """Inputs of :class:`KeyTamperAlarm`."""
+
+    name_prefix: str
+    topic_arn: pulumi.Input[str]
+    """The incident (TTIS) topic: Monitoring's ``topic_arn``; its policy lets EventBridge rules of this account
+    publish (aws:SourceArn arn:aws:events:<region>:<account>:rule/*) and its key grants events.amazonaws.com."""
+    event_names: Sequence[str] = field(default_factory=lambda: TAMPER_EVENTS)
+
+
+class KeyTamperAlarm(pulumi.ComponentResource):
+    """An EventBridge rule on the default bus: any attempt (allowed or denied) to delete, disable or re-police a KMS
+    key of this account and region, or to change its aliases or revoke grants, is sent to the TTIS topic. CloudTrail
+    sends "AWS API Call via CloudTrail" events to the default bus of the region of the call, best effort
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html); the rule lives in
+    the stack's region, where the keys are. CloudTrail records a refused call too, with ``errorCode``; the pattern does
+    not filter on it. Outputs: ``rule_arn``, ``rule_name``."""
+
+    def __init__(self, name: str, args: KeyTamperAlarmArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("siaga:components:KeyTamperAlarm", name, None, opts)
+        unknown = [e for e in args.event_names if not re.fullmatch(r"[A-Z][A-Za-z]+", e)]
+        if not args.event_names or unknown:
+            raise ValueError(f"KeyTamperAlarmArgs.event_names: {unknown or list(args.event_names)}; allowed: KMS API "
+                             f"operation names such as {list(TAMPER_EVENTS[:3])}")
+        child = pulumi.ResourceOptions(parent=self)
+        self.rule = aws.cloudwatch.EventRule(
+            f"{name}-rule", name=f"{args.name_prefix}-kms-tamper",
+            description="KMS key deletion, disabling, policy, alias or grant change attempted: alarm TTIS",
+            event_pattern=json.dumps(tamper_event_pattern(args.event_names)), opts=child)
+        # SNS targets need no role: the topic's resource policy admits events.amazonaws.com
+        # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions)
+        self.target = aws.cloudwatch.EventTarget(f"{name}-ttis", rule=self.rule.name, arn=args.topic_arn,
+                                                 target_id="ttis-topic", opts=child)
+        self.rule_arn = self.rule.arn
+        self.register_outputs({"rule_arn": self.rule.arn, "rule_name": self.rule.name})

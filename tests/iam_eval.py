@@ -2,7 +2,7 @@
 this action with this request context, get an Allow and no Deny?
 
 It implements what the reference stacks use (Principal Service/AWS/"*", Action and NotAction wildcards, the
-String/Arn Equals/Like, Bool and their ``IfExists`` forms). An operator it does not know raises, so a test can never
+String/Arn Equals/Like, their Not forms, Bool and their ``IfExists`` forms). An operator it does not know raises, so a test can never
 pass on a condition it did not evaluate. Keys of the context are case-insensitive, as in IAM.
 """
 
@@ -37,16 +37,24 @@ def _action_matches(stmt: dict[str, Any], action: str) -> bool:
     return any(fnmatchcase(action.lower(), a.lower()) for a in _list(stmt.get("Action", [])))
 
 
+_NEGATED = {"StringNotEquals": "StringEquals", "ArnNotEquals": "ArnEquals", "StringNotLike": "StringLike",
+            "ArnNotLike": "ArnLike"}
+"""Negated operators: true when no value matches, and when the key is absent
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html)."""
+
+
 def _condition_holds(cond: dict[str, Any], context: dict[str, Any]) -> bool:
     ctx = {k.lower(): v for k, v in context.items()}
     for op, pairs in cond.items():
         base, if_exists = (op[:-8], True) if op.endswith("IfExists") else (op, False)
         for key, wanted in pairs.items():
             have = ctx.get(key.lower())
+            negated = base in _NEGATED
             if have is None:
-                if if_exists:
+                if if_exists or negated:  # a negated operator matches a request without the key
                     continue
                 return False
+            base = _NEGATED.get(base, base)
             values = [str(w) for w in _list(wanted)]
             got = [str(h) for h in _list(have)]
             if base in ("StringEquals", "ArnEquals"):
@@ -57,6 +65,8 @@ def _condition_holds(cond: dict[str, Any], context: dict[str, Any]) -> bool:
                 ok = any(g.lower() == w.lower() for g in got for w in values)
             else:
                 raise NotImplementedError(f"condition operator {op} not evaluated by tests/iam_eval.py")
+            if negated:
+                ok = not ok
             if not ok:
                 return False
     return True

@@ -185,8 +185,9 @@ def test_production_keeps_the_locks_and_staging_can_be_destroyed(stack: Graph) -
     """Staging: nothing protected or retained, a governance lock, vault and buckets deleted with their contents, no
     recovery point kept past the lock's maximum. Production: compliance lock, protected and retained data stores."""
     production = stack.stack == "jakarta-prod"
-    (vault,) = stack.of_type("aws:backup/vault:Vault")
-    (lock,) = stack.of_type("aws:backup/vaultLockConfiguration:VaultLockConfiguration")
+    # the stack's own vault (jakarta-prod also has the isolated account's: tests/test_backup_account.py)
+    vault = stack.get("aws:backup/vault:Vault", "backup-vault")
+    lock = stack.get("aws:backup/vaultLockConfiguration:VaultLockConfiguration", "backup-lock")
     (plan,) = stack.of_type("aws:backup/plan:Plan")
     stores = [r for r in stack.resources if r.type in ("aws:kms/key:Key", "aws:rds/instance:Instance",
                                                        "aws:backup/vault:Vault", "aws:s3/bucket:Bucket")]
