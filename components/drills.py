@@ -24,7 +24,8 @@ the load balancer: the drill went further than the design survives), logs to an 
 ``emptyTargetResolutionMode = fail`` (a template whose targets resolve to nothing fails instead of "passing").
 
 Region: FIS is regional; its endpoint table (https://docs.aws.amazon.com/general/latest/gr/fis.html) is the authority
-for ap-southeast-3. The actions used here are those of ``aws fis list-actions``
+for ap-southeast-3 (the documentation excerpt available when this was written did not show the Jakarta row, so it is
+not confirmed here: README "Cyber drills"). The actions used here are those of ``aws fis list-actions``
 (https://docs.aws.amazon.com/fis/latest/userguide/fis-list-actions.html): ec2 terminate/stop-instances,
 network:disrupt-connectivity, rds:reboot-db-instances / failover-db-cluster. Before a first drill run
 ``aws fis list-actions --region ap-southeast-3`` (``siaga drill --dry-run`` prints it): an action missing in the region

@@ -161,3 +161,21 @@ def test_drp_security_sections_are_computed_from_the_graph(graph: Graph) -> None
     assert "AWSRevokeOlderSessions" in text and "contoh-layanan-prod-instance" in text
     assert "aws backup start-restore-job" in text
     assert "--region ap-southeast-3" in text
+
+
+def test_fis_stop_condition_messages_name_what_is_missing() -> None:
+    from pathlib import Path
+
+    from siaga.analyzer import analyze
+    from siaga.engine import run_program
+
+    root = Path(__file__).resolve().parents[1]
+    result = analyze(run_program(root / "tests/fixtures/programs/policy_cases_drills", stack="dev"),
+                     packs=[root / "policies"])
+    msgs = {f.name: f.message for f in result.findings if f.policy == "fis-stop-condition"}
+    assert set(msgs) == {"fail-fis-stop-condition-none", "fail-fis-stop-condition-name",
+                         "fail-fis-stop-condition-absent"}
+    assert "only stop conditions with source none: nothing stops the experiment" in msgs["fail-fis-stop-condition-none"]
+    assert "no stopConditions" in msgs["fail-fis-stop-condition-absent"]
+    assert "value 'svc-unhealthy' is not a CloudWatch alarm ARN" in msgs["fail-fis-stop-condition-name"]
+    assert all(f.enforcement == "mandatory" for f in result.findings if f.policy == "fis-stop-condition")
