@@ -292,3 +292,57 @@ def test_fail_site_sets_the_health_check_back_when_the_drill_breaks(fake_aws: Pa
         run(stack="dev", the_plan=the_plan, exp=exp, endpoint=Endpoint("x.go.id"), interval=0.05, timeout=20,
             say=lambda _line: None, probe_fn=probe)
     assert [c[4] for c in calls(fake_aws)] == ["--inverted", "--no-inverted"]
+
+
+def test_https_probe_verifies_the_certificate_for_the_name_while_connecting_to_the_address(tmp_path: Path) -> None:
+    """The real drill's probe: TLS to 127.0.0.1 with SNI/Host/certificate check on the service's name."""
+    import shutil
+    import ssl
+    import subprocess
+
+    from siaga.drill import probe
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not installed (apt-get install openssl)")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=layanan.contoh.go.id",
+                    "-addext", "subjectAltName=DNS:layanan.contoh.go.id"], check=True, capture_output=True)
+    state = tmp_path / "state"
+    state.mkdir()
+    with Service(state) as svc:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        svc.server.socket = ctx.wrap_socket(svc.server.socket, server_side=True)
+        ep = Endpoint("layanan.contoh.go.id", connect_to="127.0.0.1", port=svc.port, ca_file=str(cert))
+        assert probe(ep) == (True, "HTTP 200")
+        assert svc.hits[-1] == "layanan.contoh.go.id /healthz"
+        ok, detail = probe(Endpoint("layanan.contoh.go.id", connect_to="127.0.0.1", port=svc.port))
+        assert not ok and "CERTIFICATE_VERIFY_FAILED" in detail  # system CAs do not trust it
+        ok, detail = probe(Endpoint("other.contoh.go.id", connect_to="127.0.0.1", port=svc.port, ca_file=str(cert)))
+        assert not ok and "SSL" in detail  # the certificate is for another name
+
+
+def test_a_failed_verify_after_the_drill_fails_it_and_names_the_checks(tmp_path: Path, fake_aws: Path,
+                                                                       service: Service, monkeypatch) -> None:
+    import siaga.verify
+    from siaga.verify.runner import CheckResult, VerifyResult
+
+    ran: list[tuple] = []
+
+    def fake_suite(hosts, backend, target, **kw):  # noqa: ANN001, ANN003, ANN202
+        ran.append((tuple(hosts), backend, getattr(target, "connect_to", None)))
+        return VerifyResult(results=[CheckResult("local://", "test_hsts", "failed", "no HSTS header"),
+                                     CheckResult("local://", "test_redirect", "passed")])
+
+    monkeypatch.setattr(siaga.verify, "run_suite", fake_suite)
+    monkeypatch.setenv("FAKE_FIS_RUN", "0.5")
+    base = ["drill", "lose-instance", "--stack", "dev", "--program", str(PROGRAM), "--outputs",
+            str(outputs_file(tmp_path)), "--evidence", str(tmp_path / "evidence"), "--interval", "0.25",
+            "--settle", "2", "--http", "--connect-to", "127.0.0.1", "--port", str(service.port)]
+    result = CliRunner().invoke(build(["drill"]), base, env={"COLUMNS": "200"})
+    assert result.exit_code == 1, result.output
+    assert ran == [(("local",), "local", "127.0.0.1")]  # the public checks, on the probed address
+    assert "siaga verify after the drill: test_hsts" in result.output
+    md, data = evidence(tmp_path)
+    assert data["verify"]["ok"] is False and "test_hsts: failed no HSTS header" in md
