@@ -73,12 +73,13 @@ def render_sections(graph: Graph) -> list[str]:
 
     # 1. identification
     ident = ["# findings of medium severity and above (GuardDuty severity >= 4)"]
-    if graph.of_type(DETECTOR) or graph.config.get("siaga:guardDuty"):
-        ident += [f"DETECTOR=$(aws guardduty list-detectors --query 'DetectorIds[0]' --output text {reg})",
-                  "aws guardduty list-findings --detector-id \"$DETECTOR\" --finding-criteria "
-                  f"'{{\"Criterion\":{{\"severity\":{{\"Gte\":4}}}}}}' {reg}",
-                  "aws guardduty get-findings --detector-id \"$DETECTOR\" --finding-ids <id> "
-                  f"--query 'Findings[].[Type,Severity,Resource.InstanceDetails.InstanceId]' {reg}"]
+    if not graph.of_type(DETECTOR):
+        ident.append("# no GuardDuty detector created by this stack: these work where the account already has one")
+    ident += [f"DETECTOR=$(aws guardduty list-detectors --query 'DetectorIds[0]' --output text {reg})",
+              "aws guardduty list-findings --detector-id \"$DETECTOR\" --finding-criteria "
+              f"'{{\"Criterion\":{{\"severity\":{{\"Gte\":4}}}}}}' {reg}",
+              "aws guardduty get-findings --detector-id \"$DETECTOR\" --finding-ids <id> "
+              f"--query 'Findings[].[Type,Severity,Resource.InstanceDetails.InstanceId]' {reg}"]
     if graph.of_type(TRAIL):
         ident.append("aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,"
                      f"AttributeValue=\"$INSTANCE\" --max-results 50 {reg}  # what was done to/with it")
@@ -179,7 +180,8 @@ def render_sections(graph: Graph) -> list[str]:
         rec.append("# no AWS Backup vault with the database in this stack: restore from the database's own "
                    "snapshots (see database restore above)")
     stack = graph.stack
-    rec += [f"siaga verify --stack {stack} --public  # the service as citizens reach it",
-            f"siaga drill lose-instance --stack {stack} --dry-run  # then re-run the drills: the DRP still holds"]
+    rec.append(f"siaga verify --stack {stack} --public  # the service as citizens reach it")
+    if graph.of_type("aws:fis/experimentTemplate:ExperimentTemplate"):
+        rec.append(f"siaga drill lose-instance --stack {stack} --dry-run  # then re-run the drills: the DRP still holds")
     lines += ["### 4. Recovery", "", "```sh"] + rec + ["```", ""]
     return lines
