@@ -616,6 +616,26 @@ class Detection(_Model):
     findingRoutes: bool = Field(default=True, description="EventBridge rules: findings to the incident topic.")
     guardDutyMinSeverity: float = Field(default=4, ge=1, le=9, description="Lowest GuardDuty severity routed "
                                                                            "(low 1, medium 4, high 7, critical 9).")
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                      3288, 3653)
+
+
+class Drills(_Model):
+    """AWS FIS experiment templates for ``siaga drill`` (components/drills.py): lose one instance, lose one AZ."""
+
+    enabled: bool = True
+    faultMinutes: int = Field(default=5, ge=1, le=60,
+                              description="How long the AZ-loss drill cuts its subnets' connectivity (FIS: 1 min-12 h).")
+    logRetentionDays: int = Field(default=365, description="Retention of the FIS experiment log group (days).")
+
+    @field_validator("logRetentionDays")
+    @classmethod
+    def _retention(cls, v: int) -> int:
+        # PutRetentionPolicy accepts only these values:
+        # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+        if v not in LOG_RETENTION_DAYS:
+            raise ValueError(f"allowed: {', '.join(map(str, LOG_RETENTION_DAYS))} (CloudWatch Logs retention values)")
+        return v
 
 
 class StackConfig(_Model):
@@ -639,6 +659,7 @@ class StackConfig(_Model):
     backup: Backup = Field(default_factory=Backup)
     dns: Dns = Field(default_factory=Dns)
     waf: Waf = Field(default_factory=Waf)
+    drills: Drills = Field(default_factory=Drills)
     kubernetes: Kubernetes | None = Field(default=None, description="Required when platform is eks.")
     alertContacts: list[Contact] = Field(min_length=1)
     tags: Tags

@@ -14,7 +14,7 @@ import typer
 
 from siaga import processes
 
-COMMANDS = ["preview", "report", "new", "check", "verify"]
+COMMANDS = ["preview", "report", "new", "check", "verify", "drill"]
 HELP = "Siaga: zero-downtime, in-country infrastructure for Indonesian public services (offline tools)."
 
 

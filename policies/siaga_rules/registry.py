@@ -24,6 +24,7 @@ MODULES = [
     "availability.lb_multi_az", "availability.nat_per_az", "availability.eks_nodegroup_multi_az",
     "availability.k8s_replicas", "availability.k8s_pdb", "availability.k8s_zone_spread",
     "availability.route53_failover",
+    "availability.fis_stop_condition",  # drill slice
     "exposure.s3_public_access", "exposure.db_not_public", "exposure.admin_ports_open",
     "exposure.imdsv2_required", "exposure.k8s_privileged", "exposure.k8s_host_namespaces",
     "exposure.alb_waf", "exposure.eks_public_endpoint", "exposure.ecs_no_public_ip", "exposure.ecr_policy_public",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from components.failover_time import Estimate, probe_timeout_seconds
 from siaga.documents import names
 from siaga.documents.availability import az_loss_sizings
+from siaga.documents.drp_security import render_sections as security_sections
 from siaga.documents.topology import (
     ASG_DEFAULT_GRACE,
     CLOUDTRAIL,
@@ -384,6 +385,7 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
                   "Run the post-deploy checks against what now serves traffic (and against the recovered side once "
                   "it is back); exit 0 means every check passed, 1 names the failed checks per host.", "",
                   "```sh"] + checks + ["```", ""]
+    lines += security_sections(g)  # TTIS: identification, containment, eradication, recovery
     lines += ["## Contacts", ""]
     contacts = topo.contacts()
     if contacts:

@@ -1,0 +1,263 @@
+"""CyberDrills: AWS FIS experiment templates provisioned with the stack, run by ``siaga drill``, and the quarantine
+security group the DRP's containment step swaps a compromised instance into.
+
+Scenarios (``SCENARIOS``; the template ids are the stack output ``drillTemplates``):
+
+- ``lose-instance``: ``aws:ec2:terminate-instances`` on ONE running instance of the application's Auto Scaling group
+  (target ``aws:ec2:instance`` by the ``aws:autoscaling:groupName`` tag EC2 Auto Scaling puts on its instances,
+  selection ``COUNT(1)``). Expected: the ALB stops routing to it, the group replaces it.
+- ``lose-az``: in the first AZ of the stack, ``aws:ec2:stop-instances`` on every instance of the group there (filter
+  ``Placement.AvailabilityZone``), ``aws:network:disrupt-connectivity`` (scope ``all``) on that AZ's private and isolated
+  subnets for ``fault_minutes``, and the database failed over: ``aws:rds:reboot-db-instances`` with
+  ``forceFailover=true`` for a Multi-AZ DB instance, ``aws:rds:failover-db-cluster`` for a cluster.
+- ``fail-site`` is no FIS template: FIS has no Route 53 action (the actions list of
+  https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html has none for route53). ``siaga drill
+  fail-site`` inverts the primary Route 53 health check with the aws CLI (``route53 update-health-check --inverted``,
+  the ``Inverted`` flag of https://docs.aws.amazon.com/Route53/latest/APIReference/API_UpdateHealthCheck.html), so
+  Route 53 answers the standby exactly as if the primary had stopped answering, and sets it back (``--no-inverted``)
+  when the drill ends, whatever its outcome. An SSM Automation document run by ``aws:ssm:start-automation-execution``
+  would do the same through FIS but needs its own automation role with route53 rights; the CLI keeps that right with
+  the operator, who runs the drill.
+
+Every template: the role below, a stop condition on the stack's "service unhealthy" alarm (no healthy target behind
+the load balancer: the drill went further than the design survives), logs to an encrypted log group, and
+``emptyTargetResolutionMode = fail`` (a template whose targets resolve to nothing fails instead of "passing").
+
+Region: FIS is regional; its endpoint table (https://docs.aws.amazon.com/general/latest/gr/fis.html) is the authority
+for ap-southeast-3 (the documentation excerpt available when this was written did not show the Jakarta row, so it is
+not confirmed here: README "Cyber drills"). The actions used here are those of ``aws fis list-actions``
+(https://docs.aws.amazon.com/fis/latest/userguide/fis-list-actions.html): ec2 terminate/stop-instances,
+network:disrupt-connectivity, rds:reboot-db-instances / failover-db-cluster. Before a first drill run
+``aws fis list-actions --region ap-southeast-3`` (``siaga drill --dry-run`` prints it): an action missing in the region
+makes ``pulumi up`` fail on that template, never silently.
+
+Role (least privilege, https://docs.aws.amazon.com/fis/latest/userguide/getting-started-iam-service-role.html): trusted
+by ``fis.amazonaws.com`` with ``aws:SourceAccount`` (this account) and ``aws:SourceArn`` (this account's experiments in
+this region); the instance actions only on instances tagged with this group's name; the network ACL actions of the
+AWS managed policy AWSFaultInjectionSimulatorNetworkAccess, limited to FIS-tagged ACLs, this VPC and these subnets;
+the RDS action only on this database; the log delivery actions FIS's vended logs need
+(https://docs.aws.amazon.com/fis/latest/userguide/monitoring-logging.html ->
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html: logs:CreateLogDelivery,
+PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups, the latter three on ``log-group:*``).
+
+The log group is encrypted with the stack's logs key, whose policy grants ``logs.<region>.amazonaws.com`` for this
+account's log groups (components/keys.py).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+SCENARIOS = ("lose-instance", "lose-az", "fail-site")
+FIS_SCENARIOS = ("lose-instance", "lose-az")
+ASG_TAG = "aws:autoscaling:groupName"
+"""Tag EC2 Auto Scaling adds to every instance it launches
+(https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-tagging.html)."""
+FIS_ACL_TAG = "managedByFIS"
+"""Tag FIS puts on the network ACL it creates for disrupt-connectivity (AWSFaultInjectionSimulatorNetworkAccess)."""
+
+
+def log_group_name(name_prefix: str) -> str:
+    return f"/aws/fis/{name_prefix}"
+
+
+def stop_alarm_name(name_prefix: str) -> str:
+    return f"{name_prefix}-service-unhealthy"
+
+
+@dataclass
+class CyberDrillsArgs:
+    """Inputs of :class:`CyberDrills`."""
+
+    name_prefix: str
+    logs_key_arn: pulumi.Input[str]
+    """The stack's logs key (the FIS log group is encrypted with it)."""
+    vpc_id: pulumi.Input[str]
+    asg_name: pulumi.Input[str]
+    """The application's Auto Scaling group (its instances carry the aws:autoscaling:groupName tag)."""
+    alb_arn_suffix: pulumi.Input[str]
+    target_group_arn_suffix: pulumi.Input[str]
+    azs: list[str]
+    """AZ names, in the order of the subnet lists."""
+    private_subnet_ids: list[pulumi.Input[str]]
+    isolated_subnet_ids: list[pulumi.Input[str]]
+    db_arn: pulumi.Input[str] | None = None
+    db_is_cluster: bool = False
+    alarm_topic_arn: pulumi.Input[str] | None = None
+    """The incident topic: the stop alarm notifies TTIS too."""
+    fault_minutes: int = 5
+    log_retention_days: int = 365
+    drill_az_index: int = 0
+    """Which AZ the AZ-loss drill takes down [the first]."""
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def trust_policy(account: str, partition: str, region: str) -> str:
+    """fis.amazonaws.com, confused-deputy scoped to this account's experiments
+    (https://docs.aws.amazon.com/fis/latest/userguide/getting-started-iam-service-role.html)."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "fis.amazonaws.com"}, "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"aws:SourceAccount": account},
+                      "ArnLike": {"aws:SourceArn": f"arn:{partition}:fis:{region}:{account}:experiment/*"}}}]})
+
+
+def role_policy(*, account: str, partition: str, region: str, asg_name: str, vpc_id: str, subnet_ids: list[str],
+                db_arn: str | None, db_is_cluster: bool) -> str:
+    """Only what the two templates do, on this stack's resources."""
+    ec2 = f"arn:{partition}:ec2:{region}:{account}"
+    stmts: list[dict[str, Any]] = [
+        # https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html#ec2-actions-reference
+        {"Sid": "InstancesOfThisGroup", "Effect": "Allow",
+         "Action": ["ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances"],
+         "Resource": f"{ec2}:instance/*",
+         "Condition": {"StringEquals": {f"aws:ResourceTag/{ASG_TAG}": asg_name}}},
+        {"Sid": "DescribeTargets", "Effect": "Allow",  # Describe* have no resource-level permissions
+         "Action": ["ec2:DescribeInstances", "ec2:DescribeSubnets", "ec2:DescribeNetworkAcls",
+                    "ec2:DescribeVpcs", "ec2:DescribeManagedPrefixLists"], "Resource": "*"},
+        # aws:network:disrupt-connectivity (the AWS managed policy AWSFaultInjectionSimulatorNetworkAccess, scoped)
+        {"Sid": "CreateFisAclInThisVpc", "Effect": "Allow", "Action": "ec2:CreateNetworkAcl",
+         "Resource": f"{ec2}:vpc/{vpc_id}"},
+        {"Sid": "CreateFisAcl", "Effect": "Allow", "Action": "ec2:CreateNetworkAcl",
+         "Resource": f"{ec2}:network-acl/*",
+         "Condition": {"StringEquals": {f"aws:RequestTag/{FIS_ACL_TAG}": "true"}}},
+        {"Sid": "TagFisAcl", "Effect": "Allow", "Action": "ec2:CreateTags", "Resource": f"{ec2}:network-acl/*",
+         "Condition": {"StringEquals": {"ec2:CreateAction": "CreateNetworkAcl",
+                                        f"aws:RequestTag/{FIS_ACL_TAG}": "true"}}},
+        {"Sid": "UseFisAcl", "Effect": "Allow", "Action": ["ec2:CreateNetworkAclEntry", "ec2:DeleteNetworkAcl"],
+         "Resource": f"{ec2}:network-acl/*",
+         "Condition": {"StringEquals": {f"aws:ResourceTag/{FIS_ACL_TAG}": "true"}}},
+        {"Sid": "SwapAclOfTheseSubnets", "Effect": "Allow", "Action": "ec2:ReplaceNetworkAclAssociation",
+         "Resource": [f"{ec2}:subnet/{s}" for s in subnet_ids] + [f"{ec2}:network-acl/*"]},
+        {"Sid": "PrefixLists", "Effect": "Allow", "Action": "ec2:GetManagedPrefixListEntries",
+         "Resource": f"{ec2}:prefix-list/*"},
+        # experiment logging to CloudWatch Logs (vended logs)
+        {"Sid": "LogDelivery", "Effect": "Allow", "Action": "logs:CreateLogDelivery", "Resource": "*"},
+        {"Sid": "LogGroupPolicy", "Effect": "Allow",
+         "Action": ["logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"],
+         "Resource": f"arn:{partition}:logs:{region}:{account}:log-group:*"},
+    ]
+    if db_arn:
+        # https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html#rds-actions-reference
+        actions = (["rds:FailoverDBCluster", "rds:DescribeDBClusters"] if db_is_cluster
+                   else ["rds:RebootDBInstance", "rds:DescribeDBInstances"])
+        stmts.append({"Sid": "FailOverThisDatabase", "Effect": "Allow", "Action": actions, "Resource": db_arn})
+    return json.dumps({"Version": "2012-10-17", "Statement": stmts})
+
+
+class CyberDrills(pulumi.ComponentResource):
+    """FIS role, log group, stop alarm, the two experiment templates, and the quarantine security group."""
+
+    def __init__(self, name: str, args: CyberDrillsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("siaga:components:CyberDrills", name, None, opts)
+        if not 0 <= args.drill_az_index < len(args.azs):
+            raise ValueError(f"CyberDrillsArgs.drill_az_index: {args.drill_az_index}; allowed: 0-{len(args.azs) - 1}")
+        child = pulumi.ResourceOptions(parent=self)
+        p = args.name_prefix
+        ident = aws.get_caller_identity()
+        region = aws.get_region().region
+        partition = aws.get_partition().partition
+        account = ident.account_id
+
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=log_group_name(p), kms_key_id=args.logs_key_arn,
+            retention_in_days=args.log_retention_days, opts=child)
+
+        # The stop condition: no healthy target behind the load balancer for two minutes = the service is down,
+        # beyond what the drill is meant to show. ALB metrics:
+        # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html
+        actions = [args.alarm_topic_arn] if args.alarm_topic_arn is not None else []
+        self.stop_alarm = aws.cloudwatch.MetricAlarm(
+            f"{name}-service-unhealthy", name=stop_alarm_name(p), namespace="AWS/ApplicationELB",
+            metric_name="HealthyHostCount", statistic="Minimum", period=60, evaluation_periods=2,
+            threshold=1, comparison_operator="LessThanThreshold", treat_missing_data="breaching",
+            dimensions={"LoadBalancer": args.alb_arn_suffix, "TargetGroup": args.target_group_arn_suffix},
+            alarm_description="siaga drill stop condition: no healthy target behind the load balancer",
+            alarm_actions=actions, ok_actions=actions, opts=child)
+
+        az = args.azs[args.drill_az_index]
+        az_subnets = [args.private_subnet_ids[args.drill_az_index], args.isolated_subnet_ids[args.drill_az_index]]
+        policy = pulumi.Output.all(pulumi.Output.from_input(args.asg_name), pulumi.Output.from_input(args.vpc_id),
+                                   pulumi.Output.all(*az_subnets),
+                                   pulumi.Output.from_input(args.db_arn) if args.db_arn is not None else None
+                                   ).apply(lambda v: role_policy(
+                                       account=account, partition=partition, region=region, asg_name=v[0],
+                                       vpc_id=v[1], subnet_ids=list(v[2]), db_arn=v[3],
+                                       db_is_cluster=args.db_is_cluster))
+        self.role = aws.iam.Role(f"{name}-fis", name=f"{p}-fis", assume_role_policy=trust_policy(
+            account, partition, region), description="AWS FIS experiments of siaga drill", opts=child)
+        role_policy_res = aws.iam.RolePolicy(f"{name}-fis", role=self.role.id, policy=policy,
+                                             opts=pulumi.ResourceOptions(parent=self.role))
+
+        def template(scenario: str, description: str, targets: list[dict[str, Any]],
+                     actions_: list[dict[str, Any]]) -> aws.fis.ExperimentTemplate:
+            return aws.fis.ExperimentTemplate(
+                f"{name}-{scenario}", description=description, role_arn=self.role.arn,
+                stop_conditions=[{"source": "aws:cloudwatch:alarm", "value": self.stop_alarm.arn}],
+                targets=targets, actions=actions_,
+                log_configuration={"log_schema_version": 2,
+                                   "cloudwatch_logs_configuration": {"log_group_arn": self.log_group.arn}},
+                experiment_options={"empty_target_resolution_mode": "fail"},
+                tags={"Name": f"{p}-{scenario}", "siaga:drill": scenario, **args.tags},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy_res]))
+
+        group_tag = [{"key": ASG_TAG, "value": args.asg_name}]
+        running = [{"path": "State.Name", "values": ["running"]}]
+        self.templates: dict[str, aws.fis.ExperimentTemplate] = {}
+        self.templates["lose-instance"] = template(
+            "lose-instance", f"{p}: terminate one instance of the application group",
+            [{"name": "one-instance", "resource_type": "aws:ec2:instance", "selection_mode": "COUNT(1)",
+              "resource_tags": group_tag, "filters": running}],
+            [{"name": "terminate", "action_id": "aws:ec2:terminate-instances",
+              "target": {"key": "Instances", "value": "one-instance"}}])
+
+        ec2 = f"arn:{partition}:ec2:{region}:{account}"
+        az_targets: list[dict[str, Any]] = [
+            {"name": "az-instances", "resource_type": "aws:ec2:instance", "selection_mode": "ALL",
+             "resource_tags": group_tag,
+             "filters": running + [{"path": "Placement.AvailabilityZone", "values": [az]}]},
+            {"name": "az-subnets", "resource_type": "aws:ec2:subnet", "selection_mode": "ALL",
+             "resource_arns": [pulumi.Output.concat(ec2, ":subnet/", s) for s in az_subnets]},
+        ]
+        minutes = f"PT{args.fault_minutes}M"
+        az_actions: list[dict[str, Any]] = [
+            {"name": "stop-instances", "action_id": "aws:ec2:stop-instances",
+             "target": {"key": "Instances", "value": "az-instances"}},
+            {"name": "cut-subnets", "action_id": "aws:network:disrupt-connectivity",
+             "parameters": [{"key": "duration", "value": minutes}, {"key": "scope", "value": "all"}],
+             "target": {"key": "Subnets", "value": "az-subnets"}},
+        ]
+        if args.db_arn is not None:
+            if args.db_is_cluster:
+                az_targets.append({"name": "database", "resource_type": "aws:rds:cluster", "selection_mode": "ALL",
+                                   "resource_arns": [args.db_arn]})
+                az_actions.append({"name": "fail-over-db", "action_id": "aws:rds:failover-db-cluster",
+                                   "target": {"key": "Clusters", "value": "database"}})
+            else:
+                az_targets.append({"name": "database", "resource_type": "aws:rds:db", "selection_mode": "ALL",
+                                   "resource_arns": [args.db_arn]})
+                az_actions.append({"name": "fail-over-db", "action_id": "aws:rds:reboot-db-instances",
+                                   "parameters": [{"key": "forceFailover", "value": "true"}],
+                                   "target": {"key": "DBInstances", "value": "database"}})
+        self.templates["lose-az"] = template(
+            "lose-az", f"{p}: lose {az} (stop its instances, cut its subnets {args.fault_minutes} min, fail the "
+                       "database over)", az_targets, az_actions)
+        self.drill_az = az
+
+        # DRP containment: an instance is isolated by replacing its security groups with this one (no rule at all:
+        # no ingress, and egress=[] removes the default allow-all egress rule). Existing tracked connections are
+        # cut because the instance's other groups are removed
+        # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html).
+        self.quarantine = aws.ec2.SecurityGroup(
+            f"{name}-quarantine", name=f"{p}-quarantine", vpc_id=args.vpc_id, ingress=[], egress=[],
+            description="siaga DRP containment: isolates a compromised instance (no traffic in or out)",
+            tags={"Name": f"{p}-quarantine", "siaga:purpose": "quarantine"}, opts=child)
+
+        self.template_ids = {k: t.id for k, t in self.templates.items()}
+        self.register_outputs({"template_ids": self.template_ids, "role_arn": self.role.arn,
+                               "log_group": self.log_group.name, "stop_alarm_arn": self.stop_alarm.arn,
+                               "quarantine_security_group_id": self.quarantine.id})

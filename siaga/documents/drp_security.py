@@ -1,0 +1,187 @@
+"""The DRP's security-incident sections, in the four steps of the incident response team (TTIS): identification,
+containment, eradication, recovery. Every command is computed from the stack's graph (names the program sets, or
+lookups by them at incident time: siaga/documents/names.py), never a mock id.
+
+Sources for the commands:
+- isolating an instance by replacing its security groups: ``aws ec2 modify-instance-attribute --groups``
+  (https://docs.aws.amazon.com/cli/latest/reference/ec2/modify-instance-attribute.html); changing the groups cuts
+  tracked connections only when no remaining rule allows them, which is why the quarantine group has no rule
+  (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html);
+- taking it out of its Auto Scaling group first so it is kept for forensics and replaced
+  (https://docs.aws.amazon.com/autoscaling/ec2/userguide/detach-instance-asg.html);
+- forensic snapshots (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-creating-snapshot.html);
+- revoking role sessions (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_revoke-sessions.html) and
+  Session Manager sessions (``aws ssm terminate-session``);
+- rotating the RDS-managed master secret immediately with ``aws secretsmanager rotate-secret``
+  (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html);
+- restoring a recovery point (https://docs.aws.amazon.com/aws-backup/latest/devguide/restoring-a-backup.html).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from siaga.documents import names
+from siaga.engine.model import Graph, Resource, plain
+
+ASG = "aws:autoscaling/group:Group"
+SG = "aws:ec2/securityGroup:SecurityGroup"
+ROLE = "aws:iam/role:Role"
+DETECTOR = "aws:guardduty/detector:Detector"
+TRAIL = "aws:cloudtrail/trail:Trail"
+DB_TYPES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster")
+VAULTS = ("aws:backup/logicallyAirGappedVault:LogicallyAirGappedVault", "aws:backup/vault:Vault")
+SELECTION = "aws:backup/selection:Selection"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+
+
+def _trusted_by(role: Resource, service: str) -> bool:
+    doc = role.plain_inputs().get("assumeRolePolicy")
+    try:
+        doc = json.loads(doc) if isinstance(doc, str) else doc
+    except json.JSONDecodeError:
+        return False
+    return service in json.dumps(doc or {})
+
+
+def _quarantine(graph: Graph) -> Resource | None:
+    for sg in graph.of_type(SG):
+        tags = sg.plain_inputs().get("tags") or {}
+        if isinstance(tags, dict) and tags.get("siaga:purpose") == "quarantine":
+            return sg
+    return None
+
+
+def _arn_of(graph: Graph, arn: Any) -> Resource | None:
+    for r in graph.resources:
+        if plain(r.outputs).get("arn") == arn:
+            return r
+    return None
+
+
+def render_sections(graph: Graph) -> list[str]:
+    """Markdown lines of the security-incident sections."""
+    region = str(graph.config.get("aws:region") or "ap-southeast-3")
+    reg = f"--region {region}"
+    asgs = [names.asg(a, region) for a in graph.of_type(ASG)]
+    dbs = [r for t in DB_TYPES for r in graph.of_type(t)]
+    lines = ["## Security incidents (TTIS): identification, containment, eradication, recovery", "",
+             "For an attack rather than a failure (a compromised instance, stolen credentials, ransomware). Run the "
+             "steps in order; write every command and its output into the incident record. `INSTANCE` is the "
+             "instance named by the finding.", ""]
+
+    # 1. identification
+    ident = ["# findings of medium severity and above (GuardDuty severity >= 4)"]
+    if not graph.of_type(DETECTOR):
+        ident.append("# no GuardDuty detector created by this stack: these work where the account already has one")
+    ident += [f"DETECTOR=$(aws guardduty list-detectors --query 'DetectorIds[0]' --output text {reg})",
+              "aws guardduty list-findings --detector-id \"$DETECTOR\" --finding-criteria "
+              f"'{{\"Criterion\":{{\"severity\":{{\"Gte\":4}}}}}}' {reg}",
+              "aws guardduty get-findings --detector-id \"$DETECTOR\" --finding-ids <id> "
+              f"--query 'Findings[].[Type,Severity,Resource.InstanceDetails.InstanceId]' {reg}"]
+    if graph.of_type(TRAIL):
+        ident.append("aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,"
+                     f"AttributeValue=\"$INSTANCE\" --max-results 50 {reg}  # what was done to/with it")
+    if graph.of_type(WEB_ACL):
+        ident.append("# WAF: the blocked and counted requests are in the aws-waf-logs-* log group of the stack")
+    ident += ["INSTANCE=<instance id from the finding>",
+              f"aws ec2 describe-instances --instance-ids \"$INSTANCE\" --query "
+              f"'Reservations[0].Instances[0].[Placement.AvailabilityZone,SecurityGroups,IamInstanceProfile.Arn]' {reg}"]
+    lines += ["### 1. Identification", "", "```sh"] + ident + ["```", ""]
+
+    # 2. containment
+    cont: list[str] = []
+    for n in asgs:
+        cont += [n.lookup, f"aws autoscaling detach-instances --instance-ids \"$INSTANCE\" --auto-scaling-group-name "
+                 f"{n.ref} --no-should-decrement-desired-capacity {reg}  # kept for forensics; the group launches a "
+                 "replacement"]
+    q = _quarantine(graph)
+    if q is not None:
+        qname = names.explicit(q, "name") or q.name
+        cont += [f"QUARANTINE_SG=$(aws ec2 describe-security-groups --filters Name=group-name,Values={qname} "
+                 f"--query 'SecurityGroups[0].GroupId' --output text {reg})  # no inbound, no outbound rule"]
+    else:
+        cont += ["# no quarantine group in this stack: create one with no rule (the default egress rule revoked)",
+                 "VPC=$(aws ec2 describe-instances --instance-ids \"$INSTANCE\" --query "
+                 f"'Reservations[0].Instances[0].VpcId' --output text {reg})",
+                 "QUARANTINE_SG=$(aws ec2 create-security-group --group-name quarantine-$INSTANCE --description "
+                 f"quarantine --vpc-id \"$VPC\" --query GroupId --output text {reg})",
+                 "aws ec2 revoke-security-group-egress --group-id \"$QUARANTINE_SG\" --ip-permissions "
+                 f"'[{{\"IpProtocol\":\"-1\",\"IpRanges\":[{{\"CidrIp\":\"0.0.0.0/0\"}}]}}]' {reg}"]
+    cont.append(f"aws ec2 modify-instance-attribute --instance-id \"$INSTANCE\" --groups \"$QUARANTINE_SG\" {reg}")
+    cont += ["# Session Manager sessions to the instance",
+             f"aws ssm describe-sessions --state Active --filters key=Target,value=\"$INSTANCE\" "
+             f"--query 'Sessions[].SessionId' --output text {reg}",
+             f"aws ssm terminate-session --session-id <each session id> {reg}",
+             "# sessions of the instance role issued before now (credentials taken from the instance stop working)"]
+    for role in graph.of_type(ROLE):
+        if _trusted_by(role, "ec2.amazonaws.com"):
+            cont.append(f"aws iam put-role-policy --role-name {names.role_name(role)} --policy-name "
+                        "AWSRevokeOlderSessions --policy-document '{\"Version\":\"2012-10-17\",\"Statement\":[{"
+                        "\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":"
+                        "{\"aws:TokenIssueTime\":\"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'\"}}}]}'")
+    lines += ["### 2. Containment", "", "```sh"] + cont + ["```", ""]
+
+    # 3. eradication
+    erad = ["for VOL in $(aws ec2 describe-instances --instance-ids \"$INSTANCE\" --query "
+            f"'Reservations[0].Instances[0].BlockDeviceMappings[].Ebs.VolumeId' --output text {reg}); do",
+            "  aws ec2 create-snapshot --volume-id \"$VOL\" --description \"forensics $INSTANCE\" --tag-specifications "
+            f"'ResourceType=snapshot,Tags=[{{Key=siaga:forensics,Value=<incident id>}}]' {reg}",
+            "done  # encrypted like the volume (the stack's EBS key)",
+            f"aws ec2 wait snapshot-completed --filters Name=tag:siaga:forensics,Values=<incident id> {reg}",
+            f"aws ec2 terminate-instances --instance-ids \"$INSTANCE\" {reg}  # once the snapshots are complete"]
+    for n in asgs:
+        erad.append(f"aws autoscaling start-instance-refresh --auto-scaling-group-name {n.ref} {reg}  "
+                    "# every instance rebuilt from the launch template")
+    for db in dbs:
+        dbn = names.db_instance(db, region)
+        if db.type == "aws:rds/cluster:Cluster":
+            q_secret = (f"aws rds describe-db-clusters --db-cluster-identifier {dbn.ref} --query "
+                        "'DBClusters[0].MasterUserSecret.SecretArn'")
+        else:
+            q_secret = (f"aws rds describe-db-instances --db-instance-identifier {dbn.ref} --query "
+                        "'DBInstances[0].MasterUserSecret.SecretArn'")
+        if db.plain_inputs().get("manageMasterUserPassword"):
+            erad += [dbn.lookup, f"DB_SECRET=$({q_secret} --output text {reg})  # the RDS-managed master secret",
+                     f"aws secretsmanager rotate-secret --secret-id \"$DB_SECRET\" {reg}  # rotates now"]
+        else:
+            erad += [dbn.lookup, f"# {db.name}: the master password is not managed by Secrets Manager: set a new one",
+                     f"aws rds modify-db-instance --db-instance-identifier {dbn.ref} --manage-master-user-password "
+                     f"--apply-immediately {reg}"]
+    lines += ["### 3. Eradication", "", "```sh"] + erad + ["```", ""]
+
+    # 4. recovery
+    rec: list[str] = []
+    vaults = [v for t in VAULTS for v in graph.of_type(t)]
+    if vaults and dbs:
+        vault = vaults[0]
+        vn = names.vault(vault, region)
+        selection = next(iter(graph.of_type(SELECTION)), None)
+        role_res = _arn_of(graph, selection.plain_inputs().get("iamRoleArn")) if selection else None
+        rn = names.role_arn(role_res)
+        db = dbs[0]
+        dbn = names.db_instance(db, region)
+        arn_q = ("aws rds describe-db-clusters --db-cluster-identifier " + dbn.ref + " --query 'DBClusters[0].DBClusterArn'"
+                 if db.type == "aws:rds/cluster:Cluster" else
+                 "aws rds describe-db-instances --db-instance-identifier " + dbn.ref + " --query 'DBInstances[0].DBInstanceArn'")
+        rec += [f"# restore from the vault {vault.name}" + (" (logically air-gapped)" if "Gapped" in vault.type else
+                                                             " (vault lock: recovery points cannot be deleted)"),
+                vn.lookup, dbn.lookup, f"DB_ARN=$({arn_q} --output text {reg})",
+                "ACCOUNT=$(aws sts get-caller-identity --query Account --output text)", rn.lookup,
+                f"RP=$(aws backup list-recovery-points-by-backup-vault --backup-vault-name {vn.ref} --by-resource-arn "
+                f"\"$DB_ARN\" --query 'sort_by(RecoveryPoints,&CreationDate)[?Status==`COMPLETED`] | [-1]."
+                f"RecoveryPointArn' --output text {reg})  # choose one from BEFORE the compromise",
+                f"aws backup get-recovery-point-restore-metadata --backup-vault-name {vn.ref} --recovery-point-arn "
+                f"\"$RP\" --query RestoreMetadata {reg} > restore-metadata.json  # set a NEW identifier in it",
+                f"aws backup start-restore-job --recovery-point-arn \"$RP\" --iam-role-arn {rn.ref} "
+                f"--metadata file://restore-metadata.json {reg}"]
+    else:
+        rec.append("# no AWS Backup vault with the database in this stack: restore from the database's own "
+                   "snapshots (see database restore above)")
+    stack = graph.stack
+    rec.append(f"siaga verify --stack {stack} --public  # the service as citizens reach it")
+    if graph.of_type("aws:fis/experimentTemplate:ExperimentTemplate"):
+        rec.append(f"siaga drill lose-instance --stack {stack} --dry-run  # then re-run the drills: the DRP still holds")
+    lines += ["### 4. Recovery", "", "```sh"] + rec + ["```", ""]
+    return lines

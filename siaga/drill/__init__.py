@@ -1,0 +1,385 @@
+"""``siaga drill``: run one failure on purpose and measure the recovery against what the DRP promises.
+
+One drill = the DRP's computed RTO/RPO for the scenario (siaga/documents/drp.py ``scenarios``, the same figures as
+``siaga report``), one start through the aws CLI with the operator's credentials (an AWS FIS experiment from the
+stack's ``drillTemplates`` output, or for ``fail-site`` the primary Route 53 health check inverted: FIS has no
+Route 53 action, see components/drills.py), then a bounded poll of the public endpoint (HTTPS health path, the
+certificate verified) and of the experiment until the experiment has ended and the service answers again, then
+``siaga verify``. Every outage window is timed; the drill passes when the service came back and no window was
+longer than the RTO. The RPO is reported from the DRP, not measured: an HTTP health probe cannot see lost writes.
+
+The aws CLI is always run with an argument list (never a shell), in the stack's region.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+SCENARIOS = ("lose-instance", "lose-az", "fail-site")
+DRP_TITLES = {"lose-instance": "Loss of one application instance", "lose-az": "Loss of one Availability Zone",
+              "fail-site": "Loss of the whole AWS site (region)"}
+FIS_DONE = {"completed", "stopped", "failed", "cancelled"}
+"""Terminal experiment states (https://docs.aws.amazon.com/fis/latest/APIReference/API_ExperimentState.html)."""
+
+
+class DrillError(Exception):
+    """The drill could not run (one line)."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    scenario: str
+    drp_title: str
+    rto_seconds: float
+    rpo_seconds: float | None
+    rto_text: str
+    rpo_text: str
+
+
+def expectation(graph: Any, scenario: str) -> Expectation:
+    """The DRP's figures for ``scenario``, computed from the stack's graph."""
+    from siaga.documents.drp import scenarios
+    from siaga.documents.topology import analyse
+
+    title = DRP_TITLES[scenario]
+    for sc in scenarios(analyse(graph)):
+        if sc.title == title:
+            if sc.rto_seconds is None:
+                raise DrillError(f"stack {graph.stack}: the DRP has no computed RTO for {title!r} ({sc.rto}): "
+                                 "nothing to measure the drill against")
+            return Expectation(scenario, title, float(sc.rto_seconds), sc.rpo_seconds, sc.rto, sc.rpo)
+    raise DrillError(f"stack {graph.stack}: the DRP has no scenario {title!r}")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    domain: str
+    health_path: str = "/healthz"
+    connect_to: str | None = None
+    port: int | None = None
+    http: bool = False
+    """Plain HTTP (test endpoints only; a real drill probes HTTPS with the certificate verified)."""
+    ca_file: str | None = None
+    timeout: float = 4.0
+
+    @property
+    def url(self) -> str:
+        scheme = "http" if self.http else "https"
+        port = f":{self.port}" if self.port else ""
+        return f"{scheme}://{self.domain}{port}{self.health_path}"
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """HTTPS to one address while SNI, Host and the certificate check use the name (like curl --connect-to)."""
+
+    def __init__(self, domain: str, address: str, port: int, context: ssl.SSLContext, timeout: float) -> None:
+        super().__init__(domain, port, context=context, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def probe(ep: Endpoint) -> tuple[bool, str]:
+    """(healthy, detail): healthy means HTTP 200 on the health path."""
+    address = ep.connect_to or ep.domain
+    try:
+        if ep.http:
+            conn: http.client.HTTPConnection = http.client.HTTPConnection(address, ep.port or 80, timeout=ep.timeout)
+        else:
+            ctx = ssl.create_default_context(cafile=ep.ca_file)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+            conn = _PinnedHTTPS(ep.domain, address, ep.port or 443, ctx, ep.timeout)
+        try:
+            conn.request("GET", ep.health_path, headers={"Host": ep.domain, "User-Agent": "siaga-drill"})
+            status = conn.getresponse().status
+        finally:
+            conn.close()
+    except (OSError, http.client.HTTPException) as exc:
+        return False, f"{type(exc).__name__}: {exc}"[:160]
+    return status == 200, f"HTTP {status}"
+
+
+def aws_cli(args: list[str], region: str, timeout: float = 60) -> dict[str, Any]:
+    """``aws ARGS --region R --output json`` (argument list, the operator's environment); parsed JSON or {}."""
+    if shutil.which("aws") is None:
+        raise DrillError("the aws CLI is not installed (drills run with the operator's credentials through it)")
+    cmd = ["aws", *args, "--region", region, "--output", "json"]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=os.environ.copy())
+    except subprocess.TimeoutExpired:
+        raise DrillError(f"aws {' '.join(args[:2])}: no answer in {timeout:.0f} s") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["exit " + str(done.returncode)])[-1]
+        raise DrillError(f"aws {' '.join(args[:2])}: {last[:240]}")
+    out = done.stdout.strip()
+    try:
+        return json.loads(out) if out else {}
+    except json.JSONDecodeError:
+        raise DrillError(f"aws {' '.join(args[:2])}: not JSON: {out[:120]!r}") from None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the drill starts and how it is undone, from the stack outputs."""
+
+    scenario: str
+    region: str
+    start: list[str]
+    stop: list[str] | None
+    """Undo / abort command (fail-site: the health check back to normal; FIS: stop-experiment, id filled in)."""
+    template_id: str | None = None
+    health_check_id: str | None = None
+
+
+def plan(scenario: str, outputs: dict[str, Any], region: str, stack: str) -> Plan:
+    if scenario == "fail-site":
+        hc = outputs.get("primaryHealthCheckId")
+        if not isinstance(hc, str) or not hc:
+            raise DrillError(f"stack {stack}: outputs have no primaryHealthCheckId (the DNS failover's primary health "
+                             "check): fail-site cannot be drilled")
+        base = ["route53", "update-health-check", "--health-check-id", hc]
+        return Plan(scenario, region, base + ["--inverted"], base + ["--no-inverted"], health_check_id=hc)
+    templates = outputs.get("drillTemplates")
+    tid = templates.get(scenario) if isinstance(templates, dict) else None
+    if not isinstance(tid, str) or not tid:
+        have = ", ".join(sorted(templates)) if isinstance(templates, dict) else "none"
+        raise DrillError(f"stack {stack}: outputs have no drillTemplates.{scenario} (templates: {have}); deploy "
+                         "with siaga:drills.enabled (EC2 tier) first")
+    return Plan(scenario, region, ["fis", "start-experiment", "--experiment-template-id", tid,
+                                   "--tags", f"siaga:drill={scenario}"], ["fis", "stop-experiment", "--id"],
+                template_id=tid)
+
+
+@dataclass
+class Event:
+    t: float
+    """Seconds since the fault was started."""
+    at: str
+    what: str
+    detail: str = ""
+
+
+@dataclass
+class Outage:
+    start: float
+    end: float | None = None
+
+    @property
+    def seconds(self) -> float | None:
+        return None if self.end is None else self.end - self.start
+
+
+@dataclass
+class DrillResult:
+    stack: str
+    scenario: str
+    expectation: Expectation
+    endpoint: str
+    started_at: str
+    experiment_id: str | None = None
+    experiment_state: str | None = None
+    experiment_reason: str = ""
+    outages: list[Outage] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    probes: int = 0
+    failed_probes: int = 0
+    recovered: bool = False
+    timed_out: bool = False
+    duration_seconds: float = 0.0
+    verify: dict[str, Any] | None = None
+    """{"ok": bool, "checks": [...], "error": str} of the siaga verify run at the end; None when skipped."""
+
+    @property
+    def longest_outage(self) -> float:
+        return max((o.seconds if o.seconds is not None else self.duration_seconds - o.start for o in self.outages),
+                   default=0.0)
+
+    @property
+    def problems(self) -> list[str]:
+        rto = self.expectation.rto_seconds
+        out: list[str] = []
+        if not self.recovered:
+            if self.outages and self.outages[-1].end is None:
+                out.append(f"the service did not recover: down since +{self.outages[-1].start:.0f} s, still down when "
+                           f"the drill ended after {self.duration_seconds:.0f} s (RTO {rto:.0f} s)")
+            else:
+                out.append(f"the drill reached its time limit after {self.duration_seconds:.0f} s before the fault "
+                           f"ended (experiment state {self.experiment_state or 'n/a'}); raise --timeout")
+        for o in self.outages:
+            if o.seconds is not None and o.seconds > rto:
+                out.append(f"outage from +{o.start:.0f} s lasted {o.seconds:.1f} s: {o.seconds - rto:.1f} s over the "
+                           f"DRP's RTO of {rto:.0f} s")
+        if self.experiment_state in {"stopped", "failed", "cancelled"}:
+            out.append(f"experiment {self.experiment_id} ended {self.experiment_state}"
+                       + (f": {self.experiment_reason}" if self.experiment_reason else "")
+                       + (" (the stop condition fired: the service became unhealthy)"
+                          if self.experiment_state == "stopped" else ""))
+        if self.verify is not None and not self.verify.get("ok"):
+            out.append("siaga verify after the drill: " + (self.verify.get("error") or ", ".join(
+                c["check"] for c in self.verify.get("checks", []) if c.get("outcome") in {"failed", "error"})))
+        return out
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["outages"] = [{"start": o.start, "end": o.end, "seconds": o.seconds} for o in self.outages]
+        data.update(passed=self.passed, problems=self.problems, longest_outage_seconds=self.longest_outage)
+        return data
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def run(*, stack: str, the_plan: Plan, exp: Expectation, endpoint: Endpoint, interval: float, timeout: float,
+        settle: int = 3, say: Callable[[str], None] = print, probe_fn: Callable[[Endpoint], tuple[bool, str]] = probe,
+        ) -> DrillResult:
+    """Starts the fault, polls endpoint and experiment every ``interval`` s for at most ``timeout`` s, and stops when
+    the fault has ended and ``settle`` probes in a row were healthy. fail-site: the health check stays inverted for
+    the RTO + 30 s, then is set back; it is always set back, also on errors and Ctrl-C, and an experiment still
+    running when the drill ends is stopped."""
+    healthy, detail = probe_fn(endpoint)
+    if not healthy:
+        raise DrillError(f"{endpoint.url} is not healthy before the drill ({detail}): not starting a fault on a "
+                         "service that is already down")
+    result = DrillResult(stack=stack, scenario=the_plan.scenario, expectation=exp, endpoint=endpoint.url,
+                         started_at=_now())
+    t0 = time.monotonic()
+
+    def event(what: str, detail: str = "") -> None:
+        ev = Event(round(time.monotonic() - t0, 2), _now(), what, detail)
+        result.events.append(ev)
+        say(f"+{ev.t:6.1f}s  {what}" + (f"  ({detail})" if detail else ""))
+
+    event("baseline probe healthy", detail)
+    started = aws_cli(the_plan.start, the_plan.region)
+    t0 = time.monotonic()
+    result.events[0].t = 0.0
+    site = the_plan.scenario == "fail-site"
+    if site:
+        event("primary health check inverted", the_plan.health_check_id or "")
+    else:
+        exp_info = started.get("experiment") or {}
+        result.experiment_id = exp_info.get("id")
+        if not result.experiment_id:
+            raise DrillError(f"aws fis start-experiment: no experiment id in the answer ({str(started)[:120]})")
+        result.experiment_state = (exp_info.get("state") or {}).get("status")
+        event("experiment started", f"{result.experiment_id} {result.experiment_state or ''}".strip())
+    up_streak = 0
+    was_up = True
+    inverted = site
+    # fail-site: the inversion is held for the DRP's failover RTO plus a margin (Route 53 must see the check fail
+    # and answer the standby within that time), then set back; the drill then waits for a steady service (failback)
+    hold = exp.rto_seconds + 30.0
+    try:
+        while True:
+            elapsed = time.monotonic() - t0
+            if elapsed > timeout:
+                result.timed_out = True
+                event("drill time limit reached", f"{timeout:.0f} s")
+                break
+            ok, detail = probe_fn(endpoint)
+            now = round(time.monotonic() - t0, 2)
+            result.probes += 1
+            if ok:
+                up_streak += 1
+                if not was_up:
+                    result.outages[-1].end = now
+                    event("endpoint recovered", f"{detail}; down {result.outages[-1].seconds:.1f} s")
+            else:
+                result.failed_probes += 1
+                up_streak = 0
+                if was_up:
+                    result.outages.append(Outage(start=now))
+                    event("endpoint down", detail)
+            was_up = ok
+            if not site and result.experiment_id:
+                state = aws_cli(["fis", "get-experiment", "--id", result.experiment_id], the_plan.region)
+                st = ((state.get("experiment") or {}).get("state") or {})
+                status = st.get("status")
+                if status != result.experiment_state:
+                    result.experiment_state = status
+                    result.experiment_reason = st.get("reason") or ""
+                    event(f"experiment {status}", result.experiment_reason)
+                ended = status in FIS_DONE
+            else:
+                if inverted and now >= hold:
+                    aws_cli(the_plan.stop or [], the_plan.region)
+                    inverted = False
+                    event("primary health check set back (not inverted)", f"after {now:.0f} s")
+                ended = not inverted
+            if ended and up_streak >= settle:
+                result.recovered = True
+                break
+            time.sleep(max(0.0, interval - (time.monotonic() - t0 - now)))
+    except KeyboardInterrupt:
+        event("interrupted by the operator")
+        raise
+    finally:
+        if inverted:
+            with contextlib.suppress(DrillError):
+                aws_cli(the_plan.stop or [], the_plan.region)
+                event("primary health check set back (not inverted)")
+        elif not site and result.experiment_id and result.experiment_state not in FIS_DONE:
+            with contextlib.suppress(DrillError):
+                aws_cli([*(the_plan.stop or []), result.experiment_id], the_plan.region)
+                event("experiment stopped by siaga drill", result.experiment_id)
+        result.duration_seconds = round(time.monotonic() - t0, 2)
+    return result
+
+
+def _dur(s: float | None) -> str:
+    return "n/a" if s is None else f"{s:.1f} s"
+
+
+def render_markdown(r: DrillResult) -> str:
+    e = r.expectation
+    verdict = "PASS" if r.passed else "FAIL"
+    lines = [f"# Drill {r.scenario} - {r.stack}: {verdict}", "",
+             f"Started {r.started_at}, {r.duration_seconds:.0f} s, endpoint `{r.endpoint}` probed {r.probes} times "
+             f"({r.failed_probes} failed).", "",
+             "| | DRP (computed) | observed |", "|---|---|---|",
+             f"| RTO | {e.rto_seconds:.0f} s ({e.rto_text}) | longest outage {_dur(r.longest_outage)}"
+             f"{'' if r.recovered else ', NOT recovered'} |",
+             f"| RPO | {e.rpo_text} | not measured (an HTTP health probe cannot see lost writes) |", "",
+             f"DRP scenario: *{e.drp_title}*.", ""]
+    if r.experiment_id:
+        lines += [f"FIS experiment `{r.experiment_id}`: {r.experiment_state}"
+                  + (f" ({r.experiment_reason})" if r.experiment_reason else ""), ""]
+    lines += ["## Outages", ""]
+    lines += [f"- from +{o.start:.1f} s to " + (f"+{o.end:.1f} s: {o.seconds:.1f} s" if o.end is not None
+                                                 else "the end of the drill: not recovered") for o in r.outages]
+    if not r.outages:
+        lines.append("- none observed")
+    lines += ["", "## Timeline", "", "| t (s) | UTC | event | detail |", "|---:|---|---|---|"]
+    lines += [f"| {ev.t:.1f} | {ev.at} | {ev.what} | {ev.detail.replace('|', '/')} |" for ev in r.events]
+    lines += ["", "## siaga verify", ""]
+    if r.verify is None:
+        lines.append("Skipped (--no-verify).")
+    elif r.verify.get("error"):
+        lines.append(f"Could not run: {r.verify['error']}")
+    else:
+        checks = r.verify.get("checks", [])
+        lines.append(f"{'OK' if r.verify.get('ok') else 'FAILED'}: {len(checks)} check(s).")
+        lines += [f"- {c['host']} {c['check']}: {c['outcome']} {c.get('message', '')}".rstrip() for c in checks
+                  if c.get("outcome") != "passed"]
+    lines += ["", "## Verdict", ""]
+    lines += [f"- {p}" for p in r.problems] or [f"- recovered within the RTO ({e.rto_seconds:.0f} s)"]
+    return "\n".join(lines) + "\n"
