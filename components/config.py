@@ -135,7 +135,8 @@ class StandbyDatabase(_Model):
     address: str | None = Field(default=None, description="Private IPv4 of the standby PostgreSQL, inside standby.networks.")
     port: int = Field(default=5432, ge=1, le=65535)
     name: str = Field(default="app", description="Database name on the standby.")
-    schema: str = Field(default="public", description="Schema replicated (DMS table mapping: every table of it).")
+    schema_name: str = Field(default="public", alias="schema",
+                             description="Schema replicated (DMS table mapping: every table of it).")
     secretArn: str | None = Field(
         default=None, description="Secrets Manager secret with the standby's replication user (username, password, host, "
                                   "port as DMS expects) in the stack's region; required with replication dms.")
@@ -190,7 +191,7 @@ class StandbyDatabase(_Model):
             raise ValueError("allowed: a DMS replication instance class such as dms.c5.large or dms.r6i.large")
         return v
 
-    @field_validator("name", "schema")
+    @field_validator("name", "schema_name")
     @classmethod
     def _ident(cls, v: str) -> str:
         if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", v):

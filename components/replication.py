@@ -218,7 +218,7 @@ class StandbyReplication(pulumi.ComponentResource):
             f"{p}-standby", replication_task_id=self.task_id, migration_type="full-load-and-cdc",
             replication_instance_arn=self.instance.replication_instance_arn,
             source_endpoint_arn=self.source.endpoint_arn, target_endpoint_arn=self.target.endpoint_arn,
-            table_mappings=table_mappings(st.schema), replication_task_settings=task_settings(),
+            table_mappings=table_mappings(st.schema_name), replication_task_settings=task_settings(),
             # started by the runbook once the DBA has put both secrets (the DRP's region-loss steps)
             start_replication_task=False,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.network_path] if args.network_path else []))
