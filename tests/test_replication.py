@@ -180,6 +180,7 @@ def test_drp_region_loss_rpo_is_the_alarm_threshold(prod) -> None:
     region = next(s for s in drp.scenarios(analyse(prod)) if "region" in s.title)
     assert region.rpo_seconds == 300.0 and "CDCLatencyTarget" in region.rpo
     assert any("start-replication-task" in s for s in region.steps)
+    assert any("siaga verify --stack jakarta-prod --standby" in s for s in drp.verify_steps(analyse(prod), "jakarta-prod"))
 
 
 def test_hybrid_standby_pods_use_the_standby_database() -> None:

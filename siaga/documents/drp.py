@@ -194,7 +194,6 @@ def scenarios(topo: Topology) -> list[Scenario]:
                  "# standby database: how far behind is it, and is replication running? (before and after failover)",
                  f"aws dms describe-replication-tasks --filters Name=replication-task-id,Values={task} "
                  f"--query 'ReplicationTasks[0].[Status,ReplicationTaskStats]' --region {region}",
-                 f"siaga verify --stack <stack> --standby  # task running, CDCLatencyTarget under {repl_rpo:.0f} s",
                  "# first deployment only: the DBA creates the replication users (GRANT rds_replication on RDS), puts "
                  "both endpoint secrets (username, password, host, port), then starts the task:",
                  f"TASK=$(aws dms describe-replication-tasks --filters Name=replication-task-id,Values={task} "
@@ -306,6 +305,9 @@ def verify_steps(topo: Topology, stack: str) -> list[str]:
     if isinstance(domain, str) and domain:
         steps.append(f"siaga verify --stack {stack} --public  # https://{domain} from outside: certificate, redirect, "
                      "TLS 1.2+ only, HSTS, health")
+    for r in topo.replications[:1]:
+        steps.append(f"siaga verify --stack {stack} --standby  # DMS task {r.task_id} running, CDCLatencyTarget under "
+                     f"{r.latency_threshold_seconds or 0:.0f} s (the standby database is current)")
     try:
         pod = pod_baseline_from_graph(topo.graph)
         steps += [f'siaga verify --stack {stack} --backend kubectl --kube-context "${where.upper()}_KUBE_CONTEXT"  '
