@@ -253,3 +253,60 @@ def test_standby_target_from_the_graph_and_cli(prod, fake_aws: Path, monkeypatch
     assert result.exit_code == 1 and "CDC latency under 300 s" in result.output
     result = CliRunner().invoke(app, ["verify", "--stack", "jakarta-staging", "--standby"], env={"COLUMNS": "200"})
     assert result.exit_code == 2 and "nothing replicates to the standby" in result.output
+
+
+CA = "-----BEGIN CERTIFICATE-----\nMIIBexample\n-----END CERTIFICATE-----\n"
+SOURCE_SECRET = "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:rds-replication-AbCdEf"
+
+
+def test_direct_connect_verify_full_and_existing_secrets_at_preview() -> None:
+    """Another setting, run as a real preview (output ARNs unknown): Direct Connect instead of the VPN, verify-full
+    with the standby's CA, the agency's own source secret, the account's dms-vpc-role owned elsewhere."""
+    standby = {"kind": "onprem", "address": "standby.layanan.contoh.go.id", "networks": ["10.50.0.0/16"],
+               "directConnect": True, "database": {
+                   "address": "10.50.20.7", "port": 5433, "secretArn": SECRET, "sslMode": "verify-full",
+                   "caCertificatePem": CA, "sourceSecretArn": SOURCE_SECRET, "dmsVpcRole": "existing",
+                   "rpoSeconds": 120}}
+    g = run_stack("jakarta-prod", overrides={"siaga:standby": json.dumps(standby)}, preview=True)
+    assert not g.of_type("aws:ec2/vpnConnection:VpnConnection")
+    assert not [r for r in g.of_type("aws:iam/role:Role") if r.name == "dms-vpc-role"]
+    assert not g.of_type("aws:secretsmanager/secret:Secret") or all(
+        "dms-source" not in s.name for s in g.of_type("aws:secretsmanager/secret:Secret"))
+    cert = _one(g, "aws:dms/certificate:Certificate")
+    target = _one(g, "aws:dms/endpoint:Endpoint", "dms-target")
+    ti = plain(target.inputs)
+    assert ti["sslMode"] == "verify-full" and ti["tags"]["siaga.go.id/server"] == "10.50.20.7:5433"
+    assert cert.urn in target.options.propertyDependencies.get("certificateArn", [])
+    source = plain(_one(g, "aws:dms/endpoint:Endpoint", "dms-source").inputs)
+    assert source["secretsManagerArn"] == SOURCE_SECRET
+    sg = _one(g, "aws:ec2/securityGroup:SecurityGroup", "-dms")
+    rule = _one(g, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "dms-standby")
+    assert plain(rule.inputs)["cidrIpv4"] == "10.50.20.7/32" and plain(rule.inputs)["fromPort"] == 5433
+    assert sg.urn in rule.options.propertyDependencies.get("securityGroupId", [])
+    topo = analyse(g)
+    assert topo.region_loss_rpo_seconds() == 120.0
+
+
+def test_a_stack_without_a_standby_database_says_so_at_config_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """load_config (run before any resource) warns in one line; the program then builds no replication."""
+    import pulumi
+    import pulumi.runtime.config as runtime_config
+
+    from components import config as config_module
+
+    said: list[str] = []
+    monkeypatch.setattr(runtime_config, "get_config_env", lambda: _standby())
+    monkeypatch.setattr(pulumi.log, "warn", lambda msg, *a, **k: said.append(msg))
+    config_module.load_config()
+    assert len(said) == 1 and "\n" not in said[0]
+    assert said[0].startswith("siaga:standby.database: not set: nothing replicates the database to the standby")
+    said.clear()
+    monkeypatch.setattr(runtime_config, "get_config_env", lambda: _standby(
+        vpn=True, customerGatewayIp="198.51.100.20", database={"address": "10.50.0.5", "secretArn": SECRET}))
+    config_module.load_config()
+    assert said == []
+    standby = {"kind": "onprem", "address": "standby.layanan.contoh.go.id", "networks": ["10.50.0.0/16"]}
+    g = run_stack("jakarta-prod", overrides={"siaga:standby": json.dumps(standby)})
+    assert not g.of_type("aws:dms/replicationTask:ReplicationTask")
+    region = next(sc for sc in drp.scenarios(analyse(g)) if "region" in sc.title)
+    assert region.rpo.startswith("not covered by this stack: siaga:standby.database: not set")
