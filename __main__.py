@@ -95,9 +95,23 @@ else:
     pulumi.export("asgName", cluster.asg_name)
     pulumi.export("azLoss", cluster.az_loss)
 
+# continuous replication to the standby's own PostgreSQL (components/replication.py): its security group first, so
+# the database admits it when created
+replication = None
+standby_db = cfg.standby.database
+if standby_db is not None and standby_db.replication == "dms":
+    from components.replication import ReplicationSource, StandbyReplication, StandbyReplicationArgs
+
+    replication = StandbyReplication("replication", StandbyReplicationArgs(
+        name_prefix=prefix, settings=standby_db, standby_networks=list(cfg.standby.networks), vpc_id=network.vpc_id,
+        subnet_ids=network.isolated_subnet_ids, kms_key_arn=keys.arn("data"), secrets_key_arn=keys.arn("secrets"),
+        region=cfg.region, create_dms_vpc_role=standby_db.dmsVpcRole == "create",
+        network_path=network.vpn_connection), aws_opts)
+
 database = Database("database", DatabaseArgs(
     name_prefix=prefix, settings=cfg.database, vpc_id=network.vpc_id, subnet_ids=network.isolated_subnet_ids,
-    allowed_security_group_ids=[app_security_group], kms_key_arn=keys.arn("data"),
+    allowed_security_group_ids=[app_security_group, *([replication.security_group_id] if replication else [])],
+    kms_key_arn=keys.arn("data"), logical_replication=replication is not None,
     secret_kms_key_arn=keys.arn("secrets"), deletion_protection=cfg.production, protect=protect), aws_opts)
 
 monitoring = Monitoring("monitoring", MonitoringArgs(
@@ -128,6 +142,13 @@ elif cfg.production:
     pulumi.log.warn("siaga:backup.isolatedAccount: not set; every recovery point stays in this account (one "
                     "compromised administrator reaches data, key and vault): set {accountId, roleArn} of the agency's "
                     "backup account")
+
+if replication is not None:
+    replication.connect(ReplicationSource(
+        address=database.address, port=cfg.database.port, name=cfg.database.name,
+        database=getattr(database, "instance", None) or database.cluster), alarm_topic_arn=monitoring.topic_arn)
+    pulumi.export("standbyReplicationTaskId", replication.task_id)
+    pulumi.export("standbyReplicationInstanceId", replication.instance_id)
 
 backup = BackupPlan("backup", BackupPlanArgs(
     name_prefix=prefix, kms_key_arn=keys.arn("backup"), resource_arns=[database.arn],

@@ -114,6 +114,110 @@ class Contact(_Model):
         return v
 
 
+PITR_LOG_UPLOAD_SECONDS = 300
+"""RDS uploads transaction logs every 5 minutes (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIT.html):
+the in-region point-in-time RPO. The region-loss RPO defaults to the same figure, so losing the whole site costs no
+more data than restoring in place."""
+_SECRET_ARN = re.compile(r"arn:aws:secretsmanager:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:secret:[\w/+=.@-]{1,512}")
+_KMS_ARN = re.compile(r"arn:aws:kms:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:key/[0-9a-f-]{36}")
+DMS_INSTANCE_CLASS = re.compile(r"dms\.(t3|c5|c6i|c7i|r5|r6i|r7i)\.(micro|small|medium|large|\d*xlarge)")
+"""DMS replication instance classes (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_ReplicationInstance.Types.html);
+which of them ap-southeast-3 offers: ``aws dms describe-orderable-replication-instances --region ap-southeast-3``."""
+
+
+class StandbyDatabase(_Model):
+    """The standby's own PostgreSQL (on-prem, in the national or agency data centre) and how the primary's database
+    reaches it: AWS DMS full load + CDC (components/replication.py) over the site-to-site VPN or Direct Connect."""
+
+    replication: Literal["dms", "none"] = Field(
+        default="dms", description="dms: continuous replication with AWS DMS; none: nothing replicates (reason required).")
+    reason: str | None = Field(default=None, description="Why replication is none (one line, shown in the DRP).")
+    address: str | None = Field(default=None, description="Private IPv4 of the standby PostgreSQL, inside standby.networks.")
+    port: int = Field(default=5432, ge=1, le=65535)
+    name: str = Field(default="app", description="Database name on the standby.")
+    schema_name: str = Field(default="public", alias="schema",
+                             description="Schema replicated (DMS table mapping: every table of it).")
+    secretArn: str | None = Field(
+        default=None, description="Secrets Manager secret with the standby's replication user (username, password, host, "
+                                  "port as DMS expects) in the stack's region; required with replication dms.")
+    secretKmsKeyArn: str | None = Field(default=None, description="KMS key of secretArn [unset: the stack's secrets key].")
+    sourceSecretArn: str | None = Field(
+        default=None, description="Secret of the replication user on the stack's RDS [unset: the stack creates an "
+                                  "empty secret <prefix>-dms-source for the DBA to fill].")
+    sslMode: Literal["require", "verify-full"] = Field(
+        default="require", description="TLS to the standby: require (encrypted) or verify-full (needs caCertificatePem).")
+    caCertificatePem: str | None = Field(default=None, description="CA of the standby's server certificate (verify-full).")
+    rpoSeconds: int = Field(
+        default=PITR_LOG_UPLOAD_SECONDS, ge=10, le=86400,
+        description="Region-loss RPO: the CDC latency alarm threshold (default 300 s = the in-region PITR RPO).")
+    instanceClass: str = Field(default="dms.c5.large", description="DMS replication instance class (Multi-AZ).")
+    allocatedStorageGiB: int = Field(default=50, ge=5, le=6144)
+    dmsVpcRole: Literal["create", "existing"] = Field(
+        default="create", description="create: the stack creates the account's dms-vpc-role; existing: another stack "
+                                      "of the account already has it.")
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        try:
+            ip = ipaddress.ip_address(v)
+        except ValueError:
+            raise ValueError("allowed: the private IPv4 address of the standby PostgreSQL, e.g. 10.50.10.5") from None
+        if ip.version != 4 or not ip.is_private or ip.is_loopback:
+            raise ValueError("allowed: a private IPv4 address inside standby.networks, e.g. 10.50.10.5")
+        return v
+
+    @field_validator("secretArn", "sourceSecretArn")
+    @classmethod
+    def _secret(cls, v: str | None) -> str | None:
+        if v is not None and not _SECRET_ARN.fullmatch(v):
+            raise ValueError("allowed: a Secrets Manager secret ARN such as "
+                             "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:NAME-AbCdEf")
+        return v
+
+    @field_validator("secretKmsKeyArn")
+    @classmethod
+    def _kms(cls, v: str | None) -> str | None:
+        if v is not None and not _KMS_ARN.fullmatch(v):
+            raise ValueError("allowed: a KMS key ARN such as arn:aws:kms:ap-southeast-3:123456789012:key/<uuid>")
+        return v
+
+    @field_validator("instanceClass")
+    @classmethod
+    def _class(cls, v: str) -> str:
+        if not DMS_INSTANCE_CLASS.fullmatch(v):
+            raise ValueError("allowed: a DMS replication instance class such as dms.c5.large or dms.r6i.large")
+        return v
+
+    @field_validator("name", "schema_name")
+    @classmethod
+    def _ident(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", v):
+            raise ValueError("allowed: a PostgreSQL identifier (lowercase letters, digits, _; at most 63)")
+        return v
+
+    @model_validator(mode="after")
+    def _complete(self) -> StandbyDatabase:
+        if self.replication == "none":
+            if not self.reason or not self.reason.strip():
+                raise ValueError("standby.database.reason: not set while replication is 'none'; allowed: one line "
+                                 "saying why the standby gets no copy of the database (shown in the DRP)")
+            return self
+        missing = [k for k in ("address", "secretArn") if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"standby.database.{missing[0]}: not set while replication is 'dms'; allowed: "
+                             + ("the standby PostgreSQL's private IPv4 inside standby.networks"
+                                if missing[0] == "address" else
+                                "the ARN of the secret with the standby replication user") +
+                             ", or replication: none with a reason")
+        if self.sslMode == "verify-full" and not self.caCertificatePem:
+            raise ValueError("standby.database.caCertificatePem: not set while sslMode is 'verify-full'; allowed: the "
+                             "PEM of the CA that signed the standby's server certificate, or sslMode: require")
+        return self
+
+
 class Standby(_Model):
     """The in-country standby site DNS fails over to (on-prem cluster or static maintenance site)."""
 
@@ -124,6 +228,17 @@ class Standby(_Model):
     networks: list[str] = Field(default_factory=list, description="On-prem CIDRs (must not overlap the VPC).")
     vpn: bool = Field(default=False, description="Build a redundant site-to-site VPN (two tunnels) to the data centre.")
     customerGatewayIp: str | None = Field(default=None, description="The data centre's VPN device public IPv4.")
+    directConnect: bool = Field(
+        default=False, description="The data centre is reached over Direct Connect built outside this stack (its "
+                                   "routes cover standby.networks): replication may use it instead of the VPN.")
+    database: StandbyDatabase | None = Field(
+        default=None, description="The standby's PostgreSQL and the replication to it (unset: none, said at config time).")
+    availabilityPercent: float = Field(
+        default=99.5, gt=0, lt=100, description="Declared availability of the standby site (the data centre's own "
+                                                "commitment): a parallel site in the availability budget.")
+    failoversPerYear: int = Field(
+        default=4, ge=0, le=365, description="Whole-site failovers a year the budget counts, each at the DNS failover "
+                                             "worst case of downtime (drills included).")
 
     @field_validator("address")
     @classmethod
@@ -152,7 +267,33 @@ class Standby(_Model):
     def _vpn(self) -> Standby:
         if self.vpn and not self.customerGatewayIp:
             raise ValueError("standby.customerGatewayIp: not set while standby.vpn is true; allowed: the data centre VPN device's public IPv4")
+        db = self.database
+        if db is not None and db.replication == "dms":
+            if self.kind == "static-site":
+                raise ValueError("standby.database.replication: 'dms' while standby.kind is 'static-site' (a "
+                                 "maintenance site has no database); allowed: kind onprem, or replication: none")
+            addr = ipaddress.ip_address(db.address or "")
+            if not any(addr in ipaddress.ip_network(n) for n in self.networks):
+                raise ValueError(f"standby.database.address: {db.address} is outside standby.networks "
+                                 f"{self.networks}; allowed: an address inside them (the VPN routes only those)")
+            if not (self.vpn or self.directConnect):
+                raise ValueError("standby.database.replication: 'dms' needs a private path to standby.networks; "
+                                 "allowed: standby.vpn: true (with customerGatewayIp), standby.directConnect: true, "
+                                 "or replication: none with a reason")
         return self
+
+    @property
+    def replication_gap(self) -> str | None:
+        """One line when nothing replicates the database to an on-prem standby (said at config time, in the DRP)."""
+        if self.kind != "onprem":
+            return None
+        if self.database is None:
+            return ("siaga:standby.database: not set: nothing replicates the database to the standby, which then serves "
+                    "without current data (region-loss RPO not covered); set {address, secretArn} inside "
+                    "standby.networks, or {replication: none, reason: ...}")
+        if self.database.replication == "none":
+            return f"siaga:standby.database.replication: none ({self.database.reason})"
+        return None
 
 
 class Cluster(_Model):
@@ -734,6 +875,12 @@ class StackConfig(_Model):
         if cert is not None and cert.split(":")[3] != self.region:
             raise ValueError(f"cluster.certificateArn: {cert!r} is in {cert.split(':')[3]}; allowed: an ACM certificate "
                              f"in the stack's region {self.region} (an ALB uses certificates of its own region)")
+        sdb = self.standby.database
+        for key in ("secretArn", "sourceSecretArn", "secretKmsKeyArn"):
+            arn = getattr(sdb, key) if sdb is not None else None
+            if arn is not None and arn.split(":")[3] != self.region:
+                raise ValueError(f"standby.database.{key}: {arn!r} is in {arn.split(':')[3]}; allowed: the stack's "
+                                 f"region {self.region} (DMS reads secrets of its own region)")
         if self.platform == "eks" and self.kubernetes is None:
             raise ValueError("kubernetes: not set while platform is 'eks'; allowed: a kubernetes section with at least image")
         if self.environment == "prod" and self.natStrategy != "OnePerAz":
@@ -846,6 +993,9 @@ def load_config() -> StackConfig:
     from pulumi.runtime.config import get_config_env
 
     try:
-        return parse_config(get_config_env())
+        cfg = parse_config(get_config_env())
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
+    if cfg.standby.replication_gap:
+        pulumi.log.warn(cfg.standby.replication_gap)  # never a silent drop of the replication
+    return cfg

@@ -44,6 +44,12 @@ class DatabaseArgs:
     deletion_protection: bool = True
     """RDS deletion protection [True]; non-production stacks pass False so they can be torn down (a final snapshot
     is still taken)."""
+    logical_replication: bool = False
+    """Set ``rds.logical_replication = 1`` [False]: AWS DMS CDC from this database (components/replication.py) reads
+    its changes through logical replication slots. A static parameter, applied at the next reboot ("pending-reboot"):
+    https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Source.PostgreSQL.html#CHAP_Source.PostgreSQL.RDSPostgreSQL
+    ("set the rds.logical_replication parameter in your DB CLUSTER parameter group to 1 ... requires a reboot").
+    Only the parameter group's parameters change (updated in place): the database keeps its URN and identity."""
     open_client_egress: bool = True
     """Also add, on each allowed group, the egress rule to this database's group on the port [True], so both ends of
     the flow agree by construction (security groups are stateful, but a client's *outbound* rule must allow the
@@ -93,6 +99,8 @@ class Database(pulumi.ComponentResource):
                    "apply_method": "pending-reboot"},
                   {"name": "pgaudit.log", "value": "ddl,role,write"},
                   {"name": "log_connections", "value": "1"}]
+        if args.logical_replication:
+            params.append({"name": "rds.logical_replication", "value": "1", "apply_method": "pending-reboot"})
         monitoring = aws.iam.Role(f"{p}-db-monitoring", name=f"{p}-db-monitoring", assume_role_policy=json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                    "Principal": {"Service": "monitoring.rds.amazonaws.com"}}]}),
@@ -125,6 +133,7 @@ class Database(pulumi.ComponentResource):
             self.arn = self.cluster.arn
             self.identifier = self.cluster.cluster_identifier
             self.endpoint = self.cluster.endpoint
+            self.address: pulumi.Output[str] = self.cluster.endpoint  # the writer's DNS name (no port)
         else:
             pg = aws.rds.ParameterGroup(f"{p}-db", name=f"{p}-db", family=family, parameters=params, opts=child)
             self.instance = aws.rds.Instance(
@@ -138,6 +147,7 @@ class Database(pulumi.ComponentResource):
             self.arn = self.instance.arn
             self.identifier = self.instance.identifier
             self.endpoint = self.instance.endpoint
+            self.address = self.instance.address  # DNS name without the port (endpoint is host:port)
         self.subnet_group_name: pulumi.Output[str] = subnets.name
         """For restores (AWS Backup restore-testing metadata overrides, point-in-time restores): the isolated subnets."""
         self.register_outputs({"arn": self.arn, "identifier": self.identifier, "endpoint": self.endpoint,

@@ -133,7 +133,8 @@ class HybridKubernetes(pulumi.ComponentResource):
                      annotations: dict[str, pulumi.Input[str]], zone_spread: str,
                      namespace_labels: dict[str, str], pre_stop: int | None = None,
                      wait_for: Sequence[pulumi.Resource] = (),
-                     waf_acl_arn: pulumi.Input[str] | None = None) -> HaWorkloadArgs:
+                     waf_acl_arn: pulumi.Input[str] | None = None, db_port: int = cfg.database.port,
+                     env: dict[str, str] | None = None) -> HaWorkloadArgs:
             return HaWorkloadArgs(
                 image=kube.image, host=cfg.domain, tls_secret_name=kube.tlsSecretName, namespace=kube.namespace,
                 app_name=cfg.service, port=cfg.cluster.appPort, replicas=kube.replicas, max_replicas=kube.maxReplicas,
@@ -141,7 +142,8 @@ class HybridKubernetes(pulumi.ComponentResource):
                 memory_request=kube.memoryRequest, cpu_limit=kube.cpuLimit, memory_limit=kube.memoryLimit,
                 health_path=cfg.cluster.healthCheckPath, ingress_class=ingress_class, ingress_namespace=ingress_ns,
                 ingress_cidrs=list(host_cidrs), ingress_annotations=annotations,  # type: ignore[arg-type]
-                db_cidrs=list(db_cidrs), db_port=cfg.database.port, zone_spread=zone_spread,  # type: ignore[arg-type]
+                db_cidrs=list(db_cidrs), db_port=db_port, zone_spread=zone_spread,  # type: ignore[arg-type]
+                env=dict(env or {}),
                 labels={"siaga.go.id/service": cfg.service, "siaga.go.id/agency": cfg.agency},
                 namespace_labels=namespace_labels, pre_stop_sleep_seconds=pre_stop,
                 wait_for=list(wait_for), waf_acl_arn=waf_acl_arn,
@@ -188,11 +190,20 @@ class HybridKubernetes(pulumi.ComponentResource):
         self.onprem_provider = k8s.Provider(
             f"{name}-onprem", kubeconfig=pulumi.Config(namespace).require_secret(key),
             enable_server_side_apply=True, opts=child)
+        # the standby's pods use the standby's own database (replicated by components/replication.py), never the
+        # one in AWS: it is the AWS site being lost that sends users here. Egress: that database's address and port
+        # only; without a standby database, the standby networks on the primary's port as before.
+        sdb = cfg.standby.database
+        if sdb is not None and sdb.address is not None:
+            standby_db = dict(cidrs=[f"{sdb.address}/32"], db_port=sdb.port,
+                              env={"DB_HOST": sdb.address, "DB_PORT": str(sdb.port), "DB_NAME": sdb.name})
+        else:
+            standby_db = dict(cidrs=list(cfg.standby.networks), db_port=cfg.database.port, env={})
         # on-prem nodes often carry no zone label: ScheduleAnyway keeps pods schedulable there
         self.standby = HaWorkload(
             f"{name}-standby",
-            workload([], cfg.standby.networks, kube.standbyIngressClass, kube.standbyIngressNamespace, {},
-                     "ScheduleAnyway", {}),
+            workload([], standby_db["cidrs"], kube.standbyIngressClass, kube.standbyIngressNamespace, {},  # type: ignore[arg-type]
+                     "ScheduleAnyway", {}, db_port=standby_db["db_port"], env=standby_db["env"]),  # type: ignore[arg-type]
             opts=pulumi.ResourceOptions(parent=self, provider=self.onprem_provider))
 
         self.primary_hostname: pulumi.Output[str] = self.primary.hostname

@@ -89,9 +89,13 @@ def _check(args: RedundantNetworkArgs) -> ipaddress.IPv4Network:
         except ValueError:
             raise ValueError(f"RedundantNetworkArgs.vpn_customer_gateway_ip: {args.vpn_customer_gateway_ip!r}; "
                              "allowed: a public IPv4 address") from None
-        if not ip.is_global:
+        example = any(ip in ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+        if not ip.is_global and not example:
             raise ValueError(f"RedundantNetworkArgs.vpn_customer_gateway_ip: {ip} is not public; "
                              "allowed: a public IPv4 address")
+        if example:  # RFC 5737 documentation address: valid in a reference stack, never a real data centre
+            pulumi.log.warn(f"siaga:standby.customerGatewayIp: {ip} is a documentation example (RFC 5737): the VPN "
+                            "tunnels never come up; set the data centre VPN device's public IPv4")
     return net
 
 
@@ -215,6 +219,14 @@ class RedundantNetwork(pulumi.ComponentResource):
             for j, rt in enumerate(self.private_route_tables):
                 aws.ec2.VpnGatewayRoutePropagation(f"{p}-vgw-{zone_ids[j]}", vpn_gateway_id=vgw.id,
                                                    route_table_id=rt.id, opts=pulumi.ResourceOptions(parent=rt))
+            # the data tier too: the DMS replication instance in the isolated subnets reaches the standby database
+            # over the tunnels (only routes to standby.networks: the isolated tables still have no internet route)
+            for j, rt in enumerate(isolated_rts):
+                aws.ec2.VpnGatewayRoutePropagation(f"{p}-vgw-isolated-{zone_ids[j]}", vpn_gateway_id=vgw.id,
+                                                   route_table_id=rt.id, opts=pulumi.ResourceOptions(parent=rt))
+            self.vpn_connection: aws.ec2.VpnConnection | None = vpn
+        else:
+            self.vpn_connection = None
 
         self.azs = zone_names
         self.private_cidrs = [str(blocks[1 * 4 + i]) for i in range(len(zone_ids))]

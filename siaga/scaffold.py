@@ -145,11 +145,27 @@ def render(req: NewStack, stacks_dir: Path, today: dt.date | None = None) -> tup
     else:
         vpc_cidr = choose_cidr(used)
     today = today or dt.date.today()
+    # replication to the standby database by default: the data centre's networks (given, else the reference stack's,
+    # to be replaced), an example database address inside the first (host .5) and the reference's VPN example gateway
+    standby_networks = list(req.standby_networks) or list(ref.standby.networks)
+    ref_db = ref.standby.database
+    standby_db = None
+    if standby_networks and ref.standby.kind == "onprem" and (ref_db is None or ref_db.replication == "dms"):
+        standby_db = {
+            "address": str(ipaddress.ip_network(standby_networks[0])[5]),
+            "secretArn": f"arn:aws:secretsmanager:{ref.region}:123456789012:secret:{req.agency}-{req.service}-"
+                         f"standby-db-AbCdEf",
+            "customerGatewayIp": ref.standby.customerGatewayIp or "198.51.100.20",
+            "port": ref_db.port if ref_db else 5432, "name": ref_db.name if ref_db else "app",
+            "schema": ref_db.schema_name if ref_db else "public",
+            "rpoSeconds": ref_db.rpoSeconds if ref_db else 300,
+            "instanceClass": ref_db.instanceClass if ref_db else "dms.c5.large",
+            "allocatedStorageGiB": ref_db.allocatedStorageGiB if ref_db else 50}
     values = {
         "agency": req.agency, "service": req.service, "environment": req.environment, "domain": req.domain,
         "stack": req.stack, "source_stack": req.source, "c": ref.model_dump(), "vpc_cidr": vpc_cidr,
         "nat_strategy": "OnePerAz" if req.environment == "prod" else ref.natStrategy,
-        "standby_address": req.standby, "standby_networks": list(req.standby_networks),
+        "standby_address": req.standby, "standby_networks": standby_networks, "standby_db": standby_db,
         "contact_name": req.contact_name or f"TTIS {req.agency}", "contact_email": req.contact_email,
         "owner": req.owner, "cost_centre": req.cost_centre,
         "approver": req.contact_email, "example_expiry": (today + dt.timedelta(days=30)).isoformat(),

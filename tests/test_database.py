@@ -148,9 +148,11 @@ def test_the_app_group_egress_is_widened_only_by_the_db_port() -> None:
     rules = {(r["ipProtocol"], int(r["fromPort"]), int(r["toPort"]), r.get("cidrIpv4"), r.get("referencedSecurityGroupId"))
              for r in _egress_of(g, app.id)}
     assert rules == {("tcp", 443, 443, "0.0.0.0/0", None), ("tcp", 5432, 5432, None, db_sg.id)}
-    # the DB group itself gets no egress (it only answers), and its ingress is the app group only
+    # the DB group itself gets no egress (it only answers), and its ingress is the app group and the DMS replication
+    # instance's group (components/replication.py) only
     assert not _egress_of(g, db_sg.id) and not db_sg.plain_inputs().get("egress")
-    assert {s for r in db_sg.plain_inputs()["ingress"] for s in r["securityGroups"]} == {app.id}
+    dms = next(s for s in g.of_type(SG) if s.name.endswith("-dms"))
+    assert {s for r in db_sg.plain_inputs()["ingress"] for s in r["securityGroups"]} == {app.id, dms.id}
 
 
 def test_subnet_group_name_is_an_output_for_restores(graph: Graph) -> None:

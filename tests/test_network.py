@@ -220,8 +220,10 @@ def test_vpn_to_the_standby_networks(nets: dict[str, Net]) -> None:
     assert sorted(r.plain_inputs()["destinationCidrBlock"] for r in routes) == ["10.50.0.0/16", "172.16.8.0/21"]
     assert all(net.ref(r, "vpnConnectionId").urn == vpn.urn for r in routes)
     private_tables = {t.urn for s in net.tier("private") for t in net.tables_of(s)}
+    # the data tier too (the DMS replication instance to the standby database), still without an internet route
+    isolated_tables = {t.urn for s in net.tier("isolated") for t in net.tables_of(s)}
     propagated = {net.ref(p, "routeTableId").urn for p in net.of("VpnGatewayRoutePropagation")}
-    assert propagated == private_tables
+    assert propagated == private_tables | isolated_tables and len(isolated_tables) == 3
     assert not nets["net2"].of("VpnConnection") and not nets["net0"].of("CustomerGateway")
 
 

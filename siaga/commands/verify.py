@@ -124,6 +124,7 @@ def register(app: typer.Typer) -> None:
         domain: Annotated[str | None, typer.Option("--domain", help="With --public: the name to check (default: the stack's siaga:domain).")] = None,
         connect_to: Annotated[str | None, typer.Option("--connect-to", help="With --public: connect to this IP instead of resolving the name (one load balancer, the standby before a drill).")] = None,
         ca_file: Annotated[Path | None, typer.Option("--ca-file", help="With --public: PEM bundle to verify the certificate with (default: the system CAs).")] = None,
+        standby: Annotated[bool, typer.Option("--standby", help="Check the replication to the standby database through the aws CLI: the DMS task is running and its CDC latency is under the stack's region-loss RPO.")] = False,
     ) -> None:
         """Run the host baseline checks (audit, time, updates, no SSH, sysctls, service, TLS proxy, logs);
         with --backend kubectl, the pod checks (non-root, no capabilities, seccomp, read-only root, health);
@@ -132,6 +133,16 @@ def register(app: typer.Typer) -> None:
             fail(f"--backend {backend!r}; allowed: {', '.join(BACKENDS)}")
         if mode is not None and mode not in {"live", "image"}:
             fail(f"--mode {mode!r}; allowed: live, image")
+        if standby:
+            from siaga.verify.standby import check_standby, standby_target_from_graph
+
+            if stack is None and program is None:
+                fail("--standby needs --stack NAME (its DMS task and latency alarm)")
+            try:
+                result = check_standby(standby_target_from_graph(load_graph(stack, program, config or [])))
+            except VerifyError as exc:
+                fail(str(exc))
+            _finish(result, "standby", junit)
         if public:
             result = _public(stack, program, config or [], domain, connect_to, ca_file)
             _finish(result, "public", junit)

@@ -44,6 +44,49 @@ class Tier:
     basis: str
 
 
+DESIGN_AVAILABILITY_PERCENT = 99.99
+"""What the reference stacks are designed for (README, context: <= 0.01 % downtime a year)."""
+SECONDS_PER_YEAR = MINUTES_PER_YEAR * 60
+
+
+@dataclass(frozen=True)
+class StandbySite:
+    """The standby as a parallel site: the service is down when both sites are down at once, plus the DNS failover
+    worst case for each failover event (users wait for Route 53 and their resolvers' TTL while the standby is up).
+
+    composite = A_dns x (1 - (1 - A_aws) x (1 - A_standby)) - n x F / Y
+    with A_aws the AWS site's tiers in series, n failovers a year, F their worst case in seconds, Y a year in seconds.
+    Failback costs no downtime (both sides serve while resolvers move back). Independence of the two sites is
+    assumed: they share no AWS region, power or network, only the public internet and Route 53."""
+
+    availability: float
+    """Declared by the data centre (``siaga:standby.availabilityPercent``), as a fraction."""
+    failovers_per_year: int
+    failover_seconds: int
+
+    @property
+    def failover_fraction(self) -> float:
+        return self.failovers_per_year * self.failover_seconds / SECONDS_PER_YEAR
+
+    def composite(self, dns: float, primary: float) -> float:
+        return dns * (1 - (1 - primary) * (1 - self.availability)) - self.failover_fraction
+
+    def max_failovers(self, dns: float, primary: float, target_percent: float = DESIGN_AVAILABILITY_PERCENT) -> int:
+        """Failovers a year the design target leaves room for at this failover time."""
+        spare = dns * (1 - (1 - primary) * (1 - self.availability)) - target_percent / 100
+        return max(int(spare * SECONDS_PER_YEAR // self.failover_seconds), 0) if self.failover_seconds else 0
+
+    def min_standby_availability(self, dns: float, primary: float,
+                                 target_percent: float = DESIGN_AVAILABILITY_PERCENT) -> float | None:
+        """The standby availability the design target needs with this many failovers (None: unreachable)."""
+        if primary >= 1 or dns <= 0:
+            return 0.0
+        need = 1 - (target_percent / 100 + self.failover_fraction) / dns  # max allowed (1-Ap)(1-As)
+        if need < 0:
+            return None
+        return max(1 - need / (1 - primary), 0.0)
+
+
 @dataclass
 class Budget:
     tiers: list[Tier]
@@ -66,13 +109,34 @@ class Budget:
     az_loss: list[str] = field(default_factory=list)
     """Per application tier: the capacity left right after losing one AZ, computed from the graph (minSize, AZs)
     and the config (instances needed, replacement boot time)."""
+    standby: StandbySite | None = None
+    """The standby as a parallel site (only when it has the data: a replication task in the graph)."""
+    standby_excluded: str | None = None
+    """Why the standby is not counted (no replication, static site, no failover records)."""
+
+    @property
+    def dns_availability(self) -> float:
+        a = 1.0
+        for t in self.tiers:
+            if t.name.startswith("DNS"):
+                a *= t.availability
+        return a
+
+    @property
+    def primary_availability(self) -> float:
+        """The AWS site alone: every serving tier in series."""
+        a = 1.0
+        for t in self.tiers:
+            if not t.name.startswith("DNS"):
+                a *= t.availability
+        return a
 
     @property
     def availability(self) -> float:
-        a = 1.0
-        for t in self.tiers:
-            a *= t.availability
-        return a
+        """DNS x (AWS site in parallel with the standby) - failover downtime; without a standby, DNS x AWS site."""
+        if self.standby is None:
+            return self.dns_availability * self.primary_availability
+        return self.standby.composite(self.dns_availability, self.primary_availability)
 
     @property
     def downtime_percent(self) -> float:
@@ -191,9 +255,54 @@ def budget(topo: Topology) -> Budget:
             warnings.append(f"Backup vault {v.name}: no vault lock - recovery points can be deleted by a compromised admin")
     if not topo.backup_rules:
         spofs.append("Backups: no AWS Backup plan - data cannot be restored after corruption or ransomware")
+    failover = topo.dns_failover_estimate()
+    standby, excluded = None, None
+    cfg = topo.config
+    if failover is None:
+        excluded = "no health-checked PRIMARY and SECONDARY failover records: nothing fails over to the standby"
+    elif cfg is None:
+        excluded = "the stack's siaga config is not in the graph: the standby's declared availability is unknown"
+    elif cfg.standby.kind != "onprem":
+        excluded = "the standby is a static maintenance site: it does not serve the service"
+    elif not topo.replications:
+        excluded = ("no replication to the standby database in the graph: the standby would serve without the data "
+                    + (f"({cfg.standby.replication_gap})" if cfg.standby.replication_gap else ""))
+    else:
+        standby = StandbySite(availability=cfg.standby.availabilityPercent / 100,
+                              failovers_per_year=cfg.standby.failoversPerYear, failover_seconds=failover.seconds)
     return Budget(tiers=tiers, spofs=spofs, warnings=warnings, target_downtime_percent=target,
-                  failover=topo.dns_failover_estimate(), failback=topo.dns_failback_estimate(),
-                  az_loss=az_loss)
+                  failover=failover, failback=topo.dns_failback_estimate(),
+                  az_loss=az_loss, standby=standby, standby_excluded=excluded)
+
+
+def _standby_lines(b: Budget) -> list[str]:
+    """The parallel-site arithmetic, step by step, and what the 99.99 % design target needs."""
+    lines = ["", "## The standby as a parallel site", ""]
+    if b.standby is None:
+        return lines + [f"The standby is not counted: {b.standby_excluded}. The composite is the AWS site alone."]
+    s, dns, ap = b.standby, b.dns_availability, b.primary_availability
+    both = (1 - ap) * (1 - s.availability)
+    lines += [
+        "The service is down when the AWS site and the standby are down together, and for the DNS failover worst case "
+        "at each failover (the standby holds the data: continuous replication in the graph).", "",
+        "composite = A_dns x (1 - (1 - A_aws) x (1 - A_standby)) - n x F / Y", "",
+        f"- A_dns = {dns * 100:.4f} %; A_aws = product of the serving tiers above = {ap * 100:.6f} %",
+        f"- A_standby = {s.availability * 100:.4f} % (declared: siaga:standby.availabilityPercent)",
+        f"- both down: (1 - {ap:.8f}) x (1 - {s.availability:.6f}) = {both:.3e} = {both * MINUTES_PER_YEAR:.2f} min/year",
+        f"- failovers: n = {s.failovers_per_year} a year (siaga:standby.failoversPerYear) x F = {s.failover_seconds} s "
+        f"= {s.failovers_per_year * s.failover_seconds} s = {s.failover_fraction * MINUTES_PER_YEAR:.2f} min/year "
+        f"(Y = {SECONDS_PER_YEAR} s)",
+        f"- composite = {dns:.6f} x (1 - {both:.3e}) - {s.failover_fraction:.3e} = **{b.availability * 100:.6f} %** "
+        f"= {b.downtime_minutes_per_year:.1f} min/year", ""]
+    target = DESIGN_AVAILABILITY_PERCENT
+    reach = "reaches" if b.availability * 100 >= target - 1e-9 else "DOES NOT REACH"
+    need = s.min_standby_availability(dns, ap)
+    lines += [f"{target} % ({(1 - target / 100) * MINUTES_PER_YEAR:.1f} min/year) needs at most "
+              f"**{s.max_failovers(dns, ap)}** failovers a year at {s.failover_seconds} s each with this standby, and, "
+              f"with {s.failovers_per_year} failovers, a standby of at least "
+              + (f"**{need * 100:.3f} %**" if need is not None else "(unreachable: the failovers alone exceed it)")
+              + f": the stack **{reach}** {target} %."]
+    return lines
 
 
 def _failover_lines(b: Budget) -> list[str]:
@@ -236,11 +345,15 @@ def render_markdown(b: Budget, stack: str) -> str:
     if b.az_loss:
         lines += ["", "## Loss of one Availability Zone", ""] + [f"- {a}" for a in b.az_loss]
     lines += _failover_lines(b)
+    lines += _standby_lines(b)
     if b.warnings:
         lines += ["", "## Warnings", ""] + [f"- {w}" for w in b.warnings]
     lines += ["", "## Sources", ""] + [f"- {s.service}: {s.percent} % - {s.url}" for s in b.sources]
-    lines += [f"- {ZONAL_ASSUMPTION}", "- Region loss is mitigated by Route 53 failover to the in-country standby; the standby's own "
-              "availability is outside this estimate, which is therefore conservative for whole-region events.", ""]
+    lines += [f"- {ZONAL_ASSUMPTION}",
+              "- Region loss: Route 53 fails over to the in-country standby; the standby's availability is the data "
+              "centre's declared figure (siaga:standby.availabilityPercent), not an AWS SLA." if b.standby else
+              "- Region loss is mitigated by Route 53 failover to the in-country standby; the standby is not counted "
+              "(see above), so the estimate is conservative for whole-region events.", ""]
     return "\n".join(lines)
 
 
@@ -259,4 +372,13 @@ def as_dict(b: Budget) -> dict[str, object]:
         "dnsFailback": b.failback.as_dict() if b.failback else None,
         "siteLossesAbsorbedPerYear": b.site_losses_absorbed,
         "azLoss": b.az_loss,
+        "primarySiteAvailabilityPercent": round(b.dns_availability * b.primary_availability * 100, 6),
+        "standby": None if b.standby is None else {
+            "availabilityPercent": round(b.standby.availability * 100, 6),
+            "failoversPerYear": b.standby.failovers_per_year, "failoverSeconds": b.standby.failover_seconds,
+            "maxFailoversPerYearFor9999": b.standby.max_failovers(b.dns_availability, b.primary_availability),
+            "formula": "A_dns x (1 - (1 - A_aws) x (1 - A_standby)) - n x F / Y"},
+        "standbyExcluded": b.standby_excluded,
+        "designAvailabilityPercent": DESIGN_AVAILABILITY_PERCENT,
+        "meetsDesign": b.estimable and b.availability * 100 >= DESIGN_AVAILABILITY_PERCENT - 1e-9,
     }

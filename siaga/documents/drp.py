@@ -23,6 +23,7 @@ from siaga.documents.topology import (
 R53_DOC = "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html"
 PITR_DOC = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIT.html"
 TG_DOC = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html"
+DMS_METRICS_DOC = "https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Monitoring.html#CHAP_Monitoring.Metrics.Task"
 
 
 @dataclass
@@ -179,6 +180,31 @@ def scenarios(topo: Topology) -> list[Scenario]:
            "not covered by this stack: no backup copy leaves the primary site in the graph; the standby serves "
            + ("a static maintenance site" if topo.config and topo.config.standby.kind == "static-site"
               else "with the data the agency replicates to it outside this stack"))
+    repl_rpo = topo.region_loss_rpo_seconds()
+    if repl_rpo is not None:
+        r = next(x for x in topo.replications if x.latency_threshold_seconds == repl_rpo)
+        rpo_site = repl_rpo
+        rpo = (f"{_dur(repl_rpo)} = the CDCLatencyTarget alarm threshold of DMS task {r.task_id} (full load + CDC to "
+               f"the standby database {r.target_server or '?'}): while the alarm is OK the standby is at most that far "
+               f"behind; a breach pages the TTIS within {_dur(r.alarm_period_seconds or 60)} ({DMS_METRICS_DOC}). "
+               "Limits: transactions not committed at the loss are lost; DMS applies committed changes in commit order "
+               "and CDC lags during the full load and after large transactions (LOB columns, DDL), which the alarm "
+               "shows")
+        task, inst = r.task_id, r.instance_id or "<replication-instance-id>"
+        steps = [*steps,
+                 "# standby database: how far behind is it, and is replication running? (before and after failover)",
+                 f"aws dms describe-replication-tasks --filters Name=replication-task-id,Values={task} "
+                 f"--query 'ReplicationTasks[0].[Status,ReplicationTaskStats]' --region {region}",
+                 "# first deployment only: the DBA creates the replication users (GRANT rds_replication on RDS), puts "
+                 "both endpoint secrets (username, password, host, port), then starts the task:",
+                 f"TASK=$(aws dms describe-replication-tasks --filters Name=replication-task-id,Values={task} "
+                 f"--query 'ReplicationTasks[0].ReplicationTaskArn' --output text --region {region})",
+                 f"aws dms start-replication-task --replication-task-arn \"$TASK\" --start-replication-task-type "
+                 f"start-replication --region {region}",
+                 f"# after the failover: stop CDC into the standby (it now takes writes): aws dms stop-replication-task "
+                 f"--replication-task-arn \"$TASK\" --region {region}; instance {inst}"]
+    elif topo.config is not None and topo.config.standby.replication_gap:
+        rpo = f"not covered by this stack: {topo.config.standby.replication_gap}"
     out.append(Scenario(title="Loss of the whole AWS site (region)", detection=detection, automatic=automatic, rto=rto, rpo=rpo,
                         rto_seconds=float(fo) if fo is not None else None, rpo_seconds=rpo_site, steps=steps))
 
@@ -280,6 +306,9 @@ def verify_steps(topo: Topology, stack: str) -> list[str]:
     if isinstance(domain, str) and domain:
         steps.append(f"siaga verify --stack {stack} --public  # https://{domain} from outside: certificate, redirect, "
                      "TLS 1.2+ only, HSTS, health")
+    for r in topo.replications[:1]:
+        steps.append(f"siaga verify --stack {stack} --standby  # DMS task {r.task_id} running, CDCLatencyTarget under "
+                     f"{r.latency_threshold_seconds or 0:.0f} s (the standby database is current)")
     try:
         pod = pod_baseline_from_graph(topo.graph)
         steps += [f'siaga verify --stack {stack} --backend kubectl --kube-context "${where.upper()}_KUBE_CONTEXT"  '

@@ -39,6 +39,10 @@ GUARDDUTY = "aws:guardduty/detector:Detector"
 CLOUDTRAIL = "aws:cloudtrail/trail:Trail"
 IAM_ROLE = "aws:iam/role:Role"
 SECRET = "aws:secretsmanager/secret:Secret"
+DMS_TASK = "aws:dms/replicationTask:ReplicationTask"
+DMS_ENDPOINT = "aws:dms/endpoint:Endpoint"
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+DMS_TASK_LIMIT_DOC = "https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Monitoring.html#CHAP_Monitoring.Metrics.Task"
 
 # AWS API defaults for settings a program may leave out
 R53_DEFAULT_INTERVAL = 30
@@ -169,6 +173,20 @@ class VaultFacts:
 
 
 @dataclass
+class ReplicationFacts:
+    """A DMS full-load-and-CDC task to a target outside AWS, and the CDC latency alarm bounding its lag."""
+
+    task: Resource
+    task_id: str
+    instance_id: str | None
+    target_server: str | None
+    """``host:port`` recorded on the target endpoint (the secret holds the credentials)."""
+    latency_threshold_seconds: float | None
+    """The lowest CDCLatencyTarget alarm threshold on this task's instance: the region-loss RPO while it is OK."""
+    alarm_period_seconds: float | None = None
+
+
+@dataclass
 class Topology:
     graph: Graph
     config: StackConfig | None
@@ -190,6 +208,15 @@ class Topology:
     vaults: list[VaultFacts]
     selections: list[Resource]
     index: dict[str, Resource] = field(default_factory=dict)
+    replications: list[ReplicationFacts] = field(default_factory=list)
+    """Continuous replication to the standby (DMS full-load-and-cdc tasks)."""
+
+    def region_loss_rpo_seconds(self) -> float | None:
+        """Data the standby lacks when the AWS site is lost: the CDC latency alarm's threshold (while the alarm is
+        OK, the standby is at most that far behind; a breach pages the TTIS within one alarm period). None without
+        a replication task with such an alarm."""
+        bounds = [r.latency_threshold_seconds for r in self.replications if r.latency_threshold_seconds is not None]
+        return min(bounds) if bounds else None
 
     # ---- derived figures -------------------------------------------------------------------
     @property
@@ -479,7 +506,51 @@ def analyse(graph: Graph) -> Topology:
             facts.lock_max_days = int(_num(prop(lock, "maxRetentionDays"), 0) or 0) or None
             facts.lock_changeable_days = int(_num(prop(lock, "changeableForDays"), 0) or 0) or None
 
+    replications: list[ReplicationFacts] = []
+    endpoints = {x: e for e in graph.of_type(DMS_ENDPOINT) for x in (e.id, _str(prop(e, "endpointArn")), e.urn) if x}
+    latency: dict[str, list[tuple[float, float | None]]] = {}
+    for alarm in graph.of_type(METRIC_ALARM):
+        if prop(alarm, "namespace") != "AWS/DMS" or prop(alarm, "metricName") != "CDCLatencyTarget":
+            continue
+        dims = prop(alarm, "dimensions") or {}
+        threshold = _num(prop(alarm, "threshold"))
+        if isinstance(dims, dict) and threshold is not None:
+            latency.setdefault(str(dims.get("ReplicationInstanceIdentifier")), []).append(
+                (threshold, _num(prop(alarm, "period"))))
+    by_urn = graph.by_urn()
+
+    def linked(res: Resource, key: str, table: dict[str, Resource], rtype: str) -> Resource | None:
+        """The resource ``key`` refers to: by the engine's property dependencies first (ARNs are unknown at
+        preview), then by value."""
+        for urn in res.options.propertyDependencies.get(key, []):
+            dep = by_urn.get(urn)
+            if dep is not None and dep.type == rtype:
+                return dep
+        found = table.get(str(prop(res, key)))
+        if found is None:  # an output-only ARN a preview does not know: the graph's only such resource, if one
+            only = {r.urn: r for r in table.values() if r.type == rtype and (rtype != DMS_ENDPOINT or
+                                                                            prop(r, "endpointType") == "target")}
+            found = next(iter(only.values())) if len(only) == 1 else None
+        return found
+
+    instances = {x: i for i in graph.of_type("aws:dms/replicationInstance:ReplicationInstance")
+                 for x in (i.id, _str(prop(i, "replicationInstanceArn")), i.urn) if x}
+    for task in graph.of_type(DMS_TASK):
+        if prop(task, "migrationType") != "full-load-and-cdc":
+            continue
+        inst = linked(task, "replicationInstanceArn", instances, "aws:dms/replicationInstance:ReplicationInstance")
+        inst_id = _str(prop(inst, "replicationInstanceId")) if inst is not None else None
+        target = linked(task, "targetEndpointArn", endpoints, DMS_ENDPOINT)
+        tags = prop(target, "tags") if target is not None else None
+        server = _str(tags.get("siaga.go.id/server")) if isinstance(tags, dict) else None
+        bound = min(latency.get(inst_id or "", []), default=None)
+        replications.append(ReplicationFacts(
+            task=task, task_id=_str(prop(task, "replicationTaskId")) or task.name, instance_id=inst_id,
+            target_server=server, latency_threshold_seconds=bound[0] if bound else None,
+            alarm_period_seconds=bound[1] if bound else None))
+
     return Topology(
+        replications=replications,
         graph=graph, config=_config(graph), subnet_zone=subnet_zone, zones=sorted(set(subnet_zone.values())),
         asgs=asgs, app_min_size=app_min, lbs=lbs, nats=nats, private_nat_zone=private_nat_zone,
         target_groups=graph.of_type(*TARGET_GROUP), databases=databases, health_checks=health_checks,
