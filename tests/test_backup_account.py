@@ -209,3 +209,19 @@ def test_the_plans_role_may_copy_into_the_isolated_vault(graph: Graph) -> None:
     (st,) = doc["Statement"]
     assert st["Action"] == "backup:CopyIntoBackupVault" and st["Effect"] == "Allow"
     assert st["Resource"] == f"arn:aws:backup:{REGION}:{BACKUP}:backup-vault:{vault_name}"
+
+
+def test_drp_ransomware_section_restores_from_the_isolated_vault_with_that_accounts_key() -> None:
+    """The DRP names the copy a compromised production account cannot reach, its account and its key, with the
+    commands; a stack without an isolated account gets no such section."""
+    from siaga.documents import drp
+    from siaga.documents.topology import analyse
+    from siaga.engine import run_stack
+
+    prod = drp.render_markdown(analyse(run_stack("jakarta-prod")), "jakarta-prod")
+    line = next(ln for ln in prod.splitlines() if ln.startswith("# RANSOMWARE"))
+    assert "contoh-layanan-prod-isolated-vault" in line and "111122223333" in line and "isolated-backup-key" in line
+    assert "aws sts assume-role --role-arn arn:aws:iam::111122223333:role/" in prod
+    assert "aws backup start-copy-job --source-backup-vault-name contoh-layanan-prod-isolated-vault" in prod
+    staging = drp.render_markdown(analyse(run_stack("jakarta-staging")), "jakarta-staging")
+    assert "# RANSOMWARE" not in staging

@@ -60,6 +60,54 @@ def _arn_of(graph: Graph, arn: Any) -> Resource | None:
     return None
 
 
+def _provider_inputs(graph: Graph, r: Resource) -> dict[str, Any]:
+    prov = graph.by_urn().get(r.provider_urn or "")
+    return prov.plain_inputs() if prov is not None else {}
+
+
+def _json_field(inputs: dict[str, Any], key: str) -> Any:
+    value = inputs.get(key)
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _isolated_restore(graph: Graph, dbs: list[Resource], region: str) -> list[str]:
+    """Ransomware with admin rights in the production account: the vault in the separate backup account (a provider
+    that assumes a role there) is the copy it cannot reach. The commands: recovery points there (encrypted with that
+    account's own key), copied back into the rebuilt production vault, then restored like any recovery point."""
+    out: list[str] = []
+    for vault in graph.of_type("aws:backup/vault:Vault"):
+        inputs = _provider_inputs(graph, vault)
+        roles = _json_field(inputs, "assumeRoles") or []
+        accounts = _json_field(inputs, "allowedAccountIds") or []
+        role = roles[0].get("roleArn") if isinstance(roles, list) and roles and isinstance(roles[0], dict) else None
+        if not role:
+            continue
+        account = accounts[0] if isinstance(accounts, list) and accounts else role.split(":")[4]
+        name = vault.plain_inputs().get("name") or vault.name
+        key = _arn_of(graph, vault.plain_inputs().get("kmsKeyArn"))
+        key_label = f"KMS key {key.name} of account {account}" if key is not None else f"a KMS key of account {account}"
+        reg = f"--region {region}"
+        out += ["", f"# RANSOMWARE (production account compromised): restore from the isolated vault {name} in the "
+                    f"separate backup account {account}, encrypted with {key_label}: a compromised production "
+                    "administrator or key cannot reach it",
+                f"aws sts assume-role --role-arn {role} --role-session-name siaga-recovery {reg}  # export its "
+                "credentials as AWS_* for the next two commands (backup account)",
+                f"aws backup list-recovery-points-by-backup-vault --backup-vault-name {name} {reg} --query "
+                "'sort_by(RecoveryPoints,&CreationDate)[?Status==`COMPLETED`]'  # pick one from BEFORE the compromise",
+                f"aws backup start-copy-job --source-backup-vault-name {name} --recovery-point-arn \"$ISOLATED_RP\" "
+                "--destination-backup-vault-arn \"$CLEAN_VAULT_ARN\" --iam-role-arn \"$BACKUP_ACCOUNT_ROLE_ARN\" "
+                f"{reg}  # into the rebuilt production vault (its access policy must admit account {account})",
+                "# back in the (rebuilt) production account: start-restore-job on the copied recovery point, as above"]
+        if not dbs:
+            out.append("# (this stack has no database in a backup plan: restore the copied data stores by type)")
+    return out
+
+
 def render_sections(graph: Graph) -> list[str]:
     """Markdown lines of the security-incident sections."""
     region = str(graph.config.get("aws:region") or "ap-southeast-3")
@@ -179,6 +227,7 @@ def render_sections(graph: Graph) -> list[str]:
     else:
         rec.append("# no AWS Backup vault with the database in this stack: restore from the database's own "
                    "snapshots (see database restore above)")
+    rec += _isolated_restore(graph, dbs, region)
     stack = graph.stack
     rec.append(f"siaga verify --stack {stack} --public  # the service as citizens reach it")
     if graph.of_type("aws:fis/experimentTemplate:ExperimentTemplate"):

@@ -268,6 +268,15 @@ def main(spec: dict[str, Any]) -> int:
     _watch_secret_reads(scrubber, config, secret_keys)
     os.chdir(main_file.parent)
     sys.path.insert(0, str(main_file.parent))
+    # What the program tells the operator (pulumi.log.warn: example values left in a stack, a protection not
+    # built) is part of the result, as the CLI shows it: kept in the graph's warnings.
+    original_warn = pulumi.log.warn
+
+    def warn(msg: str, *args: Any, **kwargs: Any) -> None:
+        warnings.append(str(msg))
+        original_warn(msg, *args, **kwargs)
+
+    pulumi.log.warn = warn  # type: ignore[assignment]
     recorder = SourceRecorder(root)
     recorder.install()
     mocks = Mocks(region, preview, warnings)
