@@ -898,6 +898,7 @@ class StackConfig(_Model):
         """detection.enabled, else on in production."""
         return self.production if self.detection.enabled is None else self.detection.enabled
 
+    @property
     def key_guard_enabled(self) -> bool:
         """keyGuard.enabled, defaulting to the environment: on in production, off elsewhere (tear-down-able)."""
         return self.production if self.keyGuard.enabled is None else self.keyGuard.enabled
