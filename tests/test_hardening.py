@@ -149,3 +149,16 @@ def test_program_timeout_stops_it_and_what_it_started(tmp_path: Path) -> None:
             return
         time.sleep(0.1)
     pytest.fail("the program's child outlived the timeout")
+
+
+def test_the_only_stack_file_is_used_and_several_need_stack(tmp_path: Path) -> None:
+    """Stack selection like the CLI: a program with only Pulumi.dev.yaml is checked with its aws:region; with two
+    stack files and no --stack, one line lists them."""
+    (tmp_path / "Pulumi.yaml").write_text("name: sel\nruntime: python\n", encoding="utf-8")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: ap-southeast-3\n", encoding="utf-8")
+    (tmp_path / "__main__.py").write_text("import pulumi_aws as aws\naws.sqs.Queue('q')\n", encoding="utf-8")
+    done = CliRunner().invoke(app, ["check", str(tmp_path), "--format", "json"])
+    assert done.exit_code == 0, done.output  # the queue is in ap-southeast-3: no residency violation
+    (tmp_path / "Pulumi.test.yaml").write_text("config:\n  aws:region: us-east-1\n", encoding="utf-8")
+    done = CliRunner().invoke(app, ["check", str(tmp_path)])
+    assert done.exit_code == 2 and "several stacks (dev, test); give --stack NAME" in done.output

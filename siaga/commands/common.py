@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from siaga.engine.preview import REPO_ROOT, EngineError, RunningProgram, start_program
-from siaga.engine.project import ProjectError, parse_overrides
+from siaga.engine.project import ProjectError, load_project, parse_overrides
 
 if TYPE_CHECKING:
     from siaga.engine.model import Graph
@@ -30,6 +30,19 @@ TIMEOUT_HELP = "Seconds the program may run before it is stopped (with everythin
 DEFAULT_TIMEOUT = 600.0
 
 
+def select_stack(root: Path) -> str | None:
+    """As the CLI picks a stack for a program folder: the only ``Pulumi.<stack>.yaml`` beside Pulumi.yaml (or in its
+    stackConfigDir) is used; several need --stack (one line listing them); none: the program runs with the project's
+    config only."""
+    try:
+        known = load_project(root).stacks()
+    except ProjectError as exc:
+        fail(str(exc))
+    if len(known) > 1:
+        fail(f"{root}: several stacks ({', '.join(known)}); give --stack NAME")
+    return known[0] if known else None
+
+
 def start_graph(stack: str | None, program_dir: Path | None, config: list[str],
                 preview: bool = False, secret_config: list[str] | None = None,
                 timeout: float = DEFAULT_TIMEOUT) -> RunningProgram:
@@ -44,6 +57,8 @@ def start_graph(stack: str | None, program_dir: Path | None, config: list[str],
     root = program_dir if program_dir is not None else REPO_ROOT
     if stack is None and program_dir is None:
         fail("give --stack NAME (a file stacks/Pulumi.NAME.yaml) or a PROGRAM_DIR")
+    if stack is None:
+        stack = select_stack(root)
     try:
         return start_program(root, stack=stack, overrides=overrides, preview=preview, secret_overrides=secret_overrides,
                              timeout=timeout)
