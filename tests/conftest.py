@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -18,3 +20,15 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def programs() -> Path:
     return PROGRAMS
+
+
+def install_stand_in(name: str, script: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Puts an executable ``script`` called ``name`` (e.g. a stand-in ``aws`` CLI) first on PATH for one test;
+    returns the folder it is in."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    exe = bin_dir / name
+    exe.write_text(script)
+    exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return bin_dir

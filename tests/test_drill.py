@@ -6,8 +6,6 @@ and fails naming the gap when it is not; the evidence files are complete and wri
 from __future__ import annotations
 
 import json
-import os
-import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +17,7 @@ from typer.testing import CliRunner
 
 from siaga.cli import build
 from siaga.drill import Endpoint, Expectation, plan, run
+from tests.conftest import install_stand_in
 
 FIXTURES = Path(__file__).parent / "fixtures" / "programs"
 PROGRAM = FIXTURES / "drill_small"
@@ -56,13 +55,9 @@ else:
 
 @pytest.fixture
 def fake_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir, state = tmp_path / "bin", tmp_path / "state"
-    bin_dir.mkdir()
+    state = tmp_path / "state"
     state.mkdir()
-    aws = bin_dir / "aws"
-    aws.write_text(FAKE_AWS)
-    aws.chmod(aws.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    install_stand_in("aws", FAKE_AWS, tmp_path, monkeypatch)
     monkeypatch.setenv("FAKE_AWS_STATE", str(state))
     return state
 

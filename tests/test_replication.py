@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
-import stat
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from siaga.documents.topology import analyse
 from siaga.engine import run_stack
 from siaga.engine.model import plain
 from siaga.verify.standby import StandbyTarget, check_standby, standby_target_from_graph
+from tests.conftest import install_stand_in
 
 DMS = "aws:dms/replicationInstance:ReplicationInstance"
 
@@ -216,12 +215,7 @@ else:
 
 @pytest.fixture
 def fake_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    aws = bin_dir / "aws"
-    aws.write_text(FAKE_AWS)
-    aws.chmod(aws.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    install_stand_in("aws", FAKE_AWS, tmp_path, monkeypatch)
     log = tmp_path / "calls.log"
     monkeypatch.setenv("FAKE_AWS_LOG", str(log))
     return log

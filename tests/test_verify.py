@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from siaga.verify import VerifyError, host_spec
 from siaga.verify.runner import _label
 from siaga.verify.ssm import SsmBackend
 from siaga.verify.stack import hosts_from_outputs, load_outputs, settings_from_graph
+from tests.conftest import install_stand_in
 
 FIXTURES = Path(__file__).parent / "fixtures" / "programs"
 SETTINGS = UserDataSettings(service="layanan-ci", domain="layanan.example.go.id", log_group="/siaga/ci/hosts")
@@ -54,13 +54,9 @@ else:
 
 @pytest.fixture
 def fake_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir, state = tmp_path / "bin", tmp_path / "state"
-    bin_dir.mkdir()
+    state = tmp_path / "state"
     state.mkdir()
-    aws = bin_dir / "aws"
-    aws.write_text(FAKE_AWS)
-    aws.chmod(aws.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    install_stand_in("aws", FAKE_AWS, tmp_path, monkeypatch)
     monkeypatch.setenv("FAKE_AWS_STATE", str(state))
     return state
 
