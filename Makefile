@@ -8,12 +8,13 @@ SIAGA  := $(PY) -m siaga
 STACK  ?= jakarta-prod
 STAMP  := $(VENV)/.installed
 
-.PHONY: check preview test test-fast lint bench clean
+.PHONY: check preview test test-fast lint bench clean locale
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	$(VENV)/bin/pybabel -q compile -D siaga -d siaga/locale
 	@touch $(STAMP)
 
 ## check: preview the reference stack offline, then run the policy packs on it
@@ -32,6 +33,12 @@ test: $(STAMP)
 ## test-fast: everything but tests marked slow
 test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -q -m "not slow"
+
+## locale: extract the marked messages and update the Indonesian catalog (then translate what is new), compile it
+locale: $(STAMP)
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output --project siaga -o siaga/locale/siaga.pot siaga components
+	$(VENV)/bin/pybabel -q update --no-fuzzy-matching --ignore-obsolete -D siaga -i siaga/locale/siaga.pot -d siaga/locale
+	$(VENV)/bin/pybabel -q compile -D siaga -d siaga/locale
 
 ## bench: wall time of siaga check on every stack and on 10/20/40/80-service synthetic stacks (table + PNG)
 bench: $(STAMP)
