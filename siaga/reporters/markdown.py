@@ -58,6 +58,8 @@ def _render(report: Report, details: bool, rows: int) -> str:
             "|---:|---:|---:|---:|---:|---:|---:|---:|",
             f"| {s.mandatory} | {s.advisory} | {s.remediate} | {s.errors} | {s.waived} | {s.resources} | "
             f"{s.policies} | {s.evaluations} |", ""]
+    out += [f"> **{_cell(line.split(':', 1)[0])}:** {_cell(line.split(':', 1)[1])}" for line in report.scope_lines]
+    out += [""] if report.scope_lines else []
     if report.deviations:
         weak = report.weakening
         out += [f"### {'⚠️ ' if weak else ''}Policy configuration departs from the baseline "

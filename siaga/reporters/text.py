@@ -110,6 +110,8 @@ def _advisory_groups(console: Console, findings: list[ReportFinding]) -> None:
 def print_report(report: Report, console: Console) -> None:
     style = "bold green" if report.summary.passed else "bold red"
     console.print(summary_line(report), style=style, highlight=False, soft_wrap=True)
+    for line in report.scope_lines:
+        console.print(printable(line), style="bold yellow", highlight=False, markup=False, soft_wrap=True)
     print_deviations(report, console)
     for level in ("mandatory", "remediate"):
         findings = report.by_enforcement(level)
