@@ -47,7 +47,12 @@ def _fail(path: Path, why: str) -> StateError:
 
 
 def _read(path: Path) -> Any:
-    text = read_text(path, WHAT, max_bytes=MAX_STATE_BYTES)
+    try:
+        text = read_text(path, WHAT, max_bytes=MAX_STATE_BYTES)
+    except StateError:
+        raise
+    except InputFileError as exc:
+        raise StateError(str(exc)) from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -202,7 +207,8 @@ def load_state(path: Path, stack: str | None = None, config: Mapping[str, Any] |
     deployment = data["deployment"]
     if not isinstance(deployment, dict):
         raise _fail(path, "\"deployment\" is not an object")
-    raw_resources = deployment.get("resources") or []
+    raw_resources = deployment.get("resources")
+    raw_resources = [] if raw_resources is None else raw_resources
     if not isinstance(raw_resources, list):
         raise _fail(path, "deployment.resources is not a list")
     scrubber = Scrubber()
@@ -223,7 +229,8 @@ def load_state(path: Path, stack: str | None = None, config: Mapping[str, Any] |
             raise _fail(path, f"resources[{i}]: URN {r.urn} appears twice (resources[{seen[r.urn]}])")
         seen[r.urn] = i
         resources.append(r)
-    ops = deployment.get("pending_operations") or []
+    ops = deployment.get("pending_operations")
+    ops = [] if ops is None else ops
     if not isinstance(ops, list):
         raise _fail(path, "deployment.pending_operations is not a list")
     for j, op in enumerate(ops):
