@@ -59,26 +59,46 @@ def stack_reference_outputs(name: str, given: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_outputs(type_: str, name: str, id_: str, inputs: dict[str, Any], region: str,
-                 stack_outputs: Mapping[str, dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
-    """(outputs, warnings) of a read of ``type_`` named ``name`` with ``id_`` (wire-encoded values)."""
+                 stack_outputs: Mapping[str, dict[str, Any]], *, preview: bool = True,
+                 ) -> tuple[dict[str, Any], list[str]]:
+    """(outputs, warnings) of a read of ``type_`` named ``name`` with ``id_`` (wire-encoded values).
+
+    ``preview=False`` (siaga's resolved mode): a StackReference without given outputs answers known-empty outputs
+    instead of unknown ones: outside a preview the SDK turns an unknown ``outputs`` into ``None``, and every
+    ``get_output`` on it would raise; with ``{}`` it returns ``None`` (``require_output`` raises naming the key)."""
     if type_ == STACK_REFERENCE:
         stack = inputs.get("name") if isinstance(inputs.get("name"), str) and inputs.get("name") else id_
         extra = sorted(k for k in inputs if k not in ("name", "outputs", "secretOutputNames"))
         warnings = [f"StackReference {name}: unknown input {k!r} (the engine accepts only 'name')" for k in extra]
         given = _find(stack_outputs, stack)
         if given is None:
+            shown = "unknown" if preview else "taken as empty (each get_output is None)"
             warnings.append(f"StackReference {name}: no --stack-outputs {stack}=FILE given: the outputs of stack "
-                            f"{stack!r} are unknown offline (give `pulumi stack output --json` of that stack)")
+                            f"{stack!r} are {shown} offline (give `pulumi stack output --json` of that stack)")
+            if not preview:
+                return {"name": stack, "outputs": {}, "secretOutputNames": []}, warnings
             return {"name": stack, "outputs": UNKNOWN, "secretOutputNames": UNKNOWN}, warnings
         return stack_reference_outputs(stack, given), warnings
     from siaga.engine import outputs as computed_outputs
 
-    _, out = computed_outputs.computed(type_, name, dict(inputs), region)
-    # A read finds the object by the id it was given: the id, and what AWS derives from it, are that id's.
-    if type_.startswith("aws:") and not inputs.get("arn"):
+    rid, out = computed_outputs.computed(type_, name, dict(inputs), region)
+    # A read finds the object by the id it was given: the id, and everything derived from it (an ARN, a zoneId,
+    # a keyId, a bucket name), are that id's, not the ones a create would have made up.
+    out = _replace(out, rid, id_) if rid and id_ else out
+    if type_.startswith("aws:") and not inputs.get("arn") and id_ not in str(out.get("arn", "")):
         out["arn"] = computed_outputs.arn_for(type_, name, id_, region)
     out["id"] = id_
     return out, []
+
+
+def _replace(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _replace(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace(v, old, new) for v in value]
+    if isinstance(value, str) and old in value:
+        return value.replace(old, new)
+    return value
 
 
 def load_stack_outputs(specs: list[str]) -> dict[str, dict[str, Any]]:

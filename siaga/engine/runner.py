@@ -237,7 +237,8 @@ class RecordingMonitor(pmocks.MockMonitor):
             provider = self._default_provider(request.type.split(":", 1)[0], request.version)
         inputs = self.scrubber.redact_wire(_struct(request.properties))
         region = self.sim._region_for(inputs, provider)
-        outs, notes = reads.read_outputs(request.type, request.name, request.id, inputs, region, self.stack_outputs)
+        outs, notes = reads.read_outputs(request.type, request.name, request.id, inputs, region, self.stack_outputs,
+                                         preview=self.sim.preview)
         self.sim.warnings.extend(notes)
         urn = self.make_urn(request.parent, request.type, request.name)
         props = struct_pb2.Struct()
