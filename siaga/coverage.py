@@ -8,7 +8,8 @@ list kept here: each policy module's source is read (never imported) for the res
 literals, and module constants such as ``RDS_TYPES`` from any file of the pack) and the prefixes it matches
 (``t.startswith("aws:")``), with its ``category="..."``. A component's children live in the provider packages its
 package is built on (:data:`BUILT_ON`, by package, e.g. awsx -> aws); when the component's module is also a module
-of those packages (``awsx:ec2`` -> ``aws:ec2/...``), only that module's types count. A category is unverified when
+of those packages (``awsx:ec2`` -> ``aws:ec2/...``: the provider SDK has that module, or a policy names one of its
+types), only that module's types count. A category is unverified when
 one of its active policies names a type (or prefix) its children could have.
 """
 
@@ -129,6 +130,18 @@ def _modules(policies: list[PolicyTypes], packages: tuple[str, ...]) -> set[str]
     return {t.split(":")[1].split("/")[0] for p in policies for t in p.tokens if t.split(":")[0] in packages}
 
 
+@functools.cache
+def _sdk_has_module(package: str, module: str) -> bool:
+    """Whether the provider's Python SDK has ``module`` (``pulumi_aws/ec2/``), found without importing it."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("pulumi_" + package.replace("-", "_"))
+    except (ImportError, ValueError):
+        return False
+    return bool(spec and spec.origin and module and (Path(spec.origin).parent / module).is_dir())
+
+
 def _could_hold(policy: PolicyTypes, packages: tuple[str, ...], module: str, narrowed: bool) -> bool:
     """Whether a child of a component of ``module`` built on ``packages`` could be a type the policy names;
     ``narrowed``: the module is one of those packages' modules, so only its types count."""
@@ -159,7 +172,7 @@ def unseen(graph: Graph, result: AnalysisResult, pack_dirs: list[Path]) -> Unsee
         if packages is None or not policies:
             found |= active or {pt.category for pt in policies}  # may hold anything: nothing inside is verified
             continue
-        narrowed = module in _modules(policies, packages)
+        narrowed = module in _modules(policies, packages) or any(_sdk_has_module(p, module) for p in packages)
         found |= {pt.category for pt in policies if _could_hold(pt, packages, module, narrowed)}
     if active:
         found &= active
