@@ -98,6 +98,7 @@ class Mocks(pmocks.Mocks):
         self.preview = preview
         self.warnings = warnings
         self.provider_regions: dict[str, str] = {}
+        self.unanswered: set[str] = set()
 
     def _region_for(self, inputs: dict[str, Any], provider: str | None) -> str:
         own = inputs.get("region")
@@ -123,7 +124,9 @@ class Mocks(pmocks.Mocks):
         region = self._region_for(args.args, args.provider)
         result = invokes.answer(args.token, dict(args.args), region)
         if result is None:
-            self.warnings.append(f"invoke {args.token} is not known to the offline engine: answered with an empty result")
+            note = invokes.unanswered(args.token, self.unanswered)
+            if note:
+                self.warnings.append(note)
             return {}
         return result
 
