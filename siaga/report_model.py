@@ -218,7 +218,10 @@ def build_report(graph: Graph, result: AnalysisResult, waivers: WaiverSet | None
         rf = ReportFinding(
             pack=f.pack, pack_version=f.pack_version, policy=f.policy, enforcement=f.enforcement,
             severity=f.severity, urn=f.urn, type=f.type, name=f.name, message=f.message,
-            description=f.description, frameworks=list(f.frameworks), source=_location(f, program_dir, root),
+            description=f.description, frameworks=list(f.frameworks),
+            # a state's sourcePosition is relative to its project, which is not here: shown as recorded
+            source=(Location(file=f.source.file, line=f.source.line) if graph.source == "state" and f.source
+                    else _location(f, program_dir, root)),
             remediation=f.remediation, error=f.error,
         )
         w = waivers.find(f.pack, f.policy, f.urn)

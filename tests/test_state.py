@@ -32,6 +32,26 @@ def _check(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+RESOURCE_V3_KEYS = {
+    "urn", "custom", "delete", "id", "type", "inputs", "outputs", "parent", "protect", "external", "dependencies",
+    "initErrors", "provider", "propertyDependencies", "pendingReplacement", "additionalSecretOutputs", "aliases",
+    "customTimeouts", "importID", "retainOnDelete", "deletedWith", "created", "modified", "sourcePosition",
+    "ignoreChanges", "replaceOnChanges"}
+"""The json names of apitype.ResourceV3 (pulumi/pulumi sdk/go/common/apitype/core.go)."""
+
+
+def test_fixture_has_the_shape_of_the_apitype_sources() -> None:
+    data = json.loads(STATE.read_text())
+    assert set(data) == {"version", "deployment"} and data["version"] == 3
+    deployment = data["deployment"]
+    assert set(deployment) <= {"manifest", "secrets_providers", "resources", "pending_operations", "metadata"}
+    assert set(deployment["manifest"]) <= {"time", "magic", "version", "plugins"}
+    for r in deployment["resources"] + [op["resource"] for op in deployment["pending_operations"]]:
+        assert set(r) <= RESOURCE_V3_KEYS, set(r) - RESOURCE_V3_KEYS
+        assert {"urn", "custom", "type"} <= set(r)
+    assert {op["type"] for op in deployment["pending_operations"]} <= {"creating", "updating", "deleting", "reading"}
+
+
 def test_state_becomes_the_graph_a_program_run_gives() -> None:
     graph = load_state(STATE)
     assert (graph.project, graph.stack, graph.source, graph.preview) == ("layanan", "audit", "state", False)
@@ -43,6 +63,7 @@ def test_state_becomes_the_graph_a_program_run_gives() -> None:
     assert db.options.protect and db.options.additionalSecretOutputs == ["password"]
     assert db.options.propertyDependencies == {"vpcSecurityGroupIds": [SG]}
     assert db.inputs["storageEncrypted"] is False and db.outputs["port"] == 5432
+    assert db.source is not None and (db.source.file, db.source.line) == ("components/database.py", 42)
     # the live security group, not the old copy marked for deletion that shares its URN
     assert by[SG].id == "sg-0123456789abcdef0"
     # default providers are real resources of the state; their inputs are the stack's aws config
@@ -104,8 +125,14 @@ def test_check_state_finds_the_mandatory_violation_in_every_format_without_the_s
     assert {(v["policy"], v["name"]) for v in data["violations"] if v["enforcement"] == "mandatory"} >= {
         ("rds-storage-encrypted", "citizen")}
     sarif = json.loads(texts["sarif"])
-    result = next(r for r in sarif["runs"][0]["results"] if r["ruleId"].endswith("/rds-storage-encrypted"))
-    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("audit-v3.json")
+    results = sarif["runs"][0]["results"]
+    result = next(r for r in results if r["ruleId"].endswith("/rds-storage-encrypted"))
+    # the engine's recorded sourcePosition: where the program declared it, relative to its project
+    location = result["locations"][0]["physicalLocation"]
+    assert (location["artifactLocation"]["uri"], location["region"]["startLine"]) == ("components/database.py", 42)
+    # a finding on a resource without a sourcePosition points at the export itself
+    other = next(r for r in results if r["ruleId"].endswith("/vpc-flow-logs"))
+    assert other["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("audit-v3.json")
     assert 'name="source" value="state"' in texts["junit"]
 
 

@@ -27,7 +27,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from siaga.engine.model import ROOT_STACK_TYPE, SECRET_SIG, SIG_KEY, Graph, Resource, ResourceOptions
+from siaga.engine.model import (
+    ROOT_STACK_TYPE,
+    SECRET_SIG,
+    SIG_KEY,
+    Graph,
+    Resource,
+    ResourceOptions,
+    SourceLocation,
+)
 from siaga.engine.secrets import REDACTED, Scrubber
 from siaga.inputs import MAX_DEPTH, InputFileError, read_text
 
@@ -174,7 +182,22 @@ def _resource(raw: Any, index: int, version: int, path: Path, scrubber: Scrubber
         # default providers are created by the engine, not declared by the program
         synthesized=type_.startswith("pulumi:providers:") and name.startswith("default"),
         read=bool(raw.get("external")),
+        source=_source(raw),
     )
+
+
+def _source(raw: dict[str, Any]) -> SourceLocation | None:
+    """``sourcePosition`` (``project:///path/in/project.py#LINE[,COL]``, as the engine records the registration
+    site) -> the declaring file (relative to the project) and line; anything else -> None."""
+    text = raw.get("sourcePosition")
+    if not isinstance(text, str) or "#" not in text:
+        return None
+    where, _, pos = text.rpartition("#")
+    line = pos.split(",", 1)[0]
+    if not line.isdigit():
+        return None
+    path = where.removeprefix("project://").lstrip("/")
+    return SourceLocation(file=path, line=int(line)) if path else None
 
 
 def _provider_config(resources: list[Resource]) -> dict[str, Any]:
