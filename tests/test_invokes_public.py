@@ -63,6 +63,12 @@ def test_identity_dns_keys_secrets_and_clusters(graph: Graph) -> None:
     assert e["clusterEndpoint"].endswith(".gr7.ap-southeast-3.eks.amazonaws.com")
     assert e["lbDns"].endswith(".ap-southeast-3.elb.amazonaws.com")
     assert '"Service": "cloudfront.amazonaws.com"' in e["policyJson"]
+    assert e["repoUrl"] == "123456789012.dkr.ecr.ap-southeast-3.amazonaws.com/base-images"
+    assert e["defaultSg"].startswith("sg-") and e["policyArn"] == "ReadOnlyAccess"
+    assert e["certStatus"] == "ISSUED" and e["amiParam"].startswith("ami-")
+    # "For AWS Regions opened since Jakarta (ap-southeast-3) in December 2021 ... a service principal name should be
+    # used instead of an AWS account ID" (https://www.pulumi.com/registry/packages/aws/api-docs/elb/getserviceaccount/)
+    assert e.get("elbAccount", "") == ""
 
 
 def test_one_warning_per_unanswered_token(graph: Graph) -> None:
