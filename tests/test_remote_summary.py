@@ -8,6 +8,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
@@ -108,7 +109,10 @@ def test_every_format_states_what_could_not_be_seen(reports: dict[str, str]) -> 
     # the text summary says it before any finding
     assert text.index("not seen into") < text.index("plan:")
     assert "not seen into:** 2 remote components" in reports["markdown"]
-    run = json.loads(reports["sarif"])["runs"][0]
+    sarif = json.loads(reports["sarif"])
+    schema = json.loads((REPO / "tests" / "fixtures" / "sarif" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(sarif)
+    run = sarif["runs"][0]
     notes = run["invocations"][0]["toolExecutionNotifications"]
     assert notes[0]["level"] == "warning" and "2 remote components" in notes[0]["message"]["text"]
     assert run["properties"]["summary"]["unverified_categories"] == cats

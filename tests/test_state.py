@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
@@ -125,6 +126,8 @@ def test_check_state_finds_the_mandatory_violation_in_every_format_without_the_s
     assert {(v["policy"], v["name"]) for v in data["violations"] if v["enforcement"] == "mandatory"} >= {
         ("rds-storage-encrypted", "citizen")}
     sarif = json.loads(texts["sarif"])
+    schema = json.loads((REPO / "tests" / "fixtures" / "sarif" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(sarif)
     results = sarif["runs"][0]["results"]
     result = next(r for r in results if r["ruleId"].endswith("/rds-storage-encrypted"))
     # the engine's recorded sourcePosition: where the program declared it, relative to its project
@@ -140,6 +143,8 @@ def test_stack_option_gives_the_packs_that_stacks_config() -> None:
     code, out = _check("--state", str(STATE), "--stack", "jakarta-prod", "--format", "json")
     assert code == 1
     assert json.loads(out)["stack"] == "jakarta-prod"
+    code, out = _check("--state", str(STATE), "--stack", "nowhere")
+    assert code == 2 and "stack 'nowhere'" in out and "known stacks" in out
 
 
 def _bad(tmp_path: Path, mutate) -> Path:  # noqa: ANN001 - a small mutator of the fixture
