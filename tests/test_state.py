@@ -203,3 +203,11 @@ def test_secret_in_a_bad_state_is_not_in_the_error(tmp_path: Path) -> None:
     path = _bad(tmp_path, lambda d: d["deployment"]["resources"][6].update(customTimeouts=None, ignoreChanges=[PASSWORD, 1]))
     code, out = _check("--state", str(path))
     assert code == 2 and "ignoreChanges is not a list of strings" in out and PASSWORD not in out
+
+
+def test_state_larger_than_the_limit_is_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import siaga.engine.state as state
+
+    monkeypatch.setattr(state, "MAX_STATE_BYTES", 1024)
+    with pytest.raises(StateError, match=r"bytes; allowed: at most 1024 bytes"):
+        load_state(STATE)
