@@ -70,15 +70,17 @@ def _check_size(value: Any, where: str) -> None:
             stack.extend((v, depth + 1) for v in item)
 
 
-def read_text(path: Path, what: str) -> str:
-    """The file's text, or InputFileError naming it: missing, dangling link, folder, too big, not UTF-8."""
+def read_text(path: Path, what: str, max_bytes: int | None = None) -> str:
+    """The file's text, or InputFileError naming it: missing, dangling link, folder, too big (``max_bytes``, default
+    :data:`MAX_BYTES`), not UTF-8."""
     where = f"{what} {path}"
+    limit = MAX_BYTES if max_bytes is None else max_bytes
     try:
         if path.is_symlink() and not path.exists():
             raise InputFileError(f"{where}: a symbolic link to {path.readlink()} which does not exist")
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputFileError(f"{where}: {size} bytes; allowed: at most {MAX_BYTES} bytes")
+        if size > limit:
+            raise InputFileError(f"{where}: {size} bytes; allowed: at most {limit} bytes")
         data = path.read_bytes()
     except IsADirectoryError:
         raise InputFileError(f"{where}: is a folder, not a file") from None

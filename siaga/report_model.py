@@ -109,6 +109,14 @@ class Summary(BaseModel):
     packs: list[str] = Field(default_factory=list)
     plan: Plan = Field(default_factory=Plan)
     seconds: dict[str, float] = Field(default_factory=dict)
+    source: str = "program"
+    """What was checked: ``program`` (run offline) or ``state`` (a deployment's ``pulumi stack export``)."""
+    opaque: int = 0
+    """Remote components the check could not see into (their provider builds their children at deployment)."""
+    opaque_components: list[str] = Field(default_factory=list)
+    """``name (type)`` of each such component."""
+    unverified_categories: list[str] = Field(default_factory=list)
+    """Policy categories whose resource types could live inside those components: not verified for them."""
 
 
 class Report(BaseModel):
@@ -127,6 +135,23 @@ class Report(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     deviations: list[Deviation] = Field(default_factory=list)
     """Where the policy config departs from the packs' baseline, weakening ones first."""
+
+    @property
+    def scope_lines(self) -> list[str]:
+        """What the check covered, said in every format's summary: a deployment's state instead of a program, and
+        the remote components it could not see into with the policy categories that leaves unverified."""
+        s = self.summary
+        out = []
+        if s.source == "state":
+            out.append(f"checked: a deployment's state ({self.program}, from `pulumi stack export`): the resources as "
+                       "deployed, no program was run")
+        if s.opaque:
+            shown = ", ".join(s.opaque_components[:5]) + (f" and {s.opaque - 5} more" if s.opaque > 5 else "")
+            cats = ", ".join(s.unverified_categories) or "none"
+            out.append(f"not seen into: {s.opaque} remote component{'s' if s.opaque != 1 else ''} ({shown}): their "
+                       f"children are built by the component's provider and invisible offline; unverified for them: "
+                       f"{cats}")
+        return out
 
     @property
     def weakening(self) -> list[Deviation]:
@@ -181,7 +206,8 @@ def plan_of(graph: Graph) -> Plan:
 
 
 def build_report(graph: Graph, result: AnalysisResult, waivers: WaiverSet | None = None,
-                 seconds: dict[str, float] | None = None, packs: list[str] | None = None) -> Report:
+                 seconds: dict[str, float] | None = None, packs: list[str] | None = None,
+                 pack_dirs: list[Path] | None = None) -> Report:
     program_dir = Path(graph.program).parent
     root = repo_root_for(program_dir)
     waivers = waivers or WaiverSet()
@@ -192,7 +218,10 @@ def build_report(graph: Graph, result: AnalysisResult, waivers: WaiverSet | None
         rf = ReportFinding(
             pack=f.pack, pack_version=f.pack_version, policy=f.policy, enforcement=f.enforcement,
             severity=f.severity, urn=f.urn, type=f.type, name=f.name, message=f.message,
-            description=f.description, frameworks=list(f.frameworks), source=_location(f, program_dir, root),
+            description=f.description, frameworks=list(f.frameworks),
+            # a state's sourcePosition is relative to its project, which is not here: shown as recorded
+            source=(Location(file=f.source.file, line=f.source.line) if graph.source == "state" and f.source
+                    else _location(f, program_dir, root)),
             remediation=f.remediation, error=f.error,
         )
         w = waivers.find(f.pack, f.policy, f.urn)
@@ -230,8 +259,16 @@ def build_report(graph: Graph, result: AnalysisResult, waivers: WaiverSet | None
         weakened=sum(1 for d in result.deviations if d.effect == "weakens"), passed=mandatory == 0,
         exit_code=1 if mandatory else 0, packs=packs or sorted({f"{p.pack}@{p.pack_version}" for p in result.policies}),
         plan=plan_of(graph), seconds={k: round(v, 3) for k, v in (seconds or {}).items()},
+        source=graph.source,
     )
-    return Report(stack=graph.stack, project=graph.project, program=str(program_dir), preview=graph.preview,
+    from siaga.coverage import unseen
+
+    blind = unseen(graph, result, pack_dirs or [])
+    summary.opaque = len(blind.components)
+    summary.opaque_components = blind.components
+    summary.unverified_categories = blind.categories
+    shown_program = graph.program if graph.source == "state" else str(program_dir)
+    return Report(stack=graph.stack, project=graph.project, program=shown_program, preview=graph.preview,
                   generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), repo_root=str(root),
                   resources=len(graph.resources), findings=open_, waived=waived, policies=policies,
                   summary=summary, warnings=warnings, deviations=list(result.deviations))

@@ -21,6 +21,7 @@ from rich.progress import (
 from siaga.commands.common import (
     DEFAULT_TIMEOUT,
     SECRET_CONFIG_HELP,
+    STACK_OUTPUTS_HELP,
     TIMEOUT_HELP,
     fail,
     start_graph,
@@ -32,6 +33,7 @@ from siaga.reporters import NAMES
 from siaga.waivers import MAX_DAYS, NOT_WAIVABLE, WaiverError, load_waivers
 
 if TYPE_CHECKING:
+    from siaga.engine.model import Graph
     from siaga.report_model import Report
 
 DEFAULT_PACK = REPO_ROOT / "policies"
@@ -60,10 +62,38 @@ def _unique(targets: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
     return targets
 
 
+def _state_graph(state: Path, stack: str | None, program_dir: Path | None, config: list[str],
+                 secret_config: list[str] | None, unknowns: bool) -> Graph:
+    """``--state FILE``: the graph of an existing deployment (no program runs); the packs get ``--stack``'s config
+    (this repository's stacks/Pulumi.NAME.yaml) when given, else the stack the URNs name and the config its default
+    providers recorded. Exits 2 with one line on a bad file or a combination that has no meaning."""
+    from siaga.engine.project import ProjectError, load_project, load_stack_config
+    from siaga.engine.state import StateError, load_state
+
+    if program_dir is not None:
+        fail(f"--state {state} and PROGRAM_DIR {program_dir}: give one (--state checks a deployment's state, no program runs)")
+    if unknowns:
+        fail(f"--state {state} and --unknowns: a deployment's state has no unknown values; drop --unknowns")
+    if config or secret_config:
+        fail(f"--state {state} and --config/--secret-config: the state holds the values as deployed; "
+             "give the packs' stack config with --stack NAME")
+    cfg, secret_keys = None, None
+    if stack is not None:
+        try:
+            cfg, secret_keys = load_stack_config(load_project(REPO_ROOT), stack)
+        except ProjectError as exc:
+            fail(str(exc))
+    try:
+        return load_state(state, stack=stack, config=cfg, secret_keys=secret_keys)
+    except StateError as exc:
+        fail(str(exc))
+
+
 def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], policy_config: Path | None,
               waivers: Path | None, config: list[str], unknowns: bool, show_progress: bool = True,
               secret_config: list[str] | None = None, waiver_max_days: int = MAX_DAYS,
-              not_waivable: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> Report:
+              not_waivable: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
+              state: Path | None = None, stack_outputs: list[str] | None = None) -> Report:
     """Everything but the rendering; exits 2 with one line when something cannot run."""
     for p in packs:
         if not (p / "PulumiPolicy.yaml").is_file():
@@ -79,28 +109,42 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
     seconds: dict[str, float] = {}
     with progress:
         t0 = time.perf_counter()
-        task = progress.add_task("running the program offline", total=None)
-        running = start_graph(stack, program_dir, config, preview=unknowns, secret_config=secret_config,
-                              timeout=timeout)  # first: the critical path
-        try:  # meanwhile (2 cores): import the harness, start the packs' servers (they import their policies)
+        if state is not None:
+            if stack_outputs:
+                fail(f"--state {state} and --stack-outputs: no program runs, so no StackReference is read")
+            task = progress.add_task("reading the deployment's state", total=None)
+            graph = _state_graph(state, stack, program_dir, config, secret_config, unknowns)
             from siaga.analyzer import AnalyzerError, PackServer, StackEnv, analyze, prestart
 
             servers: list[PackServer] = []
             try:
-                servers = prestart(packs, StackEnv.of(running.project, running.stack, running.config, unknowns))
+                servers = prestart(packs, StackEnv.from_graph(graph))
             except AnalyzerError as exc:
                 fail(str(exc))
-        except BaseException:
-            running.cancel()
-            raise
-        try:
-            graph = wait_graph(running)
-        except BaseException:
-            for server in servers:
-                server.stop()
-            raise
-        seconds["program"] = time.perf_counter() - t0
-        progress.update(task, description=f"program: {len(graph.resources)} resources", total=1, completed=1)
+        else:
+            task = progress.add_task("running the program offline", total=None)
+            running = start_graph(stack, program_dir, config, preview=unknowns, secret_config=secret_config,
+                                  timeout=timeout, stack_outputs=stack_outputs)  # first: the critical path
+            try:  # meanwhile (2 cores): import the harness, start the packs' servers (they import their policies)
+                from siaga.analyzer import AnalyzerError, PackServer, StackEnv, analyze, prestart
+
+                servers = []
+                try:
+                    servers = prestart(packs, StackEnv.of(running.project, running.stack, running.config, unknowns))
+                except AnalyzerError as exc:
+                    fail(str(exc))
+            except BaseException:
+                running.cancel()
+                raise
+            try:
+                graph = wait_graph(running)
+            except BaseException:
+                for server in servers:
+                    server.stop()
+                raise
+        seconds["program" if state is None else "state"] = time.perf_counter() - t0
+        progress.update(task, description=f"{'program' if state is None else 'state'}: {len(graph.resources)} "
+                                          "resources", total=1, completed=1)
         tasks: dict[str, int] = {}
 
         def tick(label: str, done: int, total: int) -> None:
@@ -122,7 +166,7 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
                                   NOT_WAIVABLE if not_waivable is None else not_waivable)
     except WaiverError as exc:
         fail(str(exc))
-    report = build_report(graph, result, waiver_set, seconds=seconds)
+    report = build_report(graph, result, waiver_set, seconds=seconds, pack_dirs=packs)
     return report
 
 
@@ -143,15 +187,19 @@ def register(app: typer.Typer) -> None:
         secret_config: Annotated[list[str] | None, typer.Option("--secret-config", help=SECRET_CONFIG_HELP)] = None,
         timeout: Annotated[float, typer.Option("--timeout", min=1, help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
         unknowns: Annotated[bool, typer.Option("--unknowns/--resolved", help="Emulate a real preview: computed values unknown")] = False,
+        state: Annotated[Path | None, typer.Option("--state", help="Check an existing deployment instead of a program: the output of `pulumi stack export` (no program runs)")] = None,
+        stack_outputs: Annotated[list[str] | None, typer.Option("--stack-outputs", help=STACK_OUTPUTS_HELP)] = None,
     ) -> None:
-        """Run the program offline and the policy packs on it; exit 0 clean, 1 mandatory violation, 2 could not run."""
+        """Run the program offline (or read a deployment's --state) and the policy packs on it; exit 0 clean,
+        1 mandatory violation, 2 could not run."""
         if fmt not in NAMES:
             fail(f"--format {fmt!r}: allowed: {', '.join(NAMES)}")
         targets = _unique([(fmt, output)] * (output is not None) + _parse_reports(report or []))
         packs = [p.resolve() for p in (policy_pack or [DEFAULT_PACK])]
         result = run_check(stack, program_dir, packs, policy_config, waivers, config or [], unknowns,
                            show_progress=err_console.is_terminal, secret_config=secret_config,
-                           waiver_max_days=waiver_max_days, not_waivable=not_waivable, timeout=timeout)
+                           waiver_max_days=waiver_max_days, not_waivable=not_waivable, timeout=timeout,
+                           state=state, stack_outputs=stack_outputs)
         from siaga.reporters import FORMATS
         from siaga.reporters.text import print_report, summary_line
 

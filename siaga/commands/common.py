@@ -26,6 +26,10 @@ SECRET_CONFIG_HELP = ("key=value stack config override kept secret (repeatable):
                       "reports and documents, as `pulumi config set --secret` would")
 
 
+STACK_OUTPUTS_HELP = ("NAME=FILE (repeatable): the outputs of stack NAME for the program's StackReference, FILE being "
+                      "`pulumi stack output --json [--show-secrets]` of that stack; secrets it lists stay secret")
+
+
 TIMEOUT_HELP = "Seconds the program may run before it is stopped (with everything it started)"
 DEFAULT_TIMEOUT = 600.0
 
@@ -45,12 +49,19 @@ def select_stack(root: Path) -> str | None:
 
 def start_graph(stack: str | None, program_dir: Path | None, config: list[str],
                 preview: bool = False, secret_config: list[str] | None = None,
-                timeout: float = DEFAULT_TIMEOUT) -> RunningProgram:
+                timeout: float = DEFAULT_TIMEOUT, stack_outputs: list[str] | None = None) -> RunningProgram:
     """Starts the stack (this repository's program) or another program dir; exits 2 with one line on bad input."""
+    from siaga.engine.reads import load_stack_outputs
+    from siaga.inputs import InputFileError
+
     try:
         overrides = parse_overrides(config)
         secret_overrides = parse_overrides(secret_config or [], "--secret-config", secret=True)
     except ProjectError as exc:
+        fail(str(exc))
+    try:
+        referenced = load_stack_outputs(stack_outputs or [])
+    except InputFileError as exc:
         fail(str(exc))
     if program_dir is not None and stack is None and (program_dir / "Pulumi.yaml").is_file() is False:
         fail(f"{program_dir}: no Pulumi.yaml here; give a Pulumi program folder or --stack NAME")
@@ -61,7 +72,7 @@ def start_graph(stack: str | None, program_dir: Path | None, config: list[str],
         stack = select_stack(root)
     try:
         return start_program(root, stack=stack, overrides=overrides, preview=preview, secret_overrides=secret_overrides,
-                             timeout=timeout)
+                             timeout=timeout, stack_outputs=referenced)
     except EngineError as exc:
         fail(str(exc))
 
@@ -75,6 +86,7 @@ def wait_graph(running: RunningProgram) -> Graph:
 
 
 def load_graph(stack: str | None, program_dir: Path | None, config: list[str], preview: bool = False,
-               secret_config: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> Graph:
+               secret_config: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
+               stack_outputs: list[str] | None = None) -> Graph:
     """Runs the stack (this repository's program) or another program dir; exits 2 with one line on failure."""
-    return wait_graph(start_graph(stack, program_dir, config, preview, secret_config, timeout))
+    return wait_graph(start_graph(stack, program_dir, config, preview, secret_config, timeout, stack_outputs))

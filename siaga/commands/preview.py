@@ -10,7 +10,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from siaga.commands.common import DEFAULT_TIMEOUT, SECRET_CONFIG_HELP, TIMEOUT_HELP, fail, load_graph
+from siaga.commands.common import (
+    DEFAULT_TIMEOUT,
+    SECRET_CONFIG_HELP,
+    STACK_OUTPUTS_HELP,
+    TIMEOUT_HELP,
+    fail,
+    load_graph,
+)
 from siaga.engine.model import Graph, Resource, effective_region
 
 console = Console()
@@ -26,6 +33,10 @@ def _label(r: Resource, graph: Graph) -> str:
             parts.append(f"[dim]provider={r.provider_urn.rsplit('::', 1)[-1] if r.provider_urn else ''}[/]")
     if r.options.protect:
         parts.append("[yellow]protected[/]")
+    if r.read:
+        parts.append("[magenta]read[/]")
+    if r.remote:
+        parts.append("[magenta]remote: children not visible offline[/]")
     if r.source:
         parts.append(f"[dim]{r.source.file}:{r.source.line}[/]")
     return "  ".join(parts)
@@ -70,11 +81,12 @@ def register(app: typer.Typer) -> None:
         timeout: Annotated[float, typer.Option("--timeout", min=1, help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the whole resource graph as JSON")] = None,
         unknowns: Annotated[bool, typer.Option("--unknowns/--resolved", help="Emulate a real preview: computed values unknown")] = False,
+        stack_outputs: Annotated[list[str] | None, typer.Option("--stack-outputs", help=STACK_OUTPUTS_HELP)] = None,
     ) -> None:
         """Run a program offline under the SDK's mock monitor and print its resource tree."""
         with console.status("running the program offline…"):
             graph = load_graph(stack, program_dir, config or [], preview=unknowns, secret_config=secret_config,
-                               timeout=timeout)
+                               timeout=timeout, stack_outputs=stack_outputs)
         console.print(render_tree(graph))
         console.print(render_counts(graph))
         for w in graph.warnings:

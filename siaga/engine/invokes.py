@@ -171,15 +171,6 @@ def ssm_parameter(args: dict[str, Any], region: str) -> dict[str, Any]:
             "arn": f"arn:aws:ssm:{_region(args, region)}:{ACCOUNT_ID}:parameter{name}"}
 
 
-def default_vpc(args: dict[str, Any], region: str) -> dict[str, Any]:
-    return {"id": "vpc-0default00000000", "cidrBlock": "172.31.0.0/16", "default": True,
-            "arn": f"arn:aws:ec2:{_region(args, region)}:{ACCOUNT_ID}:vpc/vpc-0default00000000"}
-
-
-def subnets(args: dict[str, Any], region: str) -> dict[str, Any]:
-    return {"id": _region(args, region), "ids": [f"subnet-0default0000000{i}" for i in range(1, 4)]}
-
-
 def eks_cluster_auth(args: dict[str, Any], region: str) -> dict[str, Any]:
     return {"id": args.get("name", "cluster"), "name": args.get("name", "cluster"), "token": "k8s-aws-v1.mock"}
 
@@ -200,6 +191,168 @@ def random_string(args: dict[str, Any], region: str) -> dict[str, Any]:
     return {}
 
 
+# -- data sources the public Pulumi Python programs call (pulumi/examples aws-py-voting-app: ecr.get_credentials;
+# aws-py-langserve: ecr.get_authorization_token, get_caller_identity; aws-py-fargate: ec2.get_vpc(default=True),
+# subnets of it; aws-py-eks: get_availability_zones; aws-py-hub-and-spoke-network: ec2.get_ami with filters;
+# aws-py-static-website: route53.get_zone(name=...); others: ecr.get_repositories, iam.get_role, kms.get_key,
+# secretsmanager.get_secret(_version), eks.get_cluster, lb.get_load_balancer, ec2.get_subnet/get_security_group).
+
+def _registry(args: dict[str, Any], region: str) -> tuple[str, str]:
+    registry = str(args.get("registryId") or ACCOUNT_ID)
+    return registry, f"https://{registry}.dkr.ecr.{_region(args, region)}.amazonaws.com"
+
+
+def ecr_authorization_token(args: dict[str, Any], region: str) -> dict[str, Any]:
+    """``authorizationToken`` is base64 of ``user:password`` with user ``AWS``; the token is valid 12 hours
+    (https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_AuthorizationData.html). Programs split it
+    (aws-py-voting-app raises unless the decoded token has exactly two parts)."""
+    import base64
+
+    registry, endpoint = _registry(args, region)
+    password = "offline-ecr-password-" + registry
+    token = base64.b64encode(f"AWS:{password}".encode()).decode()
+    return {"id": _region(args, region), "authorizationToken": token, "expiresAt": "2026-12-31T12:00:00Z",
+            "password": password, "userName": "AWS", "proxyEndpoint": endpoint, "registryId": registry}
+
+
+def ecr_credentials(args: dict[str, Any], region: str) -> dict[str, Any]:
+    out = ecr_authorization_token(args, region)
+    out["id"] = out["registryId"]
+    return out
+
+
+def ecr_repository(args: dict[str, Any], region: str) -> dict[str, Any]:
+    name = str(args.get("name") or "app")
+    registry, _ = _registry(args, region)
+    return {"id": name, "name": name, "registryId": registry,
+            "arn": f"arn:aws:ecr:{_region(args, region)}:{registry}:repository/{name}",
+            "repositoryUrl": f"{registry}.dkr.ecr.{_region(args, region)}.amazonaws.com/{name}",
+            "imageTagMutability": "IMMUTABLE", "imageScanningConfigurations": [{"scanOnPush": True}],
+            "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": ""}], "mostRecentImageTags": [],
+            "tags": {}}
+
+
+def ecr_repositories(args: dict[str, Any], region: str) -> dict[str, Any]:
+    """An account with no repositories yet: nothing to iterate, as a fresh account answers."""
+    return {"id": _region(args, region), "names": []}
+
+
+def vpc(args: dict[str, Any], region: str) -> dict[str, Any]:
+    """``get_vpc(default=True)``: the default VPC (172.31.0.0/16, https://docs.aws.amazon.com/vpc/latest/userguide/
+    default-vpc.html); ``get_vpc(id=...)``: that VPC, not the default one."""
+    rid = str(args.get("id") or "vpc-0default00000000")
+    is_default = bool(args.get("default")) or not args.get("id")
+    cidr = "172.31.0.0/16" if is_default else (args.get("cidrBlock") or "10.0.0.0/16")
+    return {"id": rid, "cidrBlock": cidr, "default": is_default, "state": "available", "ownerId": ACCOUNT_ID,
+            "enableDnsHostnames": True, "enableDnsSupport": True, "instanceTenancy": "default",
+            "mainRouteTableId": "rtb-0default0000000", "dhcpOptionsId": "dopt-0default0000000",
+            "cidrBlockAssociations": [{"associationId": "vpc-cidr-assoc-0default", "cidrBlock": cidr,
+                                       "state": "associated"}],
+            "arn": f"arn:aws:ec2:{_region(args, region)}:{ACCOUNT_ID}:vpc/{rid}", "tags": {}}
+
+
+def _filters(args: dict[str, Any]) -> dict[str, list[str]]:
+    return {f.get("name", ""): list(f.get("values") or []) for f in args.get("filters") or [] if isinstance(f, dict)}
+
+
+def subnet_list(args: dict[str, Any], region: str) -> dict[str, Any]:
+    """One subnet per AZ of the VPC the filter names (``vpc-id``), ids derived from it so two VPCs differ."""
+    vpc_ids = _filters(args).get("vpc-id") or ["vpc-0default00000000"]
+    tail = vpc_ids[0].replace("vpc-", "")[-8:]
+    return {"id": _region(args, region), "ids": [f"subnet-0{tail}{i:08d}"[:24] for i in range(1, 4)]}
+
+
+def subnet(args: dict[str, Any], region: str) -> dict[str, Any]:
+    zones = availability_zones({}, region)
+    rid = str(args.get("id") or "subnet-0default00000001")
+    index = (int(rid[-1]) - 1) % len(zones["names"]) if rid[-1:].isdigit() else 0
+    return {"id": rid, "vpcId": (_filters(args).get("vpc-id") or [args.get("vpcId") or "vpc-0default00000000"])[0],
+            "availabilityZone": zones["names"][index], "availabilityZoneId": zones["zoneIds"][index],
+            "cidrBlock": args.get("cidrBlock") or f"172.31.{16 * index}.0/20", "mapPublicIpOnLaunch": False,
+            "defaultForAz": False, "state": "available", "ownerId": ACCOUNT_ID, "availableIpAddressCount": 4091,
+            "arn": f"arn:aws:ec2:{_region(args, region)}:{ACCOUNT_ID}:subnet/{rid}", "tags": {}}
+
+
+def security_group(args: dict[str, Any], region: str) -> dict[str, Any]:
+    name = str(args.get("name") or (_filters(args).get("group-name") or ["default"])[0])
+    rid = str(args.get("id") or "sg-0default000000000")
+    return {"id": rid, "name": name, "description": "default VPC security group" if name == "default" else name,
+            "vpcId": args.get("vpcId") or "vpc-0default00000000", "tags": {},
+            "arn": f"arn:aws:ec2:{_region(args, region)}:{ACCOUNT_ID}:security-group/{rid}"}
+
+
+def ami_ids(args: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"id": _region(args, region), "ids": [ami(args, region)["id"]]}
+
+
+def iam_role(args: dict[str, Any], region: str) -> dict[str, Any]:
+    name = str(args.get("name") or "role")
+    return {"id": name, "name": name, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", "path": "/",
+            "uniqueId": "AROA" + name.upper().replace("-", "")[:17].ljust(17, "X"), "maxSessionDuration": 3600,
+            "assumeRolePolicy": json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+            "tags": {}}
+
+
+def iam_policy(args: dict[str, Any], region: str) -> dict[str, Any]:
+    arn = str(args.get("arn") or f"arn:aws:iam::{ACCOUNT_ID}:policy/{args.get('name') or 'policy'}")
+    name = arn.rsplit("/", 1)[-1]
+    return {"id": arn, "arn": arn, "name": name, "path": "/", "policyId": "ANPA" + name.upper()[:17].ljust(17, "X"),
+            "policy": json.dumps({"Version": "2012-10-17", "Statement": []}), "tags": {}}
+
+
+def kms_key(args: dict[str, Any], region: str) -> dict[str, Any]:
+    key_id = str(args.get("keyId") or "0a1b2c3d-1111-2222-3333-444455556666")
+    if "alias/" in key_id:  # an alias (name or ARN) resolves to the key it targets
+        key_id = kms_alias({"name": key_id[key_id.index("alias/"):]}, _region(args, region))["targetKeyId"]
+    arn = key_id if key_id.startswith("arn:") else f"arn:aws:kms:{_region(args, region)}:{ACCOUNT_ID}:key/{key_id}"
+    return {"id": arn.rsplit("/", 1)[-1], "keyId": key_id, "arn": arn, "enabled": True, "keyState": "Enabled",
+            "keyManager": "CUSTOMER", "keyUsage": "ENCRYPT_DECRYPT", "customerMasterKeySpec": "SYMMETRIC_DEFAULT",
+            "keySpec": "SYMMETRIC_DEFAULT", "multiRegion": False, "origin": "AWS_KMS", "awsAccountId": ACCOUNT_ID}
+
+
+def secret(args: dict[str, Any], region: str) -> dict[str, Any]:
+    name = str(args.get("name") or str(args.get("arn") or "secret").rsplit(":", 1)[-1])
+    arn = str(args.get("arn") or f"arn:aws:secretsmanager:{_region(args, region)}:{ACCOUNT_ID}:secret:{name}-AbCdEf")
+    return {"id": arn, "arn": arn, "name": name, "kmsKeyId": "", "description": "", "tags": {}}
+
+
+def secret_version(args: dict[str, Any], region: str) -> dict[str, Any]:
+    """A placeholder value: the real one is never known offline (and would be a secret)."""
+    info = secret({"arn": args.get("secretId") if str(args.get("secretId", "")).startswith("arn:") else None,
+                   "name": args.get("secretId")}, _region(args, region))
+    return {"id": f"{info['arn']}|AWSCURRENT", "arn": info["arn"], "secretId": args.get("secretId") or info["name"],
+            "secretString": "offline-placeholder", "secretBinary": "", "versionId": "00000000-0000-0000-0000-000000000001",
+            "versionStage": args.get("versionStage") or "AWSCURRENT", "versionStages": ["AWSCURRENT"]}
+
+
+def eks_cluster(args: dict[str, Any], region: str) -> dict[str, Any]:
+    name = str(args.get("name") or "cluster")
+    region = _region(args, region)
+    return {"id": name, "name": name, "arn": f"arn:aws:eks:{region}:{ACCOUNT_ID}:cluster/{name}", "status": "ACTIVE",
+            "endpoint": f"https://{name.upper()[:16]}0000000000000000.gr7.{region}.eks.amazonaws.com",
+            "version": "1.31", "platformVersion": "eks.1", "roleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}-eks",
+            "certificateAuthorities": [{"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="}],
+            "identities": [{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{name.upper()}"}]}],
+            "vpcConfig": {"clusterSecurityGroupId": "sg-0eks0000000000000", "endpointPrivateAccess": True,
+                          "endpointPublicAccess": False, "subnetIds": subnet_list({}, region)["ids"],
+                          "securityGroupIds": [], "publicAccessCidrs": [], "vpcId": "vpc-0default00000000"},
+            "kubernetesNetworkConfigs": [{"ipFamily": "ipv4", "serviceIpv4Cidr": "172.20.0.0/16"}],
+            "enabledClusterLogTypes": [], "tags": {}}
+
+
+def load_balancer(args: dict[str, Any], region: str) -> dict[str, Any]:
+    name = str(args.get("name") or str(args.get("arn") or "lb").split("/")[-2 if args.get("arn") else -1])
+    region = _region(args, region)
+    arn = str(args.get("arn") or f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:loadbalancer/app/{name}/"
+                                   "0123456789abcdef")
+    return {"id": arn, "arn": arn, "name": name, "arnSuffix": arn.split(":loadbalancer/", 1)[-1],
+            "dnsName": f"{name}-1234567890.{region}.elb.amazonaws.com", "zoneId": "Z02465373C4H6XS2JXVEF",
+            "loadBalancerType": "application", "internal": False, "ipAddressType": "ipv4",
+            "subnets": subnet_list({}, region)["ids"], "securityGroups": [], "vpcId": "vpc-0default00000000",
+            "tags": {}}
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": availability_zones,
     "aws:index/getCallerIdentity:getCallerIdentity": caller_identity,
@@ -212,13 +365,36 @@ HANDLERS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     "aws:elb/getServiceAccount:getServiceAccount": elb_service_account,
     "aws:kms/getAlias:getAlias": kms_alias,
     "aws:ssm/getParameter:getParameter": ssm_parameter,
-    "aws:ec2/getVpc:getVpc": default_vpc,
-    "aws:ec2/getSubnets:getSubnets": subnets,
+    "aws:ec2/getVpc:getVpc": vpc,
+    "aws:ec2/getSubnets:getSubnets": subnet_list,
     "aws:eks/getClusterAuth:getClusterAuth": eks_cluster_auth,
     "aws:guardduty/getDetector:getDetector": guardduty_detector,
+    "aws:ecr/getAuthorizationToken:getAuthorizationToken": ecr_authorization_token,
+    "aws:ecr/getCredentials:getCredentials": ecr_credentials,
+    "aws:ecr/getRepository:getRepository": ecr_repository,
+    "aws:ecr/getRepositories:getRepositories": ecr_repositories,
+    "aws:ec2/getSubnet:getSubnet": subnet,
+    "aws:ec2/getSecurityGroup:getSecurityGroup": security_group,
+    "aws:ec2/getAmiIds:getAmiIds": ami_ids,
+    "aws:iam/getRole:getRole": iam_role,
+    "aws:iam/getPolicy:getPolicy": iam_policy,
+    "aws:kms/getKey:getKey": kms_key,
+    "aws:secretsmanager/getSecret:getSecret": secret,
+    "aws:secretsmanager/getSecretVersion:getSecretVersion": secret_version,
+    "aws:eks/getCluster:getCluster": eks_cluster,
+    "aws:lb/getLoadBalancer:getLoadBalancer": load_balancer,
 }
 
 
 def answer(token: str, args: dict[str, Any], region: str = DEFAULT_REGION) -> dict[str, Any] | None:
     handler = HANDLERS.get(token)
     return None if handler is None else handler(args, region)
+
+
+def unanswered(token: str, seen: set[str]) -> str | None:
+    """The warning for an invoke this module cannot answer, once per token per run (``seen`` is the run's set):
+    a program calling it in a loop gets one line, not one per call."""
+    if token in seen:
+        return None
+    seen.add(token)
+    return f"invoke {token} is not known to the offline engine: answered with an empty result"

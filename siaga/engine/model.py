@@ -61,6 +61,12 @@ class Resource(BaseModel):
     source: SourceLocation | None = None
     synthesized: bool = False
     """True for default providers, which the engine (not the program) creates."""
+    read: bool = False
+    """A read resource (``X.get(...)``, a StackReference; ``external`` in a state export): it exists already and the
+    program does not manage it; its outputs are what the read returned."""
+    remote: bool = False
+    """A remote (multi-language) component (awsx, eks, ...): its provider constructs its children, which a program
+    run offline never sees (the report counts them and the categories they leave unverified)."""
 
     @property
     def provider_urn(self) -> str | None:
@@ -93,6 +99,8 @@ class Graph(BaseModel):
     resources: list[Resource] = Field(default_factory=list)
     exports: dict[str, Any] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+    source: str = "program"
+    """``program`` (a program run offline) or ``state`` (an existing deployment's ``pulumi stack export``)."""
 
     def by_urn(self) -> dict[str, Resource]:
         return {r.urn: r for r in self.resources}

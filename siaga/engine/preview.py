@@ -102,7 +102,8 @@ class RunningProgram:
 
 def start_program(program_dir: str | Path, stack: str | None = None, overrides: dict[str, str] | None = None,
                   preview: bool = False, stack_name: str | None = None, timeout: float = 600,
-                  secret_overrides: dict[str, str] | None = None) -> RunningProgram:
+                  secret_overrides: dict[str, str] | None = None,
+                  stack_outputs: dict[str, dict[str, Any]] | None = None) -> RunningProgram:
     """Starts the Pulumi Python program in ``program_dir`` in a fresh process under the mock monitor; a bad
     project or stack config raises :class:`EngineError` at once, before anything runs."""
     try:
@@ -122,6 +123,7 @@ def start_program(program_dir: str | Path, stack: str | None = None, overrides: 
         "config": config,
         "secret_keys": secret_keys,
         "preview": preview,
+        "stack_outputs": stack_outputs or {},  # {NAME: `pulumi stack output --json`} for StackReference reads
         "out": str(Path(tmp) / f"result-{secrets.token_hex(8)}.json"),
         "token": token,
     }
@@ -138,9 +140,11 @@ def start_program(program_dir: str | Path, stack: str | None = None, overrides: 
 
 def run_program(program_dir: str | Path, stack: str | None = None, overrides: dict[str, str] | None = None,
                 preview: bool = False, stack_name: str | None = None, timeout: float = 600,
-                secret_overrides: dict[str, str] | None = None) -> Graph:
+                secret_overrides: dict[str, str] | None = None,
+                stack_outputs: dict[str, dict[str, Any]] | None = None) -> Graph:
     """Runs the Pulumi Python program in ``program_dir`` in a fresh process under the mock monitor."""
-    return start_program(program_dir, stack, overrides, preview, stack_name, timeout, secret_overrides).wait()
+    return start_program(program_dir, stack, overrides, preview, stack_name, timeout, secret_overrides,
+                         stack_outputs).wait()
 
 
 def run_stack(stack: str, overrides: dict[str, str] | None = None, preview: bool = False,

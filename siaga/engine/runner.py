@@ -98,6 +98,7 @@ class Mocks(pmocks.Mocks):
         self.preview = preview
         self.warnings = warnings
         self.provider_regions: dict[str, str] = {}
+        self.unanswered: set[str] = set()
 
     def _region_for(self, inputs: dict[str, Any], provider: str | None) -> str:
         own = inputs.get("region")
@@ -123,7 +124,9 @@ class Mocks(pmocks.Mocks):
         region = self._region_for(args.args, args.provider)
         result = invokes.answer(args.token, dict(args.args), region)
         if result is None:
-            self.warnings.append(f"invoke {args.token} is not known to the offline engine: answered with an empty result")
+            note = invokes.unanswered(args.token, self.unanswered)
+            if note:
+                self.warnings.append(note)
             return {}
         return result
 
@@ -146,6 +149,7 @@ class RecordingMonitor(pmocks.MockMonitor):
         self.order: list[str] = []
         self.exports: dict[str, Any] = {}
         self.stack_urn = ""
+        self.stack_outputs: dict[str, dict[str, Any]] = {}
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The engine qualifies the type with the whole parent chain, except the root stack.
@@ -220,9 +224,36 @@ class RecordingMonitor(pmocks.MockMonitor):
             outputs=outs,
             options=opts,
             source=self.recorder.take(request.type, request.name),
+            remote=bool(getattr(request, "remote", False)),
         )
         self.order.append(urn)
         return resp
+
+    def ReadResource(self, request: Any) -> Any:
+        """A read (``X.get``, ``StackReference``): answered by siaga/engine/reads.py, recorded with ``read=True``."""
+        from google.protobuf import struct_pb2
+
+        from siaga.engine import reads
+
+        provider = request.provider or None
+        if not provider and not request.type.startswith("pulumi:"):
+            provider = self._default_provider(request.type.split(":", 1)[0], request.version)
+        inputs = self.scrubber.redact_wire(_struct(request.properties))
+        region = self.sim._region_for(inputs, provider)
+        outs, notes = reads.read_outputs(request.type, request.name, request.id, inputs, region, self.stack_outputs,
+                                         preview=self.sim.preview)
+        self.sim.warnings.extend(notes)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        props = struct_pb2.Struct()
+        props.update(outs)
+        self.records[urn] = Resource(urn=urn, type=request.type, name=request.name, custom=True, id=request.id,
+                                     parent=request.parent or None, provider=provider, inputs=inputs,
+                                     outputs=self.scrubber.redact_wire(outs), read=True,
+                                     options=ResourceOptions(dependencies=sorted(set(request.dependencies))),
+                                     source=self.recorder.take(request.type, request.name))
+        self.order.append(urn)
+        self.resources[urn] = pmocks.MockMonitor.ResourceRegistration(urn, request.id, outs)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=props)
 
     def RegisterResourceOutputs(self, request: Any) -> Any:
         outs = self.scrubber.redact_wire(_struct(request.outputs))
@@ -281,6 +312,9 @@ def main(spec: dict[str, Any]) -> int:
     recorder.install()
     mocks = Mocks(region, preview, warnings)
     monitor = RecordingMonitor(mocks, recorder, config, scrubber)
+    monitor.stack_outputs = spec.pop("stack_outputs", None) or {}  # --stack-outputs NAME=FILE (siaga/engine/reads.py)
+    for given in monitor.stack_outputs.values():  # a referenced stack's secrets stay secret in the graph
+        scrubber.redact_wire(given)
     pulumi.runtime.set_mocks(mocks, project=spec["project"], stack=spec["stack"], preview=preview,
                              monitor=monitor, organization=spec.get("organization", "organization"))
     settings.set_root_resource(None)  # type: ignore[arg-type]

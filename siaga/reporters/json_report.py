@@ -1,7 +1,8 @@
 """JSON: the stable contract other tools read.
 
 ``{"stack", "resources", "deviations": [...], "violations": [...], "waived": [...], "summary": {...}}``
-(``deviations``: where the policy config departs from the packs' baseline, ``effect`` weakens first); each violation is
+(``summary`` also says what was checked: ``source`` ``program``|``state``, ``opaque`` remote components,
+``opaque_components``, ``unverified_categories``, ``scope`` the same in words; ``deviations``: where the policy config departs from the packs' baseline, ``effect`` weakens first); each violation is
 ``{"pack", "policy", "enforcement", "severity", "urn", "type", "name", "message", "frameworks",
 "source": {"file", "line"} | null}``; a waived entry adds ``"waiver": {"policy", "urn", "reason",
 "approver", "expires"}``. ``violations`` holds every unwaived finding (mandatory, advisory, remediate).
@@ -36,6 +37,7 @@ def as_dict(report: Report) -> dict[str, Any]:
     summary["preview"] = report.preview
     summary["errors_detail"] = [violation(f) for f in report.findings if f.error]
     summary["warnings"] = list(report.warnings)
+    summary["scope"] = report.scope_lines
     return {"stack": report.stack, "resources": report.resources,
             "deviations": [d.model_dump() | {"line": d.line} for d in report.deviations],
             "violations": [violation(f) for f in report.findings], "waived": waived, "summary": summary}

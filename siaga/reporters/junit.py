@@ -48,6 +48,15 @@ def render(report: Report) -> str:
         props = ET.SubElement(config, "properties")
         for d in report.deviations:
             ET.SubElement(props, "property", name=f"deviation.{d.effect}", value=d.line)
+    if report.scope_lines:  # what the check covered, read before any result (state checked, components not seen)
+        scope = ET.SubElement(root, "testsuite", name="check-scope", tests="0", failures="0", errors="0", skipped="0")
+        props = ET.SubElement(scope, "properties")
+        s = report.summary
+        ET.SubElement(props, "property", name="source", value=s.source)
+        ET.SubElement(props, "property", name="opaque", value=str(s.opaque))
+        ET.SubElement(props, "property", name="unverified-categories", value=",".join(s.unverified_categories))
+        for line in report.scope_lines:
+            ET.SubElement(props, "property", name="scope", value=line)
     suites: dict[str, ET.Element] = {}
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     counts: dict[str, dict[str, int]] = {}

@@ -58,6 +58,8 @@ def _render(report: Report, details: bool, rows: int) -> str:
             "|---:|---:|---:|---:|---:|---:|---:|---:|",
             f"| {s.mandatory} | {s.advisory} | {s.remediate} | {s.errors} | {s.waived} | {s.resources} | "
             f"{s.policies} | {s.evaluations} |", ""]
+    out += [f"> **{_cell(line.split(':', 1)[0])}:** {_cell(line.split(':', 1)[1])}" for line in report.scope_lines]
+    out += [""] if report.scope_lines else []
     if report.deviations:
         weak = report.weakening
         out += [f"### {'⚠️ ' if weak else ''}Policy configuration departs from the baseline "
@@ -88,7 +90,8 @@ def _render(report: Report, details: bool, rows: int) -> str:
                        f"{_cell(w.approver if w else '')} | {w.expires if w else ''} |")
         out += ["", "</details>", ""]
     plan = s.plan
-    out += [f"<details><summary>Plan: {plan.create} to create ({plan.custom} cloud resources, "
+    what = "In the state: " + str(plan.create) if s.source == "state" else f"Plan: {plan.create} to create"
+    out += [f"<details><summary>{what} ({plan.custom} cloud resources, "
             f"{plan.components} components, {plan.providers} providers)</summary>", "",
             "| type | count |", "|---|---:|"]
     out += [f"| {md_code(t)} | {n} |" for t, n in plan.by_type.items()]
@@ -96,5 +99,7 @@ def _render(report: Report, details: bool, rows: int) -> str:
     if report.warnings:
         out += ["<details><summary>Warnings</summary>", ""] + [f"- {_cell(w)}" for w in report.warnings]
         out += ["", "</details>", ""]
-    out.append(f"<sub>offline preview (no cloud credentials) · packs: {md_text(', '.join(s.packs))}</sub>")
+    checked = "a deployment's state (pulumi stack export)" if s.source == "state" else \
+        "offline preview (no cloud credentials)"
+    out.append(f"<sub>{checked} · packs: {md_text(', '.join(s.packs))}</sub>")
     return "\n".join(out) + "\n"

@@ -43,11 +43,12 @@ def _rule(p: Any) -> dict[str, Any]:
 
 
 def _fallback_location(report: Report) -> Location:
-    main = Path(report.program) / "__main__.py"
+    # a program's findings without a declaration point at its main file; a state's at the export itself
+    main = Path(report.program) if report.summary.source == "state" else Path(report.program) / "__main__.py"
     try:
         rel = main.resolve().relative_to(Path(report.repo_root))
     except ValueError:
-        rel = Path("__main__.py")
+        rel = Path(main.name)
     return Location(file=rel.as_posix(), line=1)
 
 
@@ -99,7 +100,10 @@ def as_dict(report: Report) -> dict[str, Any]:
                                  "descriptor": {"id": f"{d.pack}/{d.policy}"},
                                  "level": "warning" if d.effect == "weakens" else "note",
                                  "message": {"text": f"policy config {d.effect} the baseline: {d.detail}"}}
-                                 for d in report.deviations]} if report.deviations else {})}],
+                                 for d in report.deviations]} if report.deviations else {}),
+                             **({"toolExecutionNotifications": [
+                                 {"level": "warning" if "not seen into" in line else "note", "message": {"text": line}}
+                                 for line in report.scope_lines]} if report.scope_lines else {})}],
             "results": [_result(f, index, report) for f in report.findings + report.waived],
             "properties": {"stack": report.stack, "project": report.project, "resources": report.resources,
                            "deviations": [d.model_dump() for d in report.deviations],

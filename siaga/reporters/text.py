@@ -110,6 +110,8 @@ def _advisory_groups(console: Console, findings: list[ReportFinding]) -> None:
 def print_report(report: Report, console: Console) -> None:
     style = "bold green" if report.summary.passed else "bold red"
     console.print(summary_line(report), style=style, highlight=False, soft_wrap=True)
+    for line in report.scope_lines:
+        console.print(printable(line), style="bold yellow", highlight=False, markup=False, soft_wrap=True)
     print_deviations(report, console)
     for level in ("mandatory", "remediate"):
         findings = report.by_enforcement(level)
@@ -121,7 +123,8 @@ def print_report(report: Report, console: Console) -> None:
     if report.waived:
         _section(console, f"[dim]waived[/] ({len(report.waived)})", report.waived, waived=True)
     plan = report.summary.plan
-    console.print(f"plan: {plan.create} to create ({plan.custom} cloud resources, {plan.components} components, "
+    what = f"in the state: {plan.create}" if report.summary.source == "state" else f"plan: {plan.create} to create"
+    console.print(f"{what} ({plan.custom} cloud resources, {plan.components} components, "
                   f"{plan.providers} providers)", highlight=False)
     for w in report.warnings:
         console.print(f"[yellow]warning:[/] {_m(w)}", highlight=False, soft_wrap=True)
