@@ -153,17 +153,22 @@ def worst_case(interval_seconds: int, failure_threshold: int, cached_ttl_seconds
                     "probe timeout) per checker ({interval_doc}; {health_doc})") if direction == "failover" else
                  N_("{threshold} consecutive successes x ({interval} s interval after the last response + {timeout} s "
                     "probe timeout) per checker ({interval_doc}; {health_doc})"))
-    verdict = (N_("unhealthy once 18 % or fewer of the checkers still report healthy, i.e. once >= 82 % of them, "
-                  "probing out of phase, have each seen the failures: the slowest checker bounds it ({health_doc})")
+    # the shares are placeholders: a "%" followed by " o" would read as a printf conversion to gettext tools
+    verdict = (N_("unhealthy once {share} or fewer of the checkers still report healthy, i.e. once >= {needed} of "
+                  "them, probing out of phase, have each seen the failures: the slowest checker bounds it "
+                  "({health_doc})")
                if direction == "failover" else
-               N_("healthy again once more than 18 % of the checkers report healthy; the per-checker bound is kept "
-                  "({health_doc})"))
+               N_("healthy again once more than {share} of the checkers report healthy; the per-checker bound is "
+                  "kept ({health_doc})"))
+    share = f"{HEALTHY_SHARE * 100:.0f} %"
+    needed = f"{100 - HEALTHY_SHARE * 100:.0f} %"
     answer = "PRIMARY" if direction == "failover" else "SECONDARY"
     terms = (
         _term(N_("detection"), failure_threshold * (interval_seconds + timeout), detection,
               threshold=failure_threshold, interval=interval_seconds, timeout=timeout, interval_doc=R53_INTERVAL,
               health_doc=R53_HEALTH),
-        _term(N_("aggregation"), 0, verdict, health_doc=R53_HEALTH),
+        _term(N_("aggregation"), 0, verdict, health_doc=R53_HEALTH, share=share,
+              **({"needed": needed} if direction == "failover" else {})),
         _term(N_("propagation"), propagation_seconds,
               N_("ASSUMED: status change reaching {service}'s DNS servers; AWS publishes no figure"),
               service="Route 53"),

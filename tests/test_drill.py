@@ -114,8 +114,9 @@ def outputs_file(tmp_path: Path) -> Path:
     return path
 
 
-def drill(tmp_path: Path, service: Service | None, *args: str) -> tuple[int, str]:
-    base = ["drill", *args, "--stack", "dev", "--program", str(PROGRAM), "--outputs", str(outputs_file(tmp_path)),
+def drill(tmp_path: Path, service: Service | None, *args: str, lang: str | None = "en") -> tuple[int, str]:
+    """Runs ``siaga drill``; ``lang`` None leaves the language to the stack (drill_small sets none: id)."""
+    base = ["drill", *args, *(["--lang", lang] if lang else []), "--stack", "dev", "--program", str(PROGRAM), "--outputs", str(outputs_file(tmp_path)),
             "--evidence", str(tmp_path / "evidence"), "--no-verify", "--interval", "0.25", "--settle", "2"]
     if service is not None:
         base += ["--http", "--connect-to", "127.0.0.1", "--port", str(service.port)]

@@ -344,18 +344,18 @@ def _standby_lines(b: Budget, lang: Language) -> list[str]:
         _("composite = A_dns x (1 - (1 - A_aws) x (1 - A_standby)) - n x F / Y"), "",
         _("- A_dns = {dns} %; A_aws = product of the serving tiers above = {aws} %").format(
             dns=fixed(lang, dns * 100, 4), aws=fixed(lang, ap * 100, 6)),
-        _("- A_standby = {standby} % (declared: {key})").format(
-            standby=fixed(lang, s.availability * 100, 4), key="siaga:standby.availabilityPercent"),
-        _("- both down: (1 - {aws}) x (1 - {standby}) = {both} = {minutes} {per_year}").format(
-            aws=fixed(lang, ap, 8), standby=fixed(lang, s.availability, 6), both=sci(lang, both),
+        _("- A_standby = {a_standby} % (declared: {key})").format(
+            a_standby=fixed(lang, s.availability * 100, 4), key="siaga:standby.availabilityPercent"),
+        _("- both down: (1 - {aws}) x (1 - {a_standby}) = {both} = {minutes} {per_year}").format(
+            aws=fixed(lang, ap, 8), a_standby=fixed(lang, s.availability, 6), both=sci(lang, both),
             minutes=fixed(lang, both * MINUTES_PER_YEAR, 2), per_year=per_year),
         _("- failovers: n = {n} a year ({key}) x F = {seconds} s = {total} s = {minutes} {per_year} (Y = {year} s)")
         .format(n=s.failovers_per_year, key="siaga:standby.failoversPerYear", seconds=plain(lang, s.failover_seconds),
                 total=plain(lang, s.failovers_per_year * s.failover_seconds),
                 minutes=fixed(lang, s.failover_fraction * MINUTES_PER_YEAR, 2), per_year=per_year,
                 year=plain(lang, SECONDS_PER_YEAR)),
-        _("- composite = {dns} x (1 - {both}) - {failover} = **{availability} %** = {minutes} {per_year}").format(
-            dns=fixed(lang, dns, 6), both=sci(lang, both), failover=sci(lang, s.failover_fraction),
+        _("- composite = {dns} x (1 - {both}) - {failover_fraction} = **{availability} %** = {minutes} {per_year}")
+        .format(dns=fixed(lang, dns, 6), both=sci(lang, both), failover_fraction=sci(lang, s.failover_fraction),
             availability=fixed(lang, b.availability * 100, 6), minutes=fixed(lang, b.downtime_minutes_per_year, 1),
             per_year=per_year), ""]
     target = DESIGN_AVAILABILITY_PERCENT

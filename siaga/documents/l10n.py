@@ -94,9 +94,9 @@ def describe_sizing(lang: Language, sizing: AzSizing) -> str:
         return _("{left} >= the {required} the service needs (N+1 per AZ: {per_az} per AZ): full capacity with no "
                  "wait; the group also launches replacements (assumed boot {boot}).").format(
             left=left, required=sizing.required, per_az=sizing.per_az, boot=boot)
-    return _("{left}, below the {required} the service needs ({percent} % capacity) for {boot} until replacements "
+    return _("{left}, below the {required} the service needs ({percent} capacity) for {boot} until replacements "
              "launched in the remaining AZs are healthy.").format(
-        left=left, required=sizing.required, percent=sizing.surviving * 100 // sizing.required, boot=boot)
+        left=left, required=sizing.required, percent=f"{sizing.surviving * 100 // sizing.required} %", boot=boot)
 
 
 __all__ = ["describe_sizing", "estimate_assumptions", "estimate_formula", "fixed", "lang_or_en", "plain", "sci",
