@@ -418,3 +418,32 @@ def test_bad_language_is_one_line_exit_2_before_anything_runs(tmp_path: Path, fa
     assert message in " ".join(out.split()) and len(out.strip().splitlines()) == 1, out
     assert calls(fake_aws) == [] and service.hits == []
     assert not (tmp_path / "evidence").exists()
+
+
+def test_expectation_takes_the_drps_own_words_when_the_drp_has_a_language(monkeypatch) -> None:
+    """Once drp.scenarios(topo, lang=...) exists (the DRP slice), the evidence quotes the DRP's Indonesian title and
+    RTO/RPO texts; the figures and the scenario lookup stay on the English DRP."""
+    import dataclasses
+
+    from siaga.documents import drp
+    from siaga.drill import expectation
+    from siaga.engine import run_program
+    from siaga.i18n import language
+
+    graph = run_program(PROGRAM, stack="dev")
+    plain = expectation(graph, "lose-instance", language("id"))
+    assert plain.drp_title == "Hilangnya satu instans aplikasi" and plain.rto_seconds == 10.0
+    english = drp.scenarios
+
+    def scenarios(topo, lang=None):
+        found = english(topo)
+        if lang is None or lang.code == "en":
+            return found
+        return [dataclasses.replace(sc, title=f"[{lang.code}] {sc.title}", rto=f"[{lang.code}] {sc.rto}",
+                                    rpo=f"[{lang.code}] {sc.rpo}") for sc in found]
+
+    monkeypatch.setattr(drp, "scenarios", scenarios)
+    exp = expectation(graph, "lose-instance", language("id"))
+    assert exp.drp_title == "[id] Loss of one application instance" and exp.rto_text.startswith("[id] ")
+    assert exp.rpo_text.startswith("[id] ") and exp.rto_seconds == 10.0
+    assert expectation(graph, "lose-instance").drp_title == "Loss of one application instance"

@@ -71,12 +71,11 @@ def expectation(graph: Any, scenario: str, lang: Language | None = None) -> Expe
             if sc.rto_seconds is None:
                 raise DrillError(f"stack {graph.stack}: the DRP has no computed RTO for {title!r} ({sc.rto}): "
                                  "nothing to measure the drill against")
-            rto, rpo = sc.rto, sc.rpo
+            shown, rto, rpo = (title, sc.rto, sc.rpo) if lang is None else (lang.gettext(title), sc.rto, sc.rpo)
             if lang is not None and lang.code != "en" and "lang" in inspect.signature(scenarios).parameters:
                 local = scenarios(topo, lang=lang)  # type: ignore[call-arg]  # same scenarios, same order
-                if len(local) == len(found):
-                    rto, rpo = local[i].rto, local[i].rpo
-            shown = title if lang is None else lang.gettext(title)
+                if len(local) == len(found):  # the DRP's own words: title and RTO/RPO as the DRP writes them
+                    shown, rto, rpo = local[i].title, local[i].rto, local[i].rpo
             return Expectation(scenario, shown, float(sc.rto_seconds), sc.rpo_seconds, rto, rpo)
     raise DrillError(f"stack {graph.stack}: the DRP has no scenario {title!r}")
 
