@@ -336,7 +336,7 @@ def test_a_failed_verify_after_the_drill_fails_it_and_names_the_checks(tmp_path:
     monkeypatch.setenv("FAKE_FIS_RUN", "0.5")
     base = ["drill", "lose-instance", "--stack", "dev", "--program", str(PROGRAM), "--outputs",
             str(outputs_file(tmp_path)), "--evidence", str(tmp_path / "evidence"), "--interval", "0.25",
-            "--settle", "2", "--http", "--connect-to", "127.0.0.1", "--port", str(service.port)]
+            "--settle", "2", "--http", "--connect-to", "127.0.0.1", "--port", str(service.port), "--lang", "en"]
     result = CliRunner().invoke(build(["drill"]), base, env={"COLUMNS": "200"})
     assert result.exit_code == 1, result.output
     assert ran == [(("local",), "local", "127.0.0.1")]  # the public checks, on the probed address
@@ -447,3 +447,22 @@ def test_expectation_takes_the_drps_own_words_when_the_drp_has_a_language(monkey
     assert exp.drp_title == "[id] Loss of one application instance" and exp.rto_text.startswith("[id] ")
     assert exp.rpo_text.startswith("[id] ") and exp.rto_seconds == 10.0
     assert expectation(graph, "lose-instance").drp_title == "Loss of one application instance"
+
+
+def test_a_failed_verify_in_indonesian_evidence(tmp_path: Path, fake_aws: Path, service: Service, monkeypatch) -> None:
+    """The verify section in id: outcomes translated, check names and the tool's messages quoted as they are."""
+    import siaga.verify
+    from siaga.verify.runner import CheckResult, VerifyResult
+
+    monkeypatch.setattr(siaga.verify, "run_suite", lambda *a, **k: VerifyResult(results=[
+        CheckResult("local://", "test_hsts", "failed", "no HSTS header"), CheckResult("local://", "test_tls", "passed")]))
+    monkeypatch.setenv("FAKE_FIS_RUN", "0.5")
+    base = ["drill", "lose-instance", "--stack", "dev", "--program", str(PROGRAM), "--outputs",
+            str(outputs_file(tmp_path)), "--evidence", str(tmp_path / "evidence"), "--interval", "0.25",
+            "--settle", "2", "--http", "--connect-to", "127.0.0.1", "--port", str(service.port)]
+    result = CliRunner().invoke(build(["drill"]), base, env={"COLUMNS": "200"})
+    assert result.exit_code == 1, result.output
+    assert "siaga verify setelah latihan: test_hsts" in result.output
+    md, data = evidence(tmp_path)
+    assert "GAGAL: 2 pemeriksaan." in md and "test_hsts: gagal no HSTS header" in md
+    assert data["verify"]["checks"][0]["outcome"] == "failed"  # JSON: the machine value
