@@ -243,3 +243,31 @@ if __name__ == "__main__":  # regenerate the English snapshots (only for an inte
             (folder / "architecture.labels.txt").write_text("\n".join(diagram_labels(stack, Path(tmp), None)) + "\n",
                                                             encoding="utf-8")
         print(f"wrote {folder}", file=sys.stderr)
+
+
+def test_residency_other_clouds_and_outside_endpoints_in_indonesian() -> None:
+    """The other-cloud rows (locations, 'not established', 'not assessed') and provider endpoints outside the allowed
+    regions, in Indonesian; their names, locations and URLs kept."""
+    import copy
+    import pickle
+
+    from siaga.engine import run_program
+
+    graph = run_program(Path(__file__).parent / "fixtures/programs/policy_cases_residency_clouds", stack="dev")
+    t = analyse(graph)
+    rows = residency.rows(t)
+    endpoints = residency.outside_endpoints(graph, ["ap-southeast-3"])
+    md = residency.render_markdown(rows, "dev", ["ap-southeast-3"], endpoints, lang=ID)
+    csv_text = residency.to_csv(rows, lang=ID)
+    names = names_of(t) | {r.region for r in rows}
+    assert not english_left(md, names), english_left(md, names)
+    assert not english_left(csv_text, names), english_left(csv_text, names)
+    assert "(tidak dihitung sebagai di dalam negeri): **1**" in md
+    assert "sns -> https://sns.us-east-1.amazonaws.com" in md
+    assert "| TIDAK DAPAT DIPASTIKAN | tidak dapat dipastikan |" in md and "tidak dinilai (cloud lain)" in md
+    # a translated value is the same English value for the JSON, and survives copies
+    label = residency.Label("customer-managed KMS key {name} ({aliases})", name="keys-data", aliases="alias/data")
+    assert label == "customer-managed KMS key keys-data (alias/data)"
+    assert residency.display(label, ID) == "kunci KMS yang dikelola pelanggan keys-data (alias/data)"
+    assert copy.deepcopy(label) == label and pickle.loads(pickle.dumps(label)).msgid == label.msgid
+    assert residency.display(label, ID) != str(label) and residency.display(label, EN) == str(label)
