@@ -38,7 +38,8 @@ ENGLISH_WORDS = frozenset(["the", "and", "of", "is", "are", "was", "were", "be",
 ENGLISH_WORDS |= {"standby", "failover", "failback", "resources", "health", "check", "records", "locked", "edge",
                   "public", "app", "country", "failure", "points", "outage", "recovered", "experiment", "availability",
                   "budget", "evidence", "residency", "instances", "nodes", "database", "tier", "downtime",
-                  "year", "yes", "unknown", "key", "managed", "covered", "established", "configuration", "holds"}
+                  "year", "yes", "unknown", "key", "managed", "covered", "established", "configuration", "holds",
+                  "plan"}
 """...and the words of these documents' own labels (a diagram label or a table cell has no function word)."""
 AWS_NAMES = ("Amazon EC2", "Amazon RDS", "Amazon Route 53", "Route 53", "Elastic Load Balancing", "Auto Scaling group",
              "AWS Backup", "Backup vault", "Multi-AZ", "Single-AZ", "PRIMARY", "SECONDARY", "JVM", "CloudFront")
@@ -271,3 +272,33 @@ def test_residency_other_clouds_and_outside_endpoints_in_indonesian() -> None:
     assert residency.display(label, ID) == "kunci KMS yang dikelola pelanggan keys-data (alias/data)"
     assert copy.deepcopy(label) == label and pickle.loads(pickle.dumps(label)).msgid == label.msgid
     assert residency.display(label, ID) != str(label) and residency.display(label, EN) == str(label)
+
+
+def _weak_topologies() -> list[tuple[str, Topology]]:
+    """Graphs that give every kind of SPOF and warning (tests/test_report.py's fixtures): no failover records, no
+    backup plan, nothing to estimate; a single-AZ database; an application in one AZ below its AZ count."""
+    from siaga.engine import run_program
+    from tests.test_report import _edited, graph
+
+    bare = analyse(run_program(Path(__file__).parent / "fixtures" / "programs" / "thirdparty", stack="dev"))
+    single_db = analyse(_edited(**{"aws:rds/instance:Instance": {"multiAz": False}}))
+    g = graph()
+    one = [s.id for s in g.of_type("aws:ec2/subnet:Subnet") if s.inputs.get("tags", {}).get("Tier") == "private"][:1]
+    one_az = analyse(_edited(**{"aws:autoscaling/group:Group": {"vpcZoneIdentifiers": one, "minSize": 1}}))
+    two = analyse(graph(azCount="2"))
+    return [("bare", bare), ("single-az-db", single_db), ("one-az-app", one_az), ("two-az", two)]
+
+
+def test_indonesian_budget_on_graphs_with_every_kind_of_gap() -> None:
+    seen_spofs = 0
+    for label, t in _weak_topologies():
+        b, en = availability.budget(t, ID), availability.budget(t)
+        assert (len(b.spofs), len(b.warnings), len(b.az_loss)) == (len(en.spofs), len(en.warnings), len(en.az_loss))
+        seen_spofs += len(b.spofs)
+        md = availability.render_markdown(b, label)
+        names = names_of(t)
+        assert not english_left(md, names), (label, english_left(md, names))
+        assert availability.render_markdown(en, label).count("\n") == md.count("\n"), label
+    assert seen_spofs >= 4
+    bare = availability.render_markdown(availability.budget(_weak_topologies()[0][1], ID), "bare")
+    assert "**Tidak ada perkiraan**" in bare and "rencana AWS Backup" in bare

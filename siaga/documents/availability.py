@@ -305,7 +305,7 @@ def budget(topo: Topology, lang: Language | None = None) -> Budget:
                             .format(vault="Backup vault", name=v.name))
     if not topo.backup_rules:
         spofs.append(_("Backups: no {plan} - data cannot be restored after corruption or ransomware").format(
-            plan="AWS Backup plan"))
+            plan=_(N_("AWS Backup plan"))))
     failover = topo.dns_failover_estimate()
     standby, excluded = None, None
     cfg = topo.config
