@@ -130,6 +130,11 @@ def test_indonesian_documents_have_no_english_sentence_left(stack: str, tmp_path
         assert not left, f"{stack} {name} (id): English words left: {left}"
     labels = diagram_labels(stack, tmp_path, ID)
     assert not english_left("\n".join(labels), names), labels
+    # the budget JSON's human texts too (its keys stay English; dnsFailover is the stack output's own structure)
+    data = json.loads(docs["availability.json"])
+    texts = [t["name"] + " " + t["basis"] for t in data["tiers"]] + data["singlePointsOfFailure"] + data["warnings"]
+    texts += data["azLoss"] + [data["standbyExcluded"] or ""]
+    assert not english_left("\n".join(texts), names), english_left("\n".join(texts), names)
     # the checker is not blind: the same documents in English are flagged
     en = documents(stack, EN)
     for name in ("availability.md", "residency.md"):
