@@ -6,6 +6,7 @@ and fails naming the gap when it is not; the evidence files are complete and wri
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -114,8 +115,9 @@ def outputs_file(tmp_path: Path) -> Path:
     return path
 
 
-def drill(tmp_path: Path, service: Service | None, *args: str) -> tuple[int, str]:
-    base = ["drill", *args, "--stack", "dev", "--program", str(PROGRAM), "--outputs", str(outputs_file(tmp_path)),
+def drill(tmp_path: Path, service: Service | None, *args: str, lang: str | None = "en") -> tuple[int, str]:
+    """Runs ``siaga drill``; ``lang`` None leaves the language to the stack (drill_small sets none: id)."""
+    base = ["drill", *args, *(["--lang", lang] if lang else []), "--stack", "dev", "--program", str(PROGRAM), "--outputs", str(outputs_file(tmp_path)),
             "--evidence", str(tmp_path / "evidence"), "--no-verify", "--interval", "0.25", "--settle", "2"]
     if service is not None:
         base += ["--http", "--connect-to", "127.0.0.1", "--port", str(service.port)]
@@ -334,10 +336,133 @@ def test_a_failed_verify_after_the_drill_fails_it_and_names_the_checks(tmp_path:
     monkeypatch.setenv("FAKE_FIS_RUN", "0.5")
     base = ["drill", "lose-instance", "--stack", "dev", "--program", str(PROGRAM), "--outputs",
             str(outputs_file(tmp_path)), "--evidence", str(tmp_path / "evidence"), "--interval", "0.25",
-            "--settle", "2", "--http", "--connect-to", "127.0.0.1", "--port", str(service.port)]
+            "--settle", "2", "--http", "--connect-to", "127.0.0.1", "--port", str(service.port), "--lang", "en"]
     result = CliRunner().invoke(build(["drill"]), base, env={"COLUMNS": "200"})
     assert result.exit_code == 1, result.output
     assert ran == [(("local",), "local", "127.0.0.1")]  # the public checks, on the probed address
     assert "siaga verify after the drill: test_hsts" in result.output
     md, data = evidence(tmp_path)
     assert data["verify"]["ok"] is False and "test_hsts: failed no HSTS header" in md
+
+
+def test_drill_evidence_in_indonesian_by_default(tmp_path: Path, fake_aws: Path, service: Service,
+                                                 monkeypatch) -> None:
+    """No --lang: the stack's siaga:documentLanguage, unset in drill_small, so id (the documents' default)."""
+    from tests.test_documents_id import english_left
+
+    service.down_for = 2.0
+    monkeypatch.setenv("FAKE_FIS_RUN", "3")
+    code, out = drill(tmp_path, service, "lose-instance", lang=None)
+    assert code == 0, out
+    assert "LULUS" in out and "RTO DRP 10 s" in out and "eksperimen dimulai" in out
+    md, data = evidence(tmp_path)
+    assert md.startswith("# Latihan lose-instance - dev: LULUS")
+    for part in ("## Kronologi", "| t (s) | UTC | kejadian | rincian |", "pemeriksaan awal sehat", "eksperimen dimulai",
+                 "endpoint mati", "endpoint pulih", "eksperimen completed", "Hilangnya satu instans aplikasi",
+                 "pulih dalam batas RTO (10 s)", "Dilewati (--no-verify).", "Eksperimen FIS `EXPdrill1`: completed"):
+        assert part in md, part
+    assert re.search(r"Dimulai \d{1,2} \w+ \d{4} \d{2}\.\d{2}\.\d{2} UTC, ", md), md.splitlines()[2]
+    assert re.search(r"gangguan terlama \d+,\d s", md)  # decimal comma
+    # JSON: the same keys as in English, the human text (events) in Indonesian, machine values (states) as AWS's
+    whats = [e["what"] for e in data["events"]]
+    assert whats[:2] == ["pemeriksaan awal sehat", "eksperimen dimulai"] and "eksperimen completed" in whats
+    assert data["experiment_state"] == "completed" and data["passed"] is True and "lang" not in data
+    assert data["expectation"]["drp_title"] == "Hilangnya satu instans aplikasi"
+    # the prose is Indonesian: no English sentence left outside names, the DRP's quoted RTO/RPO text, AWS states
+    quoted = {data["expectation"]["rto_text"], data["expectation"]["rpo_text"], "completed", "initiating", "running",
+              "HTTP 200", "HTTP 503", "dev", "lose-instance", "EXPdrill1"}
+    assert not english_left(md, quoted), english_left(md, quoted)
+
+
+def test_drill_problems_in_indonesian_and_english_json_keys(tmp_path: Path, fake_aws: Path, service: Service,
+                                                            monkeypatch) -> None:
+    service.down_for = 12.5
+    monkeypatch.setenv("FAKE_FIS_RUN", "1")
+    code, out = drill(tmp_path, service, "lose-instance", lang="id")
+    assert code == 1, out
+    assert "GAGAL" in out and "melampaui RTO DRP sebesar 10 s" in out
+    md, data = evidence(tmp_path)
+    [outage] = data["outages"]
+    [problem] = data["problems"]
+    secs = f"{outage['seconds']:.1f}".replace(".", ",")
+    assert f"berlangsung {secs} s" in problem and "melampaui RTO DRP sebesar 10 s" in problem
+    assert f"- {problem}" in md and "## Kesimpulan" in md
+    # English JSON has exactly the same keys
+    en_dir = tmp_path / "en"
+    en_dir.mkdir()
+    code, _ = drill(en_dir, service, "lose-instance", lang="en")
+    _, en_data = evidence(en_dir)
+    assert set(en_data) == set(data) and set(en_data["expectation"]) == set(data["expectation"])
+    assert "over the DRP's RTO of 10 s" in en_data["problems"][0]
+
+
+def test_stack_document_language_chooses_the_drill_language(tmp_path: Path, fake_aws: Path, service: Service,
+                                                             monkeypatch) -> None:
+    service.down_for = 0.0
+    monkeypatch.setenv("FAKE_FIS_RUN", "0.5")
+    code, out = drill(tmp_path, service, "lose-instance", "--config", "siaga:documentLanguage=en", lang=None)
+    assert code == 0, out
+    md, _ = evidence(tmp_path)
+    assert md.startswith("# Drill lose-instance - dev: PASS")
+
+
+@pytest.mark.parametrize(("args", "lang", "message"), [
+    ([], "fr", "--lang 'fr'; allowed: id, en"),
+    (["--config", "siaga:documentLanguage=jv"], None, "siaga:documentLanguage 'jv'; allowed: id, en"),
+])
+def test_bad_language_is_one_line_exit_2_before_anything_runs(tmp_path: Path, fake_aws: Path, service: Service,
+                                                                args: list[str], lang: str | None,
+                                                                message: str) -> None:
+    code, out = drill(tmp_path, service, "lose-instance", *args, lang=lang)
+    assert code == 2, out
+    assert message in " ".join(out.split()) and len(out.strip().splitlines()) == 1, out
+    assert calls(fake_aws) == [] and service.hits == []
+    assert not (tmp_path / "evidence").exists()
+
+
+def test_expectation_takes_the_drps_own_words_when_the_drp_has_a_language(monkeypatch) -> None:
+    """Once drp.scenarios(topo, lang=...) exists (the DRP slice), the evidence quotes the DRP's Indonesian title and
+    RTO/RPO texts; the figures and the scenario lookup stay on the English DRP."""
+    import dataclasses
+
+    from siaga.documents import drp
+    from siaga.drill import expectation
+    from siaga.engine import run_program
+    from siaga.i18n import language
+
+    graph = run_program(PROGRAM, stack="dev")
+    plain = expectation(graph, "lose-instance", language("id"))
+    assert plain.drp_title == "Hilangnya satu instans aplikasi" and plain.rto_seconds == 10.0
+    english = drp.scenarios
+
+    def scenarios(topo, lang=None):
+        found = english(topo)
+        if lang is None or lang.code == "en":
+            return found
+        return [dataclasses.replace(sc, title=f"[{lang.code}] {sc.title}", rto=f"[{lang.code}] {sc.rto}",
+                                    rpo=f"[{lang.code}] {sc.rpo}") for sc in found]
+
+    monkeypatch.setattr(drp, "scenarios", scenarios)
+    exp = expectation(graph, "lose-instance", language("id"))
+    assert exp.drp_title == "[id] Loss of one application instance" and exp.rto_text.startswith("[id] ")
+    assert exp.rpo_text.startswith("[id] ") and exp.rto_seconds == 10.0
+    assert expectation(graph, "lose-instance").drp_title == "Loss of one application instance"
+
+
+def test_a_failed_verify_in_indonesian_evidence(tmp_path: Path, fake_aws: Path, service: Service, monkeypatch) -> None:
+    """The verify section in id: outcomes translated, check names and the tool's messages quoted as they are."""
+    import siaga.verify
+    from siaga.verify.runner import CheckResult, VerifyResult
+
+    monkeypatch.setattr(siaga.verify, "run_suite", lambda *a, **k: VerifyResult(results=[
+        CheckResult("local://", "test_hsts", "failed", "no HSTS header"), CheckResult("local://", "test_tls", "passed")]))
+    monkeypatch.setenv("FAKE_FIS_RUN", "0.5")
+    base = ["drill", "lose-instance", "--stack", "dev", "--program", str(PROGRAM), "--outputs",
+            str(outputs_file(tmp_path)), "--evidence", str(tmp_path / "evidence"), "--interval", "0.25",
+            "--settle", "2", "--http", "--connect-to", "127.0.0.1", "--port", str(service.port)]
+    result = CliRunner().invoke(build(["drill"]), base, env={"COLUMNS": "200"})
+    assert result.exit_code == 1, result.output
+    assert "siaga verify setelah latihan: test_hsts" in result.output
+    md, data = evidence(tmp_path)
+    assert "GAGAL: 2 pemeriksaan." in md and "test_hsts: gagal no HSTS header" in md
+    assert data["verify"]["checks"][0]["outcome"] == "failed"  # JSON: the machine value

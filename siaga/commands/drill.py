@@ -11,8 +11,10 @@ import typer
 from rich.console import Console
 
 from siaga.commands.common import fail, load_graph
+from siaga.documents.l10n import fixed
 from siaga.drill import SCENARIOS, DrillError, DrillResult, Endpoint, expectation, plan, render_markdown, run
 from siaga.files import write_atomic
+from siaga.i18n import LANGUAGES, Language, UnknownLanguage, language
 from siaga.verify.runner import VerifyError
 
 console = Console()
@@ -51,6 +53,21 @@ def _verify(graph: Any, outputs: dict[str, Any], endpoint: Endpoint) -> dict[str
     return {"ok": ok, "checks": checks, "error": ""}
 
 
+def _stack_language(graph: Any) -> str:
+    """The stack's ``siaga:documentLanguage`` (components/config.py StackConfig; ``id`` when unset, as for every
+    document), read from the parsed config when the field exists there, else from the raw stack config."""
+    from components.config import ConfigError, parse_config
+
+    cfg = None
+    if any(k.startswith("siaga:") for k in graph.config):
+        try:
+            cfg = parse_config(graph.config)
+        except ConfigError:
+            cfg = None
+    value = getattr(cfg, "documentLanguage", None) or graph.config.get("siaga:documentLanguage") or "id"
+    return str(value)
+
+
 def _write(result: DrillResult, evidence: Path) -> tuple[Path, Path]:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     evidence.mkdir(parents=True, exist_ok=True)
@@ -79,15 +96,23 @@ def register(app: typer.Typer) -> None:
         settle: Annotated[int, typer.Option("--settle", min=1, help="Healthy probes in a row that count as recovered.")] = 3,
         evidence: Annotated[Path | None, typer.Option("--evidence", help="Folder for the evidence (default reports/STACK/drills).")] = None,
         verify: Annotated[bool, typer.Option("--verify/--no-verify", help="Run siaga verify (public + hosts) at the end.")] = True,
+        lang: Annotated[str | None, typer.Option("--lang", help=f"Language of the evidence: {' or '.join(LANGUAGES)} (default: the stack's siaga:documentLanguage, else id).")] = None,
     ) -> None:
         """Run one drill (FIS experiment, or the primary health check inverted for fail-site), poll the public
         endpoint and the experiment, compare the outage with the DRP's RTO and write Markdown + JSON evidence.
         Exit 0 passed, 1 RTO missed (or not recovered), 2 could not run."""
         if scenario not in SCENARIOS:
             fail(f"scenario {scenario!r}; allowed: {', '.join(SCENARIOS)}")
+        if lang is not None and lang not in LANGUAGES:
+            fail(f"--lang {lang!r}; allowed: {', '.join(LANGUAGES)}")
         from siaga.verify.stack import load_outputs
 
         graph = load_graph(stack, program, config or [])
+        code = lang if lang is not None else _stack_language(graph)
+        try:
+            doc_lang: Language = language(code)
+        except UnknownLanguage:
+            fail(f"stack {stack}: siaga:documentLanguage {code!r}; allowed: {', '.join(LANGUAGES)}")
         domain = graph.config.get("siaga:domain")
         if not isinstance(domain, str) or not domain:
             fail(f"stack {stack}: no siaga:domain in its config: no public endpoint to probe")
@@ -96,7 +121,7 @@ def register(app: typer.Typer) -> None:
             from siaga.verify.public import public_target_from_graph
 
             target = public_target_from_graph(graph)
-            exp = expectation(graph, scenario)
+            exp = expectation(graph, scenario, doc_lang)
             the_plan = plan(scenario, load_outputs(stack, outputs), region, stack)
         except (DrillError, VerifyError) as exc:
             fail(str(exc))
@@ -122,7 +147,7 @@ def register(app: typer.Typer) -> None:
         try:
             result = run(stack=stack, the_plan=the_plan, exp=exp, endpoint=endpoint, interval=interval,
                          timeout=limit, settle=settle,
-                         say=lambda line: console.print(line, highlight=False, soft_wrap=True))
+                         say=lambda line: console.print(line, highlight=False, soft_wrap=True), lang=doc_lang)
         except DrillError as exc:
             fail(str(exc))
         if verify:
@@ -133,10 +158,12 @@ def register(app: typer.Typer) -> None:
             md, js = _write(result, out_dir)
         except OSError as exc:
             fail(f"--evidence {out_dir}: cannot write ({exc.strerror})")
-        verdict = "[bold green]PASS[/]" if result.passed else "[bold red]FAIL[/]"
-        console.print(f"{verdict}: {scenario}: longest outage {result.longest_outage:.1f} s, DRP RTO "
-                      f"{exp.rto_seconds:.0f} s", highlight=False)
+        _ = doc_lang.gettext
+        verdict = f"[bold green]{_('PASS')}[/]" if result.passed else f"[bold red]{_('FAIL')}[/]"
+        console.print(_("{verdict}: {scenario}: longest outage {longest} s, DRP RTO {rto} s").format(
+            verdict=verdict, scenario=scenario, longest=fixed(doc_lang, result.longest_outage, 1),
+            rto=fixed(doc_lang, exp.rto_seconds)), highlight=False)
         for problem in result.problems:
             console.print(f"[bold red]GAP[/] {problem}", highlight=False, soft_wrap=True)
-        console.print(f"evidence: {md} {js}", highlight=False, soft_wrap=True)
+        console.print(_("evidence: {files}").format(files=f"{md} {js}"), highlight=False, soft_wrap=True)
         raise typer.Exit(0 if result.passed else 1)

@@ -13,7 +13,20 @@ from dataclasses import dataclass, field
 
 from components.config import AzSizing
 from components.failover_time import Estimate
+from siaga.documents.l10n import (
+    UNITS,
+    describe_sizing,
+    estimate_assumptions,
+    estimate_formula,
+    fixed,
+    lang_or_en,
+    plain,
+    sci,
+    term_basis,
+    term_name,
+)
 from siaga.documents.topology import ASG, Topology
+from siaga.i18n import N_, Language
 
 MINUTES_PER_YEAR = 365 * 24 * 60
 
@@ -26,15 +39,15 @@ class Sla:
 
 
 SLAS = {
-    "ec2_region": Sla("Amazon EC2, instances across two or more AZs (Region-Level SLA)", 99.99, "https://aws.amazon.com/compute/sla/"),
-    "ec2_instance": Sla("Amazon EC2, a single instance (Instance-Level SLA)", 99.5, "https://aws.amazon.com/compute/sla/"),
+    "ec2_region": Sla(N_("Amazon EC2, instances across two or more AZs (Region-Level SLA)"), 99.99, "https://aws.amazon.com/compute/sla/"),
+    "ec2_instance": Sla(N_("Amazon EC2, a single instance (Instance-Level SLA)"), 99.5, "https://aws.amazon.com/compute/sla/"),
     "elb": Sla("Elastic Load Balancing (ALB)", 99.99, "https://aws.amazon.com/elasticloadbalancing/sla/"),
-    "rds_multi_az": Sla("Amazon RDS Multi-AZ instance / Multi-AZ DB cluster", 99.95, "https://aws.amazon.com/rds/sla/"),
-    "rds_single_az": Sla("Amazon RDS Single-AZ instance", 99.5, "https://aws.amazon.com/rds/sla/"),
-    "route53": Sla("Amazon Route 53 (DNS query answering)", 100.0, "https://aws.amazon.com/route53/sla/"),
+    "rds_multi_az": Sla(N_("Amazon RDS Multi-AZ instance / Multi-AZ DB cluster"), 99.95, "https://aws.amazon.com/rds/sla/"),
+    "rds_single_az": Sla(N_("Amazon RDS Single-AZ instance"), 99.5, "https://aws.amazon.com/rds/sla/"),
+    "route53": Sla(N_("Amazon Route 53 (DNS query answering)"), 100.0, "https://aws.amazon.com/route53/sla/"),
 }
-ZONAL_ASSUMPTION = ("NAT gateways have no SLA of their own; a NAT gateway is zonal, so it is counted at the only "
-                    "published single-AZ commitment, the EC2 Instance-Level SLA (99.5 %).")
+ZONAL_ASSUMPTION = N_("NAT gateways have no SLA of their own; a NAT gateway is zonal, so it is counted at the only "
+                      "published single-AZ commitment, the EC2 Instance-Level SLA (99.5 %).")
 
 
 @dataclass
@@ -42,6 +55,9 @@ class Tier:
     name: str
     availability: float  # fraction
     basis: str
+    dns: bool = False
+    """The DNS tier (Route 53): outside the AWS site, in series with both sites (the name is in the document's
+    language, so it is not the test)."""
 
 
 DESIGN_AVAILABILITY_PERCENT = 99.99
@@ -113,12 +129,14 @@ class Budget:
     """The standby as a parallel site (only when it has the data: a replication task in the graph)."""
     standby_excluded: str | None = None
     """Why the standby is not counted (no replication, static site, no failover records)."""
+    lang: Language | None = field(default=None, repr=False, compare=False)
+    """The language the texts above are written in (None: English); render_markdown writes in it by default."""
 
     @property
     def dns_availability(self) -> float:
         a = 1.0
         for t in self.tiers:
-            if t.name.startswith("DNS"):
+            if t.dns:
                 a *= t.availability
         return a
 
@@ -127,7 +145,7 @@ class Budget:
         """The AWS site alone: every serving tier in series."""
         a = 1.0
         for t in self.tiers:
-            if not t.name.startswith("DNS"):
+            if not t.dns:
                 a *= t.availability
         return a
 
@@ -153,7 +171,7 @@ class Budget:
     @property
     def estimable(self) -> bool:
         """False when the graph has no serving tier (load balancer, application, database) to estimate."""
-        return any(not t.name.startswith("DNS") for t in self.tiers)
+        return any(not t.dns for t in self.tiers)
 
     @property
     def meets_target(self) -> bool:
@@ -183,27 +201,40 @@ def az_loss_sizings(topo: Topology) -> list[tuple[str, AzSizing]]:
     return out
 
 
-def budget(topo: Topology) -> Budget:
+def budget(topo: Topology, lang: Language | None = None) -> Budget:
+    """The budget of ``topo``; its tier names, bases, SPOFs, warnings and AZ-loss lines are written in ``lang``
+    (default English): the DRP and ``siaga report`` show them as they are."""
+    lang = lang_or_en(lang)
+    _ = lang.gettext
     tiers: list[Tier] = []
     spofs: list[str] = []
     warnings: list[str] = []
     target = topo.config.availabilityTargetDowntimePercent if topo.config else 0.1
 
+    def sla(key: str, service: str) -> str:
+        return _("{service} SLA {percent} %").format(service=service, percent=plain(lang, SLAS[key].percent))
+
     # DNS
     if topo.failover:
-        tiers.append(Tier("DNS (Route 53 failover records)", _pct("route53"), f"Route 53 SLA {SLAS['route53'].percent} %"))
+        tiers.append(Tier(_("DNS ({service} failover records)").format(service="Route 53"), _pct("route53"),
+                          sla("route53", "Route 53"), dns=True))
         if topo.primary is None or topo.primary.health_check is None:
-            spofs.append("DNS: the PRIMARY failover record has no health check, so Route 53 never fails over")
+            spofs.append(_("DNS: the {primary} failover record has no health check, so {service} never fails over")
+                         .format(primary="PRIMARY", service="Route 53"))
         if topo.secondary is None:
-            spofs.append("Whole site: no SECONDARY failover record - nothing to fail over to if the region is lost")
+            spofs.append(_("Whole site: no {secondary} failover record - nothing to fail over to if the region is "
+                           "lost").format(secondary="SECONDARY"))
     else:
-        spofs.append("Whole site: no Route 53 failover records - the region is a single point of failure")
+        spofs.append(_("Whole site: no {service} failover records - the region is a single point of failure")
+                     .format(service="Route 53"))
 
     # load balancer
     for lb, zones in topo.lbs:
-        tiers.append(Tier(f"Load balancer {lb.name} ({len(zones)} AZ)", _pct("elb"), f"ELB SLA {SLAS['elb'].percent} %"))
+        tiers.append(Tier(_("Load balancer {name} ({count} AZ)").format(name=lb.name, count=len(zones)), _pct("elb"),
+                          sla("elb", "ELB")))
         if len(zones) < 2:
-            spofs.append(f"Load balancer {lb.name}: subnets in {len(zones)} AZ ({', '.join(zones) or 'unknown'})")
+            spofs.append(_("Load balancer {name}: subnets in {count} AZ ({zones})").format(
+                name=lb.name, count=len(zones), zones=", ".join(zones) or _("unknown")))
 
     # application tier: parallel per-AZ paths, each = instances (single-AZ figure) x NAT of that path
     single = _pct("ec2_instance")
@@ -217,143 +248,193 @@ def budget(topo: Topology) -> Budget:
         if topo.nats and not shared_nat and not cross:
             per_path = single * single
         paths = 1 - (1 - per_path) ** max(len(zones), 1)
-        basis = f"{len(zones)} AZ in parallel, each {per_path * 100:.3f} % ({'instances x own NAT' if per_path != single else 'instances'})"
+        basis = _("{count} AZ in parallel, each {percent} % ({path})").format(
+            count=len(zones), percent=fixed(lang, per_path * 100, 3),
+            path=_("instances x own NAT") if per_path != single else _("instances"))
         avail = paths
         if shared_nat or cross:
             avail *= single
-            basis += f" x shared NAT {single * 100:.1f} %"
-            spofs.append(f"NAT: {len(topo.nats)} NAT gateway(s) in {', '.join(nat_zones) or '?'} serve application subnets in "
-                         f"{', '.join(zones)} - losing {'that AZ' if len(nat_zones) == 1 else 'one AZ'} cuts egress for the others")
-        kind = "EKS node groups" if asg.type != "aws:autoscaling/group:Group" else "ASG"
-        tiers.append(Tier(f"Application {asg.name} ({kind}, {len(zones)} AZ, min {min_size})", avail, basis))
+            basis = _("{basis} x shared NAT {percent} %").format(basis=basis, percent=fixed(lang, single * 100, 1))
+            spofs.append((_("NAT: {count} NAT gateway(s) in {nat_zones} serve application subnets in {zones} - losing "
+                            "that AZ cuts egress for the others") if len(nat_zones) == 1 else
+                          _("NAT: {count} NAT gateway(s) in {nat_zones} serve application subnets in {zones} - losing "
+                            "one AZ cuts egress for the others")).format(
+                count=len(topo.nats), nat_zones=", ".join(nat_zones) or "?", zones=", ".join(zones)))
+        kind = _("EKS node groups") if asg.type != "aws:autoscaling/group:Group" else "ASG"
+        tiers.append(Tier(_("Application {name} ({kind}, {count} AZ, min {min_size})").format(
+            name=asg.name, kind=kind, count=len(zones), min_size=min_size), avail, basis))
         if not zones:
-            warnings.append(f"Application {asg.name}: its subnets are not in this graph, so its AZs are unknown (counted as one)")
+            warnings.append(_("Application {name}: its subnets are not in this graph, so its AZs are unknown (counted "
+                              "as one)").format(name=asg.name))
         elif len(zones) < 2:
-            spofs.append(f"Application {asg.name}: instances in {len(zones)} AZ ({', '.join(zones)})")
+            spofs.append(_("Application {name}: instances in {count} AZ ({zones})").format(
+                name=asg.name, count=len(zones), zones=", ".join(zones)))
         if zones and min_size < len(zones):
-            spofs.append(f"Application {asg.name}: minSize {min_size} is below the {len(zones)} AZs it spans - some AZ runs no instance")
+            spofs.append(_("Application {name}: {min_size_key} {min_size} is below the {count} AZs it spans - some AZ "
+                           "runs no instance").format(name=asg.name, min_size_key="minSize", min_size=min_size,
+                                                      count=len(zones)))
 
     # database
     az_loss: list[str] = []
     for name, sizing in az_loss_sizings(topo):
-        az_loss.append(f"Application {name}: {sizing.describe()}")
+        az_loss.append(_("Application {name}: {sizing}").format(name=name, sizing=describe_sizing(lang, sizing)))
         if sizing.full_capacity_kept is False or (sizing.full_capacity_kept is None and sizing.az_count == 2):
-            warnings.append(f"Application {name}: {sizing.az_count} AZs, minSize {sizing.min_size} - losing one AZ "
-                            f"leaves {sizing.surviving} {sizing.unit}"
-                            + (f", below the {sizing.required} needed" if sizing.required else "")
-                            + " until replacements boot")
+            unit = _(UNITS[sizing.unit]) if sizing.unit in UNITS else sizing.unit
+            params = {"name": name, "count": sizing.az_count, "min_size_key": "minSize", "min_size": sizing.min_size,
+                      "surviving": sizing.surviving, "unit": unit, "required": sizing.required}
+            warnings.append((_("Application {name}: {count} AZs, {min_size_key} {min_size} - losing one AZ leaves "
+                               "{surviving} {unit}, below the {required} needed until replacements boot")
+                             if sizing.required else
+                             _("Application {name}: {count} AZs, {min_size_key} {min_size} - losing one AZ leaves "
+                               "{surviving} {unit} until replacements boot")).format(**params))
     for db in topo.databases:
         if db.multi_az:
-            tiers.append(Tier(f"Database {db.identifier} ({db.kind})", _pct("rds_multi_az"), f"RDS Multi-AZ SLA {SLAS['rds_multi_az'].percent} %"))
+            tiers.append(Tier(_("Database {identifier} ({kind})").format(identifier=db.identifier, kind=db.kind),
+                              _pct("rds_multi_az"), sla("rds_multi_az", "RDS Multi-AZ")))
         else:
-            tiers.append(Tier(f"Database {db.identifier} (single AZ)", _pct("rds_single_az"), f"RDS Single-AZ SLA {SLAS['rds_single_az'].percent} %"))
-            spofs.append(f"Database {db.identifier}: not Multi-AZ - an instance or AZ failure stops it until restored")
+            tiers.append(Tier(_("Database {identifier} (single AZ)").format(identifier=db.identifier),
+                              _pct("rds_single_az"), sla("rds_single_az", "RDS Single-AZ")))
+            spofs.append(_("Database {identifier}: not {multi_az} - an instance or AZ failure stops it until restored")
+                         .format(identifier=db.identifier, multi_az="Multi-AZ"))
         if db.multi_az and len(db.zones) < 2:
-            spofs.append(f"Database {db.identifier}: subnet group spans {len(db.zones)} AZ")
+            spofs.append(_("Database {identifier}: subnet group spans {count} AZ").format(
+                identifier=db.identifier, count=len(db.zones)))
     for v in topo.vaults:
         if v.lock_min_days is None:
-            warnings.append(f"Backup vault {v.name}: no vault lock - recovery points can be deleted by a compromised admin")
+            warnings.append(_("{vault} {name}: no vault lock - recovery points can be deleted by a compromised admin")
+                            .format(vault="Backup vault", name=v.name))
     if not topo.backup_rules:
-        spofs.append("Backups: no AWS Backup plan - data cannot be restored after corruption or ransomware")
+        spofs.append(_("Backups: no {plan} - data cannot be restored after corruption or ransomware").format(
+            plan=_(N_("AWS Backup plan"))))
     failover = topo.dns_failover_estimate()
     standby, excluded = None, None
     cfg = topo.config
     if failover is None:
-        excluded = "no health-checked PRIMARY and SECONDARY failover records: nothing fails over to the standby"
+        excluded = _("no health-checked {primary} and {secondary} failover records: nothing fails over to the "
+                     "standby").format(primary="PRIMARY", secondary="SECONDARY")
     elif cfg is None:
-        excluded = "the stack's siaga config is not in the graph: the standby's declared availability is unknown"
+        excluded = _("the stack's siaga config is not in the graph: the standby's declared availability is unknown")
     elif cfg.standby.kind != "onprem":
-        excluded = "the standby is a static maintenance site: it does not serve the service"
+        excluded = _("the standby is a static maintenance site: it does not serve the service")
     elif not topo.replications:
-        excluded = ("no replication to the standby database in the graph: the standby would serve without the data "
-                    + (f"({cfg.standby.replication_gap})" if cfg.standby.replication_gap else ""))
+        # the config's own one-line message (components/config.py) is quoted as it is
+        excluded = _("no replication to the standby database in the graph: the standby would serve without the data "
+                     "{gap}").format(gap=f"({cfg.standby.replication_gap})" if cfg.standby.replication_gap else "")
     else:
         standby = StandbySite(availability=cfg.standby.availabilityPercent / 100,
                               failovers_per_year=cfg.standby.failoversPerYear, failover_seconds=failover.seconds)
     return Budget(tiers=tiers, spofs=spofs, warnings=warnings, target_downtime_percent=target,
                   failover=failover, failback=topo.dns_failback_estimate(),
-                  az_loss=az_loss, standby=standby, standby_excluded=excluded)
+                  az_loss=az_loss, standby=standby, standby_excluded=excluded, lang=lang)
 
 
-def _standby_lines(b: Budget) -> list[str]:
+def _standby_lines(b: Budget, lang: Language) -> list[str]:
     """The parallel-site arithmetic, step by step, and what the 99.99 % design target needs."""
-    lines = ["", "## The standby as a parallel site", ""]
+    _ = lang.gettext
+    lines = ["", _("## The standby as a parallel site"), ""]
     if b.standby is None:
-        return lines + [f"The standby is not counted: {b.standby_excluded}. The composite is the AWS site alone."]
+        return lines + [_("The standby is not counted: {reason}. The composite is the AWS site alone.").format(
+            reason=b.standby_excluded)]
     s, dns, ap = b.standby, b.dns_availability, b.primary_availability
     both = (1 - ap) * (1 - s.availability)
+    per_year = _("min/year")
     lines += [
-        "The service is down when the AWS site and the standby are down together, and for the DNS failover worst case "
-        "at each failover (the standby holds the data: continuous replication in the graph).", "",
-        "composite = A_dns x (1 - (1 - A_aws) x (1 - A_standby)) - n x F / Y", "",
-        f"- A_dns = {dns * 100:.4f} %; A_aws = product of the serving tiers above = {ap * 100:.6f} %",
-        f"- A_standby = {s.availability * 100:.4f} % (declared: siaga:standby.availabilityPercent)",
-        f"- both down: (1 - {ap:.8f}) x (1 - {s.availability:.6f}) = {both:.3e} = {both * MINUTES_PER_YEAR:.2f} min/year",
-        f"- failovers: n = {s.failovers_per_year} a year (siaga:standby.failoversPerYear) x F = {s.failover_seconds} s "
-        f"= {s.failovers_per_year * s.failover_seconds} s = {s.failover_fraction * MINUTES_PER_YEAR:.2f} min/year "
-        f"(Y = {SECONDS_PER_YEAR} s)",
-        f"- composite = {dns:.6f} x (1 - {both:.3e}) - {s.failover_fraction:.3e} = **{b.availability * 100:.6f} %** "
-        f"= {b.downtime_minutes_per_year:.1f} min/year", ""]
+        _("The service is down when the AWS site and the standby are down together, and for the DNS failover worst "
+          "case at each failover (the standby holds the data: continuous replication in the graph)."), "",
+        _("composite = A_dns x (1 - (1 - A_aws) x (1 - A_standby)) - n x F / Y"), "",
+        _("- A_dns = {dns} %; A_aws = product of the serving tiers above = {aws} %").format(
+            dns=fixed(lang, dns * 100, 4), aws=fixed(lang, ap * 100, 6)),
+        _("- A_standby = {a_standby} % (declared: {key})").format(
+            a_standby=fixed(lang, s.availability * 100, 4), key="siaga:standby.availabilityPercent"),
+        _("- both down: (1 - {aws}) x (1 - {a_standby}) = {both} = {minutes} {per_year}").format(
+            aws=fixed(lang, ap, 8), a_standby=fixed(lang, s.availability, 6), both=sci(lang, both),
+            minutes=fixed(lang, both * MINUTES_PER_YEAR, 2), per_year=per_year),
+        _("- failovers: n = {n} a year ({key}) x F = {seconds} s = {total} s = {minutes} {per_year} (Y = {year} s)")
+        .format(n=s.failovers_per_year, key="siaga:standby.failoversPerYear", seconds=plain(lang, s.failover_seconds),
+                total=plain(lang, s.failovers_per_year * s.failover_seconds),
+                minutes=fixed(lang, s.failover_fraction * MINUTES_PER_YEAR, 2), per_year=per_year,
+                year=plain(lang, SECONDS_PER_YEAR)),
+        _("- composite = {dns} x (1 - {both}) - {failover_fraction} = **{availability} %** = {minutes} {per_year}")
+        .format(dns=fixed(lang, dns, 6), both=sci(lang, both), failover_fraction=sci(lang, s.failover_fraction),
+            availability=fixed(lang, b.availability * 100, 6), minutes=fixed(lang, b.downtime_minutes_per_year, 1),
+            per_year=per_year), ""]
     target = DESIGN_AVAILABILITY_PERCENT
-    reach = "reaches" if b.availability * 100 >= target - 1e-9 else "DOES NOT REACH"
+    reach = _("reaches") if b.availability * 100 >= target - 1e-9 else _("DOES NOT REACH")
     need = s.min_standby_availability(dns, ap)
-    lines += [f"{target} % ({(1 - target / 100) * MINUTES_PER_YEAR:.1f} min/year) needs at most "
-              f"**{s.max_failovers(dns, ap)}** failovers a year at {s.failover_seconds} s each with this standby, and, "
-              f"with {s.failovers_per_year} failovers, a standby of at least "
-              + (f"**{need * 100:.3f} %**" if need is not None else "(unreachable: the failovers alone exceed it)")
-              + f": the stack **{reach}** {target} %."]
+    least = (_("**{percent} %**").format(percent=fixed(lang, need * 100, 3)) if need is not None
+             else _("(unreachable: the failovers alone exceed it)"))
+    lines += [_("{target} % ({minutes} {per_year}) needs at most **{max_failovers}** failovers a year at {seconds} s "
+                "each with this standby, and, with {failovers} failovers, a standby of at least {least}: the stack "
+                "**{reach}** {target} %.").format(
+        target=plain(lang, target), minutes=fixed(lang, (1 - target / 100) * MINUTES_PER_YEAR, 1), per_year=per_year,
+        max_failovers=s.max_failovers(dns, ap), seconds=plain(lang, s.failover_seconds),
+        failovers=s.failovers_per_year, least=least, reach=reach)]
     return lines
 
 
-def _failover_lines(b: Budget) -> list[str]:
+def _failover_lines(b: Budget, lang: Language) -> list[str]:
     """The site-loss term of the budget: the computed worst case, its terms and assumptions (not an SLA figure)."""
     if b.failover is None:
         return []
-    lines = ["", "## Whole-site loss: DNS failover", "",
-             f"Each loss of the AWS site costs up to **{b.failover.seconds} s** of downtime before clients that honour the "
-             f"TTL reach the standby: {b.failover.formula} (worst case, computed from the health-check settings).", "",
-             "| Term | Seconds | Basis |", "|---|---:|---|"]
-    lines += [f"| {t.name} | {t.seconds} | {t.basis} |" for t in b.failover.terms]
+    _ = lang.gettext
+    lines = ["", _("## Whole-site loss: DNS failover"), "",
+             _("Each loss of the AWS site costs up to **{seconds} s** of downtime before clients that honour the TTL "
+               "reach the standby: {formula} (worst case, computed from the health-check settings).").format(
+                 seconds=plain(lang, b.failover.seconds), formula=estimate_formula(lang, b.failover)), "",
+             _("| Term | Seconds | Basis |"), "|---|---:|---|"]
+    lines += [f"| {term_name(lang, t)} | {plain(lang, t.seconds)} | {term_basis(lang, t)} |" for t in b.failover.terms]
     if b.failback is not None:
-        lines += ["", f"Failback to the recovered primary is automatic, worst case {b.failback.seconds} s "
-                      f"({b.failback.formula}); both sides serve meanwhile."]
+        lines += ["", _("Failback to the recovered primary is automatic, worst case {seconds} s ({formula}); both sides "
+                        "serve meanwhile.").format(seconds=plain(lang, b.failback.seconds),
+                                                   formula=estimate_formula(lang, b.failback))]
     absorbed = b.site_losses_absorbed
     if b.estimable and absorbed is not None:
-        lines += ["", f"The yearly target leaves room for **{absorbed}** such failover(s) after the tiers' expected downtime."]
-    lines += ["", "Assumptions:", ""] + [f"- {a}" for a in b.failover.assumptions]
+        lines += ["", _("The yearly target leaves room for **{count}** such failover(s) after the tiers' expected "
+                        "downtime.").format(count=absorbed)]
+    lines += ["", _("Assumptions:"), ""] + [f"- {a}" for a in estimate_assumptions(lang, b.failover)]
     return lines
 
 
-def render_markdown(b: Budget, stack: str) -> str:
-    lines = [f"# Availability budget - {stack}", "",
-             "Composite availability estimated from AWS's published SLAs and the redundancy the resource graph "
-             "actually has. Tiers in series multiply; the application tier is one path per AZ in parallel.", "",
-             "| Tier | Availability | Basis |", "|---|---:|---|"]
+def render_markdown(b: Budget, stack: str, lang: Language | None = None) -> str:
+    """The budget as Markdown in ``lang`` (default: the language the budget was computed in, English by default)."""
+    lang = lang or b.lang or lang_or_en(None)
+    _ = lang.gettext
+    lines = [_("# Availability budget - {stack}").format(stack=stack), "",
+             _("Composite availability estimated from AWS's published SLAs and the redundancy the resource graph "
+               "actually has. Tiers in series multiply; the application tier is one path per AZ in parallel."), "",
+             _("| Tier | Availability | Basis |"), "|---|---:|---|"]
     for t in b.tiers:
-        lines.append(f"| {t.name} | {t.availability * 100:.4f} % | {t.basis} |")
+        lines.append(f"| {t.name} | {fixed(lang, t.availability * 100, 4)} % | {t.basis} |")
     if not b.estimable:
-        lines += ["| (none) | - | no load balancer, application tier or database in the graph |", "",
-                  "**No estimate**: the graph has nothing that serves requests, so there is nothing to estimate.", ""]
-        lines += ["## Single points of failure", ""] + [f"- {s}" for s in b.spofs]
+        lines += [_("| (none) | - | no load balancer, application tier or database in the graph |"), "",
+                  _("**No estimate**: the graph has nothing that serves requests, so there is nothing to estimate."),
+                  ""]
+        lines += [_("## Single points of failure"), ""] + [f"- {s}" for s in b.spofs]
         return "\n".join(lines) + "\n"
-    verdict = "meets" if b.meets_target else "DOES NOT MEET"
-    lines += [f"| **Composite** | **{b.availability * 100:.4f} %** | product of the tiers |", "",
-              f"- Expected downtime: **{b.downtime_percent:.4f} %** a year = **{b.downtime_minutes_per_year:.0f} min/year**",
-              f"- Agency target: at most {b.target_downtime_percent} % a year = {b.allowed_minutes_per_year:.0f} min/year "
-              f"-> the estimate **{verdict}** the target", "", "## Single points of failure", ""]
-    lines += [f"- {s}" for s in b.spofs] or ["- none found"]
+    verdict = _("meets") if b.meets_target else _("DOES NOT MEET")
+    lines += [_("| **Composite** | **{percent} %** | product of the tiers |").format(
+                  percent=fixed(lang, b.availability * 100, 4)), "",
+              _("- Expected downtime: **{percent} %** a year = **{minutes} min/year**").format(
+                  percent=fixed(lang, b.downtime_percent, 4), minutes=fixed(lang, b.downtime_minutes_per_year)),
+              _("- Agency target: at most {target} % a year = {minutes} min/year -> the estimate **{verdict}** the "
+                "target").format(target=plain(lang, b.target_downtime_percent),
+                                 minutes=fixed(lang, b.allowed_minutes_per_year), verdict=verdict),
+              "", _("## Single points of failure"), ""]
+    lines += [f"- {s}" for s in b.spofs] or [_("- none found")]
     if b.az_loss:
-        lines += ["", "## Loss of one Availability Zone", ""] + [f"- {a}" for a in b.az_loss]
-    lines += _failover_lines(b)
-    lines += _standby_lines(b)
+        lines += ["", _("## Loss of one Availability Zone"), ""] + [f"- {a}" for a in b.az_loss]
+    lines += _failover_lines(b, lang)
+    lines += _standby_lines(b, lang)
     if b.warnings:
-        lines += ["", "## Warnings", ""] + [f"- {w}" for w in b.warnings]
-    lines += ["", "## Sources", ""] + [f"- {s.service}: {s.percent} % - {s.url}" for s in b.sources]
-    lines += [f"- {ZONAL_ASSUMPTION}",
-              "- Region loss: Route 53 fails over to the in-country standby; the standby's availability is the data "
-              "centre's declared figure (siaga:standby.availabilityPercent), not an AWS SLA." if b.standby else
-              "- Region loss is mitigated by Route 53 failover to the in-country standby; the standby is not counted "
-              "(see above), so the estimate is conservative for whole-region events.", ""]
+        lines += ["", _("## Warnings"), ""] + [f"- {w}" for w in b.warnings]
+    lines += ["", _("## Sources"), ""] + [f"- {_(s.service)}: {plain(lang, s.percent)} % - {s.url}" for s in b.sources]
+    lines += [f"- {_(ZONAL_ASSUMPTION)}",
+              _("- Region loss: {service} fails over to the in-country standby; the standby's availability is the data "
+                "centre's declared figure ({key}), not an AWS SLA.").format(
+                  service="Route 53", key="siaga:standby.availabilityPercent") if b.standby else
+              _("- Region loss is mitigated by {service} failover to the in-country standby; the standby is not "
+                "counted (see above), so the estimate is conservative for whole-region events.").format(
+                  service="Route 53"), ""]
     return "\n".join(lines)
 
 

@@ -20,11 +20,58 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from siaga.documents.l10n import lang_or_en
 from siaga.documents.topology import Topology, prop
 from siaga.engine.model import UNKNOWN, Graph, Resource, effective_region, plain
+from siaga.i18n import N_, Language
 
 LOCATIONS_FILE = Path(__file__).resolve().parents[2] / "policies" / "siaga_rules" / "residency" / "locations.py"
-NOT_ESTABLISHED = "NOT ESTABLISHED"
+NOT_ESTABLISHED = N_("NOT ESTABLISHED")
+
+
+class Label(str):
+    """A row value in English (what the JSON evidence and ``to_csv`` in English hold) that remembers its msgid and
+    params, so the Markdown and CSV in another language can write it from the same facts."""
+
+    msgid: str
+    params: dict[str, str]
+
+    def __new__(cls, msgid: str, **params: str) -> Label:
+        obj = super().__new__(cls, msgid.format(**params))
+        obj.msgid, obj.params = msgid, params
+        return obj
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Label:  # immutable: dataclasses.asdict copies rows
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_label, (self.msgid, self.params))
+
+
+def _label(msgid: str, params: dict[str, str]) -> Label:
+    return Label(msgid, **params)
+
+
+VALUES = frozenset({
+    NOT_ESTABLISHED, N_("yes"), N_("no"), N_("not established"), N_("n/a"), N_("regional"), N_("global"),
+    N_("data"), N_("configuration"), N_("is a customer-managed key"), N_("AWS-managed key"), N_("none"),
+    N_("not assessed (other cloud)"), N_("AWS Backup plan"), N_("NOT covered"), N_("is the backup vault"),
+})
+"""The fixed row values (in English in :class:`Row`): translated where a document shows them."""
+HEADERS = {"urn": N_("URN"), "type": N_("Type"), "name": N_("Name"), "region": N_("Region"), "scope": N_("Scope"),
+           "holds": N_("Holds"), "encryption": N_("Encryption key"), "backup": N_("Backup"),
+           "inCountry": N_("In-country")}
+"""CSV column headers in another language (English keeps the field names, as the CSV always had)."""
+
+
+def display(value: str, lang: Language) -> str:
+    """A row value as ``lang`` writes it: English as it is; a :class:`Label` from its msgid; a fixed value from the
+    catalog; anything else (regions, locations, key ARNs and aliases) as it is."""
+    if lang.code == "en":
+        return value
+    if isinstance(value, Label):
+        return lang.gettext(value.msgid).format(**value.params)
+    return lang.gettext(value) if value in VALUES else value
 
 
 @cache
@@ -122,10 +169,12 @@ def _key_label(value: str, topo: Topology) -> str:
     """A key reference as the program's KMS key (logical name, alias) rather than the offline stand-in ARN."""
     key = topo.index.get(value)
     if key is None or key.type != "aws:kms/key:Key":
-        return value if value.startswith(("alias/", "aws/")) or ":alias/" in value else f"key {value}"
+        return value if value.startswith(("alias/", "aws/")) or ":alias/" in value else Label(N_("key {key}"), key=value)
     aliases = [str(a.plain_inputs().get("name")) for a in topo.graph.of_type("aws:kms/alias:Alias")
                if a.plain_inputs().get("targetKeyId") in (key.id, prop(key, "arn"), prop(key, "keyId"))]
-    return f"customer-managed KMS key {key.name}" + (f" ({', '.join(aliases)})" if aliases else "")
+    if aliases:
+        return Label(N_("customer-managed KMS key {name} ({aliases})"), name=key.name, aliases=", ".join(aliases))
+    return Label(N_("customer-managed KMS key {name}"), name=key.name)
 
 
 def _encryption(r: Resource, topo: Topology, sse: dict[str, str]) -> str:
@@ -152,7 +201,7 @@ def rows(topo: Topology) -> list[Row]:
         if "bucketServerSideEncryptionConfiguration" in cfg.type:
             bucket = str(prop(cfg, "bucket"))
             key = _find_kms(cfg.plain_inputs())
-            sse[bucket] = key or "SSE-S3 (AWS-managed)"
+            sse[bucket] = key or Label(N_("{sse} (AWS-managed)"), sse="SSE-S3")
     allowed = list(topo.config.allowedRegions) if topo.config else [str(graph.config.get("aws:region") or "ap-southeast-3")]
     others = locations().LOCATION_KEYS
     out: list[Row] = []
@@ -184,12 +233,17 @@ def rows(topo: Topology) -> list[Row]:
     return sorted(out, key=lambda x: (x.holds != "data", x.type, x.name))
 
 
-def to_csv(items: list[Row]) -> str:
+def to_csv(items: list[Row], lang: Language | None = None) -> str:
+    """The rows as CSV; in a language other than English the headers and the fixed values are translated (the JSON
+    evidence keeps the English keys and values for machines)."""
+    lang = lang_or_en(lang)
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(Row.__dataclass_fields__))
-    w.writeheader()
+    fields = list(Row.__dataclass_fields__)
+    w = csv.writer(buf, lineterminator="\r\n")  # csv.DictWriter's default, as the file always had
+    w.writerow(fields if lang.code == "en" else [lang.gettext(HEADERS[f]) for f in fields])
     for row in items:
-        w.writerow(asdict(row))
+        w.writerow([display(getattr(row, f), lang) if f not in ("urn", "type", "name") else getattr(row, f)
+                    for f in fields])
     return buf.getvalue()
 
 
@@ -203,28 +257,42 @@ def to_json(items: list[Row], stack: str, allowed: list[str], endpoints: list[tu
 
 
 def render_markdown(items: list[Row], stack: str, allowed: list[str],
-                    endpoints: list[tuple[str, str, str]] | None = None) -> str:
+                    endpoints: list[tuple[str, str, str]] | None = None, lang: Language | None = None) -> str:
+    lang = lang_or_en(lang)
+    _ = lang.gettext
     data = [r for r in items if r.holds == "data"]
     outside = [r for r in items if r.inCountry == "no"]
     unplaced = [r for r in items if r.inCountry == "not established"]
     endpoints = endpoints or []
     unencrypted = [r for r in data if r.encryption == "none"]
     uncovered = [r for r in items if r.backup == "NOT covered"]
-    lines = [f"# Residency evidence - {stack}", "",
-             f"Every cloud resource the stack declares, with its effective region (own `region`, else its provider's, "
-             f"else `aws:region`). Allowed regions: {', '.join(allowed)}.", "",
-             f"- {len(items)} resources, {len(data)} hold data, {len(items) - len(data)} configuration only",
-             f"- regional resources outside the allowed regions: **{len(outside)}**"
-             + (" (" + ", ".join(r.name for r in outside) + ")" if outside else ""),
-             f"- resources whose location cannot be established (not counted as in-country): **{len(unplaced)}**"
-             + (" (" + ", ".join(r.name for r in unplaced) + ")" if unplaced else ""),
-             f"- provider endpoints sending calls outside the allowed regions: **{len(endpoints)}**"
+
+    def names(found: list[Row]) -> str:
+        return " (" + ", ".join(r.name for r in found) + ")" if found else ""
+
+    header = [N_("Resource"), N_("Type"), N_("Region"), N_("In-country"), N_("Scope"), N_("Holds"),
+              N_("Encryption key"), N_("Backup")]
+    lines = [_("# Residency evidence - {stack}").format(stack=stack), "",
+             _("Every cloud resource the stack declares, with its effective region (own {region}, else its "
+               "provider's, else {default}). Allowed regions: {allowed}.").format(
+                 region="`region`", default="`aws:region`", allowed=", ".join(allowed)), "",
+             _("- {count} resources, {data} hold data, {config} configuration only").format(
+                 count=len(items), data=len(data), config=len(items) - len(data)),
+             _("- regional resources outside the allowed regions: **{count}**").format(count=len(outside))
+             + names(outside),
+             _("- resources whose location cannot be established (not counted as in-country): **{count}**").format(
+                 count=len(unplaced)) + names(unplaced),
+             _("- provider endpoints sending calls outside the allowed regions: **{count}**").format(
+                 count=len(endpoints))
              + (" (" + ", ".join(f"{p} {s} -> {u}" for p, s, u in endpoints) + ")" if endpoints else ""),
-             f"- data stores without encryption: **{len(unencrypted)}**", f"- data stores not covered by a backup plan: **{len(uncovered)}**",
-             "- global services (IAM, Route 53, CloudFront) hold configuration only: names, policies, DNS records - no citizen data.", "",
-             "| Resource | Type | Region | In-country | Scope | Holds | Encryption key | Backup |",
+             _("- data stores without encryption: **{count}**").format(count=len(unencrypted)),
+             _("- data stores not covered by a backup plan: **{count}**").format(count=len(uncovered)),
+             _("- global services ({services}) hold configuration only: names, policies, DNS records - no citizen "
+               "data.").format(services="IAM, Route 53, CloudFront"), "",
+             "| " + " | ".join(_(h) for h in header) + " |",
              "|---|---|---|---|---|---|---|---|"]
     for r in items:
-        lines.append(f"| {r.name} | `{r.type}` | {r.region} | {r.inCountry} | {r.scope} | {r.holds} | {r.encryption} "
-                     f"| {r.backup} |")
+        lines.append(f"| {r.name} | `{r.type}` | {display(r.region, lang)} | {display(r.inCountry, lang)} "
+                     f"| {display(r.scope, lang)} | {display(r.holds, lang)} | {display(r.encryption, lang)} "
+                     f"| {display(r.backup, lang)} |")
     return "\n".join(lines) + "\n"

@@ -27,9 +27,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from siaga.documents.l10n import fixed
+from siaga.i18n import N_, Language, language
+
 SCENARIOS = ("lose-instance", "lose-az", "fail-site")
-DRP_TITLES = {"lose-instance": "Loss of one application instance", "lose-az": "Loss of one Availability Zone",
-              "fail-site": "Loss of the whole AWS site (region)"}
+DRP_TITLES = {"lose-instance": N_("Loss of one application instance"),
+              "lose-az": N_("Loss of one Availability Zone"),
+              "fail-site": N_("Loss of the whole AWS site (region)")}
+"""The DRP's scenario titles (English: how the scenario is found in the DRP; translated in the evidence)."""
+OUTCOMES = {"passed": N_("passed"), "failed": N_("failed"), "error": N_("error"), "skipped": N_("skipped")}
+"""siaga verify outcomes as the evidence writes them."""
 FIS_DONE = {"completed", "stopped", "failed", "cancelled"}
 """Terminal experiment states (https://docs.aws.amazon.com/fis/latest/APIReference/API_ExperimentState.html)."""
 
@@ -48,18 +55,28 @@ class Expectation:
     rpo_text: str
 
 
-def expectation(graph: Any, scenario: str) -> Expectation:
-    """The DRP's figures for ``scenario``, computed from the stack's graph."""
+def expectation(graph: Any, scenario: str, lang: Language | None = None) -> Expectation:
+    """The DRP's figures for ``scenario``, computed from the stack's graph; the title and RTO/RPO texts in ``lang``
+    (default English) when the DRP can write them in it (``scenarios(topo, lang=...)``), else as the DRP has them."""
+    import inspect
+
     from siaga.documents.drp import scenarios
     from siaga.documents.topology import analyse
 
     title = DRP_TITLES[scenario]
-    for sc in scenarios(analyse(graph)):
+    topo = analyse(graph)
+    found = scenarios(topo)
+    for i, sc in enumerate(found):
         if sc.title == title:
             if sc.rto_seconds is None:
                 raise DrillError(f"stack {graph.stack}: the DRP has no computed RTO for {title!r} ({sc.rto}): "
                                  "nothing to measure the drill against")
-            return Expectation(scenario, title, float(sc.rto_seconds), sc.rpo_seconds, sc.rto, sc.rpo)
+            shown, rto, rpo = (title, sc.rto, sc.rpo) if lang is None else (lang.gettext(title), sc.rto, sc.rpo)
+            if lang is not None and lang.code != "en" and "lang" in inspect.signature(scenarios).parameters:
+                local = scenarios(topo, lang=lang)  # type: ignore[call-arg]  # same scenarios, same order
+                if len(local) == len(found):  # the DRP's own words: title and RTO/RPO as the DRP writes them
+                    shown, rto, rpo = local[i].title, local[i].rto, local[i].rpo
+            return Expectation(scenario, shown, float(sc.rto_seconds), sc.rpo_seconds, rto, rpo)
     raise DrillError(f"stack {graph.stack}: the DRP has no scenario {title!r}")
 
 
@@ -202,6 +219,8 @@ class DrillResult:
     duration_seconds: float = 0.0
     verify: dict[str, Any] | None = None
     """{"ok": bool, "checks": [...], "error": str} of the siaga verify run at the end; None when skipped."""
+    lang: str = "en"
+    """The evidence's language (``id``/``en``): events, problems and the Markdown are written in it (not in JSON)."""
 
     @property
     def longest_outage(self) -> float:
@@ -210,27 +229,37 @@ class DrillResult:
 
     @property
     def problems(self) -> list[str]:
+        """What failed the drill, in the evidence's language (AWS states, reasons and check names as they are)."""
+        lang = language(self.lang)
+        _ = lang.gettext
         rto = self.expectation.rto_seconds
         out: list[str] = []
         if not self.recovered:
             if self.outages and self.outages[-1].end is None:
-                out.append(f"the service did not recover: down since +{self.outages[-1].start:.0f} s, still down when "
-                           f"the drill ended after {self.duration_seconds:.0f} s (RTO {rto:.0f} s)")
+                out.append(_("the service did not recover: down since +{start} s, still down when the drill ended "
+                             "after {duration} s (RTO {rto} s)").format(
+                    start=fixed(lang, self.outages[-1].start), duration=fixed(lang, self.duration_seconds),
+                    rto=fixed(lang, rto)))
             else:
-                out.append(f"the drill reached its time limit after {self.duration_seconds:.0f} s before the fault "
-                           f"ended (experiment state {self.experiment_state or 'n/a'}); raise --timeout")
+                out.append(_("the drill reached its time limit after {duration} s before the fault ended (experiment "
+                             "state {state}); raise {option}").format(
+                    duration=fixed(lang, self.duration_seconds), state=self.experiment_state or _("n/a"),
+                    option="--timeout"))
         for o in self.outages:
             if o.seconds is not None and o.seconds > rto:
-                out.append(f"outage from +{o.start:.0f} s lasted {o.seconds:.1f} s: {o.seconds - rto:.1f} s over the "
-                           f"DRP's RTO of {rto:.0f} s")
+                out.append(_("outage from +{start} s lasted {seconds} s: {over} s over the DRP's RTO of {rto} s").format(
+                    start=fixed(lang, o.start), seconds=fixed(lang, o.seconds, 1), over=fixed(lang, o.seconds - rto, 1),
+                    rto=fixed(lang, rto)))
         if self.experiment_state in {"stopped", "failed", "cancelled"}:
-            out.append(f"experiment {self.experiment_id} ended {self.experiment_state}"
+            # the experiment state and AWS's reason are quoted as AWS gives them
+            out.append(_("experiment {id} ended {state}").format(id=self.experiment_id, state=self.experiment_state)
                        + (f": {self.experiment_reason}" if self.experiment_reason else "")
-                       + (" (the stop condition fired: the service became unhealthy)"
+                       + (" " + _("(the stop condition fired: the service became unhealthy)")
                           if self.experiment_state == "stopped" else ""))
         if self.verify is not None and not self.verify.get("ok"):
-            out.append("siaga verify after the drill: " + (self.verify.get("error") or ", ".join(
-                c["check"] for c in self.verify.get("checks", []) if c.get("outcome") in {"failed", "error"})))
+            out.append(_("{command} after the drill: {what}").format(command="siaga verify", what=(
+                self.verify.get("error") or ", ".join(c["check"] for c in self.verify.get("checks", [])
+                                                      if c.get("outcome") in {"failed", "error"}))))
         return out
 
     @property
@@ -239,6 +268,7 @@ class DrillResult:
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data.pop("lang")  # the JSON evidence keeps its keys; the texts in it are in the evidence's language
         data["outages"] = [{"start": o.start, "end": o.end, "seconds": o.seconds} for o in self.outages]
         data.update(passed=self.passed, problems=self.problems, longest_outage_seconds=self.longest_outage)
         return data
@@ -250,17 +280,19 @@ def _now() -> str:
 
 def run(*, stack: str, the_plan: Plan, exp: Expectation, endpoint: Endpoint, interval: float, timeout: float,
         settle: int = 3, say: Callable[[str], None] = print, probe_fn: Callable[[Endpoint], tuple[bool, str]] = probe,
-        ) -> DrillResult:
+        lang: Language | None = None) -> DrillResult:
     """Starts the fault, polls endpoint and experiment every ``interval`` s for at most ``timeout`` s, and stops when
     the fault has ended and ``settle`` probes in a row were healthy. fail-site: the health check stays inverted for
     the RTO + 30 s, then is set back; it is always set back, also on errors and Ctrl-C, and an experiment still
-    running when the drill ends is stopped."""
+    running when the drill ends is stopped. Events are written in ``lang`` (default English)."""
+    lang = lang if lang is not None else language("en")
+    _ = lang.gettext
     healthy, detail = probe_fn(endpoint)
     if not healthy:
         raise DrillError(f"{endpoint.url} is not healthy before the drill ({detail}): not starting a fault on a "
                          "service that is already down")
     result = DrillResult(stack=stack, scenario=the_plan.scenario, expectation=exp, endpoint=endpoint.url,
-                         started_at=_now())
+                         started_at=_now(), lang=lang.code)
     t0 = time.monotonic()
 
     def event(what: str, detail: str = "") -> None:
@@ -268,20 +300,20 @@ def run(*, stack: str, the_plan: Plan, exp: Expectation, endpoint: Endpoint, int
         result.events.append(ev)
         say(f"+{ev.t:6.1f}s  {what}" + (f"  ({detail})" if detail else ""))
 
-    event("baseline probe healthy", detail)
+    event(_("baseline probe healthy"), detail)
     started = aws_cli(the_plan.start, the_plan.region)
     t0 = time.monotonic()
     result.events[0].t = 0.0
     site = the_plan.scenario == "fail-site"
     if site:
-        event("primary health check inverted", the_plan.health_check_id or "")
+        event(_("primary health check inverted"), the_plan.health_check_id or "")
     else:
         exp_info = started.get("experiment") or {}
         result.experiment_id = exp_info.get("id")
         if not result.experiment_id:
             raise DrillError(f"aws fis start-experiment: no experiment id in the answer ({str(started)[:120]})")
         result.experiment_state = (exp_info.get("state") or {}).get("status")
-        event("experiment started", f"{result.experiment_id} {result.experiment_state or ''}".strip())
+        event(_("experiment started"), f"{result.experiment_id} {result.experiment_state or ''}".strip())
     up_streak = 0
     was_up = True
     inverted = site
@@ -293,7 +325,7 @@ def run(*, stack: str, the_plan: Plan, exp: Expectation, endpoint: Endpoint, int
             elapsed = time.monotonic() - t0
             if elapsed > timeout:
                 result.timed_out = True
-                event("drill time limit reached", f"{timeout:.0f} s")
+                event(_("drill time limit reached"), f"{fixed(lang, timeout)} s")
                 break
             ok, detail = probe_fn(endpoint)
             now = round(time.monotonic() - t0, 2)
@@ -302,13 +334,14 @@ def run(*, stack: str, the_plan: Plan, exp: Expectation, endpoint: Endpoint, int
                 up_streak += 1
                 if not was_up:
                     result.outages[-1].end = now
-                    event("endpoint recovered", f"{detail}; down {result.outages[-1].seconds:.1f} s")
+                    event(_("endpoint recovered"), _("{detail}; down {seconds} s").format(
+                        detail=detail, seconds=fixed(lang, result.outages[-1].seconds or 0.0, 1)))
             else:
                 result.failed_probes += 1
                 up_streak = 0
                 if was_up:
                     result.outages.append(Outage(start=now))
-                    event("endpoint down", detail)
+                    event(_("endpoint down"), detail)
             was_up = ok
             if not site and result.experiment_id:
                 state = aws_cli(["fis", "get-experiment", "--id", result.experiment_id], the_plan.region)
@@ -317,69 +350,93 @@ def run(*, stack: str, the_plan: Plan, exp: Expectation, endpoint: Endpoint, int
                 if status != result.experiment_state:
                     result.experiment_state = status
                     result.experiment_reason = st.get("reason") or ""
-                    event(f"experiment {status}", result.experiment_reason)
+                    event(_("experiment {status}").format(status=status), result.experiment_reason)
                 ended = status in FIS_DONE
             else:
                 if inverted and now >= hold:
                     aws_cli(the_plan.stop or [], the_plan.region)
                     inverted = False
-                    event("primary health check set back (not inverted)", f"after {now:.0f} s")
+                    event(_("primary health check set back (not inverted)"),
+                          _("after {seconds} s").format(seconds=fixed(lang, now)))
                 ended = not inverted
             if ended and up_streak >= settle:
                 result.recovered = True
                 break
             time.sleep(max(0.0, interval - (time.monotonic() - t0 - now)))
     except KeyboardInterrupt:
-        event("interrupted by the operator")
+        event(_("interrupted by the operator"))
         raise
     finally:
         if inverted:
             with contextlib.suppress(DrillError):
                 aws_cli(the_plan.stop or [], the_plan.region)
-                event("primary health check set back (not inverted)")
+                event(_("primary health check set back (not inverted)"))
         elif not site and result.experiment_id and result.experiment_state not in FIS_DONE:
             with contextlib.suppress(DrillError):
                 aws_cli([*(the_plan.stop or []), result.experiment_id], the_plan.region)
-                event("experiment stopped by siaga drill", result.experiment_id)
+                event(_("experiment stopped by {command}").format(command="siaga drill"), result.experiment_id)
         result.duration_seconds = round(time.monotonic() - t0, 2)
     return result
 
 
-def _dur(s: float | None) -> str:
-    return "n/a" if s is None else f"{s:.1f} s"
+def _dur(s: float | None, lang: Language | None = None) -> str:
+    lang = lang if lang is not None else language("en")
+    return lang.gettext("n/a") if s is None else f"{fixed(lang, s, 1)} s"
 
 
-def render_markdown(r: DrillResult) -> str:
+def _started(r: DrillResult, lang: Language) -> str:
+    """The start time as recorded (ISO 8601, UTC) in English; ``1 Desember 2026 23.57.18 UTC`` in Indonesian."""
+    if lang.code == "en":
+        return r.started_at
+    try:
+        return lang.datetime(datetime.fromisoformat(r.started_at.replace("Z", "+00:00")))
+    except ValueError:
+        return r.started_at
+
+
+def render_markdown(r: DrillResult, lang: Language | None = None) -> str:
+    """The drill evidence as Markdown in ``lang`` (default: the language the drill ran in, English by default)."""
+    lang = lang if lang is not None else language(r.lang)
+    _ = lang.gettext
     e = r.expectation
-    verdict = "PASS" if r.passed else "FAIL"
-    lines = [f"# Drill {r.scenario} - {r.stack}: {verdict}", "",
-             f"Started {r.started_at}, {r.duration_seconds:.0f} s, endpoint `{r.endpoint}` probed {r.probes} times "
-             f"({r.failed_probes} failed).", "",
-             "| | DRP (computed) | observed |", "|---|---|---|",
-             f"| RTO | {e.rto_seconds:.0f} s ({e.rto_text}) | longest outage {_dur(r.longest_outage)}"
-             f"{'' if r.recovered else ', NOT recovered'} |",
-             f"| RPO | {e.rpo_text} | not measured (an HTTP health probe cannot see lost writes) |", "",
-             f"DRP scenario: *{e.drp_title}*.", ""]
+    verdict = _("PASS") if r.passed else _("FAIL")
+    lines = [_("# Drill {scenario} - {stack}: {verdict}").format(scenario=r.scenario, stack=r.stack, verdict=verdict),
+             "",
+             _("Started {started}, {duration} s, endpoint {endpoint} probed {probes} times ({failed} failed).").format(
+                 started=_started(r, lang), duration=fixed(lang, r.duration_seconds), endpoint=f"`{r.endpoint}`",
+                 probes=r.probes, failed=r.failed_probes), "",
+             _("| | DRP (computed) | observed |"), "|---|---|---|",
+             _("| RTO | {rto} s ({rto_text}) | longest outage {longest}{recovered} |").format(
+                 rto=fixed(lang, e.rto_seconds), rto_text=e.rto_text, longest=_dur(r.longest_outage, lang),
+                 recovered="" if r.recovered else _(", NOT recovered")),
+             _("| RPO | {rpo_text} | not measured (an HTTP health probe cannot see lost writes) |").format(
+                 rpo_text=e.rpo_text), "",
+             _("DRP scenario: *{title}*.").format(title=e.drp_title), ""]
     if r.experiment_id:
-        lines += [f"FIS experiment `{r.experiment_id}`: {r.experiment_state}"
+        lines += [_("FIS experiment {id}: {state}").format(id=f"`{r.experiment_id}`", state=r.experiment_state)
                   + (f" ({r.experiment_reason})" if r.experiment_reason else ""), ""]
-    lines += ["## Outages", ""]
-    lines += [f"- from +{o.start:.1f} s to " + (f"+{o.end:.1f} s: {o.seconds:.1f} s" if o.end is not None
-                                                 else "the end of the drill: not recovered") for o in r.outages]
+    lines += [_("## Outages"), ""]
+    lines += [_("- from +{start} s to +{end} s: {seconds} s").format(
+                  start=fixed(lang, o.start, 1), end=fixed(lang, o.end, 1), seconds=fixed(lang, o.seconds or 0.0, 1))
+              if o.end is not None else
+              _("- from +{start} s to the end of the drill: not recovered").format(start=fixed(lang, o.start, 1))
+              for o in r.outages]
     if not r.outages:
-        lines.append("- none observed")
-    lines += ["", "## Timeline", "", "| t (s) | UTC | event | detail |", "|---:|---|---|---|"]
-    lines += [f"| {ev.t:.1f} | {ev.at} | {ev.what} | {ev.detail.replace('|', '/')} |" for ev in r.events]
+        lines.append(_("- none observed"))
+    lines += ["", _("## Timeline"), "", _("| t (s) | UTC | event | detail |"), "|---:|---|---|---|"]
+    lines += [f"| {fixed(lang, ev.t, 1)} | {ev.at} | {ev.what} | {ev.detail.replace('|', '/')} |" for ev in r.events]
     lines += ["", "## siaga verify", ""]
     if r.verify is None:
-        lines.append("Skipped (--no-verify).")
+        lines.append(_("Skipped ({option}).").format(option="--no-verify"))
     elif r.verify.get("error"):
-        lines.append(f"Could not run: {r.verify['error']}")
+        lines.append(_("Could not run: {error}").format(error=r.verify["error"]))
     else:
         checks = r.verify.get("checks", [])
-        lines.append(f"{'OK' if r.verify.get('ok') else 'FAILED'}: {len(checks)} check(s).")
-        lines += [f"- {c['host']} {c['check']}: {c['outcome']} {c.get('message', '')}".rstrip() for c in checks
-                  if c.get("outcome") != "passed"]
-    lines += ["", "## Verdict", ""]
-    lines += [f"- {p}" for p in r.problems] or [f"- recovered within the RTO ({e.rto_seconds:.0f} s)"]
+        lines.append(_("{verdict}: {count} check(s).").format(
+            verdict=_("OK") if r.verify.get("ok") else _("FAILED"), count=len(checks)))
+        lines += [f"- {c['host']} {c['check']}: {_(OUTCOMES[c['outcome']]) if c['outcome'] in OUTCOMES else c['outcome']}"
+                  f" {c.get('message', '')}".rstrip() for c in checks if c.get("outcome") != "passed"]
+    lines += ["", _("## Verdict"), ""]
+    lines += [f"- {p}" for p in r.problems] or [_("- recovered within the RTO ({rto} s)").format(
+        rto=fixed(lang, e.rto_seconds))]
     return "\n".join(lines) + "\n"
