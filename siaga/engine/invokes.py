@@ -196,6 +196,24 @@ def guardduty_detector(args: dict[str, Any], region: str) -> dict[str, Any]:
                          for n in ("CLOUD_TRAIL", "DNS_LOGS", "FLOW_LOGS")], "tags": {}}
 
 
+def load_balancer(args: dict[str, Any], region: str) -> dict[str, Any]:
+    """``aws.lb.get_load_balancer`` by name or by tags (e.g. the tags the AWS Load Balancer Controller puts on the
+    ALB it makes for an Ingress): one ALB with a stable id derived from what was asked."""
+    import hashlib
+
+    tags = dict(args.get("tags") or {})
+    asked = args.get("name") or args.get("arn") or json.dumps(tags, sort_keys=True)
+    digest = hashlib.sha256(str(asked).encode()).hexdigest()
+    name = args.get("name") or f"k8s-{digest[:8]}-{digest[8:18]}"
+    rid = digest[18:34]
+    r = _region(args, region)
+    suffix = f"app/{name}/{rid}"
+    return {"id": f"arn:aws:elasticloadbalancing:{r}:{ACCOUNT_ID}:loadbalancer/{suffix}",
+            "arn": f"arn:aws:elasticloadbalancing:{r}:{ACCOUNT_ID}:loadbalancer/{suffix}", "arnSuffix": suffix,
+            "name": name, "dnsName": f"{name}-{int(digest[:8], 16) % 10**10}.{r}.elb.amazonaws.com",
+            "zoneId": "Z2ZZZZZZZZZZZZ", "loadBalancerType": "application", "internal": False, "tags": tags}
+
+
 def random_string(args: dict[str, Any], region: str) -> dict[str, Any]:
     return {}
 
@@ -216,6 +234,7 @@ HANDLERS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     "aws:ec2/getSubnets:getSubnets": subnets,
     "aws:eks/getClusterAuth:getClusterAuth": eks_cluster_auth,
     "aws:guardduty/getDetector:getDetector": guardduty_detector,
+    "aws:lb/getLoadBalancer:getLoadBalancer": load_balancer,
 }
 
 
