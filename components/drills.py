@@ -61,13 +61,13 @@ Every template: the role below, a stop condition on the stack's "service unhealt
 the load balancer: the drill went further than the design survives), logs to an encrypted log group, and
 ``emptyTargetResolutionMode = fail`` (a template whose targets resolve to nothing fails instead of "passing").
 
-Region: FIS is regional; its endpoint table (https://docs.aws.amazon.com/general/latest/gr/fis.html) is the authority
-for ap-southeast-3 (the documentation excerpt available when this was written did not show the Jakarta row, so it is
-not confirmed here: README "Cyber drills"). The actions used here are those of ``aws fis list-actions``
-(https://docs.aws.amazon.com/fis/latest/userguide/fis-list-actions.html): ec2 terminate/stop-instances,
-network:disrupt-connectivity, rds:reboot-db-instances / failover-db-cluster. Before a first drill run
-``aws fis list-actions --region ap-southeast-3`` (``siaga drill --dry-run`` prints it): an action missing in the region
-makes ``pulumi up`` fail on that template, never silently.
+Region: FIS is regional. Every action used is in ``FIS_ACTIONS`` and in the actions reference
+(https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html); what could NOT be confirmed from the AWS
+documentation available when this was written: the Jakarta row of the endpoints table
+(https://docs.aws.amazon.com/general/latest/gr/fis.html, the copy searched ends before it) and the per-Region
+availability of each action (the reference lists none). Before a first drill run ``aws fis list-actions --region
+ap-southeast-3`` (``siaga drill --dry-run`` prints it, the DRP's recovery step lists the stack's actions): an action
+missing in the region makes ``pulumi up`` fail on that template, never silently.
 
 Role (least privilege, https://docs.aws.amazon.com/fis/latest/userguide/getting-started-iam-service-role.html): trusted
 by ``fis.amazonaws.com`` with ``aws:SourceAccount`` (this account) and ``aws:SourceArn`` (this account's experiments in
