@@ -186,7 +186,12 @@ pulumi.export("primaryHealthCheckId", failover.primary_health_check_id)
 
 # cyber drills (siaga drill): FIS templates (EC2 tier, or the EKS node groups and the controller-made ALB), the
 # quarantine group of the DRP's containment step
-if cfg.drills.enabled:
+drills_alb = cfg.platform != "eks" or (cfg.kubernetes is not None and cfg.kubernetes.ingressClass == "alb")
+if cfg.drills.enabled and not drills_alb:
+    pulumi.log.warn(f"siaga:drills.enabled: true, but siaga:kubernetes.ingressClass is "
+                    f"{cfg.kubernetes.ingressClass if cfg.kubernetes else None!r}: the stop alarm watches the ALB the AWS "
+                    "Load Balancer Controller makes (ingressClass alb); no drill templates are created")
+if cfg.drills.enabled and drills_alb:
     from components.drills import CyberDrills, CyberDrillsArgs, EksDrillTargets, controller_load_balancer
 
     if cfg.platform == "eks":

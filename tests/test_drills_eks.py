@@ -213,3 +213,15 @@ def test_fail_site_on_hybrid_pdn_inverts_the_primary_health_check(tmp_path: Path
     text = " ".join(out.split())
     assert "aws route53 update-health-check --health-check-id hc-eks --inverted" in text
     assert "undo/abort: aws route53 update-health-check --health-check-id hc-eks --no-inverted" in text
+
+
+def test_no_alb_ingress_no_templates_said_in_one_line() -> None:
+    """Another ingress class on EKS makes no controller ALB to put the stop alarm on: no template is created (a
+    template without its stop condition is what fis-stop-condition refuses), and the warning names the key."""
+    import yaml
+
+    kube = yaml.safe_load(Path("stacks/Pulumi.hybrid-pdn.yaml").read_text())["config"]["siaga:kubernetes"]
+    g = run_stack("hybrid-pdn", overrides={"siaga:kubernetes": json.dumps({**kube, "ingressClass": "nginx"})})
+    assert not g.of_type(TEMPLATE)
+    [warning] = [w for w in g.warnings if w.startswith("siaga:drills.enabled")]
+    assert "ingressClass is 'nginx'" in warning and "\n" not in warning
