@@ -225,3 +225,18 @@ def test_no_alb_ingress_no_templates_said_in_one_line() -> None:
     assert not g.of_type(TEMPLATE)
     [warning] = [w for w in g.warnings if w.startswith("siaga:drills.enabled")]
     assert "ingressClass is 'nginx'" in warning and "\n" not in warning
+
+
+def test_alb_lookup_waits_for_the_ingress_at_preview() -> None:
+    """At a preview before the first deployment the Ingress has no id, so the lookup (depends_on the Ingress) is not
+    run and the alarm's query is unknown, as in `pulumi preview`; the templates' stop conditions are then 'cannot be
+    verified' (advisory), never a mandatory finding, and never a query on a load balancer that does not exist yet."""
+    from siaga.engine.model import is_unknown
+
+    g = run_stack("hybrid-pdn", preview=True)
+    [query] = plain(g.get(ALARM, "drills-service-unhealthy").inputs)["metricQueries"]
+    assert is_unknown(query["expression"])
+    result = analyze(g, packs=[Path("policies")])
+    assert not result.mandatory and not result.errors
+    stops = [f for f in result.findings if f.policy == "fis-stop-condition"]
+    assert stops and all(f.enforcement == "advisory" and "cannot be verified" in f.message for f in stops)
