@@ -184,17 +184,32 @@ pulumi.export("zoneId", zone.zone_id)
 pulumi.export("nameServers", zone.name_servers)  # delegate the parent zone to these (README: Deploying for real)
 pulumi.export("primaryHealthCheckId", failover.primary_health_check_id)
 
-# cyber drills (siaga drill): FIS templates on the EC2 tier, the quarantine group of the DRP's containment step
-if cfg.platform == "ec2" and cfg.drills.enabled:
-    from components.drills import CyberDrills, CyberDrillsArgs
+# cyber drills (siaga drill): FIS templates (EC2 tier, or the EKS node groups and the controller-made ALB), the
+# quarantine group of the DRP's containment step
+drills_alb = cfg.platform != "eks" or (cfg.kubernetes is not None and cfg.kubernetes.ingressClass == "alb")
+if cfg.drills.enabled and not drills_alb:
+    pulumi.log.warn(f"siaga:drills.enabled: true, but siaga:kubernetes.ingressClass is "
+                    f"{cfg.kubernetes.ingressClass if cfg.kubernetes else None!r}: the stop alarm watches the ALB the AWS "
+                    "Load Balancer Controller makes (ingressClass alb); no drill templates are created")
+if cfg.drills.enabled and drills_alb:
+    from components.drills import CyberDrills, CyberDrillsArgs, EksDrillTargets, controller_load_balancer
 
+    if cfg.platform == "eks":
+        assert cfg.kubernetes is not None  # load_config refuses eks without a kubernetes section
+        tier = dict(eks=EksDrillTargets(
+            cluster_name=hybrid.cluster.cluster.name,
+            node_group_arns=[ng.arn for ng in hybrid.cluster.node_groups],
+            load_balancer_arn_suffix=controller_load_balancer(
+                prefix, cfg.kubernetes.namespace, cfg.service, hybrid.primary.ingress, provider).arn_suffix))
+    else:
+        tier = dict(asg_name=cluster.asg_name, alb_arn_suffix=cluster.alb_arn_suffix,
+                    target_group_arn_suffix=cluster.target_group_arn_suffix)
     drills = CyberDrills("drills", CyberDrillsArgs(
-        name_prefix=prefix, logs_key_arn=keys.arn("logs"), vpc_id=network.vpc_id, asg_name=cluster.asg_name,
-        alb_arn_suffix=cluster.alb_arn_suffix, target_group_arn_suffix=cluster.target_group_arn_suffix,
+        name_prefix=prefix, logs_key_arn=keys.arn("logs"), vpc_id=network.vpc_id,
         azs=network.azs, private_subnet_ids=network.private_subnet_ids,
         isolated_subnet_ids=network.isolated_subnet_ids, db_arn=database.arn,
         db_is_cluster=cfg.database.mode == "multi-az-cluster", alarm_topic_arn=monitoring.topic_arn,
-        fault_minutes=cfg.drills.faultMinutes, log_retention_days=cfg.drills.logRetentionDays), aws_opts)
+        fault_minutes=cfg.drills.faultMinutes, log_retention_days=cfg.drills.logRetentionDays, **tier), aws_opts)
     pulumi.export("drillTemplates", drills.template_ids)
     pulumi.export("drillStopAlarm", drills.stop_alarm.name)
     pulumi.export("quarantineSecurityGroupId", drills.quarantine.id)

@@ -762,7 +762,8 @@ LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 
 
 class Drills(_Model):
-    """AWS FIS experiment templates for ``siaga drill`` (components/drills.py): lose one instance, lose one AZ."""
+    """AWS FIS experiment templates for ``siaga drill`` (components/drills.py): lose one instance (on EKS: one node),
+    lose one AZ; EC2 tier and EKS."""
 
     enabled: bool = True
     faultMinutes: int = Field(default=5, ge=1, le=60,

@@ -20,7 +20,11 @@ standalone account's baseline stack); ``off``. What is not a singleton is always
   (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty-organization-policies-considerations.html): set
   ``guardDutyFeatures: false`` there.
 - Security Hub standards subscriptions (NIST SP 800-53 r5, AWS FSBP) on the created or the adopted hub; set
-  ``standards: []`` when the organisation's central configuration owns the standards. Both standards exist in
+  ``standards: []`` when the organisation's central configuration owns the standards. On an adopted hub they are
+  ``retain_on_delete``: destroying the stack leaves the account's standards on. The protection plans are left on too
+  (deleting an ``aws_guardduty_detector_feature`` is a no-op in the provider: ``DeleteWithoutTimeout:
+  schema.NoopContext``, internal/service/guardduty/detector_feature.go), so a non-production stack with detection on
+  stays tear-down-able without taking account-wide detection with it. Both standards exist in
   ap-southeast-3; some of their controls do not (listed per Region, "Asia Pacific (Jakarta)":
   https://docs.aws.amazon.com/securityhub/latest/userguide/regions-controls.html).
 - EventBridge rules, target = the TTIS topic: GuardDuty severity >= 4 (medium, high, critical), Security Hub new
@@ -172,10 +176,15 @@ class Detection(pulumi.ComponentResource):
                     f"{name}-securityhub", enable_default_standards=False, auto_enable_controls=True,
                     control_finding_generator="SECURITY_CONTROL", opts=pulumi.ResourceOptions(
                         parent=self, depends_on=recorder_ready)))
+            # Deleting a subscription disables the standard for the whole account and region (BatchDisableStandards:
+            # https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/securityhub/standards_subscription.go).
+            # On a hub this stack does not own (existing), `pulumi destroy` of this stack (a staging stack sharing
+            # the account, say) must not switch the account's standards off: the subscriptions are retained.
+            keep = args.security_hub == "existing"
             for key in args.standards:
                 aws.securityhub.StandardsSubscription(
                     f"{name}-standard-{key}", standards_arn=f"arn:{partition}:securityhub:{region}::{STANDARDS[key]}",
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=after))
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=after, retain_on_delete=keep))
 
         # --- Inspector: EC2 and ECR scanning (https://docs.aws.amazon.com/inspector/latest/user/inspector_regions.html)
         if args.inspector == "create":

@@ -19,17 +19,55 @@ Scenarios (``SCENARIOS``; the template ids are the stack output ``drillTemplates
   would do the same through FIS but needs its own automation role with route53 rights; the CLI keeps that right with
   the operator, who runs the drill.
 
+EKS stacks (``platform: eks``, hybrid-pdn; ``EksDrillTargets``) get the same three scenarios on their own targets:
+
+- ``lose-instance`` = lose one NODE: ``aws:ec2:terminate-instances`` on ONE running instance tagged
+  ``eks:cluster-name`` = the cluster (EKS puts ``eks:cluster-name`` and ``eks:nodegroup-name`` on the Auto Scaling group
+  of every managed node group, propagated to its instances: the tag keys the service-linked role
+  AWSServiceRoleForAmazonEKSNodegroup may set, https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSServiceRoleForAmazonEKSNodegroup.html).
+  ``aws:eks:terminate-nodegroup-instances`` is not used here: it takes a percentage of a node group
+  (``instanceTerminationPercentage``), not a count, so "one node" would depend on the group's size at the time.
+- ``lose-az``: ``aws:eks:terminate-nodegroup-instances`` with ``instanceTerminationPercentage = 100`` on the node group
+  of that AZ (target ``aws:eks:nodegroup`` by its ARN, key ``Nodegroups``; one managed node group per AZ,
+  components/eks.py), plus the same subnet disruption and database failover as the EC2 tier: the node group relaunches
+  its nodes in that AZ's only subnet, which cannot reach the cluster until the disruption ends, as in a real AZ loss.
+  Permissions: those of the AWS managed policy AWSFaultInjectionSimulatorEKSAccess
+  (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSFaultInjectionSimulatorEKSAccess.html:
+  ec2:DescribeInstances, ec2:TerminateInstances, ec2:DescribeSubnets, eks:DescribeCluster, eks:DescribeNodegroup),
+  scoped to this cluster, its node groups and instances tagged with its name.
+- ``fail-site``: the primary Route 53 health check inverted, as for the EC2 tier.
+
+The stop alarm of an EKS stack. The ALB is made by the AWS Load Balancer Controller from the Ingress, so its
+``LoadBalancer`` dimension (``app/<name>/<id>``) and its target groups are not resources of the stack. Options weighed:
+a Route 53 health-check alarm (its metrics exist in us-east-1 only: an alarm there breaks the residency rule); a
+CloudWatch Synthetics canary (an extra Lambda, an artifact bucket, a role and the canary code to own, per stack, to
+learn what the ALB already measures); Container Insights (pods running, not requests served); Pulumi-owned target
+groups bound with TargetGroupBinding (the Ingress would have to forward by ARN through annotations, a rewrite of the
+workload for the sake of one alarm). Chosen: what platform teams do with controller-made load balancers (the
+Terraform ``data "aws_lb"`` pattern) -- look the ALB up after the Ingress exists, by the tags the controller puts on
+every load balancer it makes (``elbv2.k8s.aws/cluster`` = the cluster, ``ingress.k8s.aws/stack`` =
+``<namespace>/<ingress>``, ``ingress.k8s.aws/resource`` = ``LoadBalancer``:
+https://github.com/kubernetes-sigs/aws-load-balancer-controller/pull/1469), with ``depends_on`` the Ingress
+(:func:`controller_load_balancer`; pulumi-kubernetes waits until the Ingress publishes its load balancer address),
+then alarm on a CloudWatch Metrics Insights query over the ALB's target groups, whatever the controller named them:
+``SELECT MIN(HealthyHostCount) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer, TargetGroup) WHERE LoadBalancer =
+'<arn suffix>'`` (alarms on Metrics Insights queries:
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Metrics_Insights_Alarm.html; SCHEMA and WHERE
+``labelKey = 'value'``: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-metrics-insights-querylanguage.html).
+Same meaning as the EC2 tier's alarm: no healthy target for two minutes. The alarm is in ap-southeast-3 with its
+load balancer; every ``pulumi up`` looks the ALB up again, so a load balancer the controller replaced is followed.
+
 Every template: the role below, a stop condition on the stack's "service unhealthy" alarm (no healthy target behind
 the load balancer: the drill went further than the design survives), logs to an encrypted log group, and
 ``emptyTargetResolutionMode = fail`` (a template whose targets resolve to nothing fails instead of "passing").
 
-Region: FIS is regional; its endpoint table (https://docs.aws.amazon.com/general/latest/gr/fis.html) is the authority
-for ap-southeast-3 (the documentation excerpt available when this was written did not show the Jakarta row, so it is
-not confirmed here: README "Cyber drills"). The actions used here are those of ``aws fis list-actions``
-(https://docs.aws.amazon.com/fis/latest/userguide/fis-list-actions.html): ec2 terminate/stop-instances,
-network:disrupt-connectivity, rds:reboot-db-instances / failover-db-cluster. Before a first drill run
-``aws fis list-actions --region ap-southeast-3`` (``siaga drill --dry-run`` prints it): an action missing in the region
-makes ``pulumi up`` fail on that template, never silently.
+Region: FIS is regional. Every action used is in ``FIS_ACTIONS`` and in the actions reference
+(https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html); what could NOT be confirmed from the AWS
+documentation available when this was written: the Jakarta row of the endpoints table
+(https://docs.aws.amazon.com/general/latest/gr/fis.html, the copy searched ends before it) and the per-Region
+availability of each action (the reference lists none). Before a first drill run ``aws fis list-actions --region
+ap-southeast-3`` (``siaga drill --dry-run`` prints it, the DRP's recovery step lists the stack's actions): an action
+missing in the region makes ``pulumi up`` fail on that template, never silently.
 
 Role (least privilege, https://docs.aws.amazon.com/fis/latest/userguide/getting-started-iam-service-role.html): trusted
 by ``fis.amazonaws.com`` with ``aws:SourceAccount`` (this account) and ``aws:SourceArn`` (this account's experiments in
@@ -55,9 +93,17 @@ import pulumi_aws as aws
 
 SCENARIOS = ("lose-instance", "lose-az", "fail-site")
 FIS_SCENARIOS = ("lose-instance", "lose-az")
+FIS_ACTIONS = ("aws:ec2:terminate-instances", "aws:ec2:stop-instances", "aws:network:disrupt-connectivity",
+               "aws:rds:reboot-db-instances", "aws:rds:failover-db-cluster", "aws:eks:terminate-nodegroup-instances")
+"""Every FIS action the templates may use (README "Cyber drills": check them with ``aws fis list-actions``)."""
 ASG_TAG = "aws:autoscaling:groupName"
 """Tag EC2 Auto Scaling adds to every instance it launches
 (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-tagging.html)."""
+EKS_CLUSTER_TAG = "eks:cluster-name"
+"""Tag EKS puts on the Auto Scaling group (propagated to the instances) of every managed node group."""
+LBC_CLUSTER_TAG = "elbv2.k8s.aws/cluster"
+LBC_STACK_TAG = "ingress.k8s.aws/stack"
+LBC_RESOURCE_TAG = "ingress.k8s.aws/resource"
 FIS_ACL_TAG = "managedByFIS"
 """Tag FIS puts on the network ACL it creates for disrupt-connectivity (AWSFaultInjectionSimulatorNetworkAccess)."""
 
@@ -70,6 +116,35 @@ def stop_alarm_name(name_prefix: str) -> str:
     return f"{name_prefix}-service-unhealthy"
 
 
+def healthy_hosts_query(load_balancer_arn_suffix: str) -> str:
+    """Metrics Insights: the lowest healthy-host count over every target group of one ALB (one time series)."""
+    if "'" in load_balancer_arn_suffix:
+        raise ValueError(f"load balancer ARN suffix {load_balancer_arn_suffix!r}; allowed: app/<name>/<id>")
+    return ('SELECT MIN(HealthyHostCount) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer, TargetGroup) '
+            f"WHERE LoadBalancer = '{load_balancer_arn_suffix}'")
+
+
+def controller_load_balancer(cluster_name: str, namespace: str, ingress_name: str, ingress: pulumi.Resource,
+                             provider: pulumi.ProviderResource | None = None) -> pulumi.Output[Any]:
+    """The ALB the AWS Load Balancer Controller made for ``namespace/ingress_name``, looked up by the controller's own
+    tags once the Ingress exists (unknown at the first preview, looked up again on every update)."""
+    return aws.lb.get_load_balancer_output(
+        tags={LBC_CLUSTER_TAG: cluster_name, LBC_STACK_TAG: f"{namespace}/{ingress_name}",
+              LBC_RESOURCE_TAG: "LoadBalancer"},
+        opts=pulumi.InvokeOutputOptions(depends_on=[ingress], provider=provider))
+
+
+@dataclass
+class EksDrillTargets:
+    """What an EKS stack drills instead of an Auto Scaling group and a Pulumi-made load balancer."""
+
+    cluster_name: pulumi.Input[str]
+    node_group_arns: list[pulumi.Input[str]]
+    """One managed node group per AZ, in the order of ``CyberDrillsArgs.azs``."""
+    load_balancer_arn_suffix: pulumi.Input[str]
+    """``app/<name>/<id>`` of the controller-made ALB (:func:`controller_load_balancer`)."""
+
+
 @dataclass
 class CyberDrillsArgs:
     """Inputs of :class:`CyberDrills`."""
@@ -78,14 +153,16 @@ class CyberDrillsArgs:
     logs_key_arn: pulumi.Input[str]
     """The stack's logs key (the FIS log group is encrypted with it)."""
     vpc_id: pulumi.Input[str]
-    asg_name: pulumi.Input[str]
-    """The application's Auto Scaling group (its instances carry the aws:autoscaling:groupName tag)."""
-    alb_arn_suffix: pulumi.Input[str]
-    target_group_arn_suffix: pulumi.Input[str]
-    azs: list[str]
+    asg_name: pulumi.Input[str] | None = None
+    """EC2 tier: the application's Auto Scaling group (its instances carry the aws:autoscaling:groupName tag)."""
+    alb_arn_suffix: pulumi.Input[str] | None = None
+    target_group_arn_suffix: pulumi.Input[str] | None = None
+    azs: list[str] = field(default_factory=list)
     """AZ names, in the order of the subnet lists."""
-    private_subnet_ids: list[pulumi.Input[str]]
-    isolated_subnet_ids: list[pulumi.Input[str]]
+    private_subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
+    isolated_subnet_ids: list[pulumi.Input[str]] = field(default_factory=list)
+    eks: EksDrillTargets | None = None
+    """EKS stack: node groups and the controller-made ALB instead of asg_name / alb_arn_suffix / target group."""
     db_arn: pulumi.Input[str] | None = None
     db_is_cluster: bool = False
     alarm_topic_arn: pulumi.Input[str] | None = None
@@ -106,16 +183,29 @@ def trust_policy(account: str, partition: str, region: str) -> str:
                       "ArnLike": {"aws:SourceArn": f"arn:{partition}:fis:{region}:{account}:experiment/*"}}}]})
 
 
-def role_policy(*, account: str, partition: str, region: str, asg_name: str, vpc_id: str, subnet_ids: list[str],
-                db_arn: str | None, db_is_cluster: bool) -> str:
-    """Only what the two templates do, on this stack's resources."""
+def role_policy(*, account: str, partition: str, region: str, asg_name: str | None = None, vpc_id: str,
+                subnet_ids: list[str], db_arn: str | None, db_is_cluster: bool, eks_cluster: str | None = None,
+                node_group_arns: list[str] | None = None) -> str:
+    """Only what the two templates do, on this stack's resources: the instances of its Auto Scaling group (EC2 tier)
+    or of its EKS cluster's node groups (``eks_cluster``)."""
     ec2 = f"arn:{partition}:ec2:{region}:{account}"
-    stmts: list[dict[str, Any]] = [
+    if eks_cluster is not None:
+        # aws:ec2:terminate-instances (one node) and aws:eks:terminate-nodegroup-instances (the AZ's node group)
+        # terminate; nothing stops or starts nodes
+        instances: dict[str, Any] = {
+            "Sid": "NodesOfThisCluster", "Effect": "Allow", "Action": "ec2:TerminateInstances",
+            "Resource": f"{ec2}:instance/*",
+            "Condition": {"StringEquals": {f"aws:ResourceTag/{EKS_CLUSTER_TAG}": eks_cluster}}}
+    else:
+        if asg_name is None:
+            raise ValueError("role_policy: asg_name (EC2 tier) or eks_cluster (EKS) is required")
         # https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html#ec2-actions-reference
-        {"Sid": "InstancesOfThisGroup", "Effect": "Allow",
-         "Action": ["ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances"],
-         "Resource": f"{ec2}:instance/*",
-         "Condition": {"StringEquals": {f"aws:ResourceTag/{ASG_TAG}": asg_name}}},
+        instances = {"Sid": "InstancesOfThisGroup", "Effect": "Allow",
+                     "Action": ["ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances"],
+                     "Resource": f"{ec2}:instance/*",
+                     "Condition": {"StringEquals": {f"aws:ResourceTag/{ASG_TAG}": asg_name}}}
+    stmts: list[dict[str, Any]] = [
+        instances,
         {"Sid": "DescribeTargets", "Effect": "Allow",  # Describe* have no resource-level permissions
          "Action": ["ec2:DescribeInstances", "ec2:DescribeSubnets", "ec2:DescribeNetworkAcls",
                     "ec2:DescribeVpcs", "ec2:DescribeManagedPrefixLists"], "Resource": "*"},
@@ -141,6 +231,12 @@ def role_policy(*, account: str, partition: str, region: str, asg_name: str, vpc
          "Action": ["logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"],
          "Resource": f"arn:{partition}:logs:{region}:{account}:log-group:*"},
     ]
+    if eks_cluster is not None:
+        # AWSFaultInjectionSimulatorEKSAccess, scoped: the cluster and its node groups (the AZ-loss target)
+        stmts.append({"Sid": "DescribeThisCluster", "Effect": "Allow", "Action": "eks:DescribeCluster",
+                      "Resource": f"arn:{partition}:eks:{region}:{account}:cluster/{eks_cluster}"})
+        stmts.append({"Sid": "DescribeTheseNodeGroups", "Effect": "Allow", "Action": "eks:DescribeNodegroup",
+                      "Resource": list(node_group_arns or [])})
     if db_arn:
         # https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html#rds-actions-reference
         actions = (["rds:FailoverDBCluster", "rds:DescribeDBClusters"] if db_is_cluster
@@ -156,6 +252,14 @@ class CyberDrills(pulumi.ComponentResource):
         super().__init__("siaga:components:CyberDrills", name, None, opts)
         if not 0 <= args.drill_az_index < len(args.azs):
             raise ValueError(f"CyberDrillsArgs.drill_az_index: {args.drill_az_index}; allowed: 0-{len(args.azs) - 1}")
+        eks = args.eks
+        if eks is None and (args.asg_name is None or args.alb_arn_suffix is None
+                            or args.target_group_arn_suffix is None):
+            raise ValueError("CyberDrillsArgs: asg_name, alb_arn_suffix and target_group_arn_suffix (EC2 tier) or eks "
+                             "(EksDrillTargets) are required")
+        if eks is not None and len(eks.node_group_arns) != len(args.azs):
+            raise ValueError(f"EksDrillTargets.node_group_arns: {len(eks.node_group_arns)} node group(s) for "
+                             f"{len(args.azs)} AZs; allowed: one per AZ, in the order of azs")
         child = pulumi.ResourceOptions(parent=self)
         p = args.name_prefix
         ident = aws.get_caller_identity()
@@ -171,21 +275,36 @@ class CyberDrills(pulumi.ComponentResource):
         # beyond what the drill is meant to show. ALB metrics:
         # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html
         actions = [args.alarm_topic_arn] if args.alarm_topic_arn is not None else []
-        self.stop_alarm = aws.cloudwatch.MetricAlarm(
-            f"{name}-service-unhealthy", name=stop_alarm_name(p), namespace="AWS/ApplicationELB",
-            metric_name="HealthyHostCount", statistic="Minimum", period=60, evaluation_periods=2,
-            threshold=1, comparison_operator="LessThanThreshold", treat_missing_data="breaching",
-            dimensions={"LoadBalancer": args.alb_arn_suffix, "TargetGroup": args.target_group_arn_suffix},
-            alarm_description="siaga drill stop condition: no healthy target behind the load balancer",
-            alarm_actions=actions, ok_actions=actions, opts=child)
+        common: dict[str, Any] = dict(
+            name=stop_alarm_name(p), evaluation_periods=2, threshold=1, comparison_operator="LessThanThreshold",
+            treat_missing_data="breaching", alarm_actions=actions, ok_actions=actions,
+            alarm_description="siaga drill stop condition: no healthy target behind the load balancer")
+        if eks is None:
+            self.stop_alarm = aws.cloudwatch.MetricAlarm(
+                f"{name}-service-unhealthy", namespace="AWS/ApplicationELB", metric_name="HealthyHostCount",
+                statistic="Minimum", period=60,
+                dimensions={"LoadBalancer": args.alb_arn_suffix, "TargetGroup": args.target_group_arn_suffix},
+                opts=child, **common)
+        else:
+            # the controller-made ALB, every target group of it (module docstring)
+            self.stop_alarm = aws.cloudwatch.MetricAlarm(
+                f"{name}-service-unhealthy", metric_queries=[aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="healthy", label="lowest HealthyHostCount over the ALB's target groups",
+                    expression=pulumi.Output.from_input(eks.load_balancer_arn_suffix).apply(healthy_hosts_query),
+                    period=60, return_data=True)], opts=child, **common)
 
         az = args.azs[args.drill_az_index]
         az_subnets = [args.private_subnet_ids[args.drill_az_index], args.isolated_subnet_ids[args.drill_az_index]]
-        policy = pulumi.Output.all(pulumi.Output.from_input(args.asg_name), pulumi.Output.from_input(args.vpc_id),
+        owner = args.asg_name if eks is None else eks.cluster_name
+        node_groups = [eks.node_group_arns[args.drill_az_index]] if eks is not None else []
+        policy = pulumi.Output.all(pulumi.Output.from_input(owner), pulumi.Output.from_input(args.vpc_id),
                                    pulumi.Output.all(*az_subnets),
-                                   pulumi.Output.from_input(args.db_arn) if args.db_arn is not None else None
+                                   pulumi.Output.from_input(args.db_arn) if args.db_arn is not None else None,
+                                   pulumi.Output.all(*node_groups)
                                    ).apply(lambda v: role_policy(
-                                       account=account, partition=partition, region=region, asg_name=v[0],
+                                       account=account, partition=partition, region=region,
+                                       asg_name=v[0] if eks is None else None,
+                                       eks_cluster=v[0] if eks is not None else None, node_group_arns=list(v[4]),
                                        vpc_id=v[1], subnet_ids=list(v[2]), db_arn=v[3],
                                        db_is_cluster=args.db_is_cluster))
         self.role = aws.iam.Role(f"{name}-fis", name=f"{p}-fis", assume_role_policy=trust_policy(
@@ -205,32 +324,46 @@ class CyberDrills(pulumi.ComponentResource):
                 tags={"Name": f"{p}-{scenario}", "siaga:drill": scenario, **args.tags},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy_res]))
 
-        group_tag = [{"key": ASG_TAG, "value": args.asg_name}]
         running = [{"path": "State.Name", "values": ["running"]}]
+        if eks is None:
+            group_tag = [{"key": ASG_TAG, "value": args.asg_name}]
+            one, what = "one-instance", "terminate one instance of the application group"
+        else:
+            group_tag = [{"key": EKS_CLUSTER_TAG, "value": eks.cluster_name}]
+            one, what = "one-node", "terminate one node of the EKS cluster"
         self.templates: dict[str, aws.fis.ExperimentTemplate] = {}
         self.templates["lose-instance"] = template(
-            "lose-instance", f"{p}: terminate one instance of the application group",
-            [{"name": "one-instance", "resource_type": "aws:ec2:instance", "selection_mode": "COUNT(1)",
+            "lose-instance", f"{p}: {what}",
+            [{"name": one, "resource_type": "aws:ec2:instance", "selection_mode": "COUNT(1)",
               "resource_tags": group_tag, "filters": running}],
             [{"name": "terminate", "action_id": "aws:ec2:terminate-instances",
-              "target": {"key": "Instances", "value": "one-instance"}}])
+              "target": {"key": "Instances", "value": one}}])
 
         ec2 = f"arn:{partition}:ec2:{region}:{account}"
         az_targets: list[dict[str, Any]] = [
-            {"name": "az-instances", "resource_type": "aws:ec2:instance", "selection_mode": "ALL",
-             "resource_tags": group_tag,
-             "filters": running + [{"path": "Placement.AvailabilityZone", "values": [az]}]},
             {"name": "az-subnets", "resource_type": "aws:ec2:subnet", "selection_mode": "ALL",
              "resource_arns": [pulumi.Output.concat(ec2, ":subnet/", s) for s in az_subnets]},
         ]
+        az_actions: list[dict[str, Any]] = []
+        if eks is None:
+            az_targets.insert(0, {"name": "az-instances", "resource_type": "aws:ec2:instance", "selection_mode": "ALL",
+                                  "resource_tags": group_tag,
+                                  "filters": running + [{"path": "Placement.AvailabilityZone", "values": [az]}]})
+            az_actions.append({"name": "stop-instances", "action_id": "aws:ec2:stop-instances",
+                               "target": {"key": "Instances", "value": "az-instances"}})
+            lost = "stop its instances"
+        else:
+            # https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html#eks-actions-reference
+            az_targets.insert(0, {"name": "az-node-group", "resource_type": "aws:eks:nodegroup",
+                                  "selection_mode": "ALL", "resource_arns": node_groups})
+            az_actions.append({"name": "terminate-nodes", "action_id": "aws:eks:terminate-nodegroup-instances",
+                               "parameters": [{"key": "instanceTerminationPercentage", "value": "100"}],
+                               "target": {"key": "Nodegroups", "value": "az-node-group"}})
+            lost = "terminate its node group's nodes"
         minutes = f"PT{args.fault_minutes}M"
-        az_actions: list[dict[str, Any]] = [
-            {"name": "stop-instances", "action_id": "aws:ec2:stop-instances",
-             "target": {"key": "Instances", "value": "az-instances"}},
-            {"name": "cut-subnets", "action_id": "aws:network:disrupt-connectivity",
-             "parameters": [{"key": "duration", "value": minutes}, {"key": "scope", "value": "all"}],
-             "target": {"key": "Subnets", "value": "az-subnets"}},
-        ]
+        az_actions.append({"name": "cut-subnets", "action_id": "aws:network:disrupt-connectivity",
+                           "parameters": [{"key": "duration", "value": minutes}, {"key": "scope", "value": "all"}],
+                           "target": {"key": "Subnets", "value": "az-subnets"}})
         if args.db_arn is not None:
             if args.db_is_cluster:
                 az_targets.append({"name": "database", "resource_type": "aws:rds:cluster", "selection_mode": "ALL",
@@ -244,7 +377,7 @@ class CyberDrills(pulumi.ComponentResource):
                                    "parameters": [{"key": "forceFailover", "value": "true"}],
                                    "target": {"key": "DBInstances", "value": "database"}})
         self.templates["lose-az"] = template(
-            "lose-az", f"{p}: lose {az} (stop its instances, cut its subnets {args.fault_minutes} min, fail the "
+            "lose-az", f"{p}: lose {az} ({lost}, cut its subnets {args.fault_minutes} min, fail the "
                        "database over)", az_targets, az_actions)
         self.drill_az = az
 

@@ -223,8 +223,8 @@ def test_pack_on_both_modes_no_mandatory_and_singletons_only_where_created(prod:
 
 
 def test_off_outside_production_by_default_and_switchable() -> None:
-    staging = run_stack("jakarta-staging")
-    assert not staging.of_type("siaga:components:Detection")
+    default = run_stack("jakarta-staging", overrides={"siaga:detection": json.dumps({})})
+    assert not default.of_type("siaga:components:Detection")  # enabled unset: off outside production
     on = run_stack("jakarta-staging", overrides={"siaga:detection": json.dumps({"enabled": True, "config": "create"})})
     (bucket,) = _mine(on, "aws:s3/bucket:Bucket")
     assert not bucket.options.protect and plain(bucket.inputs)["forceDestroy"] is True  # tear-down-able
@@ -284,3 +284,27 @@ def test_absent_hub_or_recorder_is_named_per_account_and_region_and_managed_outs
     only_hub = analyze(graph, packs=[Path("policies")], policy_config={policy: {"managedOutside": ["securityhub"]}})
     assert {f.name for f in only_hub.findings if f.policy == policy} == {
         "fail-security-hub-config-enabled-neither", "fail-security-hub-config-enabled-no-recorder"}
+
+
+def test_staging_adopts_the_accounts_detection_and_its_destroy_leaves_it_on() -> None:
+    """jakarta-staging turns detection on (Done-when of #16) in the account's existing hub, recorder and Inspector:
+    nothing account-wide is created, the standards it subscribes are retained when staging is destroyed (deleting a
+    subscription disables the standard account-wide), the protection plans' delete is a no-op in the provider, and
+    its findings reach the incident topic through the same routes as production."""
+    staging = run_stack("jakarta-staging")
+    assert staging.of_type("siaga:components:Detection")
+    assert not [r for r in staging.of_type(*SINGLETONS)]
+    subs = _mine(staging, "aws:securityhub/standardsSubscription:StandardsSubscription")
+    assert len(subs) == 2 and all(s.options.retainOnDelete for s in subs)
+    assert not any(r.options.protect for r in _mine(staging, RULE, TARGET, FEATURE))  # tear-down-able
+    topic = plain(staging.get("aws:sns/topic:Topic", "monitoring-incidents").outputs)["arn"]
+    rules = {plain(r.inputs)["name"]: r for r in _mine(staging, RULE)}
+    assert sorted(rules) == [f"contoh-layanan-staging-{k}-findings" for k in ("guardduty", "inspector", "securityhub")]
+    assert all(plain(t.inputs)["arn"] == topic for t in _mine(staging, TARGET))
+    result = analyze(staging, packs=[Path("policies")])
+    assert not result.mandatory and not result.errors, [(f.policy, f.name) for f in result.mandatory]
+
+
+def test_standards_on_a_hub_the_stack_owns_go_with_it(owner: Graph) -> None:
+    subs = _mine(owner, "aws:securityhub/standardsSubscription:StandardsSubscription")
+    assert len(subs) == 2 and not any(s.options.retainOnDelete for s in subs)

@@ -230,7 +230,13 @@ def render_sections(graph: Graph) -> list[str]:
     rec += _isolated_restore(graph, dbs, region)
     stack = graph.stack
     rec.append(f"siaga verify --stack {stack} --public  # the service as citizens reach it")
-    if graph.of_type("aws:fis/experimentTemplate:ExperimentTemplate"):
+    templates = graph.of_type("aws:fis/experimentTemplate:ExperimentTemplate")
+    if templates:
+        # the FIS actions of the stack's templates must be offered in the region (not confirmed by the AWS
+        # documentation: README "Cyber drills")
+        used = sorted({str(a.get("actionId")) for t in templates for a in (plain(t.inputs).get("actions") or [])
+                       if isinstance(a, dict)})
+        rec.append(f"aws fis list-actions --query 'actions[].id' --output text {reg}  # must list: {' '.join(used)}")
         rec.append(f"siaga drill lose-instance --stack {stack} --dry-run  # then re-run the drills: the DRP still holds")
     lines += ["### 4. Recovery", "", "```sh"] + rec + ["```", ""]
     return lines

@@ -342,15 +342,27 @@ def eks_cluster(args: dict[str, Any], region: str) -> dict[str, Any]:
 
 
 def load_balancer(args: dict[str, Any], region: str) -> dict[str, Any]:
-    name = str(args.get("name") or str(args.get("arn") or "lb").split("/")[-2 if args.get("arn") else -1])
-    region = _region(args, region)
-    arn = str(args.get("arn") or f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:loadbalancer/app/{name}/"
-                                   "0123456789abcdef")
-    return {"id": arn, "arn": arn, "name": name, "arnSuffix": arn.split(":loadbalancer/", 1)[-1],
-            "dnsName": f"{name}-1234567890.{region}.elb.amazonaws.com", "zoneId": "Z02465373C4H6XS2JXVEF",
-            "loadBalancerType": "application", "internal": False, "ipAddressType": "ipv4",
-            "subnets": subnet_list({}, region)["ids"], "securityGroups": [], "vpcId": "vpc-0default00000000",
-            "tags": {}}
+    """``aws.lb.get_load_balancer`` by ARN, name or tags (e.g. the tags the AWS Load Balancer Controller puts on the
+    ALB it makes for an Ingress): one ALB with a stable id derived from what was asked."""
+    import hashlib
+
+    tags = dict(args.get("tags") or {})
+    r = _region(args, region)
+    asked = args.get("name") or args.get("arn") or json.dumps(tags, sort_keys=True)
+    digest = hashlib.sha256(str(asked).encode()).hexdigest()
+    if args.get("arn"):
+        arn = str(args["arn"])
+        suffix = arn.split(":loadbalancer/", 1)[-1]
+        name = suffix.split("/")[1] if suffix.count("/") >= 2 else suffix
+    else:
+        name = str(args.get("name") or f"k8s-{digest[:8]}-{digest[8:18]}")
+        suffix = f"app/{name}/{digest[18:34]}"
+        arn = f"arn:aws:elasticloadbalancing:{r}:{ACCOUNT_ID}:loadbalancer/{suffix}"
+    return {"id": arn, "arn": arn, "arnSuffix": suffix, "name": name,
+            "dnsName": f"{name}-{int(digest[:8], 16) % 10**10}.{r}.elb.amazonaws.com",
+            "zoneId": "Z02465373C4H6XS2JXVEF", "loadBalancerType": "application", "internal": False,
+            "ipAddressType": "ipv4", "subnets": subnet_list({}, r)["ids"], "securityGroups": [],
+            "vpcId": "vpc-0default00000000", "tags": tags}
 
 
 HANDLERS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
