@@ -168,7 +168,7 @@ def _drill(tmp_path: Path, service: Service | None, *args: str) -> tuple[int, st
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps({"drillTemplates": {"lose-instance": "EXTeksNode", "lose-az": "EXTeksAz"},
                                    "primaryHealthCheckId": "hc-eks"}))
-    base = ["drill", *args, "--stack", "hybrid-pdn", "--outputs", str(outputs), "--evidence",
+    base = ["drill", *args, "--lang", "en", "--stack", "hybrid-pdn", "--outputs", str(outputs), "--evidence",
             str(tmp_path / "evidence"), "--no-verify", "--interval", "0.25", "--settle", "2"]
     if service is not None:
         base += ["--http", "--connect-to", "127.0.0.1", "--port", str(service.port)]

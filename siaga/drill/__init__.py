@@ -175,7 +175,7 @@ def plan(scenario: str, outputs: dict[str, Any], region: str, stack: str) -> Pla
     if not isinstance(tid, str) or not tid:
         have = ", ".join(sorted(templates)) if isinstance(templates, dict) else "none"
         raise DrillError(f"stack {stack}: outputs have no drillTemplates.{scenario} (templates: {have}); deploy "
-                         "with siaga:drills.enabled (EC2 tier) first")
+                         "with siaga:drills.enabled first (EC2 tier, or EKS with the alb ingress class)")
     return Plan(scenario, region, ["fis", "start-experiment", "--experiment-template-id", tid,
                                    "--tags", f"siaga:drill={scenario}"], ["fis", "stop-experiment", "--id"],
                 template_id=tid)
