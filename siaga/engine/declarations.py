@@ -91,7 +91,11 @@ class _Probe:
             self.proc.stdin.write(json.dumps(request) + "\n")
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError) as exc:
-            raise ProbeError(self._why(f"cannot write to it ({exc})")) from exc
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                raise ProbeError(self._why(f"cannot write to it ({exc})")) from exc
+            raise ProbeError(self._why(f"it exited with status {self.proc.returncode}")) from exc
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()

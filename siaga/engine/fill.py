@@ -223,10 +223,16 @@ def fill_declared(type_: str, name: str, inputs: dict[str, Any], region: str, ri
     for wire, desc in declared.items():
         if out.get(wire) is not None or not isinstance(desc, dict):
             continue
-        if desc.get("input") is not False:
+        if desc.get("input") is not False and not (
+                desc.get("input") and desc.get("required") and wire.lower() in _CHOSEN_WHEN_ABSENT):
             continue  # the program's to set: left as it gave it (the provider echoes it, or its default)
         override = _NESTED.get((type_, (wire,)))
         out[wire] = override(res) if override is not None else value(res, wire, desc, (wire,))
+
+
+_CHOSEN_WHEN_ABSENT = frozenset({"privateip", "privatedns", "availabilityzone"})
+"""Arguments the service chooses when the program does not (an instance's private address and zone): filled,
+as they carry no judgement a policy makes (unlike a key, a security group, a public address or a flag)."""
 
 
 # -- what a service gives that no name pattern tells ---------------------------------------------------------
