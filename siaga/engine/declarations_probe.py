@@ -133,14 +133,26 @@ def _getters(cls: type) -> dict[str, Any]:
     return out
 
 
+_GLOBALS: dict[type, dict[str, Any]] = {}
+
+
+def _globals(cls: type) -> dict[str, Any]:
+    """The names the class's annotations may use (its module's, and its bases' modules'), built once per class."""
+    found = _GLOBALS.get(cls)
+    if found is None:
+        found = {}
+        for base in reversed(cls.__mro__):
+            module = sys.modules.get(base.__module__)
+            if module is not None:
+                found.update(vars(module))
+        _GLOBALS[cls] = found
+    return found
+
+
 def _hints(fn: Any, cls: type) -> Any:
     import pulumi  # noqa: PLC0415
 
-    globalns: dict[str, Any] = {}
-    for base in reversed(cls.__mro__):
-        module = sys.modules.get(base.__module__)
-        if module is not None:
-            globalns.update(vars(module))
+    globalns = _globals(cls)
     try:
         return typing.get_type_hints(fn, globalns=globalns, localns={"Output": pulumi.Output, "T": type(None)}).get(
             "return")
@@ -260,6 +272,7 @@ def describe(token: str, packages: dict[str, Any]) -> dict[str, Any] | None:
     code = getattr(init, "__code__", None)
     input_names = set(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]) if code else None
     outputs: dict[str, Any] = {}
+    _GLOBALS.clear()
     for wire, (python_name, fn) in _getters(cls).items():
         if wire in ("id", "urn"):
             continue
