@@ -332,3 +332,24 @@ def test_an_interpreter_without_the_sdk_finds_no_declarations(tmp_path: Path) ->
     assert decl.outputs_of("aws:sqs/queue:Queue") is None
     decl.close()
     assert not decl.warnings  # no provider package there: nothing declared, nothing failed
+
+
+def test_outputs_derived_from_what_the_program_named(decl: Declarations) -> None:
+    def run(t: str, inputs: dict) -> dict:
+        return outputs.computed(t, "r", inputs, REGION, declared=decl.outputs_of(t))[1]
+
+    policy = run("aws:backup/vaultPolicy:VaultPolicy", {"backupVaultName": "vault-1", "policy": "{}"})
+    assert policy["backupVaultArn"] == f"arn:aws:backup:{REGION}:{ACCOUNT_ID}:backup-vault:vault-1"
+    assert run("aws:cloudtrail/trail:Trail", {"s3BucketName": "b"})["snsTopicArn"] == ""  # no topic named
+    trail = run("aws:cloudtrail/trail:Trail", {"s3BucketName": "b", "snsTopicName": "t"})
+    assert trail["snsTopicArn"] == f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:t" and trail["homeRegion"] == REGION
+    key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+    alias = run("aws:kms/alias:Alias", {"name": "alias/data", "targetKeyId": key_id})
+    assert alias["targetKeyArn"] == f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{key_id}"
+    dms = run("aws:dms/replicationInstance:ReplicationInstance", {"replicationInstanceClass": "dms.t3.micro"})
+    assert dms["replicationInstancePublicIps"] == [] and dms["replicationInstancePrivateIps"][0].startswith("10.")
+    public = run("aws:dms/replicationInstance:ReplicationInstance", {"publiclyAccessible": True})
+    assert public["replicationInstancePublicIps"][0].startswith("108.136.")
+    vpc = run("aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16"})
+    assert vpc["defaultSecurityGroupId"].startswith("sg-0") and vpc["mainRouteTableId"].startswith("rtb-0")
+    assert vpc["ownerId"] == ACCOUNT_ID

@@ -32,11 +32,15 @@ class _Res:
         self.region = region
         self.rid = rid
         self.out = out
+        self.declared: dict[str, Any] = {}
         parts = type_.split(":")
         self.pkg = parts[0]
         self.module = parts[1].split("/")[0] if len(parts) > 1 else ""
         self.kind = parts[-1]
         self.service = _ARN_SERVICE.get(self.module, self.module)
+
+    def declared_input(self, wire: str) -> bool:
+        return bool((self.declared.get(wire) or {}).get("input"))
 
     def h(self, *path: str, length: int = 10) -> str:
         return _digest(self.type, self.name, *path, length=length)
@@ -89,24 +93,30 @@ def _string(res: _Res, wire: str, path: tuple[str, ...], desc: dict[str, Any]) -
     if len(path) > 1 and wire in res.inputs and isinstance(res.inputs[wire], str) and res.inputs[wire]:
         return res.inputs[wire]  # a nested echo of an input: a Helm release's status.chart, .namespace...
     if lower == "arn" or lower.endswith("arn"):
+        if len(path) == 1 and wire.endswith("Arn") and res.pkg == "aws":
+            named = _arn_of_named_input(res, wire[: -len("Arn")])
+            if named is not None:
+                return named
         return _arn(res, wire, path)
     if lower in ("accountid", "ownerid", "owneraccountid", "awsaccountid", "owner"):
         return ACCOUNT_ID if res.pkg == "aws" else res.h(*path)
-    if lower == "region":
+    if lower.endswith("region"):
         return res.region
     if lower in ("availabilityzone", "az"):
         return f"{res.region}a"
     if lower.endswith(("url", "uri")):
         return f"https://{res.host(path)}/"
+    if "public" in lower and lower.endswith(_ADDRESS_WORDS) and res.pkg == "aws" and not _public(res):
+        return ""  # no public address unless the program asked for one (as AWS reports it: empty)
+    if lower == "fqdn" and isinstance(res.inputs.get("name"), str) and res.inputs["name"]:
+        return res.inputs["name"]
+    if lower.endswith("nameserver"):
+        return "ns-1.awsdns-01.net"
     if lower.endswith(("endpoint", "domainname", "dnsname", "dns", "hostname", "host", "fqdn")) or (
             lower.endswith("address") and not lower.endswith(("ipaddress", "macaddress", "emailaddress"))):
-        if "public" in lower and res.type == "aws:ec2/instance:Instance" and not res.inputs.get("associatePublicIpAddress"):
-            return ""  # no public address unless asked for (or given by the subnet, which is not known here)
         return res.host(path)
     if lower.endswith(("ip", "ipaddress", "ipv4")) or lower in ("clusterip",):
         if "public" in lower:
-            if res.type == "aws:ec2/instance:Instance" and not res.inputs.get("associatePublicIpAddress"):
-                return ""
             n = int(res.h(*path, length=4), 16)
             return f"108.136.{n % 250}.{(n // 250) % 250 + 1}"
         n = int(res.h(*path, length=4), 16)
@@ -117,8 +127,15 @@ def _string(res: _Res, wire: str, path: tuple[str, ...], desc: dict[str, Any]) -
         return "Z" + res.h(*path, length=20).upper()
     if lower == "uid":
         return _uuid(res.type, res.name, *path)
+    if lower.endswith("ownerid"):
+        return ACCOUNT_ID if res.pkg == "aws" else res.h(*path)
     if lower.endswith("id"):
-        return f"{res.label}-{res.h(*path, length=12)}" if res.pkg != "aws" else res.h(*path, length=17)
+        if res.pkg != "aws":
+            return f"{res.label}-{res.h(*path, length=12)}"
+        for word, prefix in _EC2_ID_PREFIXES:
+            if lower.endswith(word):
+                return f"{prefix}-0{res.h(*path, length=17)}"
+        return res.h(*path, length=17)
     if lower.endswith("name"):
         if lower == "name" or lower == res.kind.lower() + "name":
             return res.auto_name
@@ -127,7 +144,9 @@ def _string(res: _Res, wire: str, path: tuple[str, ...], desc: dict[str, Any]) -
         return _status(res, path)
     if lower == "type" and "conditions" in path:
         return "Ready" if res.pkg == "kubernetes" else "Available"
-    if any(word in lower for word in ("time", "date", "timestamp")) or lower.endswith(
+    if lower.endswith("versionactual") and isinstance(res.inputs.get("engineVersion"), str):
+        return res.inputs["engineVersion"]
+    if any(word in lower for word in ("time", "date", "timestamp", "notafter", "notbefore", "expir")) or lower.endswith(
             ("createdat", "updatedat", "modifiedat", "deletedat", "startedat", "lastmodified")):
         return TIMESTAMP
     if lower.endswith(("version", "revision")):
@@ -141,6 +160,49 @@ def _string(res: _Res, wire: str, path: tuple[str, ...], desc: dict[str, Any]) -
     if parent == "tags" or lower == "value":
         return ""
     return f"{res.label}-{wire.lower()}-{res.h(*path, length=6)}"
+
+
+# EC2 id prefixes (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/resource-ids.html), longest words first
+_EC2_ID_PREFIXES = (
+    ("securitygroupruleid", "sgr"), ("securitygroupid", "sg"), ("routetableid", "rtb"), ("networkaclid", "acl"),
+    ("networkinterfaceid", "eni"), ("dhcpoptionsid", "dopt"), ("prefixlistid", "pl"), ("natgatewayid", "nat"),
+    ("internetgatewayid", "igw"), ("transitgatewayid", "tgw"), ("vpcendpointid", "vpce"), ("vpcid", "vpc"),
+    ("subnetid", "subnet"), ("instanceid", "i"), ("allocationid", "eipalloc"), ("associationid", "eipassoc"),
+    ("volumeid", "vol"), ("snapshotid", "snap"), ("imageid", "ami"), ("vpngatewayid", "vgw"),
+    ("customergatewayid", "cgw"),
+)
+
+_NAMED_ARNS = {
+    "snsTopic": "arn:aws:sns:{region}:{account}:{name}",
+    "backupVault": "arn:aws:backup:{region}:{account}:backup-vault:{name}",
+    "logGroup": "arn:aws:logs:{region}:{account}:log-group:{name}",
+    "queue": "arn:aws:sqs:{region}:{account}:{name}",
+}
+
+
+_ADDRESS_WORDS = ("ip", "ipaddress", "ipv4", "dns", "dnsname", "address", "hostname")
+
+
+def _arn_of_named_input(res: _Res, stem: str) -> str | None:
+    """``backupVaultArn`` next to the ``backupVaultName`` the program gave: the ARN of that resource, in the
+    shape its service gives (or empty when the program named none, as the service reports it); None when the
+    type has no such argument."""
+    given = res.inputs.get(stem + "Name")
+    if stem + "Name" not in res.inputs and not res.declared_input(stem + "Name"):
+        return None
+    if not isinstance(given, str) or not given:
+        return ""
+    shape = _NAMED_ARNS.get(stem)
+    if shape:
+        return shape.format(region=res.region, account=ACCOUNT_ID, name=given)
+    return f"arn:aws:{res.service}:{res.region}:{ACCOUNT_ID}:{stem}/{given}"
+
+
+def _public(res: _Res) -> bool:
+    """Whether the program asked for a public address (a public NAT gateway and an Elastic IP always have one)."""
+    if res.type in ("aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip"):
+        return res.inputs.get("connectivityType") != "private"
+    return any(res.inputs.get(k) for k in ("associatePublicIpAddress", "publiclyAccessible", "mapPublicIpOnLaunch"))
 
 
 def _status(res: _Res, path: tuple[str, ...]) -> str:
@@ -190,6 +252,9 @@ def value(res: _Res, wire: str, desc: dict[str, Any], path: tuple[str, ...]) -> 
     if kind == "boolean":
         return wire.lower() in ("ready", "available", "deployed", "healthy")
     if kind == "array":
+        if "public" in wire.lower() and wire.lower().endswith(_ADDRESS_WORDS + ("ips", "addresses")) and \
+                res.pkg == "aws" and not _public(res):
+            return []
         items = desc.get("items") or {"type": "string"}
         singular = wire[:-1] if wire.endswith("s") and len(wire) > 1 else wire
         return [value(res, singular, items, path)]
@@ -220,6 +285,7 @@ def fill_declared(type_: str, name: str, inputs: dict[str, Any], region: str, ri
                   declared: dict[str, Any]) -> None:
     """Adds to ``out`` every declared output the provider computes that neither the program nor the table gave."""
     res = _Res(type_, name, inputs, region, rid, out)
+    res.declared = declared
     for wire, desc in declared.items():
         if out.get(wire) is not None or not isinstance(desc, dict):
             continue
@@ -311,6 +377,9 @@ def _helm_status(res: _Res) -> dict[str, Any]:
 
 
 _SPECIAL: dict[tuple[str, str], Callable[[_Res], Any]] = {
+    ("aws:kms/alias:Alias", "targetKeyArn"): lambda r: (
+        str(r.inputs.get("targetKeyId")) if str(r.inputs.get("targetKeyId", "")).startswith("arn:")
+        else f"arn:aws:kms:{r.region}:{ACCOUNT_ID}:key/{r.inputs.get('targetKeyId') or _uuid(r.type, r.name)}"),
     ("aws:apigateway/restApi:RestApi", "executionArn"): _execute_api,
     ("aws:apigateway/restApi:RestApi", "rootResourceId"): lambda r: r.h("root", length=10),
     ("aws:apigateway/stage:Stage", "executionArn"): _execute_api,
