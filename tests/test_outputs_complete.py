@@ -353,3 +353,16 @@ def test_outputs_derived_from_what_the_program_named(decl: Declarations) -> None
     vpc = run("aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16"})
     assert vpc["defaultSecurityGroupId"].startswith("sg-0") and vpc["mainRouteTableId"].startswith("rtb-0")
     assert vpc["ownerId"] == ACCOUNT_ID
+
+
+def test_the_runner_reads_and_caches_the_declarations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's call site: the program's registrations are answered from the declarations, which are cached
+    where SIAGA_CACHE_DIR says, and a second run gives the same graph from the cache."""
+    monkeypatch.setenv("SIAGA_CACHE_DIR", str(tmp_path))
+    first = run_program(PROGRAM, stack="dev")
+    cached = json.loads(next((tmp_path / "declarations").rglob("aws-*.json")).read_text())
+    assert cached["aws:apigateway/restApi:RestApi"]["executionArn"]["type"] == "string"
+    assert "kubernetes:core/v1:Service" in json.loads(
+        next((tmp_path / "declarations").rglob("kubernetes-*.json")).read_text())
+    second = run_program(PROGRAM, stack="dev")
+    assert second.exports == first.exports
