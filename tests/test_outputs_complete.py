@@ -154,6 +154,8 @@ def test_deterministic(decl: Declarations) -> None:
 
 FAKE_INIT = '''
 import pulumi
+
+print("pulumi_siagafake: imported")  # an SDK that talks on stdout must not confuse the probe
 from pulumi.runtime import ResourceModule, register_resource_module
 
 

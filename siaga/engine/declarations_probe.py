@@ -286,6 +286,8 @@ def describe(token: str, packages: dict[str, Any]) -> dict[str, Any] | None:
 def serve(stdin: Any = None, stdout: Any = None) -> None:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
+    if stdout is sys.__stdout__:
+        sys.stdout = sys.stderr  # what a package prints when imported must not be taken for an answer
     packages: dict[str, Any] | None = None
     for line in stdin:
         if not line.strip():
