@@ -211,6 +211,12 @@ class Vault(pulumi.CustomResource):
     @pulumi.getter
     def status(self) -> pulumi.Output['outputs.VaultStatus']:
         return pulumi.get(self, "status")
+
+    @property
+    @pulumi.getter
+    def replica(self) -> pulumi.Output['Vault']:
+        """A child resource, as multi-language components (awsx, eks) expose theirs."""
+        return pulumi.get(self, "replica")
 '''
 
 FAKE_OUTPUTS = '''
@@ -272,6 +278,8 @@ def test_declarations_come_from_the_programs_interpreter(tmp_path: Path) -> None
     assert out["size"] == 3 and isinstance(out["vaultArn"], str) and out["vaultArn"]
     assert out["endpointUrl"].startswith("https://v-") and out["status"]["readyReplicas"] == 1
     assert isinstance(out["status"]["hosts"][0], str)
+    # a resource object cannot be stood for by a value: left to the engine, not a string in its place
+    assert vault["replica"]["type"] == "resource" and "replica" not in out
     assert decl.stats["probe_starts"] == 1
 
 

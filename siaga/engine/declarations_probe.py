@@ -13,7 +13,8 @@ JSON lines on stdin with JSON lines on stdout, one answer per request, until std
 
 siaga imports the same functions to answer in its own process (``Declarations(python=None)``).
 
-A descriptor is JSON: ``{"type": "string"|"integer"|"number"|"boolean"|"array"|"object"|"any", "required": bool,
+A descriptor is JSON: ``{"type": "string"|"integer"|"number"|"boolean"|"array"|"object"|"resource"|"any",
+"required": bool,
 "input": bool|null, "items": D, "additionalProperties": D, "properties": {wire: D}, "enum": [...]}``. ``required``
 is false for ``Output[Optional[T]]``; ``input`` tells whether the program can set the property (a parameter of the
 resource's constructor, or a field of the nested type's ``...Args`` class), so only what the provider computes is
@@ -30,7 +31,7 @@ import sys
 import typing
 from typing import Any
 
-FORMAT = 1
+FORMAT = 2
 """Bumped when a descriptor's shape changes, so older cached answers are not read."""
 
 MAX_DEPTH = 6
@@ -252,6 +253,9 @@ def describe_type(hint: Any, depth: int = 0, computed_only: bool = False) -> dic
                 sub["input"] = is_input
                 props[wire] = sub
             desc["properties"] = props
+    elif isinstance(hint, type) and issubclass(hint, pulumi.Resource):
+        desc["type"] = "resource"  # a resource object (a component's child): only the engine can make one
+        desc["class"] = f"{hint.__module__}.{hint.__name__}"
     elif hint is pulumi.Output or hint is Any or hint is None:
         desc["type"] = "any"
     else:

@@ -243,6 +243,8 @@ def _integer(res: _Res, wire: str, path: tuple[str, ...]) -> int:
 def value(res: _Res, wire: str, desc: dict[str, Any], path: tuple[str, ...]) -> Any:
     """A plausible value of the declared type ``desc`` for the property ``wire`` at ``path``."""
     kind = desc.get("type")
+    if kind == "resource":
+        return None  # a resource object (an awsx Vpc's `vpc`): not something a value can stand for
     if kind == "string":
         return _string(res, wire, path, desc)
     if kind == "integer":
@@ -257,6 +259,8 @@ def value(res: _Res, wire: str, desc: dict[str, Any], path: tuple[str, ...]) -> 
             return []
         items = desc.get("items") or {"type": "string"}
         singular = wire[:-1] if wire.endswith("s") and len(wire) > 1 else wire
+        if items.get("type") == "resource":
+            return None
         return [value(res, singular, items, path)]
     if kind == "object" and "properties" in desc:
         return _object(res, desc["properties"], path)
@@ -293,7 +297,9 @@ def fill_declared(type_: str, name: str, inputs: dict[str, Any], region: str, ri
                 desc.get("input") and desc.get("required") and wire.lower() in _CHOSEN_WHEN_ABSENT):
             continue  # the program's to set: left as it gave it (the provider echoes it, or its default)
         override = _NESTED.get((type_, (wire,)))
-        out[wire] = override(res) if override is not None else value(res, wire, desc, (wire,))
+        filled = override(res) if override is not None else value(res, wire, desc, (wire,))
+        if filled is not None:
+            out[wire] = filled
 
 
 _CHOSEN_WHEN_ABSENT = frozenset({"privateip", "privatedns", "availabilityzone"})
