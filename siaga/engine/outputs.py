@@ -53,6 +53,8 @@ _NAME_ARNS = {
     "aws:cloudtrail/trail:Trail": "arn:aws:cloudtrail:{region}:{account}:trail/{name}",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
     "aws:backup/vault:Vault": "arn:aws:backup:{region}:{account}:backup-vault:{name}",
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html#awslambda-resources-for-iam-policies
+    "aws:lambda/function:Function": "arn:aws:lambda:{region}:{account}:function:{name}",
 }
 """ARN formats from the services' documentation (e.g. https://docs.aws.amazon.com/service-authorization/latest/
 reference/list_amazonsns.html#amazonsns-resources-for-iam-policies)."""
@@ -88,8 +90,25 @@ def _uuid(*parts: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 
-def computed(type_: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
-    """Returns (id, outputs) for a custom resource: inputs plus computed properties."""
+def computed(type_: str, name: str, inputs: dict[str, Any], region: str,
+             declared: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """Returns (id, outputs) for a resource: inputs plus computed properties.
+
+    ``declared`` (siaga.engine.declarations.Declarations.outputs_of): the outputs the type's SDK class declares;
+    every one the provider computes and this table does not give gets a plausible value of its declared type
+    (siaga/engine/fill.py), so a program that applies on it runs as after a real deployment.
+    """
+    named = bool(declared and (declared.get("name") or {}).get("required"))
+    rid, out = _computed(type_, name, inputs, region, auto_named=named)
+    if declared:
+        from siaga.engine.fill import fill_declared  # noqa: PLC0415 - only when declarations were found
+
+        fill_declared(type_, name, inputs, region, rid, out, declared)
+    return rid, out
+
+
+def _computed(type_: str, name: str, inputs: dict[str, Any], region: str,
+              auto_named: bool = False) -> tuple[str, dict[str, Any]]:
     rid = resource_id(type_, name)
     out: dict[str, Any] = dict(inputs)
     if type_.startswith("kubernetes:"):
@@ -114,7 +133,7 @@ def computed(type_: str, name: str, inputs: dict[str, Any], region: str) -> tupl
     if type_ == "aws:kms/key:Key":
         rid = _uuid(type_, name)
         out["keyId"] = rid
-    if not out.get("name") and _auto_named(type_):
+    if not out.get("name") and (auto_named or _auto_named(type_)):
         # What the provider's Check does: the logical name plus a random suffix.
         out["name"] = f"{name}-{_digest(type_, name, length=7)}"
     named = out.get("name") if isinstance(out.get("name"), str) else None
@@ -221,6 +240,7 @@ def _auto_named(type_: str) -> bool:
     """Whether pulumi-aws auto-names this type: its Python class has a ``name`` output property."""
     try:
         module, cls = type_.split(":")[1].split("/")[0], type_.rsplit(":", 1)[-1]
+        module = "lambda_" if module == "lambda" else module  # a Python keyword: the SDK's module is lambda_
         klass = getattr(importlib.import_module(f"pulumi_aws.{module}"), cls)
     except (ImportError, AttributeError, IndexError, ValueError):
         return False

@@ -11,6 +11,7 @@ so it cannot forge the result. Everything the program registers is recorded from
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import runpy
@@ -28,6 +29,7 @@ from pulumi.runtime import settings
 from pulumi.runtime.proto import resource_pb2
 
 from siaga.engine import invokes, outputs
+from siaga.engine.declarations import Declarations
 from siaga.engine.model import ROOT_STACK_TYPE, Graph, Resource, ResourceOptions, SourceLocation
 from siaga.engine.secrets import Scrubber, redact_config
 
@@ -117,7 +119,8 @@ class Mocks(pmocks.Mocks):
             # A preview knows what the program asked for, not what the provider computes, nor ids.
             return "", dict(args.inputs)
         rid, state = outputs.computed(args.typ, args.name, dict(args.inputs),
-                                      self._region_for(args.inputs, args.provider))
+                                      self._region_for(args.inputs, args.provider),
+                                      declared=_declarations().outputs_of(args.typ))
         return rid, state
 
     def call(self, args: pmocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]] | dict[str, Any]:
@@ -129,6 +132,12 @@ class Mocks(pmocks.Mocks):
                 self.warnings.append(note)
             return {}
         return result
+
+
+@functools.cache
+def _declarations() -> Declarations:
+    """The output properties the SDK classes in this (the program's) interpreter declare (#15)."""
+    return Declarations(python=None)
 
 
 def _struct(message: Any) -> dict[str, Any]:
