@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
         table.add_row(_("Single points of failure"), str(len(budget.spofs)))
         console.print(table)
         for s in budget.spofs:
-            console.print(f"[yellow]{_('single point of failure:')}[/] {s}")
+            console.print("[yellow]" + _("single point of failure:") + f"[/] {s}")
         for f in files.all():
             console.print(_("wrote {path}").format(path=f))
 

@@ -117,16 +117,16 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
     if db is not None:
         if db_fail:
             rto_az = max(float(tg), float(db_fail[1]))
-            auto.append(_("RDS fails {database} over to its standby in another AZ: typically {low}-{high} s ({source}); "
+            auto.append(_("RDS fails {db} over to its standby in another AZ: typically {low}-{high} s ({source}); "
                           "synchronous replication, no committed transaction lost.").format(
-                database=db.identifier, low=db_fail[0], high=db_fail[1],
+                db=db.identifier, low=db_fail[0], high=db_fail[1],
                 source=failover_source(db.kind, _) if db.kind in FAILOVER_DOCS else FAILOVER_SOURCES[db.kind]))
             rpo_txt = _("0 (synchronous Multi-AZ replication)")
         else:
             rto_az = None
             rpo_az = PITR_LOG_UPLOAD_MINUTES * 60.0 if db.retention_days else None
-            auto.append(_("NOTHING for the database: {database} is single-AZ; it must be restored (see database "
-                          "restore).").format(database=db.identifier))
+            auto.append(_("NOTHING for the database: {db} is single-AZ; it must be restored (see database "
+                          "restore).").format(db=db.identifier))
             rpo_txt = (_("{minutes} min (point-in-time restore)").format(minutes=PITR_LOG_UPLOAD_MINUTES)
                        if db.retention_days else _("last manual snapshot"))
     if len(app_zones) < 2:
@@ -167,8 +167,8 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
         detection=_("ALB health checks ({seconds} s), RDS event {events} (failover), CloudWatch alarms on unhealthy "
                     "targets.").format(seconds=tg, events="RDS-EVENT-0049/0050"),
         automatic=" ".join(auto),
-        rto=(_("{rto} s (max of ALB detection {detection} s and database failover upper bound {database} s)").format(
-            rto=f"{rto_az:.0f}", detection=tg, database=db_fail[1] if db_fail else 0) if rto_az is not None else
+        rto=(_("{rto} s (max of ALB detection {detection} s and database failover upper bound {db} s)").format(
+            rto=f"{rto_az:.0f}", detection=tg, db=db_fail[1] if db_fail else 0) if rto_az is not None else
              _("not automatic: see whole-site failover / database restore")),
         rpo=rpo_txt, rto_seconds=rto_az, rpo_seconds=rpo_az, steps=steps_az, capacity=capacity))
 
@@ -323,8 +323,8 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
             automatic=_("Nothing is rolled back automatically. PITR window {days} days ({source}); AWS Backup rules: "
                         "{rules}. {lock}").format(days=db.retention_days, source=PITR_DOC, rules=rules or none,
                                                   lock=lock),
-            rto=_("restore time of {database} (grows with its size; measured by the restore-testing plan) + "
-                  "application cutover").format(database=db.identifier),
+            rto=_("restore time of {db} (grows with its size; measured by the restore-testing plan) + "
+                  "application cutover").format(db=db.identifier),
             rpo=(_("{rpo} (point-in-time restore: transaction logs reach S3 every {minutes} min)").format(
                 rpo=_dur(rpo_s, lang), minutes=PITR_LOG_UPLOAD_MINUTES) if rpo_s and (pitr or continuous)
                  else _dur(rpo_s, lang)),
@@ -349,8 +349,8 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
         steps.append(dbn.lookup)
         steps.append(f"aws rds modify-db-instance --db-instance-identifier {dbn.ref} --manage-master-user-password "
                      f"--rotate-master-user-password --apply-immediately --region {region}")
-    steps.append(f"aws iam update-access-key --user-name <{_('user')}> --access-key-id <{_('leaked key')}> "
-                 "--status Inactive")
+    user, leaked = _("user"), _("leaked key")
+    steps.append(f"aws iam update-access-key --user-name <{user}> --access-key-id <{leaked}> --status Inactive")
     out.append(Scenario(
         key="credentials",
         title=_("Leaked credentials"),
@@ -402,12 +402,12 @@ def verify_steps(topo: Topology, stack: str, lang: Language | str | None = None)
 
 def _terms_table(est: Estimate, lang: Language) -> list[str]:
     _ = lang.gettext
-    rows = [f"| {_('Term')} | {_('Seconds')} | {_('Basis')} |", "|---|---:|---|"]
+    rows = ["| " + " | ".join((_("Term"), _("Seconds"), _("Basis"))) + " |", "|---|---:|---|"]
     for t in est.terms:
         name, basis = t.text(_)
         rows.append(f"| {name} | {t.seconds} | {basis} |")
     total = _("total ({direction})").format(direction=_(DIRECTIONS.get(est.direction, est.direction)))
-    return rows + [f"| **{total}** | **{est.seconds}** | {_('worst case')} |"]
+    return rows + [f"| **{total}** | **{est.seconds}** | " + _("worst case") + " |"]
 
 
 def failover_section(topo: Topology, lang: Language | str | None = None) -> list[str]:
@@ -512,19 +512,19 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
             name=p.name, primary=p.target, secondary=s.target))
     lines += ["", "## " + _("Recovery objectives"), "",
               # the id catalog spells the objectives out once, here: RTO (target waktu pemulihan), RPO (...)
-              f"| {_('Failure')} | {_('RTO')} | {_('RPO')} |", "|---|---|---|"]
+              "| " + " | ".join((_("Failure"), _("RTO"), _("RPO"))) + " |", "|---|---|---|"]
     scs = scenarios(topo, lang)
     for sc in scs:
         rto = _("{rto}; capacity right after: {capacity}").format(rto=sc.rto, capacity=sc.capacity) if sc.capacity else sc.rto
         lines.append(f"| {sc.title} | {rto} | {sc.rpo} |")
     lines += ["", _("See also the availability budget: {link}.").format(link=f"[{budget_md_name}]({budget_md_name})"), ""]
     for i, sc in enumerate(scs, 1):
-        lines += [f"## {i}. {sc.title}", "", f"**{_('Detection.')}** {sc.detection}", "",
-                  f"**{_('Automatic.')}** {sc.automatic}", "", f"**RTO:** {sc.rto}  ", f"**RPO:** {sc.rpo}", ""]
+        lines += [f"## {i}. {sc.title}", "", "**" + _("Detection.") + f"** {sc.detection}", "",
+                  "**" + _("Automatic.") + f"** {sc.automatic}", "", f"**RTO:** {sc.rto}  ", f"**RPO:** {sc.rpo}", ""]
         if sc.capacity:
-            lines[-1:-1] = [f"**{_('Capacity right after the failure:')}** {sc.capacity}  "]
+            lines[-1:-1] = ["**" + _("Capacity right after the failure:") + f"** {sc.capacity}  "]
         if sc.steps:
-            lines += [f"**{_('Manual steps')}**", "", "```sh"] + sc.steps + ["```", ""]
+            lines += ["**" + _("Manual steps") + "**", "", "```sh"] + sc.steps + ["```", ""]
     lines += failover_section(topo, lang) + delegation_section(topo, lang)
     checks = verify_steps(topo, stack, lang)
     if checks:
@@ -536,7 +536,7 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
     lines += ["## " + _("Contacts"), ""]
     contacts = topo.contacts()
     if contacts:
-        lines += [f"| {_('Name')} | {_('Role')} | {_('E-mail')} | {_('Phone')} |", "|---|---|---|---|"]
+        lines += ["| " + " | ".join((_("Name"), _("Role"), _("E-mail"), _("Phone"))) + " |", "|---|---|---|---|"]
         lines += [f"| {c['name']} | {c.get('role', '')} | {c['email']} | {c.get('phone', '')} |" for c in contacts]
     else:
         lines.append(_("No alert contacts in the stack config ({key}).").format(key="siaga:alertContacts"))

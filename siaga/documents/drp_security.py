@@ -175,7 +175,7 @@ def render_sections(graph: Graph, lang: Language | str | None = None) -> list[st
     cont += ["# " + _("Session Manager sessions to the instance"),
              f"aws ssm describe-sessions --state Active --filters key=Target,value=\"$INSTANCE\" "
              f"--query 'Sessions[].SessionId' --output text {reg}",
-             f"aws ssm terminate-session --session-id <{_('each session id')}> {reg}",
+             "aws ssm terminate-session --session-id <" + _("each session id") + f"> {reg}",
              "# " + _("sessions of the instance role issued before now (credentials taken from the instance stop "
                       "working)")]
     for role in graph.of_type(ROLE):
@@ -210,8 +210,8 @@ def render_sections(graph: Graph, lang: Language | str | None = None) -> list[st
             erad += [dbn.lookup, f"DB_SECRET=$({q_secret} --output text {reg})  # " + _("the RDS-managed master secret"),
                      f"aws secretsmanager rotate-secret --secret-id \"$DB_SECRET\" {reg}  # " + _("rotates now")]
         else:
-            erad += [dbn.lookup, "# " + _("{database}: the master password is not managed by Secrets Manager: set a "
-                                          "new one").format(database=db.name),
+            erad += [dbn.lookup, "# " + _("{db}: the master password is not managed by Secrets Manager: set a "
+                                          "new one").format(db=db.name),
                      f"aws rds modify-db-instance --db-instance-identifier {dbn.ref} --manage-master-user-password "
                      f"--apply-immediately {reg}"]
     lines += ["### 3. " + _("Eradication"), "", "```sh"] + erad + ["```", ""]
