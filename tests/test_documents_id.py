@@ -32,10 +32,10 @@ from tests.pdf_text import pdf_text
 STACKS = ("jakarta-prod", "jakarta-staging", "hybrid-pdn")
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "documents_en"
 FIXTURE = Path(__file__).parent / "fixtures" / "programs" / "report_ha"
-ENGLISH = frozenset(
-    "the and of is are was were be been with to for from when once not by it its this that these those which "
-    "only after before until then every each or in on at an has have had will can cannot must any no into than "
-    "there their they what while where how if unless also been being over under".split())
+_FUNCTION_WORDS = ("the and of is are was were be been with to for from when once not by it its this that these those "
+                   "which only after before until then every each or in on at an has have had will can cannot must "
+                   "any no into than there their they what while where how if unless also being over under")
+ENGLISH = frozenset(_FUNCTION_WORDS.split())
 """English function words: one of them left in the Indonesian prose is an untranslated sentence."""
 
 
