@@ -220,3 +220,28 @@ def test_cli_lang(tmp_path: Path) -> None:
     assert (tmp_path / "id" / "drp.md").read_text().startswith("# Rencana Pemulihan Bencana")
     assert "Ketersediaan gabungan" in default.output and "ditulis " in default.output
     assert re.search(r"\d+,\d{4} %", default.output)  # Indonesian decimal comma in the summary
+
+
+@pytest.mark.parametrize("sizing", [
+    dict(min_size=3, az_count=3, required=2, boot_seconds=600), dict(min_size=2, az_count=2, required=2, boot_seconds=600),
+    dict(min_size=4, az_count=2, required=3, boot_seconds=None), dict(min_size=3, az_count=3),
+    dict(min_size=2, az_count=2, unit="nodes"), dict(min_size=6, az_count=3, required=5, boot_seconds=90),
+])
+def test_shared_sentences_are_the_components_english(sizing: dict[str, Any]) -> None:
+    """The sentences rebuilt for translation (AZ-loss sizing, failover terms) are, in English, exactly what
+    components/ says itself, in every branch; in Indonesian they carry the same figures."""
+    from components.config import AzSizing
+    from components.failover_time import worst_case
+    from siaga.documents.texts import az_sizing
+
+    sz = AzSizing.observed(**sizing)
+    assert az_sizing(sz, language("en")) == sz.describe()
+    ind = az_sizing(sz, language("id"))
+    assert f"{sz.surviving} dari {sz.min_size}" in ind and " of " not in ind
+    for est in (worst_case(10, 3, 60), worst_case(30, 2, 300, check_type="TCP", direction="failback"),
+                worst_case(10, 3, 60, resolver_extra_seconds=5)):
+        assert [t.text() for t in est.terms] == [(t.name, t.basis) for t in est.terms]
+        assert est.formula_text() == est.formula and est.assumption_texts() == list(est.assumptions)
+        _ = language("id").gettext
+        assert all(basis != t.basis and str(t.seconds) in est.formula_text(_) for t, (_n, basis) in
+                   zip(est.terms, (t.text(_) for t in est.terms), strict=True))

@@ -487,7 +487,7 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
                  project=f"`{g.project}/{g.stack}`", count=len(g.resources),
                  command=f"`siaga report --stack {stack}`"),
              "", "## " + _("Architecture"), "",
-             f"![architecture]({diagram_name})", "",
+             "![" + _("architecture") + f"]({diagram_name})", "",
              "- " + _("Region: {region}; Availability Zones used: {zones}").format(
                  region=region, zones=", ".join(topo.zones) or none),
              "- " + _("Application: {tiers}").format(tiers="; ".join(
