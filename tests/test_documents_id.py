@@ -245,3 +245,14 @@ def test_shared_sentences_are_the_components_english(sizing: dict[str, Any]) -> 
         _ = language("id").gettext
         assert all(basis != t.basis and str(t.seconds) in est.formula_text(_) for t, (_n, basis) in
                    zip(est.terms, (t.text(_) for t in est.terms), strict=True))
+
+
+@pytest.mark.parametrize(("program", "stack", "overrides"), [
+    ("thirdparty", "dev", {}),  # no failover, no backups, no siaga config: the "nothing" branches
+    ("report_ha", "jakarta-prod", {"siaga:database": '{"mode": "multi-az-cluster"}'}),
+    ("report_ha", "jakarta-prod", {"siaga:azCount": "2"}),
+])
+def test_indonesian_drp_of_other_programs(program: str, stack: str, overrides: dict[str, str]) -> None:
+    g = run_program(FIXTURE.parent / program, stack=stack, overrides=overrides)
+    text = drp.render_markdown(analyse(g), stack, lang="id")
+    assert text.startswith("# Rencana Pemulihan Bencana") and not english_left(text, g), english_left(text, g)[:10]
