@@ -7,6 +7,7 @@ import re
 import zlib
 
 _ESC = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(": b"(", b")": b")", b"\\": b"\\"}
+UNMAPPED = "\ufffd"
 _LITERAL = rb"\(((?:\\.|[^\\)])*)\)"
 
 
@@ -56,7 +57,7 @@ def _literal(s: bytes) -> bytes:
 
 def pdf_text(data: bytes) -> str:
     """The text shown by ``Tj``/``TJ`` in every content stream, through the current font's ToUnicode map (an
-    unmapped glyph is ``?``); one line per text object."""
+    unmapped glyph is :data:`UNMAPPED`); one line per text object."""
     objs = _objects(data)
     fonts: dict[str, dict[int, str]] = {}
     for body in objs.values():
@@ -65,17 +66,25 @@ def pdf_text(data: bytes) -> str:
             if tu:
                 fonts[name.decode()] = _cmap(_stream(objs[int(tu.group(1))]))
     pieces: list[str] = []
-    token = re.compile(rb"/(F\d+)\s+[\d.]+\s+Tf|" + _LITERAL + rb"\s*Tj|\[((?:" + _LITERAL + rb"|[\s\d.\-])*)\]\s*TJ|ET",
-                       re.S)
+    token = re.compile(rb"/(F\d+)\s+[\d.]+\s+Tf|" + _LITERAL + rb"\s*Tj|\[((?:" + _LITERAL + rb"|[\s\d.\-])*)\]\s*TJ|ET"
+                       rb"|(?<![\w/])([qQ])(?=\s)", re.S)
     for _n, body in sorted(objs.items()):
-        if b"stream" not in body or b"/ToUnicode" in body:
-            continue
+        head = body.split(b"stream", 1)[0]
+        if b"stream" not in body or b"/ToUnicode" in body or b"/Length1" in head or b"/BitsPerComponent" in head:
+            continue  # not a content stream: a font program, an image (its bytes can look like text operators)
         try:
             content = _stream(body)
         except zlib.error:
             continue  # an image
         font = None
+        saved: list[str | None] = []  # q/Q save and restore the graphics state, the font with it
         for tok in token.finditer(content):
+            if tok.group(5):
+                if tok.group(5) == b"q":
+                    saved.append(font)
+                elif saved:
+                    font = saved.pop()
+                continue
             if tok.group(1):
                 font = tok.group(1).decode()
                 continue
@@ -86,6 +95,6 @@ def pdf_text(data: bytes) -> str:
             table = fonts.get(font or "", {})
             for part in parts:
                 raw = _literal(part)
-                pieces.append("".join(table.get(int.from_bytes(raw[i:i + 2], "big"), "?")
+                pieces.append("".join(table.get(int.from_bytes(raw[i:i + 2], "big"), UNMAPPED)
                                       for i in range(0, len(raw) - 1, 2)))
     return "".join(pieces)

@@ -27,7 +27,7 @@ from siaga.documents import document_language, drp, write_reports
 from siaga.documents.topology import analyse
 from siaga.engine import Graph, run_program, run_stack
 from siaga.i18n import LANGUAGES, language
-from tests.pdf_text import pdf_text
+from tests.pdf_text import UNMAPPED, pdf_text
 
 STACKS = ("jakarta-prod", "jakarta-staging", "hybrid-pdn")
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "documents_en"
@@ -178,6 +178,7 @@ def test_pdf_renders_the_indonesian_text(stack: str, root: str) -> None:
     ToUnicode maps), has the Indonesian headings and prose and none of the English."""
     pdf = (_written(stack, "id", root) / "drp.pdf").read_bytes()
     text = re.sub(r"\s+", " ", pdf_text(pdf))
+    assert UNMAPPED not in text, "a glyph the fonts do not map back to a character"
     for phrase in ("Rencana Pemulihan Bencana", "Target pemulihan", "RTO (target waktu pemulihan)",
                    "Kehilangan satu zona ketersediaan (AZ)", "Langkah manual", "Tim Tanggap Insiden Siber",
                    "Penahanan", "Pemberantasan", "Kontak", "Sumber"):
