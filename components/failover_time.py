@@ -37,8 +37,14 @@ Assumptions (not published by AWS; named in every document that shows the figure
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+
+
+def N_(message: str) -> str:
+    """Marks a document text for the gettext catalog (Babel extracts ``N_``, siaga/i18n.py); the documents translate
+    it with the params kept on the :class:`Term` (components never import siaga)."""
+    return message
+
 
 R53_HEALTH = "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html"
 R53_INTERVAL = "https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html"
@@ -78,24 +84,13 @@ class Term:
     name: str
     seconds: int
     basis: str
-    template: str = ""
-    """``basis`` as a message with ``{placeholders}`` (documents translate it, siaga/locale); ``args`` fill it."""
-    args: tuple[tuple[str, object], ...] = ()
-
-    def text(self, gettext: Callable[[str], str] = str) -> tuple[str, str]:
-        """(name, basis) through ``gettext`` (a document Language's): the same English with the identity."""
-        basis = gettext(self.template).format(**dict(self.args)) if self.template else self.basis
-        return gettext(self.name), basis
+    basis_msg: str = ""
+    """The English template ``basis`` was formatted from (its msgid), with ``params``: documents translate it."""
+    params: tuple[tuple[str, object], ...] = ()
 
 
-def N_(message: str) -> str:
-    """Marks a message for the documents' catalog (Babel extracts ``N_`` calls; components never import siaga):
-    the English stays the value, a document translates it with its Language."""
-    return message
-
-
-def _term(name: str, seconds: int, template: str, **args: object) -> Term:
-    return Term(name, seconds, template.format(**args), template, tuple(args.items()))
+def _term(name: str, seconds: int, basis_msg: str, **params: object) -> Term:
+    return Term(name, seconds, basis_msg.format(**params), basis_msg, tuple(params.items()))
 
 
 @dataclass(frozen=True)
@@ -105,6 +100,8 @@ class Estimate:
     direction: str  # "failover" | "failback"
     terms: tuple[Term, ...]
     assumptions: tuple[str, ...]
+    assumption_msgs: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()
+    """(English template, params) of each assumption, for documents in another language."""
 
     @property
     def seconds(self) -> int:
@@ -114,33 +111,22 @@ class Estimate:
     def formula(self) -> str:
         return " + ".join(f"{t.seconds} s {t.name}" for t in self.terms if t.seconds)
 
-    def formula_text(self, gettext: Callable[[str], str] = str) -> str:
-        """:attr:`formula` with the term names through ``gettext``."""
-        return " + ".join(f"{t.seconds} s {gettext(t.name)}" for t in self.terms if t.seconds)
-
-    def assumption_texts(self, gettext: Callable[[str], str] = str) -> list[str]:
-        """:attr:`assumptions` through ``gettext`` (the same English with the identity)."""
-        if self.assumptions != ASSUMPTIONS:
-            return list(self.assumptions)
-        return [gettext(template).format(**args) for template, args in ASSUMPTION_TEMPLATES]
-
     def as_dict(self) -> dict[str, object]:
         return {"direction": self.direction, "seconds": self.seconds,
                 "terms": [{"name": t.name, "seconds": t.seconds, "basis": t.basis} for t in self.terms],
                 "assumptions": list(self.assumptions)}
 
 
-ASSUMPTION_TEMPLATES: tuple[tuple[str, dict[str, object]], ...] = (
-    (N_("status propagation to Route 53's DNS servers takes at most {seconds} s (AWS publishes no figure)"),
-     {"seconds": STATUS_PROPAGATION_SECONDS}),
+ASSUMPTION_MSGS: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = (
+    (N_("status propagation to {service}'s DNS servers takes at most {seconds} s (AWS publishes no figure)"),
+     (("service", "Route 53"), ("seconds", STATUS_PROPAGATION_SECONDS))),
     (N_("resolvers honour the TTL; resolvers with a minimum TTL and clients caching beyond it ({jvm_setting}, "
         "browser caches) keep using the old side for longer, not bounded here"),
-     {"jvm_setting": "JVM networkaddress.cache.ttl"}),
-    (N_("the failed side does not answer at all, so every probe runs into the probe timeout (the slowest failure mode)"),
-     {}),
+     (("jvm_setting", "JVM networkaddress.cache.ttl"),)),
+    (N_("the failed side does not answer at all, so every probe runs into the probe timeout (the slowest failure "
+        "mode)"), ()),
 )
-ASSUMPTIONS = tuple(template.format(**args) for template, args in ASSUMPTION_TEMPLATES)
-
+ASSUMPTIONS = tuple(msg.format(**dict(params)) for msg, params in ASSUMPTION_MSGS)
 
 def worst_case(interval_seconds: int, failure_threshold: int, cached_ttl_seconds: int, *,
                check_type: str = "HTTPS", direction: str = "failover",
@@ -163,28 +149,34 @@ def worst_case(interval_seconds: int, failure_threshold: int, cached_ttl_seconds
     if direction not in ("failover", "failback"):
         raise ValueError(f"direction: {direction!r}; allowed: failover or failback")
     timeout = probe_timeout_seconds(check_type)
-    sources = f"{R53_INTERVAL}; {R53_HEALTH}"
     detection = (N_("{threshold} consecutive failures x ({interval} s interval after the last response + {timeout} s "
-                    "probe timeout) per checker ({sources})") if direction == "failover" else
+                    "probe timeout) per checker ({interval_doc}; {health_doc})") if direction == "failover" else
                  N_("{threshold} consecutive successes x ({interval} s interval after the last response + {timeout} s "
-                    "probe timeout) per checker ({sources})"))
-    verdict = (N_("unhealthy once 18 % or fewer of the checkers still report healthy, i.e. once >= 82 % of them, "
-                  "probing out of phase, have each seen the failures: the slowest checker bounds it ({source})")
+                    "probe timeout) per checker ({interval_doc}; {health_doc})"))
+    # the shares are placeholders: a "%" followed by " o" would read as a printf conversion to gettext tools
+    verdict = (N_("unhealthy once {share} or fewer of the checkers still report healthy, i.e. once >= {needed} of "
+                  "them, probing out of phase, have each seen the failures: the slowest checker bounds it "
+                  "({health_doc})")
                if direction == "failover" else
-               N_("healthy again once more than 18 % of the checkers report healthy; the per-checker bound is kept "
-                  "({source})"))
+               N_("healthy again once more than {share} of the checkers report healthy; the per-checker bound is "
+                  "kept ({health_doc})"))
+    share = f"{HEALTHY_SHARE * 100:.0f} %"
+    needed = f"{100 - HEALTHY_SHARE * 100:.0f} %"
     answer = "PRIMARY" if direction == "failover" else "SECONDARY"
     terms = (
         _term(N_("detection"), failure_threshold * (interval_seconds + timeout), detection,
-              threshold=failure_threshold, interval=interval_seconds, timeout=timeout, sources=sources),
-        _term(N_("aggregation"), 0, verdict, source=R53_HEALTH),
+              threshold=failure_threshold, interval=interval_seconds, timeout=timeout, interval_doc=R53_INTERVAL,
+              health_doc=R53_HEALTH),
+        _term(N_("aggregation"), 0, verdict, health_doc=R53_HEALTH, share=share,
+              **({"needed": needed} if direction == "failover" else {})),
         _term(N_("propagation"), propagation_seconds,
-              N_("ASSUMED: status change reaching Route 53's DNS servers; AWS publishes no figure")),
+              N_("ASSUMED: status change reaching {service}'s DNS servers; AWS publishes no figure"),
+              service="Route 53"),
         _term(N_("cached answer (TTL)"), cached_ttl_seconds,
-              N_("resolvers keep the {answer} answer for its TTL ({sources})"), answer=answer,
-              sources=f"{ALIAS_TTL_DOC}; {R53_FAQ}"),
+              N_("resolvers keep the {answer} answer for its TTL ({alias_doc}; {faq})"),
+              answer=answer, alias_doc=ALIAS_TTL_DOC, faq=R53_FAQ),
         _term(N_("resolver caching beyond TTL"), resolver_extra_seconds,
-              N_("ASSUMED 0: resolvers honour the TTL") if not resolver_extra_seconds else
-              N_("ASSUMED extra resolver caching")),
+              N_("ASSUMED 0: resolvers honour the TTL") if not resolver_extra_seconds
+              else N_("ASSUMED extra resolver caching")),
     )
-    return Estimate(direction=direction, terms=terms, assumptions=ASSUMPTIONS)
+    return Estimate(direction=direction, terms=terms, assumptions=ASSUMPTIONS, assumption_msgs=ASSUMPTION_MSGS)

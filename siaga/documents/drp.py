@@ -12,7 +12,15 @@ from components.failover_time import Estimate, probe_timeout_seconds
 from siaga.documents import names
 from siaga.documents.availability import az_loss_sizings
 from siaga.documents.drp_security import render_sections as security_sections
-from siaga.documents.texts import as_language, az_sizing, unit
+from siaga.documents.l10n import (
+    UNITS,
+    describe_sizing,
+    estimate_assumptions,
+    estimate_formula,
+    term_basis,
+    term_name,
+)
+from siaga.documents.texts import as_language
 from siaga.documents.texts import duration as _duration
 from siaga.documents.topology import (
     ASG_DEFAULT_GRACE,
@@ -136,7 +144,7 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
 
     def left(n: str, sz) -> str:  # noqa: ANN001 - components.config.AzSizing
         head = _("{tier}: {surviving} of {min_size} {unit}").format(tier=n, surviving=sz.surviving, min_size=sz.min_size,
-                                                                     unit=unit(sz, lang))
+                                                                     unit=_(UNITS.get(sz.unit, sz.unit)))
         if sz.required is None:
             return head
         if sz.full_capacity_kept:
@@ -145,7 +153,7 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
             percent=sz.surviving * 100 // sz.required, required=sz.required, boot=_dur(sz.boot_seconds, lang))
 
     capacity = "; ".join(left(n, sz) for n, sz in sizings)
-    auto += [_("Application {tier}: {sizing}").format(tier=n, sizing=az_sizing(sz, lang)) for n, sz in sizings]
+    auto += [_("Application {name}: {sizing}").format(name=n, sizing=describe_sizing(lang, sz)) for n, sz in sizings]
     cross = [z for z, nz in topo.private_nat_zone.items() if nz is not None and nz != z]
     if cross:
         auto.append(_("Subnets in {zones} route through a NAT gateway in another AZ: losing that AZ cuts their "
@@ -194,10 +202,10 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
                       "again; worst case {back} s = {formula} (resolvers hold the SECONDARY answer for its {ttl} s "
                       "TTL). Data written on the standby is not copied back by this stack.").format(
             name=p.name, target=s.target, propagation=terms["propagation"].seconds, primary_ttl=primary_ttl,
-            threshold=hc.threshold, back=back.seconds, formula=back.formula_text(_), ttl=s.ttl)
+            threshold=hc.threshold, back=back.seconds, formula=estimate_formula(lang, back), ttl=s.ttl)
         rto = _("{seconds} s worst case = {formula}; assumes resolvers honour the TTL (clients caching beyond it, such "
                 "as a JVM without {setting}, take longer)").format(
-            seconds=fo, formula=est.formula_text(_), setting="networkaddress.cache.ttl")
+            seconds=fo, formula=estimate_formula(lang, est), setting="networkaddress.cache.ttl")
         zone_id = topo.config.dns.hostedZoneId if topo.config and topo.config.dns.hostedZoneId else None
         zone = next((z for z in topo.graph.of_type("aws:route53/zone:Zone") if names.explicit(z, "name")), None)
         zone_name = names.explicit(zone, "name") if zone else p.name
@@ -404,8 +412,7 @@ def _terms_table(est: Estimate, lang: Language) -> list[str]:
     _ = lang.gettext
     rows = ["| " + " | ".join((_("Term"), _("Seconds"), _("Basis"))) + " |", "|---|---:|---|"]
     for t in est.terms:
-        name, basis = t.text(_)
-        rows.append(f"| {name} | {t.seconds} | {basis} |")
+        rows.append(f"| {term_name(lang, t)} | {t.seconds} | {term_basis(lang, t)} |")
     total = _("total ({direction})").format(direction=_(DIRECTIONS.get(est.direction, est.direction)))
     return rows + [f"| **{total}** | **{est.seconds}** | " + _("worst case") + " |"]
 
@@ -424,7 +431,7 @@ def failover_section(topo: Topology, lang: Language | str | None = None) -> list
     lines += ["", _("Failback (the primary answers again, the standby still healthy): {seconds} worst case.").format(
         seconds=f"**{back.seconds} s**"), ""]
     lines += _terms_table(back, lang) + ["", _("Assumptions:"), ""]
-    lines += [f"- {a}" for a in est.assumption_texts(_)] + [""]
+    lines += [f"- {a}" for a in estimate_assumptions(lang, est)] + [""]
     return lines
 
 
