@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.failover_time import Estimate, probe_timeout_seconds
+from components.failover_time import HEALTHY_SHARE, Estimate, probe_timeout_seconds
 from siaga.documents import names
 from siaga.documents.availability import az_loss_sizings
 from siaga.documents.drp_security import render_sections as security_sections
@@ -42,6 +42,8 @@ PITR_DOC = "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIT.html
 TG_DOC = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html"
 DMS_METRICS_DOC = "https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Monitoring.html#CHAP_Monitoring.Metrics.Task"
 DIRECTIONS = {"failover": N_("failover"), "failback": N_("failback")}
+SHARE = f"{HEALTHY_SHARE * 100:.0f} %"
+"""Route 53's healthy share, a placeholder in the messages: "18 % o..." would read as a printf %o to gettext tools."""
 
 __all__ = ["FAILOVER_SOURCES", "Scenario", "render_markdown", "scenarios"]
 
@@ -149,8 +151,8 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
             return head
         if sz.full_capacity_kept:
             return head + " " + _("(full capacity: the service needs {required})").format(required=sz.required)
-        return head + " " + _("({percent} % of the {required} needed for ~{boot} while replacements boot)").format(
-            percent=sz.surviving * 100 // sz.required, required=sz.required, boot=_dur(sz.boot_seconds, lang))
+        return head + " " + _("({percent} of the {required} needed for ~{boot} while replacements boot)").format(
+            percent=f"{sz.surviving * 100 // sz.required} %", required=sz.required, boot=_dur(sz.boot_seconds, lang))
 
     capacity = "; ".join(left(n, sz) for n, sz in sizings)
     auto += [_("Application {name}: {sizing}").format(name=n, sizing=describe_sizing(lang, sz)) for n, sz in sizings]
@@ -190,19 +192,19 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
         detection = _("Route 53 health check on {target} from checkers in several regions that do not coordinate: "
                       "each probes every {interval} s (counted from its last response), a failed probe takes up to "
                       "{timeout} s, and each needs {threshold} consecutive failures; the endpoint is unhealthy when "
-                      "18 % or fewer of the checkers report it healthy, so the slowest checkers decide: worst case "
+                      "{share} or fewer of the checkers report it healthy, so the slowest checkers decide: worst case "
                       "{seconds} s ({source}).").format(
             target=hc.target, interval=hc.interval, timeout=probe_timeout_seconds(hc.type), threshold=hc.threshold,
-            seconds=terms["detection"].seconds, source=R53_DOC)
+            seconds=terms["detection"].seconds, source=R53_DOC, share=SHARE)
         primary_ttl = (_("{ttl} s, the load balancer alias TTL") if p.alias else "{ttl} s").format(ttl=p.ttl)
         automatic = _("Route 53 answers {name} with the SECONDARY record ({target}) once the status has reached its DNS "
                       "servers (assumed {propagation} s: AWS publishes no figure); resolvers holding the PRIMARY answer "
                       "keep it for its TTL ({primary_ttl}). Failback is automatic too: once the primary passes "
-                      "{threshold} consecutive checks at more than 18 % of the checkers, Route 53 answers PRIMARY "
+                      "{threshold} consecutive checks at more than {share} of the checkers, Route 53 answers PRIMARY "
                       "again; worst case {back} s = {formula} (resolvers hold the SECONDARY answer for its {ttl} s "
                       "TTL). Data written on the standby is not copied back by this stack.").format(
             name=p.name, target=s.target, propagation=terms["propagation"].seconds, primary_ttl=primary_ttl,
-            threshold=hc.threshold, back=back.seconds, formula=estimate_formula(lang, back), ttl=s.ttl)
+            threshold=hc.threshold, back=back.seconds, share=SHARE, formula=estimate_formula(lang, back), ttl=s.ttl)
         rto = _("{seconds} s worst case = {formula}; assumes resolvers honour the TTL (clients caching beyond it, such "
                 "as a JVM without {setting}, take longer)").format(
             seconds=fo, formula=estimate_formula(lang, est), setting="networkaddress.cache.ttl")
