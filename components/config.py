@@ -20,6 +20,10 @@ NAMESPACE = "siaga"
 IN_COUNTRY_REGIONS = ("ap-southeast-3",)
 """AWS regions inside Indonesia (PP 71/2019). Jakarta is the only one."""
 MIN_BACKUP_RETENTION_DAYS = 7
+DOCUMENT_LANGUAGES = ("id", "en")
+"""Languages of the documents siaga writes (``siaga:documentLanguage``): the same tuple as ``siaga.i18n.LANGUAGES``,
+repeated because components never import siaga (tests/test_documents_id.py checks the two agree). Bahasa Indonesia
+first: the language of official documents of government bodies (UU 24/2009 art. 27 and 33)."""
 POSTGRES_MAJORS: dict[str, int] = {"14": 18, "15": 13, "16": 9, "17": 5}
 """RDS PostgreSQL majors under standard support -> the lowest minor new instances may still use. RDS stopped creating
 instances on 14.14-14.17, 15.9-15.12, 16.1-16.8 and 17.1-17.4 on 1 May 2026 (then upgrades them). Release calendar:
@@ -810,6 +814,8 @@ class StackConfig(_Model):
     guardDuty: GuardDuty = Field(default_factory=GuardDuty)
     detection: Detection = Field(default_factory=Detection)
     keyGuard: KeyGuard = Field(default_factory=KeyGuard)
+    documentLanguage: str = Field(default="id", description="Language of the generated documents (DRP, budget, "
+                                  "residency, diagram, drill evidence): id | en; `siaga report --lang` overrides it.")
     protectStatefulResources: bool = Field(
         default=True, description="protect + retainOnDelete on data stores and keys; default true in prod, false in "
                                   "staging/dev (so they can be destroyed); an explicit value wins.")
@@ -831,6 +837,13 @@ class StackConfig(_Model):
     @classmethod
     def _domain(cls, v: str) -> str:
         return _hostname(v)
+
+    @field_validator("documentLanguage")
+    @classmethod
+    def _language(cls, v: str) -> str:
+        if v not in DOCUMENT_LANGUAGES:
+            raise ValueError(f"allowed: {' | '.join(DOCUMENT_LANGUAGES)} (Bahasa Indonesia or English documents)")
+        return v
 
     @field_validator("allowedRegions")
     @classmethod

@@ -33,7 +33,7 @@ def test_residency_evidence_counts_other_clouds_and_never_an_unestablished_locat
     assert rows["fail-other-cloud-location-allowed-provider"].region == "us-central1"
     assert rows["fail-other-cloud-location-allowed-azure-unplaced"].inCountry == "not established"
     assert rows["fail-other-cloud-location-allowed-aws-native"].inCountry == "no"
-    write_reports(graph, "dev", tmp_path)
+    write_reports(graph, "dev", tmp_path, lang="en")  # the English texts below
     evidence = json.loads((tmp_path / "residency.json").read_text())
     outside = {r["name"] for r in evidence["resources"] if r["inCountry"] == "no"}
     assert evidence["outsideAllowedRegions"] == len(outside) >= 5

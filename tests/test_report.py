@@ -198,7 +198,7 @@ def test_cli_unknown_stack_fails_with_one_line(tmp_path: Path) -> None:
 def test_write_reports_on_a_graph_without_redundancy(tmp_path: Path) -> None:
     """A bare graph (no DNS failover, no backups) still documents, and says what is missing."""
     g = run_program(Path(__file__).parent / "fixtures" / "programs" / "thirdparty", stack="dev")
-    _, topo, b = write_reports(g, "dev", tmp_path)
+    _, topo, b = write_reports(g, "dev", tmp_path, lang="en")  # the English texts below
     assert topo.dns_failover_seconds() is None
     assert any("no Route 53 failover" in s for s in b.spofs)
     assert any("no AWS Backup plan" in s for s in b.spofs)

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from siaga.commands.common import DEFAULT_TIMEOUT, SECRET_CONFIG_HELP, TIMEOUT_HELP, fail, load_graph
-from siaga.documents import write_reports
+from siaga.documents import document_language, write_reports
+from siaga.i18n import LANGUAGES, Language, UnknownLanguage
 
 console = Console()
 
@@ -24,26 +25,46 @@ def register(app: typer.Typer) -> None:
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="key=value override (repeatable)")] = None,
         secret_config: Annotated[list[str] | None, typer.Option("--secret-config", help=SECRET_CONFIG_HELP)] = None,
         timeout: Annotated[float, typer.Option("--timeout", min=1, help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
+        lang: Annotated[str | None, typer.Option(
+            "--lang", help="Document language: id (Bahasa Indonesia) | en (default: the stack's "
+                           "siaga:documentLanguage, id when unset)")] = None,
     ) -> None:
         """Write the Disaster Recovery Plan, availability budget, residency evidence and architecture diagram."""
+        if lang is not None and lang not in LANGUAGES:  # before the program runs or anything is written
+            fail(f"--lang: {lang!r} is not a document language; allowed: {' | '.join(LANGUAGES)}")
         with console.status("running the program offline…"):
             graph = load_graph(stack, program_dir, config or [], secret_config=secret_config, timeout=timeout)
         out = output or Path("reports") / stack
         try:
-            files, topo, budget = write_reports(graph, stack, out)
+            files, topo, budget = write_reports(graph, stack, out, lang=lang)
+        except UnknownLanguage as exc:
+            fail(f"siaga:documentLanguage: {exc}")
         except OSError as exc:
             fail(f"--output {out}: cannot write there ({exc.strerror or exc})")
+        doc = document_language(topo, lang)
+        _ = doc.gettext
         table = Table(title=f"siaga report {stack}")
-        table.add_column("figure")
-        table.add_column("value", justify="right")
+        table.add_column(_("figure"))
+        table.add_column(_("value"), justify="right")
         fo = topo.dns_failover_seconds()
-        table.add_row("DNS failover, worst case", f"{fo} s" if fo is not None else "no failover")
-        table.add_row("Composite availability", f"{budget.availability * 100:.4f} %" if budget.estimable else "no serving tier")
-        table.add_row("Expected downtime / year", f"{budget.downtime_percent:.4f} % ({budget.downtime_minutes_per_year:.0f} min)")
-        table.add_row("Agency target", f"{budget.target_downtime_percent} % -> {'met' if budget.meets_target else 'NOT met'}")
-        table.add_row("Single points of failure", str(len(budget.spofs)))
+        table.add_row(_("DNS failover, worst case"), f"{fo} s" if fo is not None else _("no failover"))
+        table.add_row(_("Composite availability"),
+                      doc.percent(budget.availability * 100, 4) if budget.estimable else _("no serving tier"))
+        table.add_row(_("Expected downtime / year"), _("{percent} ({minutes} min)").format(
+            percent=doc.percent(budget.downtime_percent, 4), minutes=doc.number(budget.downtime_minutes_per_year)))
+        table.add_row(_("Agency target"), _("{target} -> met").format(target=_target(doc, budget.target_downtime_percent))
+                      if budget.meets_target else
+                      _("{target} -> NOT met").format(target=_target(doc, budget.target_downtime_percent)))
+        table.add_row(_("Single points of failure"), str(len(budget.spofs)))
         console.print(table)
         for s in budget.spofs:
-            console.print(f"[yellow]single point of failure:[/] {s}")
+            console.print("[yellow]" + _("single point of failure:") + f"[/] {s}")
         for f in files.all():
-            console.print(f"wrote {f}")
+            console.print(_("wrote {path}").format(path=f))
+
+
+def _target(doc: Language, percent: float) -> str:
+    """The agency's target as the stack states it (0.1 -> ``0.1 %`` / ``0,1 %``): no digits added or dropped."""
+    text = str(percent)
+    digits = len(text.split(".")[1]) if "." in text and "e" not in text else 0
+    return doc.percent(percent, digits) if digits <= 6 else f"{text} %"

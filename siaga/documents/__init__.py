@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from siaga.documents import availability, drp, residency
 from siaga.documents.topology import Topology, analyse
 from siaga.engine.model import Graph
+from siaga.i18n import DEFAULT_LANGUAGE, Language, language
 
 
 @dataclass
@@ -30,30 +34,51 @@ class ReportFiles:
                 self.residency_json, *self.diagrams]
 
 
-def write_reports(graph: Graph, stack: str, out_dir: Path) -> tuple[ReportFiles, Topology, availability.Budget]:
+def document_language(topo: Topology, lang: Language | str | None = None) -> Language:
+    """The language the documents are written in: ``lang`` (``siaga report --lang``) over the stack's
+    ``siaga:documentLanguage`` over the default (id). An unknown code raises siaga.i18n.UnknownLanguage."""
+    if isinstance(lang, Language):
+        return lang
+    if not lang:
+        lang = topo.config.documentLanguage if topo.config else topo.graph.config.get("siaga:documentLanguage")
+    return language(str(lang) if lang else DEFAULT_LANGUAGE)
+
+
+def _call(fn: Callable[..., Any], lang: Language, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, lang=lang, **kwargs)`` when ``fn`` takes a ``lang`` (each renderer gains it as it is translated,
+    #17), else ``fn(*args, **kwargs)``: its English."""
+    if "lang" in inspect.signature(fn).parameters:
+        kwargs["lang"] = lang
+    return fn(*args, **kwargs)
+
+
+def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str | None = None,
+                  ) -> tuple[ReportFiles, Topology, availability.Budget]:
     """Builds every document for ``graph`` into ``out_dir``: all of them or none. Each is rendered into a private
     staging folder next to ``out_dir`` and only when every one is complete are they renamed into place (a rename
-    replaces a file atomically), so a failure leaves no half-written or partial set."""
+    replaces a file atomically), so a failure leaves no half-written or partial set. ``lang``: see
+    :func:`document_language` (checked before anything is written)."""
     from siaga.documents.diagram import draw  # matplotlib import is slow: only when drawing
     from siaga.documents.pdf import markdown_to_pdf
 
     topo = analyse(graph)
-    budget = availability.budget(topo)
+    lang = document_language(topo, lang)
+    budget = _call(availability.budget, lang, topo)
     allowed = list(topo.config.allowedRegions) if topo.config else [str(graph.config.get("aws:region", "ap-southeast-3"))]
     rows = residency.rows(topo)
     endpoints = residency.outside_endpoints(graph, allowed)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
     try:
-        diagrams = draw(topo, staging, spofs=budget.spofs)
-        drp_md = drp.render_markdown(topo, stack, diagram_name=diagrams[0].name)
+        diagrams = _call(draw, lang, topo, staging, spofs=budget.spofs)
+        drp_md = drp.render_markdown(topo, stack, diagram_name=diagrams[0].name, lang=lang)
         texts = {
             "drp.md": drp_md,
-            "availability.md": availability.render_markdown(budget, stack),
+            "availability.md": _call(availability.render_markdown, lang, budget, stack),
             "availability.json": json.dumps(availability.as_dict(budget), indent=2) + "\n",
-            "residency.md": residency.render_markdown(rows, stack, allowed, endpoints),
-            "residency.csv": residency.to_csv(rows),
-            "residency.json": residency.to_json(rows, stack, allowed, endpoints),
+            "residency.md": _call(residency.render_markdown, lang, rows, stack, allowed, endpoints),
+            "residency.csv": _call(residency.to_csv, lang, rows),
+            "residency.json": residency.to_json(rows, stack, allowed, endpoints),  # keys stay English
         }
         for name, text in texts.items():
             (staging / name).write_text(text, encoding="utf-8")
@@ -71,4 +96,4 @@ def write_reports(graph: Graph, stack: str, out_dir: Path) -> tuple[ReportFiles,
     return files, topo, budget
 
 
-__all__ = ["ReportFiles", "Topology", "analyse", "write_reports"]
+__all__ = ["ReportFiles", "Topology", "analyse", "document_language", "write_reports"]

@@ -23,7 +23,9 @@ import json
 from typing import Any
 
 from siaga.documents import names
+from siaga.documents.texts import as_language
 from siaga.engine.model import Graph, Resource, plain
+from siaga.i18n import Language
 
 ASG = "aws:autoscaling/group:Group"
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -75,10 +77,11 @@ def _json_field(inputs: dict[str, Any], key: str) -> Any:
     return value
 
 
-def _isolated_restore(graph: Graph, dbs: list[Resource], region: str) -> list[str]:
+def _isolated_restore(graph: Graph, dbs: list[Resource], region: str, lang: Language) -> list[str]:
     """Ransomware with admin rights in the production account: the vault in the separate backup account (a provider
     that assumes a role there) is the copy it cannot reach. The commands: recovery points there (encrypted with that
     account's own key), copied back into the rebuilt production vault, then restored like any recovery point."""
+    _ = lang.gettext
     out: list[str] = []
     for vault in graph.of_type("aws:backup/vault:Vault"):
         inputs = _provider_inputs(graph, vault)
@@ -90,39 +93,48 @@ def _isolated_restore(graph: Graph, dbs: list[Resource], region: str) -> list[st
         account = accounts[0] if isinstance(accounts, list) and accounts else role.split(":")[4]
         name = vault.plain_inputs().get("name") or vault.name
         key = _arn_of(graph, vault.plain_inputs().get("kmsKeyArn"))
-        key_label = f"KMS key {key.name} of account {account}" if key is not None else f"a KMS key of account {account}"
+        key_label = (_("KMS key {key} of account {account}").format(key=key.name, account=account) if key is not None
+                     else _("a KMS key of account {account}").format(account=account))
         reg = f"--region {region}"
-        out += ["", f"# RANSOMWARE (production account compromised): restore from the isolated vault {name} in the "
-                    f"separate backup account {account}, encrypted with {key_label}: a compromised production "
-                    "administrator or key cannot reach it",
-                f"aws sts assume-role --role-arn {role} --role-session-name siaga-recovery {reg}  # export its "
-                "credentials as AWS_* for the next two commands (backup account)",
+        out += ["", "# " + _("RANSOMWARE (production account compromised): restore from the isolated vault {vault} in "
+                             "the separate backup account {account}, encrypted with {key}: a compromised production "
+                             "administrator or key cannot reach it").format(vault=name, account=account, key=key_label),
+                f"aws sts assume-role --role-arn {role} --role-session-name siaga-recovery {reg}  # "
+                + _("export its credentials as {variables} for the next two commands (backup account)").format(
+                    variables="AWS_*"),
                 f"aws backup list-recovery-points-by-backup-vault --backup-vault-name {name} {reg} --query "
-                "'sort_by(RecoveryPoints,&CreationDate)[?Status==`COMPLETED`]'  # pick one from BEFORE the compromise",
+                "'sort_by(RecoveryPoints,&CreationDate)[?Status==`COMPLETED`]'  # "
+                + _("pick one from BEFORE the compromise"),
                 f"aws backup start-copy-job --source-backup-vault-name {name} --recovery-point-arn \"$ISOLATED_RP\" "
                 "--destination-backup-vault-arn \"$CLEAN_VAULT_ARN\" --iam-role-arn \"$BACKUP_ACCOUNT_ROLE_ARN\" "
-                f"{reg}  # into the rebuilt production vault (its access policy must admit account {account})",
-                "# back in the (rebuilt) production account: start-restore-job on the copied recovery point, as above"]
+                f"{reg}  # " + _("into the rebuilt production vault (its access policy must admit account "
+                                 "{account})").format(account=account),
+                "# " + _("back in the (rebuilt) production account: {command} on the copied recovery point, as "
+                         "above").format(command="start-restore-job")]
         if not dbs:
-            out.append("# (this stack has no database in a backup plan: restore the copied data stores by type)")
+            out.append("# " + _("(this stack has no database in a backup plan: restore the copied data stores by "
+                                "type)"))
     return out
 
 
-def render_sections(graph: Graph) -> list[str]:
-    """Markdown lines of the security-incident sections."""
+def render_sections(graph: Graph, lang: Language | str | None = None) -> list[str]:
+    """Markdown lines of the security-incident sections, in ``lang`` (English when not given)."""
+    lang = as_language(lang)
+    _ = lang.gettext
     region = str(graph.config.get("aws:region") or "ap-southeast-3")
     reg = f"--region {region}"
     asgs = [names.asg(a, region) for a in graph.of_type(ASG)]
     dbs = [r for t in DB_TYPES for r in graph.of_type(t)]
-    lines = ["## Security incidents (TTIS): identification, containment, eradication, recovery", "",
-             "For an attack rather than a failure (a compromised instance, stolen credentials, ransomware). Run the "
-             "steps in order; write every command and its output into the incident record. `INSTANCE` is the "
-             "instance named by the finding.", ""]
+    lines = ["## " + _("Security incidents (TTIS): identification, containment, eradication, recovery"), "",
+             _("For an attack rather than a failure (a compromised instance, stolen credentials, ransomware). Run the "
+               "steps in order; write every command and its output into the incident record. {variable} is the "
+               "instance named by the finding.").format(variable="`INSTANCE`"), ""]
 
     # 1. identification
-    ident = ["# findings of medium severity and above (GuardDuty severity >= 4)"]
+    ident = ["# " + _("findings of medium severity and above ({condition})").format(condition="GuardDuty severity >= 4")]
     if not graph.of_type(DETECTOR):
-        ident.append("# no GuardDuty detector created by this stack: these work where the account already has one")
+        ident.append("# " + _("no GuardDuty detector created by this stack: these work where the account already has "
+                              "one"))
     ident += [f"DETECTOR=$(aws guardduty list-detectors --query 'DetectorIds[0]' --output text {reg})",
               "aws guardduty list-findings --detector-id \"$DETECTOR\" --finding-criteria "
               f"'{{\"Criterion\":{{\"severity\":{{\"Gte\":4}}}}}}' {reg}",
@@ -130,27 +142,29 @@ def render_sections(graph: Graph) -> list[str]:
               f"--query 'Findings[].[Type,Severity,Resource.InstanceDetails.InstanceId]' {reg}"]
     if graph.of_type(TRAIL):
         ident.append("aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,"
-                     f"AttributeValue=\"$INSTANCE\" --max-results 50 {reg}  # what was done to/with it")
+                     f"AttributeValue=\"$INSTANCE\" --max-results 50 {reg}  # " + _("what was done to/with it"))
     if graph.of_type(WEB_ACL):
-        ident.append("# WAF: the blocked and counted requests are in the aws-waf-logs-* log group of the stack")
-    ident += ["INSTANCE=<instance id from the finding>",
+        ident.append("# " + _("WAF: the blocked and counted requests are in the {group} log group of the "
+                              "stack").format(group="aws-waf-logs-*"))
+    ident += ["INSTANCE=<" + _("instance id from the finding") + ">",
               f"aws ec2 describe-instances --instance-ids \"$INSTANCE\" --query "
               f"'Reservations[0].Instances[0].[Placement.AvailabilityZone,SecurityGroups,IamInstanceProfile.Arn]' {reg}"]
-    lines += ["### 1. Identification", "", "```sh"] + ident + ["```", ""]
+    lines += ["### 1. " + _("Identification"), "", "```sh"] + ident + ["```", ""]
 
     # 2. containment
     cont: list[str] = []
     for n in asgs:
         cont += [n.lookup, f"aws autoscaling detach-instances --instance-ids \"$INSTANCE\" --auto-scaling-group-name "
-                 f"{n.ref} --no-should-decrement-desired-capacity {reg}  # kept for forensics; the group launches a "
-                 "replacement"]
+                 f"{n.ref} --no-should-decrement-desired-capacity {reg}  # "
+                 + _("kept for forensics; the group launches a replacement")]
     q = _quarantine(graph)
     if q is not None:
         qname = names.explicit(q, "name") or q.name
         cont += [f"QUARANTINE_SG=$(aws ec2 describe-security-groups --filters Name=group-name,Values={qname} "
-                 f"--query 'SecurityGroups[0].GroupId' --output text {reg})  # no inbound, no outbound rule"]
+                 f"--query 'SecurityGroups[0].GroupId' --output text {reg})  # " + _("no inbound, no outbound rule")]
     else:
-        cont += ["# no quarantine group in this stack: create one with no rule (the default egress rule revoked)",
+        cont += ["# " + _("no quarantine group in this stack: create one with no rule (the default egress rule "
+                          "revoked)"),
                  "VPC=$(aws ec2 describe-instances --instance-ids \"$INSTANCE\" --query "
                  f"'Reservations[0].Instances[0].VpcId' --output text {reg})",
                  "QUARANTINE_SG=$(aws ec2 create-security-group --group-name quarantine-$INSTANCE --description "
@@ -158,30 +172,32 @@ def render_sections(graph: Graph) -> list[str]:
                  "aws ec2 revoke-security-group-egress --group-id \"$QUARANTINE_SG\" --ip-permissions "
                  f"'[{{\"IpProtocol\":\"-1\",\"IpRanges\":[{{\"CidrIp\":\"0.0.0.0/0\"}}]}}]' {reg}"]
     cont.append(f"aws ec2 modify-instance-attribute --instance-id \"$INSTANCE\" --groups \"$QUARANTINE_SG\" {reg}")
-    cont += ["# Session Manager sessions to the instance",
+    cont += ["# " + _("Session Manager sessions to the instance"),
              f"aws ssm describe-sessions --state Active --filters key=Target,value=\"$INSTANCE\" "
              f"--query 'Sessions[].SessionId' --output text {reg}",
-             f"aws ssm terminate-session --session-id <each session id> {reg}",
-             "# sessions of the instance role issued before now (credentials taken from the instance stop working)"]
+             "aws ssm terminate-session --session-id <" + _("each session id") + f"> {reg}",
+             "# " + _("sessions of the instance role issued before now (credentials taken from the instance stop "
+                      "working)")]
     for role in graph.of_type(ROLE):
         if _trusted_by(role, "ec2.amazonaws.com"):
             cont.append(f"aws iam put-role-policy --role-name {names.role_name(role)} --policy-name "
                         "AWSRevokeOlderSessions --policy-document '{\"Version\":\"2012-10-17\",\"Statement\":[{"
                         "\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":"
                         "{\"aws:TokenIssueTime\":\"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'\"}}}]}'")
-    lines += ["### 2. Containment", "", "```sh"] + cont + ["```", ""]
+    lines += ["### 2. " + _("Containment"), "", "```sh"] + cont + ["```", ""]
 
     # 3. eradication
+    incident = "<" + _("incident id") + ">"
     erad = ["for VOL in $(aws ec2 describe-instances --instance-ids \"$INSTANCE\" --query "
             f"'Reservations[0].Instances[0].BlockDeviceMappings[].Ebs.VolumeId' --output text {reg}); do",
             "  aws ec2 create-snapshot --volume-id \"$VOL\" --description \"forensics $INSTANCE\" --tag-specifications "
-            f"'ResourceType=snapshot,Tags=[{{Key=siaga:forensics,Value=<incident id>}}]' {reg}",
-            "done  # encrypted like the volume (the stack's EBS key)",
-            f"aws ec2 wait snapshot-completed --filters Name=tag:siaga:forensics,Values=<incident id> {reg}",
-            f"aws ec2 terminate-instances --instance-ids \"$INSTANCE\" {reg}  # once the snapshots are complete"]
+            f"'ResourceType=snapshot,Tags=[{{Key=siaga:forensics,Value={incident}}}]' {reg}",
+            "done  # " + _("encrypted like the volume (the stack's EBS key)"),
+            f"aws ec2 wait snapshot-completed --filters Name=tag:siaga:forensics,Values={incident} {reg}",
+            f"aws ec2 terminate-instances --instance-ids \"$INSTANCE\" {reg}  # " + _("once the snapshots are complete")]
     for n in asgs:
         erad.append(f"aws autoscaling start-instance-refresh --auto-scaling-group-name {n.ref} {reg}  "
-                    "# every instance rebuilt from the launch template")
+                    "# " + _("every instance rebuilt from the launch template"))
     for db in dbs:
         dbn = names.db_instance(db, region)
         if db.type == "aws:rds/cluster:Cluster":
@@ -191,13 +207,14 @@ def render_sections(graph: Graph) -> list[str]:
             q_secret = (f"aws rds describe-db-instances --db-instance-identifier {dbn.ref} --query "
                         "'DBInstances[0].MasterUserSecret.SecretArn'")
         if db.plain_inputs().get("manageMasterUserPassword"):
-            erad += [dbn.lookup, f"DB_SECRET=$({q_secret} --output text {reg})  # the RDS-managed master secret",
-                     f"aws secretsmanager rotate-secret --secret-id \"$DB_SECRET\" {reg}  # rotates now"]
+            erad += [dbn.lookup, f"DB_SECRET=$({q_secret} --output text {reg})  # " + _("the RDS-managed master secret"),
+                     f"aws secretsmanager rotate-secret --secret-id \"$DB_SECRET\" {reg}  # " + _("rotates now")]
         else:
-            erad += [dbn.lookup, f"# {db.name}: the master password is not managed by Secrets Manager: set a new one",
+            erad += [dbn.lookup, "# " + _("{db}: the master password is not managed by Secrets Manager: set a "
+                                          "new one").format(db=db.name),
                      f"aws rds modify-db-instance --db-instance-identifier {dbn.ref} --manage-master-user-password "
                      f"--apply-immediately {reg}"]
-    lines += ["### 3. Eradication", "", "```sh"] + erad + ["```", ""]
+    lines += ["### 3. " + _("Eradication"), "", "```sh"] + erad + ["```", ""]
 
     # 4. recovery
     rec: list[str] = []
@@ -207,36 +224,39 @@ def render_sections(graph: Graph) -> list[str]:
         vn = names.vault(vault, region)
         selection = next(iter(graph.of_type(SELECTION)), None)
         role_res = _arn_of(graph, selection.plain_inputs().get("iamRoleArn")) if selection else None
-        rn = names.role_arn(role_res)
+        rn = names.role_arn(role_res, lang)
         db = dbs[0]
         dbn = names.db_instance(db, region)
         arn_q = ("aws rds describe-db-clusters --db-cluster-identifier " + dbn.ref + " --query 'DBClusters[0].DBClusterArn'"
                  if db.type == "aws:rds/cluster:Cluster" else
                  "aws rds describe-db-instances --db-instance-identifier " + dbn.ref + " --query 'DBInstances[0].DBInstanceArn'")
-        rec += [f"# restore from the vault {vault.name}" + (" (logically air-gapped)" if "Gapped" in vault.type else
-                                                             " (vault lock: recovery points cannot be deleted)"),
+        rec += ["# " + (_("restore from the vault {vault} (logically air-gapped)") if "Gapped" in vault.type else
+                        _("restore from the vault {vault} (vault lock: recovery points cannot be deleted)")).format(
+                    vault=vault.name),
                 vn.lookup, dbn.lookup, f"DB_ARN=$({arn_q} --output text {reg})",
                 "ACCOUNT=$(aws sts get-caller-identity --query Account --output text)", rn.lookup,
                 f"RP=$(aws backup list-recovery-points-by-backup-vault --backup-vault-name {vn.ref} --by-resource-arn "
                 f"\"$DB_ARN\" --query 'sort_by(RecoveryPoints,&CreationDate)[?Status==`COMPLETED`] | [-1]."
-                f"RecoveryPointArn' --output text {reg})  # choose one from BEFORE the compromise",
+                f"RecoveryPointArn' --output text {reg})  # " + _("choose one from BEFORE the compromise"),
                 f"aws backup get-recovery-point-restore-metadata --backup-vault-name {vn.ref} --recovery-point-arn "
-                f"\"$RP\" --query RestoreMetadata {reg} > restore-metadata.json  # set a NEW identifier in it",
+                f"\"$RP\" --query RestoreMetadata {reg} > restore-metadata.json  # " + _("set a NEW identifier in it"),
                 f"aws backup start-restore-job --recovery-point-arn \"$RP\" --iam-role-arn {rn.ref} "
                 f"--metadata file://restore-metadata.json {reg}"]
     else:
-        rec.append("# no AWS Backup vault with the database in this stack: restore from the database's own "
-                   "snapshots (see database restore above)")
-    rec += _isolated_restore(graph, dbs, region)
+        rec.append("# " + _("no AWS Backup vault with the database in this stack: restore from the database's own "
+                            "snapshots (see database restore above)"))
+    rec += _isolated_restore(graph, dbs, region, lang)
     stack = graph.stack
-    rec.append(f"siaga verify --stack {stack} --public  # the service as citizens reach it")
+    rec.append(f"siaga verify --stack {stack} --public  # " + _("the service as citizens reach it"))
     templates = graph.of_type("aws:fis/experimentTemplate:ExperimentTemplate")
     if templates:
         # the FIS actions of the stack's templates must be offered in the region (not confirmed by the AWS
         # documentation: README "Cyber drills")
         used = sorted({str(a.get("actionId")) for t in templates for a in (plain(t.inputs).get("actions") or [])
                        if isinstance(a, dict)})
-        rec.append(f"aws fis list-actions --query 'actions[].id' --output text {reg}  # must list: {' '.join(used)}")
-        rec.append(f"siaga drill lose-instance --stack {stack} --dry-run  # then re-run the drills: the DRP still holds")
-    lines += ["### 4. Recovery", "", "```sh"] + rec + ["```", ""]
+        rec.append(f"aws fis list-actions --query 'actions[].id' --output text {reg}  # "
+                   + _("must list: {actions}").format(actions=" ".join(used)))
+        rec.append(f"siaga drill lose-instance --stack {stack} --dry-run  # "
+                   + _("then re-run the drills: the DRP still holds"))
+    lines += ["### 4. " + _("Recovery"), "", "```sh"] + rec + ["```", ""]
     return lines

@@ -8,8 +8,13 @@ finds the real value at incident time (Pulumi auto-names a resource ``<logical n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from siaga.engine.model import UNKNOWN, Resource
+from siaga.i18n import N_
+
+if TYPE_CHECKING:
+    from siaga.i18n import Language
 
 
 @dataclass(frozen=True)
@@ -56,9 +61,11 @@ def vault(r: Resource, region: str) -> Name:
                  "BackupVaultList[?starts_with(BackupVaultName, '{prefix}')].BackupVaultName | [0]", region)
 
 
-def role_arn(r: Resource | None) -> Name:
+def role_arn(r: Resource | None, lang: Language | None = None) -> Name:
     if r is None:
-        return Name("ROLE", "ROLE=<the backup selection's IAM role ARN: aws backup get-backup-selection>")
+        what = N_("the backup selection's IAM role ARN: {command}")
+        what = lang.gettext(what) if lang else what
+        return Name("ROLE", "ROLE=<" + what.format(command="aws backup get-backup-selection") + ">")
     name = explicit(r, "name")
     if name:
         return Name("ROLE", f"ROLE=arn:aws:iam::$ACCOUNT:role/{name}")

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from components import failover_time
 from components.config import ConfigError, StackConfig, parse_config
 from siaga.engine.model import UNKNOWN, Graph, Resource, plain
+from siaga.i18n import N_
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
@@ -135,14 +137,24 @@ FAILOVER_SECONDS: dict[str, tuple[int, int]] = {
     "multi-az-cluster": (0, 35),
     "aurora": (0, 60),  # not a Siaga mode; AWS quotes "typically under 30 s" to "60 s" in places: the larger is used
 }
-FAILOVER_SOURCES = {
-    "multi-az-instance": "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.Failover.html "
-                         "(\"Failover times are typically 60–120 seconds\")",
-    "multi-az-cluster": "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-failover.html "
-                        "(\"Failover times are typically under 35 seconds\")",
-    "aurora": "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.AuroraHighAvailability.html "
-              "(conservative upper bound of 60 s)",
+FAILOVER_DOCS: dict[str, tuple[str, str]] = {
+    # (source, note): a note in double quotes is AWS's own words, quoted and never translated; the others are ours
+    "multi-az-instance": ("https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.Failover.html",
+                          "\"Failover times are typically 60–120 seconds\""),
+    "multi-az-cluster": ("https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts-failover.html",
+                         "\"Failover times are typically under 35 seconds\""),
+    "aurora": ("https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.AuroraHighAvailability.html",
+               N_("conservative upper bound of 60 s")),
 }
+
+
+def failover_source(kind: str, gettext: Callable[[str], str] = str) -> str:
+    """``source (note)`` for a database failover figure; our notes go through ``gettext``, AWS's quotes do not."""
+    url, note = FAILOVER_DOCS[kind]
+    return f"{url} ({note if note.startswith(chr(34)) else gettext(note)})"
+
+
+FAILOVER_SOURCES = {kind: failover_source(kind) for kind in FAILOVER_DOCS}
 
 
 @dataclass
