@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from siaga.documents import availability, drp, residency
 from siaga.documents.topology import Topology, analyse
@@ -44,14 +41,6 @@ def document_language(topo: Topology, lang: Language | str | None = None) -> Lan
     return language(str(lang) if lang else DEFAULT_LANGUAGE)
 
 
-def _call(fn: Callable[..., Any], lang: Language, *args: Any, **kwargs: Any) -> Any:
-    """``fn(*args, lang=lang, **kwargs)`` when ``fn`` takes a ``lang`` (each renderer gains it as it is translated,
-    #17), else ``fn(*args, **kwargs)``: its English."""
-    if "lang" in inspect.signature(fn).parameters:
-        kwargs["lang"] = lang
-    return fn(*args, **kwargs)
-
-
 def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str | None = None,
                   ) -> tuple[ReportFiles, Topology, availability.Budget]:
     """Builds every document for ``graph`` into ``out_dir``: all of them or none. Each is rendered into a private
@@ -63,21 +52,21 @@ def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str 
 
     topo = analyse(graph)
     lang = document_language(topo, lang)
-    budget = _call(availability.budget, lang, topo)
+    budget = availability.budget(topo, lang=lang)
     allowed = list(topo.config.allowedRegions) if topo.config else [str(graph.config.get("aws:region", "ap-southeast-3"))]
     rows = residency.rows(topo)
     endpoints = residency.outside_endpoints(graph, allowed)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
     try:
-        diagrams = _call(draw, lang, topo, staging, spofs=budget.spofs)
+        diagrams = draw(topo, staging, spofs=budget.spofs, lang=lang)
         drp_md = drp.render_markdown(topo, stack, diagram_name=diagrams[0].name, lang=lang)
         texts = {
             "drp.md": drp_md,
-            "availability.md": _call(availability.render_markdown, lang, budget, stack),
+            "availability.md": availability.render_markdown(budget, stack, lang=lang),
             "availability.json": json.dumps(availability.as_dict(budget), indent=2) + "\n",
-            "residency.md": _call(residency.render_markdown, lang, rows, stack, allowed, endpoints),
-            "residency.csv": _call(residency.to_csv, lang, rows),
+            "residency.md": residency.render_markdown(rows, stack, allowed, endpoints, lang=lang),
+            "residency.csv": residency.to_csv(rows, lang=lang),
             "residency.json": residency.to_json(rows, stack, allowed, endpoints),  # keys stay English
         }
         for name, text in texts.items():
