@@ -44,6 +44,14 @@ class ResourceOptions(BaseModel):
     customTimeouts: dict[str, str] = Field(default_factory=dict)
     version: str = ""
     importId: str = ""
+    deletedWith: str = ""
+    replaceWith: list[str] = Field(default_factory=list)
+    replacementTrigger: Any = None
+    hideDiffs: list[str] = Field(default_factory=list)
+    providers: dict[str, str] = Field(default_factory=dict)
+    """A component's ``providers`` option: package -> provider reference ``urn::id``."""
+    pluginDownloadURL: str = ""
+    packageRef: str = ""
 
 
 class Resource(BaseModel):
@@ -61,6 +69,12 @@ class Resource(BaseModel):
     source: SourceLocation | None = None
     synthesized: bool = False
     """True for default providers, which the engine (not the program) creates."""
+    read: bool = False
+    """A read resource (``X.get(...)``, a StackReference; ``external`` in a state export): it exists already and the
+    program does not manage it; its outputs are what the read returned."""
+    remote: bool = False
+    """A remote (multi-language) component (awsx, eks, ...): its provider constructs its children, which a program
+    run offline never sees (the report counts them and the categories they leave unverified)."""
 
     @property
     def provider_urn(self) -> str | None:
