@@ -108,6 +108,11 @@ def _read_outputs() -> Callable[..., tuple[dict[str, Any], list[str]]]:
     except ImportError:  # pragma: no cover - the reads module lands with the state slice
         def read_outputs(type_: str, name: str, id_: str, inputs: dict[str, Any], region: str,
                          stack_outputs: Mapping[str, dict[str, Any]]) -> tuple[dict[str, Any], list[str]]:
+            """Minimal stand-in: a read returns its inputs; a StackReference the given outputs, else none."""
+            if type_ == STACK_REFERENCE_TYPE:
+                ref = plain(inputs.get("name")) or id_
+                return {**inputs, "name": ref, "outputs": dict(stack_outputs.get(ref) or {}),
+                        "secretOutputNames": []}, []
             return {**inputs}, []
     return read_outputs
 
