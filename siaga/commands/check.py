@@ -83,21 +83,24 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
         running = start_graph(stack, program_dir, config, preview=unknowns, secret_config=secret_config,
                               timeout=timeout)  # first: the critical path
         try:  # meanwhile (2 cores): import the harness, start the packs' servers (they import their policies)
-            from siaga.analyzer import AnalyzerError, PackServer, StackEnv, analyze, prestart
+            from siaga.analyzer import AnalyzerError, LiveAnalysis, PackServer, StackEnv, analyze, prestart
 
             servers: list[PackServer] = []
             try:
                 servers = prestart(packs, StackEnv.of(running.project, running.stack, running.config, unknowns))
             except AnalyzerError as exc:
                 fail(str(exc))
+            # each registration goes to the packs as it arrives (Analyze overlaps the program, as in the CLI)
+            live = LiveAnalysis(running, servers, policy_config)
         except BaseException:
             running.cancel()
+            for server in servers:
+                server.stop()
             raise
         try:
             graph = wait_graph(running)
         except BaseException:
-            for server in servers:
-                server.stop()
+            live.cancel()
             raise
         seconds["program"] = time.perf_counter() - t0
         progress.update(task, description=f"program: {len(graph.resources)} resources", total=1, completed=1)
@@ -111,7 +114,7 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
 
         t1 = time.perf_counter()
         try:
-            result = analyze(graph, packs=packs, policy_config=policy_config, progress=tick, servers=servers)
+            result = analyze(graph, packs=packs, policy_config=policy_config, progress=tick, live=live)
         except AnalyzerError as exc:
             fail(str(exc))
         seconds["policies"] = time.perf_counter() - t1

@@ -139,6 +139,7 @@ class Recorder:
         self.region = config.get("aws:region") if isinstance(config.get("aws:region"), str) else \
             invokes.DEFAULT_REGION
         self.lock = threading.RLock()
+        self._computing = threading.Lock()
         self.records: dict[str, Resource] = {}
         self.order: list[str] = []
         self.raw_outputs: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -242,7 +243,10 @@ class Recorder:
     def _computed(self, type_: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
         # `outputs` slice: declared= from siaga.engine.declarations.Declarations(python=self.python).outputs_of(type_)
         # plugs in here (the one call site of outputs.computed).
-        return outputs.computed(type_, name, inputs, region)
+        # One at a time: computing may import a provider SDK's module (outputs._auto_named), and concurrent first
+        # imports from several gRPC threads see a half-initialised module (the answer is cached wrong, for good).
+        with self._computing:
+            return outputs.computed(type_, name, inputs, region)
 
     # -- ResourceMonitor ------------------------------------------------------------------------------------------
     def register(self, req: Any) -> Any:
