@@ -148,3 +148,28 @@ def test_the_program_cannot_write_the_graph(tmp_path: Path) -> None:
         "aws.s3.BucketV2('data', region='eu-west-1')\n", encoding="utf-8")
     g = run_program(tmp_path)
     assert json.loads(g.model_dump_json())["resources"][-1]["inputs"]["region"] == "eu-west-1"
+
+
+def _findings(res: object) -> list[tuple]:
+    return sorted((f.policy, f.urn, f.message, f.enforcement) for f in res.findings)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("program", "reused"), [(PROGRAMS / "thirdparty", True), (CASES, False)])
+def test_live_analysis_while_the_program_runs_gives_the_same_result(program: Path, reused: bool) -> None:
+    """Resources go to the pack as they are registered; the answers are kept where the final request is the one
+    sent, the rest (and AnalyzeStack) is analyzed at the end: the same findings as analyzing the finished graph.
+    A program that reads a plain stack value as a secret changes the stack's config the packs must get: then
+    nothing analyzed early is kept, the packs restart with the redacted config, and the value is nowhere."""
+    from siaga.analyzer import LiveAnalysis, StackEnv, analyze, prestart
+    from siaga.engine.preview import start_program
+    from tests.test_analyzer import PROBE_PACK
+
+    running = start_program(program, stack="dev")
+    servers = prestart([PROBE_PACK], StackEnv.of(running.project, running.stack, running.config))
+    live = LiveAnalysis(running, servers)
+    graph = running.wait()
+    result = analyze(graph, packs=[PROBE_PACK], live=live)
+    if reused:  # most answers came while the program ran
+        assert live.runs[0].reused > len(graph.resources) // 2
+    assert _findings(result) == _findings(analyze(graph, packs=[PROBE_PACK]))
+    assert TOKEN not in json.dumps(_findings(result)) and result.resources == len(graph.resources)
