@@ -339,10 +339,8 @@ class Recorder:
         urn = self.make_urn(req.parent, req.type, req.name)
         raw_inputs = flatten_output_values(wire(req.properties))
         region = self._region_for(raw_inputs, provider)
-        if self.preview and req.type != STACK_REFERENCE_TYPE:
-            outs, notes = dict(raw_inputs), []
-        else:
-            outs, notes = _read_outputs()(req.type, req.name, req.id, dict(raw_inputs), region, self.stack_outputs)
+        # a real preview reads too: the resource exists already, its state is known (siaga/engine/reads.py)
+        outs, notes = _read_outputs()(req.type, req.name, req.id, dict(raw_inputs), region, self.stack_outputs)
         for note in notes:
             self.warn(note)
         for key in req.additionalSecretOutputs:
@@ -445,9 +443,6 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
 
     def Invoke(self, request: Any, context: Any) -> Any:
         return self.rec.invoke(request)
-
-    def StreamInvoke(self, request: Any, context: Any) -> Any:  # older SDKs
-        yield self.rec.invoke(request)
 
     def Call(self, request: Any, context: Any) -> Any:
         return self.rec.call(request)
