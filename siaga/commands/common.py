@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -45,7 +46,8 @@ def select_stack(root: Path) -> str | None:
 
 def start_graph(stack: str | None, program_dir: Path | None, config: list[str],
                 preview: bool = False, secret_config: list[str] | None = None,
-                timeout: float = DEFAULT_TIMEOUT) -> RunningProgram:
+                timeout: float = DEFAULT_TIMEOUT,
+                stack_outputs: Mapping[str, dict[str, Any]] | None = None) -> RunningProgram:
     """Starts the stack (this repository's program) or another program dir; exits 2 with one line on bad input."""
     try:
         overrides = parse_overrides(config)
@@ -61,7 +63,7 @@ def start_graph(stack: str | None, program_dir: Path | None, config: list[str],
         stack = select_stack(root)
     try:
         return start_program(root, stack=stack, overrides=overrides, preview=preview, secret_overrides=secret_overrides,
-                             timeout=timeout)
+                             timeout=timeout, stack_outputs=stack_outputs)
     except EngineError as exc:
         fail(str(exc))
 
