@@ -182,6 +182,11 @@ def main(argv):
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # as the exec script: unobserved futures at exit
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    # The SDK makes each RPC from the loop's default executor (min(32, cpus + 4) threads): with the engine in
+    # another process every call waits a round trip, so more of them in flight hide that latency.
+    from concurrent.futures import ThreadPoolExecutor
+
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=int(spec.get("parallel") or 32)))
     try:
         loop.run_until_complete(pulumi.runtime.run_in_stack(lambda: runpy.run_path(main_file, run_name="__main__")))
         return 0

@@ -14,6 +14,7 @@ servicers below only adapt the transport.
 
 from __future__ import annotations
 
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Mapping
@@ -482,7 +483,7 @@ class _Engine(engine_pb2_grpc.EngineServicer):
 class EngineServer:
     """Both services on one port of 127.0.0.1 (the address the bootstrap passes as ``monitor`` and ``engine``)."""
 
-    def __init__(self, recorder: Recorder, workers: int = 8) -> None:
+    def __init__(self, recorder: Recorder, workers: int = 16) -> None:
         self.recorder = recorder
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="siaga-monitor"),
                                   options=_OPTIONS)
@@ -492,7 +493,12 @@ class EngineServer:
         if not port:
             raise OSError("could not bind the engine's gRPC port on 127.0.0.1")
         self.address = f"127.0.0.1:{port}"
+        # Every registration of the program waits on this process's GIL: while siaga's main thread imports or
+        # starts the policy packs, a short switch interval lets the monitor's threads answer promptly.
+        self._switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch, 0.0005))
         self.server.start()
 
     def stop(self) -> None:
         self.server.stop(grace=None)
+        sys.setswitchinterval(self._switch)

@@ -221,7 +221,7 @@ def start_program(program_dir: str | Path, stack: str | None = None, overrides: 
             "config": config,
             "secret_keys": secret_keys,
             "preview": preview,
-            "parallel": 8,
+            "parallel": 32,
             "monitor": server.address,
             "engine": server.address,
             "venvs": [str(interpreter.venv)] if interpreter.venv else [],
