@@ -14,7 +14,6 @@ servicers below only adapt the transport.
 
 from __future__ import annotations
 
-import sys
 import threading
 import uuid
 from collections.abc import Callable, Mapping
@@ -493,12 +492,7 @@ class EngineServer:
         if not port:
             raise OSError("could not bind the engine's gRPC port on 127.0.0.1")
         self.address = f"127.0.0.1:{port}"
-        # Every registration of the program waits on this process's GIL: while siaga's main thread imports or
-        # starts the policy packs, a short switch interval lets the monitor's threads answer promptly.
-        self._switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch, 0.0005))
         self.server.start()
 
     def stop(self) -> None:
         self.server.stop(grace=None)
-        sys.setswitchinterval(self._switch)
