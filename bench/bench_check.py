@@ -2,7 +2,7 @@
 
 For every reference stack in stacks/ and for synthetic stacks of 10, 20, 40 and 80 services
 (bench/programs/services, N copies of a small service), measures in the same run:
-  - bare: the program under the SDK's mocks alone (the offline engine, one fresh process);
+  - bare: the program under the SDK's own mocks alone, one fresh process (bench/bare_mocks.py);
   - check: the whole `python -m siaga check` command (program + policy packs + report), wall time;
 then prints a table (resources, times, resources/s, ratio check/bare) and writes
 bench/results/bench_check.json and bench/results/bench_check.png. Not a test: nothing is asserted;
@@ -35,9 +35,16 @@ console = Console(width=None if sys.stdout.isatty() else 150)
 
 
 def _bare(program: Path, stack: str, overrides: dict[str, str]) -> tuple[float, int]:
+    """The program alone under the SDK's own mocks, one fresh process (bench/bare_mocks.py), wall time; the number
+    of resources is the offline engine's (it adds the stack and the default providers the engine creates)."""
     t = time.perf_counter()
-    graph = run_program(program, stack=stack, overrides=overrides)
-    return time.perf_counter() - t, len(graph.resources)
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "bare_mocks.py"), str(program), stack,
+                           *(f"{k}={v}" for k, v in overrides.items())], cwd=REPO, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if done.returncode != 0:
+        raise RuntimeError(f"bare run of {program} exited {done.returncode}: "
+                           f"{(done.stderr.strip().splitlines() or ['?'])[-1]}")
+    return wall, len(run_program(program, stack=stack, overrides=overrides).resources)
 
 
 def _check(program: Path | None, stack: str, overrides: dict[str, str], pack: Path) -> tuple[float, dict]:

@@ -98,7 +98,8 @@ def test_options_dependencies_aliases_and_invokes() -> None:
 def test_broken_program_is_one_line_with_partial_graph() -> None:
     with pytest.raises(EngineError) as info:
         run_program(PROGRAMS / "broken")
-    assert str(info.value) == "ValueError: the program author made a mistake"
+    # the exception, then where the program raised it (its own file and line)
+    assert str(info.value) == "ValueError: the program author made a mistake (__main__.py:4)"
     assert info.value.graph is not None
     assert [r.name for r in info.value.graph.of_type("aws:s3/bucketV2:BucketV2")] == ["first"]
 

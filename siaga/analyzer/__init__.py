@@ -5,7 +5,7 @@
 
 from siaga.analyzer.errors import AnalyzerError
 from siaga.analyzer.model import AnalysisResult, Finding, PolicyInfo
-from siaga.analyzer.run import analyze, prestart
+from siaga.analyzer.run import LiveAnalysis, analyze, prestart
 from siaga.analyzer.server import PackServer, StackEnv
 
-__all__ = ["AnalysisResult", "AnalyzerError", "Finding", "PackServer", "PolicyInfo", "StackEnv", "analyze", "prestart"]
+__all__ = ["AnalysisResult", "AnalyzerError", "Finding", "LiveAnalysis", "PackServer", "PolicyInfo", "StackEnv", "analyze", "prestart"]

@@ -56,20 +56,34 @@ def prestart(packs: Sequence[Path | str], stack_env: StackEnv) -> list[PackServe
 
 def analyze(graph: Graph, packs: Sequence[Path | str] = (Path("policies"),),
             policy_config: dict[str, Any] | Path | str | None = None,
-            progress: Progress | None = None, servers: Sequence[PackServer] | None = None) -> AnalysisResult:
-    """Runs every pack over every resource of ``graph`` (one server per pack, packs in parallel)."""
+            progress: Progress | None = None, servers: Sequence[PackServer] | None = None,
+            live: LiveAnalysis | None = None) -> AnalysisResult:
+    """Runs every pack over every resource of ``graph`` (one server per pack, packs in parallel). With ``live``
+    (started while the program ran), what its servers answered then is kept where the request is unchanged."""
     started = time.perf_counter()
     servers = list(servers or [])
     runs: list[_PackRun] = []
+    if live is not None:
+        live.finish()
+        servers += [r.server for r in live.runs if r.server is not None]
     try:
         if not packs:
             raise AnalyzerError("no policy pack given")
         origin = str(policy_config) if isinstance(policy_config, Path | str) else "policy config"
         file_layer = parse_layer(load_policy_config(policy_config), origin)
         want = StackEnv.from_graph(graph)
+        streamed = {r.dir.resolve(): r for r in (live.runs if live is not None else [])
+                    if r.server is not None and r.server.stack_env == want and r.stream_error is None}
         ready = {s.dir: s for s in servers if s.stack_env == want}  # a stale env is restarted, not reused
-        runs = [_PackRun(Path(d), graph, file_layer, origin, progress, ready.pop(Path(d).resolve(), None))
-                for d in packs]
+        for d in packs:
+            early = streamed.pop(Path(d).resolve(), None)
+            if early is not None and ready.pop(Path(d).resolve(), None) is early.server:
+                early.graph, early.by_urn, early.progress = graph, graph.by_urn(), progress
+                early.order = {r.urn: i for i, r in enumerate(graph.resources)}
+                runs.append(early)
+            else:
+                runs.append(_PackRun(Path(d), graph, file_layer, origin, progress,
+                                     ready.pop(Path(d).resolve(), None)))
         if len(runs) == 1:
             runs[0].run()
         else:
@@ -94,6 +108,57 @@ def analyze(graph: Graph, packs: Sequence[Path | str] = (Path("policies"),),
         result.warnings.append(f"{origin}: no policy named {name!r} in any pack (ignored)")
     result.seconds = time.perf_counter() - started
     return result
+
+
+class LiveAnalysis:
+    """Policy packs analyzing a program's resources as the engine records them, as the CLI's engine calls
+    ``Analyze`` for each registration while the program still runs; ``AnalyzeStack`` (and anything whose request
+    changed once the whole graph was known) waits for :func:`analyze` with ``live=``.
+
+    ``running`` is a :class:`siaga.engine.preview.RunningProgram`; ``servers`` the prestarted pack servers (each is
+    taken over: configured now, stopped by :func:`analyze`)."""
+
+    def __init__(self, running: Any, servers: Sequence[PackServer],
+                 policy_config: dict[str, Any] | Path | str | None = None) -> None:
+        origin = str(policy_config) if isinstance(policy_config, Path | str) else "policy config"
+        file_layer = parse_layer(load_policy_config(policy_config), origin)
+        early = Graph(project=running.project, stack=running.stack, preview=running.preview,
+                      program=running.program, config=running.config)
+        self.runs = [_PackRun(s.dir, early, file_layer, origin, None, s) for s in servers]
+        self.feeds: list[queue.SimpleQueue[Any]] = [queue.SimpleQueue() for _ in self.runs]
+        recorder = running.recorder
+        self.threads = [threading.Thread(target=r.stream, args=(f, recorder.records, recorder.scrubber.scrub),
+                                         daemon=True, name=f"siaga-live-{r.dir.name}")
+                        for r, f in zip(self.runs, self.feeds, strict=True)]
+        for t in self.threads:
+            t.start()
+        self._recorder = recorder
+        recorder.listeners.append(self._put)
+        for urn in list(recorder.order):  # recorded before the listener was attached (duplicates are skipped)
+            self._put(recorder.records[urn])
+        self._finished = False
+
+    def _put(self, resource: Resource) -> None:
+        for f in self.feeds:
+            f.put(resource)
+
+    def finish(self) -> None:
+        """The program is done: no more resources; waits for what is in flight."""
+        if self._finished:
+            return
+        self._finished = True
+        if self._put in self._recorder.listeners:
+            self._recorder.listeners.remove(self._put)
+        for f in self.feeds:
+            f.put(None)
+        for t in self.threads:
+            t.join()
+
+    def cancel(self) -> None:
+        self.finish()
+        for r in self.runs:
+            if r.server is not None:
+                r.server.stop()
 
 
 def _err_text(exc: grpc.RpcError) -> str:
@@ -123,6 +188,12 @@ class _PackRun:
         self.pack = pack_dir.name
         self.version = ""
         self.config: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._configured = False
+        self._remediating = False
+        self._streamed: dict[str, tuple[bytes, pb.AnalyzeResponse | None, str | None]] = {}
+        """urn -> (the request sent while the program ran, its answer or the policy's error)."""
+        self.reused = 0
+        self.stream_error: BaseException | None = None
 
     # -- helpers ---------------------------------------------------------------------------------
     def _tick(self, label: str, done: int, total: int) -> None:
@@ -193,6 +264,12 @@ class _PackRun:
                 server.stop()
 
     def _run(self, stub: Any, server: PackServer) -> None:
+        if not self._configured:
+            self._setup(stub, server)
+        self._analyze_all(stub, server)
+
+    def _setup(self, stub: Any, server: PackServer) -> None:
+        """ConfigureStack, GetAnalyzerInfo and Configure, in the CLI's order; the config the run uses."""
         stub.ConfigureStack(configure_stack_request(self.graph))
         info = stub.GetAnalyzerInfo(empty_pb2.Empty())
         self.pack = info.name or self.dir.name
@@ -210,18 +287,31 @@ class _PackRun:
         for p in self.policies:
             p.enforcement, p.config = self.config[p.name][0], self.config[p.name][1]  # type: ignore[assignment]
         stub.Configure(self._configure_request())
+        self._configured = True
+        self._remediating = any(lvl == "remediate" for lvl, _ in self.config.values())
 
+    def _analyze_all(self, stub: Any, server: PackServer) -> None:
         resources = self.graph.resources
         self._total = len(resources) + 1
-        self._done = 0
         self._lock = threading.Lock()
-        self._remediating = any(lvl == "remediate" for lvl, _ in self.config.values())
+        # what was analyzed while the program ran is kept when the final request is byte for byte the one sent
+        # (same inputs once every secret is known, same options and provider); the rest is analyzed now
+        self._answers: dict[str, tuple[pb.AnalyzeResponse | None, str | None]] = {}
+        todo = []
+        for r in resources:
+            early = self._streamed.get(r.urn)
+            if early is not None and not self._remediating and \
+                    early[0] == analyze_request(r, self.graph, self.by_urn).SerializeToString():
+                self._answers[r.urn] = (early[1], early[2])
+            else:
+                todo.append(r)
+        self.reused = len(resources) - len(todo)
+        self._done = self.reused
         # one queue of work: the stack-wide call first (the longest task), then batches of resources
         tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
         tasks.put(_STACK)
-        for i in range(0, len(resources), _BATCH):
-            tasks.put(resources[i:i + _BATCH])
-        self._answers: dict[str, tuple[pb.AnalyzeResponse | None, str | None]] = {}
+        for i in range(0, len(todo), _BATCH):
+            tasks.put(todo[i:i + _BATCH])
         self._stack_answer: tuple[pb.AnalyzeResponse | None, grpc.RpcError | None] | None = None
         helper = None
         workers = os.environ.get("SIAGA_ANALYZER_SERVERS", "1")
@@ -250,6 +340,48 @@ class _PackRun:
         self._analyze_stack(stub)
         self._tick(f"{self.pack}: analyze", self._total, self._total)
         self.findings.sort(key=lambda f: (self.order.get(f.urn or "", -1), f.policy))
+
+    def stream(self, feed: queue.SimpleQueue[Any], by_urn: dict[str, Resource], scrub: Callable[[Any], Any]) -> None:
+        """While the program runs: configure the server, then ``Analyze`` each resource as the engine records it
+        (``feed``; ``None`` ends it). ``by_urn`` is the engine's live record (providers are registered before the
+        resources that use them); inputs are scrubbed with the secrets known so far, and :meth:`_analyze_all`
+        keeps an answer only if the final request is identical."""
+        try:
+            assert self.server is not None
+            stub = self.server.start()
+            self._setup(stub, self.server)
+        except BaseException as exc:  # noqa: BLE001 - the final run reports it (it redoes everything)
+            self.stream_error = exc
+            while feed.get() is not None:
+                pass
+            return
+        ended = False
+        while not ended:
+            batch = [feed.get()]
+            while len(batch) < _BATCH:
+                try:
+                    batch.append(feed.get_nowait())
+                except queue.Empty:
+                    break
+            if None in batch:
+                ended = True
+            batch = [r for r in batch if r is not None and r.urn not in self._streamed]
+            if self._remediating or self.stream_error is not None or not batch:
+                continue
+            sent = []
+            for r in batch:
+                req = analyze_request(r.model_copy(update={"inputs": scrub(r.inputs)}), self.graph, by_urn)
+                sent.append((r.urn, req.SerializeToString(), stub.Analyze.future(req)))
+            try:
+                for urn, data, fut in sent:
+                    try:
+                        self._streamed[urn] = (data, fut.result(), None)
+                    except grpc.RpcError as exc:
+                        if exc.code() != grpc.StatusCode.UNKNOWN:  # type: ignore[attr-defined]
+                            raise
+                        self._streamed[urn] = (data, None, _err_text(exc))
+            except grpc.RpcError as exc:
+                self.stream_error = exc  # the final run analyzes what is left and reports a dead server
 
     def _work(self, stub: Any, tasks: queue.SimpleQueue[Any]) -> None:
         """Takes tasks until none is left: the ``AnalyzeStack`` call or a batch of resources."""

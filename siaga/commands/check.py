@@ -114,6 +114,7 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
                 fail(f"--state {state} and --stack-outputs: no program runs, so no StackReference is read")
             task = progress.add_task("reading the deployment's state", total=None)
             graph = _state_graph(state, stack, program_dir, config, secret_config, unknowns)
+            live = None
             from siaga.analyzer import AnalyzerError, PackServer, StackEnv, analyze, prestart
 
             servers: list[PackServer] = []
@@ -125,22 +126,32 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
             task = progress.add_task("running the program offline", total=None)
             running = start_graph(stack, program_dir, config, preview=unknowns, secret_config=secret_config,
                                   timeout=timeout, stack_outputs=stack_outputs)  # first: the critical path
+            servers = []
             try:  # meanwhile (2 cores): import the harness, start the packs' servers (they import their policies)
-                from siaga.analyzer import AnalyzerError, PackServer, StackEnv, analyze, prestart
+                from siaga.analyzer import (
+                    AnalyzerError,
+                    LiveAnalysis,
+                    PackServer,
+                    StackEnv,
+                    analyze,
+                    prestart,
+                )
 
-                servers = []
                 try:
                     servers = prestart(packs, StackEnv.of(running.project, running.stack, running.config, unknowns))
                 except AnalyzerError as exc:
                     fail(str(exc))
+                # each registration goes to the packs as it arrives (Analyze overlaps the program, as in the CLI)
+                live = LiveAnalysis(running, servers, policy_config)
             except BaseException:
                 running.cancel()
+                for server in servers:
+                    server.stop()
                 raise
             try:
                 graph = wait_graph(running)
             except BaseException:
-                for server in servers:
-                    server.stop()
+                live.cancel()
                 raise
         seconds["program" if state is None else "state"] = time.perf_counter() - t0
         progress.update(task, description=f"{'program' if state is None else 'state'}: {len(graph.resources)} "
@@ -155,7 +166,10 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
 
         t1 = time.perf_counter()
         try:
-            result = analyze(graph, packs=packs, policy_config=policy_config, progress=tick, servers=servers)
+            if live is not None:
+                result = analyze(graph, packs=packs, policy_config=policy_config, progress=tick, live=live)
+            else:
+                result = analyze(graph, packs=packs, policy_config=policy_config, progress=tick, servers=servers)
         except AnalyzerError as exc:
             fail(str(exc))
         seconds["policies"] = time.perf_counter() - t1

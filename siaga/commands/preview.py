@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
         unknowns: Annotated[bool, typer.Option("--unknowns/--resolved", help="Emulate a real preview: computed values unknown")] = False,
         stack_outputs: Annotated[list[str] | None, typer.Option("--stack-outputs", help=STACK_OUTPUTS_HELP)] = None,
     ) -> None:
-        """Run a program offline under the SDK's mock monitor and print its resource tree."""
+        """Run a program offline (in its own interpreter, against siaga's engine) and print its resource tree."""
         with console.status("running the program offline…"):
             graph = load_graph(stack, program_dir, config or [], preview=unknowns, secret_config=secret_config,
                                timeout=timeout, stack_outputs=stack_outputs)

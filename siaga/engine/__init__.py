@@ -1,4 +1,4 @@
-"""The offline engine: runs a Pulumi program under the SDK's mock monitor and records the graph.
+"""The offline engine: serves the engine's gRPC monitor, runs a Pulumi program in its own interpreter, records the graph.
 
 Names are imported from their modules on first use, so that starting a program (``siaga.engine.preview``)
 does not wait for the graph model to import."""

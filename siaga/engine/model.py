@@ -44,6 +44,14 @@ class ResourceOptions(BaseModel):
     customTimeouts: dict[str, str] = Field(default_factory=dict)
     version: str = ""
     importId: str = ""
+    deletedWith: str = ""
+    replaceWith: list[str] = Field(default_factory=list)
+    replacementTrigger: Any = None
+    hideDiffs: list[str] = Field(default_factory=list)
+    providers: dict[str, str] = Field(default_factory=dict)
+    """A component's ``providers`` option: package -> provider reference ``urn::id``."""
+    pluginDownloadURL: str = ""
+    packageRef: str = ""
 
 
 class Resource(BaseModel):

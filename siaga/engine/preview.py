@@ -1,15 +1,25 @@
-"""Public entry points: run a program (or this repository's stack) offline and get its graph."""
+"""Public entry points: run a program (or this repository's stack) offline and get its graph.
+
+As the Pulumi CLI runs a Python program: the engine (siaga/engine/monitor.py: the ``ResourceMonitor`` and
+``Engine`` gRPC services and the recorder) runs in siaga's own process; the program runs in its own interpreter
+(siaga/engine/toolchain.py: its virtualenv or toolchain per Pulumi.yaml, created when missing) through a small
+bootstrap (siaga/engine/bootstrap.py) that uses only the program's own ``pulumi`` SDK to connect. The graph is
+built here from what arrives over gRPC: the program cannot write or change it.
+
+The config goes to the bootstrap in a 0600 spec file in a private (0700) temporary folder, deleted before the
+program starts: no config value is on a command line or in the environment the process started with.
+"""
 
 from __future__ import annotations
 
-import hmac
+import contextlib
 import json
 import os
-import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +29,12 @@ from siaga.processes import kill_group, track
 
 if TYPE_CHECKING:
     from siaga.engine.model import Graph
+    from siaga.engine.monitor import EngineServer, Recorder
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+BOOTSTRAP = Path(__file__).resolve().with_name("bootstrap.py")
+_REPORT_LIMIT = 1024 * 1024
+"""At most this much is read from the bootstrap's report channel (a program could write to it)."""
 
 
 class EngineError(Exception):
@@ -32,35 +46,90 @@ class EngineError(Exception):
         self.stderr = stderr
 
 
+def error_line(error: dict[str, Any], preview: bool) -> str:
+    """The bootstrap's report of a raising program -> one line: the exception, where (file:line in the program's
+    own files), the resource being constructed, and the hint to try ``--unknowns`` when a computed value was
+    involved. A ``pulumi.RunError`` is the program's own message for the user: shown as it is."""
+    message = str(error.get("message") or "")
+    if error.get("run_error"):
+        return message
+    text = " ".join(f"{error.get('type') or 'Error'}: {message}".split()) if message else str(error.get("type"))
+    where = []
+    if error.get("file"):
+        where.append(f"{error['file']}:{error.get('line')}")
+    resource = error.get("resource")
+    if isinstance(resource, list) and len(resource) == 2:
+        where.append(f"while registering {resource[0]} {resource[1]!r}")
+    if where:
+        text += f" ({', '.join(where)})"
+    if error.get("computed") and not preview:
+        text += "; a computed value (an apply callback or an output the offline engine left None) was involved: " \
+                "try --unknowns"
+    return text
+
+
 class RunningProgram:
     """A program started in its own process (:func:`start_program`); :meth:`wait` returns its graph. Lets a
-    caller do other work (start the policy servers, import what it needs) while the program runs."""
+    caller do other work (start the policy servers, analyze resources as they arrive) while the program runs."""
 
     def __init__(self, root: Path, argv: list[str], env: dict[str, str], tmp: str, timeout: float,
-                 spec: dict[str, Any]) -> None:
+                 spec: dict[str, Any], recorder: Recorder, server: EngineServer, report_r: int, report_w: int) -> None:
         self.root, self.tmp, self.timeout = root, tmp, timeout
         self.project: str = spec["project"]
         self.stack: str = spec["stack"]
+        self.preview: bool = bool(spec["preview"])
+        self.program: str = spec["program"]
         self.secret_keys: list[str] = list(spec["secret_keys"])
         self.config: dict[str, Any] = redact_config(spec["config"], self.secret_keys)
         """The stack config the program gets (known before it runs), secret values as ``[secret]``: what the
         policy packs are given (PULUMI_CONFIG of their servers) and what may be shown."""
-        self.scrubber = Scrubber(spec["config"].get(k) for k in self.secret_keys)
-        self.out = Path(spec["out"])
-        self.token: str = spec["token"]
+        self.recorder = recorder
+        self.scrubber: Scrubber = recorder.scrubber
+        self.server = server
+        self._raw_config = spec["config"]
+        self.read_secret_keys: set[str] = set()
+        self.errors: list[dict[str, Any]] = []
         self.stderr_file = open(Path(tmp) / "stderr.txt", "w+", encoding="utf-8")  # noqa: SIM115 (closed in wait)
         # Its own process group: whatever the program leaves running is stopped with it (see _stop_group).
-        self.proc = track(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.stderr_file, env=env,
-                                           cwd=root, start_new_session=True))
+        try:
+            self.proc = track(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.stderr_file, env=env,
+                                               cwd=root, start_new_session=True, stdin=subprocess.DEVNULL,
+                                               pass_fds=(report_w,)))
+        except OSError as exc:
+            os.close(report_r)
+            raise EngineError(f"{root}: cannot start the program's Python {argv[0]} ({exc.strerror})") from None
+        finally:
+            os.close(report_w)
+        self._reader = threading.Thread(target=self._read_reports, args=(report_r,), daemon=True)
+        self._reader.start()
+
+    def _read_reports(self, fd: int) -> None:
+        """The bootstrap's JSON lines: secret keys the program reads (redacted from then on), its error."""
+        with os.fdopen(fd, "r", encoding="utf-8", errors="replace") as f:
+            total = 0
+            for line in f:
+                total += len(line)
+                if total > _REPORT_LIMIT:
+                    break
+                try:
+                    msg = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(msg, dict):
+                    continue
+                key = msg.get("secretKey")
+                if isinstance(key, str) and key in self._raw_config:
+                    self.read_secret_keys.add(key)
+                    self.scrubber.add(self._raw_config[key])
+                if isinstance(msg.get("error"), dict):
+                    self.errors.append(msg["error"])
 
     def _stop_group(self) -> None:
         """Kills what is left of the program's process group (children it started and did not wait for), so
-        nothing outlives the run or touches its files after the runner is done."""
+        nothing outlives the run or touches its files after the program is done."""
         kill_group(self.proc)
 
     def wait(self) -> Graph:
-        from siaga.engine.model import Graph
-
         try:
             try:
                 self.proc.wait(self.timeout)
@@ -70,25 +139,24 @@ class RunningProgram:
                 raise EngineError(f"{self.root}: the program did not finish within {self.timeout:.0f} s") from None
             finally:
                 self._stop_group()
+                self._reader.join(10)
+                self.server.stop()
+                self.recorder.close()
             self.stderr_file.seek(0)
-            stderr = self.stderr_file.read()
-            stderr = self.scrubber.scrub_text(stderr)
-            if not self.out.is_file():
-                last = (stderr.strip().splitlines() or ["no output"])[-1]
-                raise EngineError(f"{self.root}: the program crashed before it finished: {last}", stderr=stderr)
-            try:
-                result = json.loads(self.out.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, ValueError):
-                result = {}
-            if not isinstance(result, dict) or not hmac.compare_digest(str(result.get("token", "")), self.token):
-                raise EngineError(f"{self.root}: the engine's result was not written by the engine (wrong or missing "
-                                  "token): the program may have tampered with it; nothing is reported", stderr=stderr)
+            stderr = self.scrubber.scrub_text(self.stderr_file.read())
         finally:
             self.stderr_file.close()
             shutil.rmtree(self.tmp, ignore_errors=True)
-        graph = Graph.model_validate(result["graph"])
-        if result.get("error"):
-            raise EngineError(result["error"], graph=graph, stderr=stderr)
+        graph = self.recorder.graph(self.program, self.read_secret_keys)
+        code = self.proc.returncode
+        if self.errors:
+            line = error_line(self.errors[-1], self.preview)
+            raise EngineError(self.scrubber.scrub_text(line), graph=graph, stderr=stderr)
+        if code != 0:
+            useful = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+            last = useful[-1] if useful else f"exit status {code}"
+            raise EngineError(f"{self.root}: the program crashed before it finished: {last}", graph=graph,
+                              stderr=stderr)
         return graph
 
     def cancel(self) -> None:
@@ -96,16 +164,37 @@ class RunningProgram:
             self._stop_group()
             self.proc.wait()
         self._stop_group()
+        self.server.stop()
+        self.recorder.close()
         self.stderr_file.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _program_env(interpreter: Any, project_root: Path) -> dict[str, str]:
+    """The environment the program starts with: siaga's, minus any config, plus the virtualenv's activation. With
+    siaga's own (ambient) interpreter, this repository first on PYTHONPATH (programs may use its components)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG")}
+    env.pop("PYTHONHOME", None)
+    env.update(interpreter.env)
+    extra = [str(REPO_ROOT)] if interpreter.ambient else []
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*extra, str(project_root), env.get("PYTHONPATH")]))
+    env.setdefault("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
+    return env
 
 
 def start_program(program_dir: str | Path, stack: str | None = None, overrides: dict[str, str] | None = None,
                   preview: bool = False, stack_name: str | None = None, timeout: float = 600,
                   secret_overrides: dict[str, str] | None = None,
-                  stack_outputs: dict[str, dict[str, Any]] | None = None) -> RunningProgram:
-    """Starts the Pulumi Python program in ``program_dir`` in a fresh process under the mock monitor; a bad
-    project or stack config raises :class:`EngineError` at once, before anything runs."""
+                  stack_outputs: Mapping[str, dict[str, Any]] | None = None,
+                  progress: Callable[[str], None] | None = None) -> RunningProgram:
+    """Starts the Pulumi Python program in ``program_dir`` in its own interpreter, connected to an engine served
+    by this process; a bad project, stack config or toolchain raises :class:`EngineError` at once.
+
+    ``stack_outputs``: stack name -> outputs (``pulumi stack output --json``) that a ``StackReference`` to that
+    stack reads; ``progress``: where install steps of a missing virtualenv are shown (default stderr)."""
+    from siaga.engine.monitor import EngineServer, Recorder
+    from siaga.engine.toolchain import ToolchainError, resolve
+
     try:
         project = load_project(Path(program_dir))
         config, secret_keys = load_stack_config(project, stack, overrides, secret_overrides)
@@ -113,36 +202,56 @@ def start_program(program_dir: str | Path, stack: str | None = None, overrides: 
         raise EngineError(str(exc)) from None
     if not project.main_file.is_file():
         raise EngineError(f"{project.root}: no program file {project.main_file.name}")
+    try:
+        interpreter = resolve(project.root, project.runtime_options, progress)
+    except ToolchainError as exc:
+        raise EngineError(str(exc)) from None
+    stack_label = stack_name or stack or "dev"
+    recorder = Recorder(project=project.name, stack=stack_label, root=project.root, config=config,
+                        secret_keys=secret_keys, preview=preview, stack_outputs=stack_outputs,
+                        python=interpreter.python, venvs=[interpreter.venv] if interpreter.venv else [])
+    env = _program_env(interpreter, project.root)
+    recorder.program_env = env
+    server = EngineServer(recorder)
     tmp = tempfile.mkdtemp(prefix="siaga-")  # 0700: only this user
-    token = secrets.token_hex(16)
-    spec = {
-        "program": str(project.main_file),
-        "source_root": str(project.root),
-        "project": project.name,
-        "stack": stack_name or stack or "dev",
-        "config": config,
-        "secret_keys": secret_keys,
-        "preview": preview,
-        "stack_outputs": stack_outputs or {},  # {NAME: `pulumi stack output --json`} for StackReference reads
-        "out": str(Path(tmp) / f"result-{secrets.token_hex(8)}.json"),
-        "token": token,
-    }
-    spec_file = Path(tmp) / "spec.json"
-    fd = os.open(spec_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(spec, f)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), str(project.root), env.get("PYTHONPATH")]))
-    env.setdefault("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
-    argv = [sys.executable, "-m", "siaga.engine.runner", str(spec_file)]
-    return RunningProgram(project.root, argv, env, tmp, timeout, spec)
+    report_r, report_w = os.pipe()
+    try:
+        spec = {
+            "program": str(project.main_file),
+            "root": str(project.root),
+            "project": project.name,
+            "stack": stack_label,
+            "organization": "organization",
+            "config": config,
+            "secret_keys": secret_keys,
+            "preview": preview,
+            "parallel": 32,
+            "monitor": server.address,
+            "engine": server.address,
+            "venvs": [str(interpreter.venv)] if interpreter.venv else [],
+            "report_fd": report_w,
+        }
+        spec_file = Path(tmp) / "spec.json"
+        fd = os.open(spec_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(spec, f)
+        argv = [interpreter.python, "-u", str(BOOTSTRAP), str(spec_file)]
+        return RunningProgram(project.root, argv, env, tmp, timeout, spec,
+                              recorder, server, report_r, report_w)
+    except BaseException:
+        server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+        for end in (report_r, report_w):
+            with contextlib.suppress(OSError):
+                os.close(end)
+        raise
 
 
 def run_program(program_dir: str | Path, stack: str | None = None, overrides: dict[str, str] | None = None,
                 preview: bool = False, stack_name: str | None = None, timeout: float = 600,
                 secret_overrides: dict[str, str] | None = None,
-                stack_outputs: dict[str, dict[str, Any]] | None = None) -> Graph:
-    """Runs the Pulumi Python program in ``program_dir`` in a fresh process under the mock monitor."""
+                stack_outputs: Mapping[str, dict[str, Any]] | None = None) -> Graph:
+    """Runs the Pulumi Python program in ``program_dir`` (see :func:`start_program`) and returns its graph."""
     return start_program(program_dir, stack, overrides, preview, stack_name, timeout, secret_overrides,
                          stack_outputs).wait()
 
@@ -151,3 +260,4 @@ def run_stack(stack: str, overrides: dict[str, str] | None = None, preview: bool
               root: Path = REPO_ROOT) -> Graph:
     """Runs this repository's program with ``stacks/Pulumi.<stack>.yaml``."""
     return run_program(root, stack=stack, overrides=overrides, preview=preview)
+

@@ -22,6 +22,8 @@ class Project:
     main: str = "__main__.py"
     stack_config_dir: Path | None = None
     config_schema: dict[str, Any] = field(default_factory=dict)
+    runtime_options: dict[str, Any] = field(default_factory=dict)
+    """Pulumi.yaml ``runtime.options`` (toolchain, virtualenv): which interpreter runs the program (toolchain.py)."""
 
     @property
     def main_file(self) -> Path:
@@ -81,6 +83,9 @@ def load_project(root: Path) -> Project:
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
         raise ProjectError(f"{path}: runtime is {runtime_name!r}; the offline engine runs Python programs only")
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    if options is not None and not isinstance(options, dict):
+        raise ProjectError(f"{path}: runtime.options {options!r}; allowed: a mapping (toolchain, virtualenv)")
     scd = data.get("stackConfigDir")
     if scd is not None and not isinstance(scd, str):
         raise ProjectError(f"{path}: stackConfigDir {scd!r}; allowed: a folder path (a string)")
@@ -96,6 +101,7 @@ def load_project(root: Path) -> Project:
         main=str(data.get("main") or "__main__.py"),
         stack_config_dir=(root / scd) if scd else None,
         config_schema=data.get("config") or {},
+        runtime_options=dict(options or {}),
     )
 
 

@@ -1,0 +1,225 @@
+"""Runs one Pulumi program with the program's own interpreter and ``pulumi`` SDK, connected to siaga's engine.
+
+Started BY PATH (``<python> -u .../bootstrap.py SPEC``) with the interpreter the program's Pulumi.yaml selects
+(siaga/engine/toolchain.py): it imports only the standard library and the program's own ``pulumi`` package (siaga
+is not installed there), like the CLI's ``pulumi-language-python-exec``. It reads the spec (a 0600 file siaga
+wrote in its private temporary folder) and deletes it before the program starts, sets the config the way the
+exec script does (``set_all_config`` and ``PULUMI_CONFIG``), configures the SDK with the engine's address, and
+runs ``__main__`` through ``run_in_stack``. Everything the program registers goes to siaga's monitor over gRPC.
+
+Besides the gRPC services, it tells siaga two things on the file descriptor the spec names (JSON lines): config
+keys the program reads as secrets (``require_secret``, ``get_secret*``: their values are redacted everywhere), and,
+when the program raises, where (its own file and line), the resource being constructed if any, and whether a
+computed value (an apply callback, a ``None``) was involved. The full traceback goes to stderr.
+"""
+
+import sys
+
+del sys.path[0]  # this folder (siaga/engine) must not shadow the program's modules (siaga's secrets.py, ...)
+
+import asyncio  # noqa: E402
+import contextlib  # noqa: E402
+import inspect  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import runpy  # noqa: E402
+import traceback  # noqa: E402
+
+_report = None
+
+
+def _send(message):
+    if _report is None:
+        return
+    try:
+        _report.write(json.dumps(message) + "\n")
+        _report.flush()
+    except (OSError, ValueError, TypeError):
+        pass
+
+
+def _read_spec(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
+def _watch_secret_reads(pulumi, config):
+    """Config keys read as secrets become secret keys for siaga (their values are redacted wherever they appear)."""
+    seen = set()
+    for attr in [a for a in dir(pulumi.Config) if "secret" in a and not a.startswith("_")]:
+        original = getattr(pulumi.Config, attr)
+        if not callable(original):
+            continue
+
+        def wrapped(self, key, *args, _original=original, **kwargs):
+            try:
+                full = self.full_key(key)
+            except Exception:  # noqa: BLE001 - the SDK's own call reports a bad key
+                full = None
+            if full and full not in seen:
+                seen.add(full)
+                _send({"secretKey": full})
+            return _original(self, key, *args, **kwargs)
+
+        setattr(pulumi.Config, attr, wrapped)
+
+
+def _settings(pulumi, spec):
+    """``Settings`` with what this SDK version accepts (older ones lack organization, root_directory...)."""
+    from pulumi.runtime import settings as rsettings
+
+    wanted = {
+        "monitor": spec["monitor"], "engine": spec["engine"], "project": spec["project"], "stack": spec["stack"],
+        "parallel": int(spec.get("parallel") or 8), "dry_run": bool(spec.get("preview")),
+        "organization": spec.get("organization") or "organization", "root_directory": spec.get("root"),
+        "legacy_apply_enabled": False,
+    }
+    try:
+        params = inspect.signature(rsettings.Settings.__init__).parameters
+    except (TypeError, ValueError):
+        params = {}
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    return rsettings.Settings(**{k: v for k, v in wanted.items() if accepts_any or k in params})
+
+
+def _program_file(filename, root, venvs):
+    if not filename or filename.startswith("<"):
+        return False
+    path = os.path.realpath(filename)
+    if not path.startswith(root + os.sep):
+        return False
+    parts = path[len(root):].split(os.sep)
+    return not any(p in ("site-packages", "dist-packages") for p in parts) and not any(
+        path.startswith(v + os.sep) for v in venvs)
+
+
+def _chain(exc):
+    seen = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+def _where(exc, root, venvs, pulumi):
+    """(file:line in the program's own files, the resource being constructed, whether a computed value was
+    involved) of an exception the program raised: the innermost frame of each, the raised exception first, then
+    what it was raised from."""
+    sdk = os.path.realpath(os.path.dirname(pulumi.__file__)) + os.sep
+    resource_cls = getattr(pulumi, "Resource", None)
+    place = resource = None
+    computed = False
+    for e in _chain(exc):
+        found_place = found_resource = None
+        for frame, lineno in traceback.walk_tb(e.__traceback__):
+            filename = frame.f_code.co_filename
+            real = filename if filename.startswith("<") else os.path.realpath(filename)
+            if _program_file(filename, root, venvs):
+                found_place = (os.path.relpath(real, root), lineno)
+            loc = frame.f_locals
+            if real.startswith(sdk):
+                if os.path.basename(real) == "output.py":
+                    computed = True  # raised in an apply callback, or awaiting one
+                ty, name = loc.get("ty") or loc.get("t"), loc.get("name")
+                if isinstance(ty, str) and isinstance(name, str) and ":" in ty:
+                    found_resource = [ty, name]
+            elif frame.f_code.co_name == "__init__" and resource_cls is not None and isinstance(
+                    loc.get("self"), resource_cls):
+                me = loc["self"]
+                ty, name = getattr(me, "_type", None), getattr(me, "_name", None)
+                if not isinstance(name, str):
+                    name = loc.get("resource_name") or loc.get("name")
+                if isinstance(name, str):
+                    found_resource = [ty if isinstance(ty, str) else type(me).__name__, name]
+        place = place or found_place
+        resource = resource or found_resource
+    text = f"{type(exc).__name__}: {exc}"
+    if "NoneType" in text or "Unknown" in text:
+        computed = True
+    return place, resource, computed
+
+
+def main(argv):
+    global _report
+    spec = _read_spec(argv[1])
+    fd = spec.pop("report_fd", None)
+    if isinstance(fd, int):
+        os.set_inheritable(fd, False)  # the program's children do not get it
+        _report = os.fdopen(fd, "w", encoding="utf-8")
+    config = spec.get("config") or {}
+    secret_keys = sorted(spec.get("secret_keys") or [])
+    # As the language host and the exec script: PULUMI_CONFIG for the program, set_all_config for the SDK. Set now,
+    # after exec: in this process's environment, not in /proc/PID/environ nor on any command line.
+    os.environ["PULUMI_CONFIG"] = json.dumps(config)
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(secret_keys)
+    try:
+        import pulumi
+        import pulumi.runtime
+    except ImportError as exc:
+        _send({"error": {"type": "ImportError", "message": f"the program's Python ({sys.executable}) has no pulumi "
+                                                           f"SDK: {exc}; install its requirements", "file": None,
+                         "line": None, "resource": None, "computed": False}})
+        return 1
+    if hasattr(pulumi.runtime, "set_all_config"):
+        pulumi.runtime.set_all_config(config, secret_keys)
+    else:  # older SDKs
+        for k, v in config.items():
+            pulumi.runtime.set_config(k, v)
+    _watch_secret_reads(pulumi, config)
+    pulumi.runtime.configure(_settings(pulumi, spec))
+
+    main_file = spec["program"]
+    root = os.path.realpath(spec.get("root") or os.path.dirname(main_file))
+    venvs = [os.path.realpath(v) for v in spec.get("venvs") or []]
+    os.chdir(os.path.dirname(main_file))
+    sys.path.insert(0, os.path.dirname(main_file))
+    sys.argv = [main_file]
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # as the exec script: unobserved futures at exit
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    # The SDK makes each RPC from the loop's default executor (min(32, cpus + 4) threads): with the engine in
+    # another process every call waits a round trip, so more of them in flight hide that latency.
+    from concurrent.futures import ThreadPoolExecutor
+
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=int(spec.get("parallel") or 32)))
+    try:
+        loop.run_until_complete(pulumi.runtime.run_in_stack(lambda: runpy.run_path(main_file, run_name="__main__")))
+        return 0
+    except SystemExit as exc:
+        _send({"error": {"type": "SystemExit", "message": f"the program exited with status {exc.code}",
+                         "file": None, "line": None, "resource": None, "computed": False}})
+        return 1
+    except BaseException as exc:  # noqa: BLE001 - reported to siaga as one line, the traceback on stderr
+        traceback.print_exc(file=sys.stderr)
+        try:
+            place, resource, computed = _where(exc, root, venvs, pulumi)
+        except Exception:  # noqa: BLE001 - never hide the program's error behind ours
+            place, resource, computed = None, None, False
+        run_error = isinstance(exc, getattr(pulumi, "RunError", ()))
+        _send({"error": {"type": type(exc).__name__, "message": str(exc), "run_error": run_error,
+                         "file": place[0] if place else None, "line": place[1] if place else None,
+                         "resource": resource, "computed": computed}})
+        return 1
+    finally:
+        try:
+            loop.close()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+
+
+if __name__ == "__main__":
+    code = main(sys.argv)
+    # Everything is registered and flushed: skip the interpreter's teardown (collecting every provider module and
+    # the gRPC threads takes seconds on a large program), as nothing the program left matters to the engine now.
+    if _report is not None:
+        with contextlib.suppress(OSError, ValueError):
+            _report.close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
