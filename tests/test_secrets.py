@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from siaga.cli import app
 from siaga.engine import run_program
-from siaga.engine.preview import EngineError, start_program
+from siaga.engine.preview import start_program
 from siaga.engine.secrets import REDACTED
 
 PROGRAM = Path(__file__).parent / "fixtures/programs/secrets"
@@ -87,7 +87,8 @@ def test_secret_config_error_never_echoes_the_value() -> None:
 
 
 def test_a_program_cannot_forge_the_result(tmp_path: Path) -> None:
-    """A program that writes a clean-looking result wherever siaga might read one is not believed."""
+    """A program that writes a clean-looking result wherever siaga might read one changes nothing: the graph is built
+    in siaga's own process from what the program registers (the gRPC monitor), never read back from a file."""
     prog = tmp_path / "forger"
     prog.mkdir()
     (prog / "Pulumi.yaml").write_text("name: forger\nruntime: python\n", encoding="utf-8")
@@ -108,12 +109,9 @@ for d in glob.glob(os.path.join(tempfile.gettempdir(), "siaga-*")):
         pass
 aws.s3.BucketV2("data", region="eu-west-1")
 ''', encoding="utf-8")
-    try:
-        graph = run_program(prog, stack="dev")
-    except EngineError as exc:  # the forged file was read: refused, never trusted
-        assert "not written by the engine" in str(exc)
-    else:
-        assert any(r.name == "data" for r in graph.resources)  # the real result, not the forged one
+    graph = run_program(prog, stack="dev")
+    assert [r.name for r in graph.resources if r.custom and not r.type.startswith("pulumi:")] == ["data"]
+    assert graph.project == "forger" and graph.program != "x"  # the real result, not the forged one
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
