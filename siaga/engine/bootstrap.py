@@ -27,6 +27,7 @@ import runpy  # noqa: E402
 import traceback  # noqa: E402
 
 _report = None
+_engine = None
 
 
 def _send(message):
@@ -85,6 +86,36 @@ def _settings(pulumi, spec):
         params = {}
     accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     return rsettings.Settings(**{k: v for k, v in wanted.items() if accepts_any or k in params})
+
+
+class _DebugLogsInBackground:
+    """The SDK's engine stub, with ``Log`` at DEBUG severity sent without waiting for the answer.
+
+    The SDK logs several debug lines per resource ("Registering resource ...") with a *blocking* ``Engine.Log`` on
+    the event loop's thread: every one stalls the program for a round trip (4,000 of them, 2.8 s, on an 880-resource
+    program). The CLI's engine gets the same lines; here they still all arrive, only the program does not wait for
+    them. Other severities (info, warning, error) stay synchronous, as the SDK wants them delivered before it goes
+    on. (One background thread sending them synchronously instead was 4x slower: measured.)"""
+
+    def __init__(self, stub, debug):
+        self._stub, self._debug = stub, debug
+        self.pending = []
+
+    def __getattr__(self, name):
+        return getattr(self._stub, name)
+
+    def Log(self, request, *args, **kwargs):  # noqa: N802 - the stub's method name
+        if getattr(request, "severity", None) == self._debug and hasattr(self._stub.Log, "future"):
+            self.pending.append(self._stub.Log.future(request))
+            return None
+        return self._stub.Log(request, *args, **kwargs)
+
+    def drain(self, timeout=10.0):
+        """Every debug line answered before the program's end is reported."""
+        for fut in self.pending:
+            with contextlib.suppress(Exception):
+                fut.result(timeout=timeout)
+        self.pending.clear()
 
 
 def _program_file(filename, root, venvs):
@@ -172,6 +203,13 @@ def main(argv):
             pulumi.runtime.set_config(k, v)
     _watch_secret_reads(pulumi, config)
     pulumi.runtime.configure(_settings(pulumi, spec))
+    global _engine
+    from pulumi.runtime import settings as rsettings
+    from pulumi.runtime.proto import engine_pb2
+
+    if getattr(rsettings.SETTINGS, "engine", None) is not None:
+        _engine = _DebugLogsInBackground(rsettings.SETTINGS.engine, engine_pb2.DEBUG)
+        rsettings.SETTINGS.engine = _engine
 
     main_file = spec["program"]
     root = os.path.realpath(spec.get("root") or os.path.dirname(main_file))
@@ -207,6 +245,8 @@ def main(argv):
         return 1
     finally:
         try:
+            if _engine is not None:
+                _engine.drain()  # every debug line delivered before the program's end is reported
             loop.close()
         finally:
             sys.stdout.flush()

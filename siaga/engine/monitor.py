@@ -495,7 +495,7 @@ class _Engine(engine_pb2_grpc.EngineServicer):
 class EngineServer:
     """Both services on one port of 127.0.0.1 (the address the bootstrap passes as ``monitor`` and ``engine``)."""
 
-    def __init__(self, recorder: Recorder, workers: int = 16) -> None:
+    def __init__(self, recorder: Recorder, workers: int = 4) -> None:
         self.recorder = recorder
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="siaga-monitor"),
                                   options=_OPTIONS)
