@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from siaga.engine import declarations_probe as probe
+from siaga.files import write_atomic
 
 PROBE = Path(probe.__file__).resolve()
 TIMEOUT = 60.0
@@ -51,9 +52,7 @@ def _safe(text: str) -> str:
 def _write_json(path: Path, data: Any) -> None:
     """Temp name + rename: a reader never sees half a file, and concurrent writers each land a whole one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.part")
-    part.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-    part.replace(path)
+    write_atomic(path, json.dumps(data, separators=(",", ":")))
 
 
 def _read_json(path: Path) -> Any:
