@@ -32,3 +32,13 @@ def install_stand_in(name: str, script: str, tmp_path: Path, monkeypatch: pytest
     exe.chmod(exe.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     return bin_dir
+
+
+def install_fake_aws(script: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in ``aws`` CLI (``script``) first on PATH, keeping its state in the folder it returns
+    (``FAKE_AWS_STATE``): what the drill, verify and EKS drill tests read back."""
+    state = tmp_path / "state"
+    state.mkdir()
+    install_stand_in("aws", script, tmp_path, monkeypatch)
+    monkeypatch.setenv("FAKE_AWS_STATE", str(state))
+    return state

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from siaga.cli import build
 from siaga.drill import Endpoint, Expectation, plan, run
-from tests.conftest import install_stand_in
+from tests.conftest import install_fake_aws
 
 FIXTURES = Path(__file__).parent / "fixtures" / "programs"
 PROGRAM = FIXTURES / "drill_small"
@@ -56,11 +56,7 @@ else:
 
 @pytest.fixture
 def fake_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    state = tmp_path / "state"
-    state.mkdir()
-    install_stand_in("aws", FAKE_AWS, tmp_path, monkeypatch)
-    monkeypatch.setenv("FAKE_AWS_STATE", str(state))
-    return state
+    return install_fake_aws(FAKE_AWS, tmp_path, monkeypatch)
 
 
 class Service:

@@ -20,7 +20,7 @@ from siaga.drill import expectation
 from siaga.engine import Graph, run_stack
 from siaga.engine.invokes import load_balancer
 from siaga.engine.model import effective_region, plain
-from tests.conftest import install_stand_in
+from tests.conftest import install_fake_aws
 from tests.test_drill import FAKE_AWS, Service, calls, evidence
 from tests.test_drills import identity_allows
 
@@ -157,11 +157,7 @@ def test_arguments_refused_in_one_line() -> None:
 
 @pytest.fixture
 def fake_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    state = tmp_path / "state"
-    state.mkdir()
-    install_stand_in("aws", FAKE_AWS, tmp_path, monkeypatch)
-    monkeypatch.setenv("FAKE_AWS_STATE", str(state))
-    return state
+    return install_fake_aws(FAKE_AWS, tmp_path, monkeypatch)
 
 
 def _drill(tmp_path: Path, service: Service | None, *args: str) -> tuple[int, str]:

@@ -19,7 +19,7 @@ from siaga.verify import VerifyError, host_spec
 from siaga.verify.runner import _label
 from siaga.verify.ssm import SsmBackend
 from siaga.verify.stack import hosts_from_outputs, load_outputs, settings_from_graph
-from tests.conftest import install_stand_in
+from tests.conftest import install_fake_aws
 
 FIXTURES = Path(__file__).parent / "fixtures" / "programs"
 SETTINGS = UserDataSettings(service="layanan-ci", domain="layanan.example.go.id", log_group="/siaga/ci/hosts")
@@ -54,11 +54,7 @@ else:
 
 @pytest.fixture
 def fake_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    state = tmp_path / "state"
-    state.mkdir()
-    install_stand_in("aws", FAKE_AWS, tmp_path, monkeypatch)
-    monkeypatch.setenv("FAKE_AWS_STATE", str(state))
-    return state
+    return install_fake_aws(FAKE_AWS, tmp_path, monkeypatch)
 
 
 def invoke(*args: str) -> tuple[int, str]:
