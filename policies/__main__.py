@@ -9,7 +9,10 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from pulumi_policy import PolicyPack  # noqa: E402
+from siaga_rules import request_cache  # noqa: E402
 from siaga_rules.registry import all_policies  # noqa: E402
+
+request_cache.install()  # properties converted once per call, not once per policy (request_cache.py)
 
 PolicyPack(
     name="siaga-baseline",

@@ -1,3 +1,3 @@
-from siaga.cli import main
+from siaga.cli import run
 
-main()
+run()

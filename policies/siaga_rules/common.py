@@ -37,6 +37,8 @@ from pulumi_policy.proxy import (
     UnknownValueError,
 )
 
+from siaga_rules import request_cache
+
 UNKNOWNS = frozenset({UNKNOWN_ARRAY_VALUE, UNKNOWN_ARCHIVE_VALUE, UNKNOWN_ASSET_VALUE, UNKNOWN_BOOLEAN_VALUE,
                       UNKNOWN_NUMBER_VALUE, UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE})
 CANNOT_VERIFY = "cannot be verified before deployment"
@@ -570,11 +572,16 @@ def stack_policy(*, id: str, name: str, category: str, description: str, remedia
                  check: Callable[[StackCtx], None], controls: Controls, config: ConfigProps | None = None,
                  level: EnforcementLevel | None = None, severity: Severity = Severity.HIGH,
                  ) -> StackValidationPolicy:
+    def resources_of(args: StackValidationArgs) -> list[Res]:
+        return [Res(type=r.resource_type, name=r.name, urn=r.urn, source=r,
+                    protect=bool(r.opts.protect), parent=r.opts.parent or (r.parent.urn if r.parent else None),
+                    deps={k: [d.urn for d in v] for k, v in (r.property_dependencies or {}).items()})
+                for r in args.resources]
+
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        resources = [Res(type=r.resource_type, name=r.name, urn=r.urn, source=r,
-                         protect=bool(r.opts.protect), parent=r.opts.parent or (r.parent.urn if r.parent else None),
-                         deps={k: [d.urn for d in v] for k, v in (r.property_dependencies or {}).items()})
-                     for r in args.resources]
+        # one view of the stack for every stack policy of an AnalyzeStack call (request_cache.py): a Res unwraps its
+        # properties once, and no rule changes a Res or what it unwraps
+        resources = request_cache.per_call("stack-resources", lambda: resources_of(args))
         ctx = StackCtx(resources=resources, config=_with_defaults(config, args.get_config()),
                        stack_tags=dict(args.stack_tags))
         check(ctx)

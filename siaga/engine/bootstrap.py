@@ -15,7 +15,8 @@ computed value (an apply callback, a ``None``) was involved. The full traceback 
 
 import sys
 
-del sys.path[0]  # this folder (siaga/engine) must not shadow the program's modules (siaga's secrets.py, ...)
+if __name__ == "__main__":
+    del sys.path[0]  # this folder (siaga/engine) must not shadow the program's modules (siaga's secrets.py, ...)
 
 import asyncio  # noqa: E402
 import contextlib  # noqa: E402
@@ -27,7 +28,6 @@ import runpy  # noqa: E402
 import traceback  # noqa: E402
 
 _report = None
-_engine = None
 
 
 def _send(message):
@@ -47,6 +47,17 @@ def _read_spec(path):
     finally:
         with contextlib.suppress(OSError):
             os.unlink(path)
+
+
+def _read_address(fd):
+    """The engine's ``host:port``, one line on the pipe ``fd`` (empty when siaga closed it without one)."""
+    if not isinstance(fd, int):
+        return ""
+    try:
+        with os.fdopen(fd, "r", encoding="utf-8") as f:
+            return f.readline(256).strip()
+    except (OSError, ValueError):
+        return ""
 
 
 def _watch_secret_reads(pulumi, config):
@@ -88,34 +99,67 @@ def _settings(pulumi, spec):
     return rsettings.Settings(**{k: v for k, v in wanted.items() if accepts_any or k in params})
 
 
-class _DebugLogsInBackground:
-    """The SDK's engine stub, with ``Log`` at DEBUG severity sent without waiting for the answer.
+class _WithoutDebugLogs:
+    """The SDK's engine stub, without the ``Log`` calls at DEBUG severity.
 
-    The SDK logs several debug lines per resource ("Registering resource ...") with a *blocking* ``Engine.Log`` on
-    the event loop's thread: every one stalls the program for a round trip (4,000 of them, 2.8 s, on an 880-resource
-    program). The CLI's engine gets the same lines; here they still all arrive, only the program does not wait for
-    them. Other severities (info, warning, error) stay synchronous, as the SDK wants them delivered before it goes
-    on. (One background thread sending them synchronously instead was 4x slower: measured.)"""
+    The SDK logs several debug lines per resource ("Registering resource ...", "beginning rpc ...") with a
+    *blocking* ``Engine.Log`` from the event loop's thread: each stalls the program for a round trip (4,000 on an
+    880-resource program, 2.8 s). siaga's engine keeps warnings and errors only (``Recorder.log``), as the CLI shows
+    debug lines only when asked to (``-v``); sending them without waiting still cost 13 % of the program's time in
+    gRPC call objects (py-spy), so they are not sent at all. Every other severity (info, warning, error) goes to
+    the engine synchronously, as the SDK wants it delivered before it goes on."""
 
     def __init__(self, stub, debug):
         self._stub, self._debug = stub, debug
-        self.pending = []
 
     def __getattr__(self, name):
         return getattr(self._stub, name)
 
     def Log(self, request, *args, **kwargs):  # noqa: N802 - the stub's method name
-        if getattr(request, "severity", None) == self._debug and hasattr(self._stub.Log, "future"):
-            self.pending.append(self._stub.Log.future(request))
+        if getattr(request, "severity", None) == self._debug:
             return None
         return self._stub.Log(request, *args, **kwargs)
 
-    def drain(self, timeout=10.0):
-        """Every debug line answered before the program's end is reported."""
-        for fut in self.pending:
-            with contextlib.suppress(Exception):
-                fut.result(timeout=timeout)
-        self.pending.clear()
+
+def _program(main_file):
+    """The program as ``run_in_stack`` runs it: ``__main__`` and then, when this SDK allows it, a wait for the RPCs it
+    started, with the SDK's own ``wait_for_rpcs(await_all_outstanding_tasks=False)``.
+
+    Why: after the program returns, the SDK waits for its outstanding outputs in a loop of
+    ``asyncio.wait(all pending outputs, FIRST_COMPLETED)`` (pulumi/runtime/stack.py): every wake-up adds and removes a
+    callback on each of the thousands of pending outputs. With an engine in another process the registrations
+    complete a few at a time, so that loop wakes up dozens of times over ~7,000 outputs (520 resources): quadratic,
+    half of the program's CPU time (measured with py-spy). Waiting for the RPCs first, one by one as the SDK's own
+    first loop does, leaves that loop nothing or little to wait for. The same registrations, options and errors
+    reach the engine: an RPC that fails raises here exactly as it would in the SDK's loop, and whatever is left
+    (outputs of applies that start new RPCs later) is still waited for by the SDK itself."""
+
+    def run_main():
+        runpy.run_path(main_file, run_name="__main__")
+
+    try:
+        from pulumi.runtime import settings as rsettings
+        from pulumi.runtime import stack as rstack
+
+        wait_for_rpcs = rstack.wait_for_rpcs
+        manager = rsettings._get_rpc_manager
+        if "await_all_outstanding_tasks" not in inspect.signature(wait_for_rpcs).parameters:
+            return run_main
+    except (ImportError, AttributeError, TypeError, ValueError):  # an SDK without these: its own loop only
+        return run_main
+
+    async def settle():
+        while True:
+            await asyncio.sleep(0)  # the registrations the program just queued start, and join the manager's list
+            if not manager().rpcs:
+                return
+            await wait_for_rpcs(await_all_outstanding_tasks=False)
+
+    def run():
+        run_main()
+        return settle()
+
+    return run
 
 
 def _program_file(filename, root, venvs):
@@ -179,8 +223,10 @@ def main(argv):
     global _report
     spec = _read_spec(argv[1])
     fd = spec.pop("report_fd", None)
+    for inherited in (fd, spec.get("address_fd")):
+        if isinstance(inherited, int):
+            os.set_inheritable(inherited, False)  # the program's children do not get them
     if isinstance(fd, int):
-        os.set_inheritable(fd, False)  # the program's children do not get it
         _report = os.fdopen(fd, "w", encoding="utf-8")
     config = spec.get("config") or {}
     secret_keys = sorted(spec.get("secret_keys") or [])
@@ -202,14 +248,17 @@ def main(argv):
         for k, v in config.items():
             pulumi.runtime.set_config(k, v)
     _watch_secret_reads(pulumi, config)
+    if "monitor" not in spec:  # siaga starts its engine while this interpreter starts: its address comes last
+        address = _read_address(spec.get("address_fd"))
+        if not address:
+            return 1  # siaga could not start its engine (it reports why) or went away
+        spec["monitor"] = spec["engine"] = address
     pulumi.runtime.configure(_settings(pulumi, spec))
-    global _engine
     from pulumi.runtime import settings as rsettings
     from pulumi.runtime.proto import engine_pb2
 
     if getattr(rsettings.SETTINGS, "engine", None) is not None:
-        _engine = _DebugLogsInBackground(rsettings.SETTINGS.engine, engine_pb2.DEBUG)
-        rsettings.SETTINGS.engine = _engine
+        rsettings.SETTINGS.engine = _WithoutDebugLogs(rsettings.SETTINGS.engine, engine_pb2.DEBUG)
 
     main_file = spec["program"]
     root = os.path.realpath(spec.get("root") or os.path.dirname(main_file))
@@ -226,7 +275,7 @@ def main(argv):
 
     loop.set_default_executor(ThreadPoolExecutor(max_workers=int(spec.get("parallel") or 32)))
     try:
-        loop.run_until_complete(pulumi.runtime.run_in_stack(lambda: runpy.run_path(main_file, run_name="__main__")))
+        loop.run_until_complete(pulumi.runtime.run_in_stack(_program(main_file)))
         return 0
     except SystemExit as exc:
         _send({"error": {"type": "SystemExit", "message": f"the program exited with status {exc.code}",
@@ -245,8 +294,6 @@ def main(argv):
         return 1
     finally:
         try:
-            if _engine is not None:
-                _engine.drain()  # every debug line delivered before the program's end is reported
             loop.close()
         finally:
             sys.stdout.flush()

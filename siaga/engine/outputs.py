@@ -98,7 +98,10 @@ def computed(type_: str, name: str, inputs: dict[str, Any], region: str,
     every one the provider computes and this table does not give gets a plausible value of its declared type
     (siaga/engine/fill.py), so a program that applies on it runs as after a real deployment.
     """
-    named = bool(declared and (declared.get("name") or {}).get("required"))
+    # With the declarations, the program's own SDK says whether the type has a ``name`` output (the provider names
+    # it); without them, siaga's pulumi-aws is asked (_auto_named imports the module: slow, and maybe not the
+    # version the program runs)
+    named = ("name" in declared) if declared is not None else None
     rid, out = _computed(type_, name, inputs, region, auto_named=named)
     if declared:
         from siaga.engine.fill import fill_declared  # noqa: PLC0415 - only when declarations were found
@@ -108,7 +111,7 @@ def computed(type_: str, name: str, inputs: dict[str, Any], region: str,
 
 
 def _computed(type_: str, name: str, inputs: dict[str, Any], region: str,
-              auto_named: bool = False) -> tuple[str, dict[str, Any]]:
+              auto_named: bool | None = None) -> tuple[str, dict[str, Any]]:
     rid = resource_id(type_, name)
     out: dict[str, Any] = dict(inputs)
     if type_.startswith("kubernetes:"):
@@ -133,7 +136,7 @@ def _computed(type_: str, name: str, inputs: dict[str, Any], region: str,
     if type_ == "aws:kms/key:Key":
         rid = _uuid(type_, name)
         out["keyId"] = rid
-    if not out.get("name") and (auto_named or _auto_named(type_)):
+    if not out.get("name") and (_auto_named(type_) if auto_named is None else auto_named):
         # What the provider's Check does: the logical name plus a random suffix.
         out["name"] = f"{name}-{_digest(type_, name, length=7)}"
     named = out.get("name") if isinstance(out.get("name"), str) else None

@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from siaga.engine.project import ProjectError, load_project, load_stack_config
-from siaga.engine.secrets import Scrubber, redact_config
 from siaga.processes import kill_group, track
 
 if TYPE_CHECKING:
     from siaga.engine.model import Graph
     from siaga.engine.monitor import EngineServer, Recorder
+    from siaga.engine.secrets import Scrubber
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = Path(__file__).resolve().with_name("bootstrap.py")
@@ -73,7 +73,13 @@ class RunningProgram:
     caller do other work (start the policy servers, analyze resources as they arrive) while the program runs."""
 
     def __init__(self, root: Path, argv: list[str], env: dict[str, str], tmp: str, timeout: float,
-                 spec: dict[str, Any], recorder: Recorder, server: EngineServer, report_r: int, report_w: int) -> None:
+                 spec: dict[str, Any], make_engine: Callable[[], tuple[Recorder, EngineServer]],
+                 report_r: int, report_w: int, address_r: int, address_w: int) -> None:
+        """Starts the program first (its interpreter starting and importing its SDK is the critical path), then
+        the engine (``make_engine``: importing gRPC and the recorder, binding the port) while it does, and hands
+        it the engine's address on the ``address`` pipe; the bootstrap waits for that line before it connects."""
+        from siaga.engine.secrets import redact_config
+
         self.root, self.tmp, self.timeout = root, tmp, timeout
         self.project: str = spec["project"]
         self.stack: str = spec["stack"]
@@ -83,9 +89,6 @@ class RunningProgram:
         self.config: dict[str, Any] = redact_config(spec["config"], self.secret_keys)
         """The stack config the program gets (known before it runs), secret values as ``[secret]``: what the
         policy packs are given (PULUMI_CONFIG of their servers) and what may be shown."""
-        self.recorder = recorder
-        self.scrubber: Scrubber = recorder.scrubber
-        self.server = server
         self._raw_config = spec["config"]
         self.read_secret_keys: set[str] = set()
         self.errors: list[dict[str, Any]] = []
@@ -94,12 +97,31 @@ class RunningProgram:
         try:
             self.proc = track(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.stderr_file, env=env,
                                                cwd=root, start_new_session=True, stdin=subprocess.DEVNULL,
-                                               pass_fds=(report_w,)))
+                                               pass_fds=(report_w, address_r)))
         except OSError as exc:
-            os.close(report_r)
+            for end in (report_r, address_w):
+                os.close(end)
+            self.stderr_file.close()
             raise EngineError(f"{root}: cannot start the program's Python {argv[0]} ({exc.strerror})") from None
         finally:
             os.close(report_w)
+            os.close(address_r)
+        try:
+            self.recorder, self.server = make_engine()
+        except BaseException:
+            os.close(address_w)  # the bootstrap reads end-of-file and exits
+            os.close(report_r)
+            self._stop_group()
+            self.proc.wait()
+            self.stderr_file.close()
+            raise
+        self.scrubber: Scrubber = self.recorder.scrubber
+        try:
+            os.write(address_w, (self.server.address + "\n").encode())
+        except BrokenPipeError:
+            pass  # the program died already: wait() reports it
+        finally:
+            os.close(address_w)
         self._reader = threading.Thread(target=self._read_reports, args=(report_r,), daemon=True)
         self._reader.start()
 
@@ -192,7 +214,6 @@ def start_program(program_dir: str | Path, stack: str | None = None, overrides: 
 
     ``stack_outputs``: stack name -> outputs (``pulumi stack output --json``) that a ``StackReference`` to that
     stack reads; ``progress``: where install steps of a missing virtualenv are shown (default stderr)."""
-    from siaga.engine.monitor import EngineServer, Recorder
     from siaga.engine.toolchain import ToolchainError, resolve
 
     try:
@@ -207,14 +228,20 @@ def start_program(program_dir: str | Path, stack: str | None = None, overrides: 
     except ToolchainError as exc:
         raise EngineError(str(exc)) from None
     stack_label = stack_name or stack or "dev"
-    recorder = Recorder(project=project.name, stack=stack_label, root=project.root, config=config,
-                        secret_keys=secret_keys, preview=preview, stack_outputs=stack_outputs,
-                        python=interpreter.python, venvs=[interpreter.venv] if interpreter.venv else [])
     env = _program_env(interpreter, project.root)
-    recorder.program_env = env
-    server = EngineServer(recorder)
+
+    def make_engine() -> tuple[Recorder, EngineServer]:
+        from siaga.engine.monitor import EngineServer, Recorder
+
+        recorder = Recorder(project=project.name, stack=stack_label, root=project.root, config=config,
+                            secret_keys=secret_keys, preview=preview, stack_outputs=stack_outputs,
+                            python=interpreter.python, venvs=[interpreter.venv] if interpreter.venv else [])
+        recorder.program_env = env
+        return recorder, EngineServer(recorder)
+
     tmp = tempfile.mkdtemp(prefix="siaga-")  # 0700: only this user
     report_r, report_w = os.pipe()
+    address_r, address_w = os.pipe()
     try:
         spec = {
             "program": str(project.main_file),
@@ -226,8 +253,7 @@ def start_program(program_dir: str | Path, stack: str | None = None, overrides: 
             "secret_keys": secret_keys,
             "preview": preview,
             "parallel": 32,
-            "monitor": server.address,
-            "engine": server.address,
+            "address_fd": address_r,
             "venvs": [str(interpreter.venv)] if interpreter.venv else [],
             "report_fd": report_w,
         }
@@ -236,14 +262,17 @@ def start_program(program_dir: str | Path, stack: str | None = None, overrides: 
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(spec, f)
         argv = [interpreter.python, "-u", str(BOOTSTRAP), str(spec_file)]
-        return RunningProgram(project.root, argv, env, tmp, timeout, spec,
-                              recorder, server, report_r, report_w)
     except BaseException:
-        server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-        for end in (report_r, report_w):
+        for end in (report_r, report_w, address_r, address_w):
             with contextlib.suppress(OSError):
                 os.close(end)
+        raise
+    try:
+        return RunningProgram(project.root, argv, env, tmp, timeout, spec, make_engine,
+                              report_r, report_w, address_r, address_w)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
