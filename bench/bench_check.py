@@ -1,6 +1,6 @@
 """`make bench`: how long `siaga check` takes, and what it adds on top of the program's own mock run.
 
-For every reference stack in stacks/ and for synthetic stacks of 10, 20, 40 and 80 services
+For every reference stack in stacks/ and for synthetic stacks of 10, 20, 40, 47 (~520 resources) and 80 services
 (bench/programs/services, N copies of a small service), measures in the same run:
   - bare: the program under the SDK's own mocks alone, one fresh process (bench/bare_mocks.py);
   - check: the whole `python -m siaga check` command (program + policy packs + report), wall time;
@@ -133,14 +133,17 @@ def plot(rows: list[dict], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="10,20,40,80", help="synthetic service counts")
-    ap.add_argument("--repeat", type=int, default=2, help="runs per stack (the fastest is kept)")
+    ap.add_argument("--sizes", default="10,20,40,47,80", help="synthetic service counts")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per stack (the fastest is kept)")
+    ap.add_argument("--stacks", default=None, help="reference stacks to measure, comma-separated (default: all; '' none)")
     ap.add_argument("--policy-pack", type=Path, default=None, help="default: policies/ (else the test fixture pack)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     pack = args.policy_pack or (REPO / "policies" if (REPO / "policies" / "PulumiPolicy.yaml").is_file() else FIXTURE_PACK)
     rows: list[dict] = []
     stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in (REPO / "stacks").glob("Pulumi.*.yaml"))
+    if args.stacks is not None:
+        stacks = [s for s in stacks if s in args.stacks.split(",")]
     with console.status("benchmarking…") as status:
         for stack in stacks:
             status.update(f"reference stack {stack}")

@@ -146,6 +146,7 @@ class Recorder:
         self.stack_urn = ""
         self.root_urn = ""
         self.packages: dict[str, tuple[str, str]] = {}
+        self._files: dict[str, str | None] = {}
         self.listeners: list[Callable[[Resource], None]] = []
         """Called with each recorded resource as it arrives (in the gRPC thread): e.g. the policy analyzer's queue."""
 
@@ -161,16 +162,25 @@ class Recorder:
     def _program_location(self, position: Any) -> SourceLocation | None:
         if position is None or not position.uri:
             return None
-        parsed = urlparse(position.uri)
-        path = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(position.uri)
+        uri = position.uri
+        if uri not in self._files:  # resolved once per file (every registration names one of a few files)
+            self._files[uri] = self._program_file(uri)
+        shown = self._files[uri]
+        return SourceLocation(file=shown, line=int(position.line)) if shown is not None else None
+
+    def _program_file(self, uri: str) -> str | None:
+        """The program's own file a source position names, relative to the project; None for libraries."""
+        parsed = urlparse(uri)
+        path = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(uri)
         try:
-            shown = path.resolve().relative_to(self.root)
+            real = path.resolve()
+            shown = real.relative_to(self.root)
         except (ValueError, OSError):
             return None
         if any(p in ("site-packages", "dist-packages") for p in shown.parts) or any(
-                path.resolve().is_relative_to(v) for v in self.venvs):
+                real.is_relative_to(v) for v in self.venvs):
             return None
-        return SourceLocation(file=str(shown), line=int(position.line))
+        return str(shown)
 
     def _source(self, req: Any) -> SourceLocation | None:
         """Where the program declared it: the SDK's ``sourcePosition`` when it is in the program's own files, else
