@@ -177,3 +177,24 @@ def test_a_program_whose_engine_address_never_comes_ends_with_an_error(monkeypat
     monkeypatch.setattr(preview.RunningProgram, "__init__", no_address)
     with pytest.raises(EngineError, match="crashed|exit status 1|before it finished"):
         run_program(LOGS, stack="dev", timeout=60)
+
+
+def test_the_process_entry_point_runs_exit_handlers_and_keeps_the_exit_code(tmp_path: Path) -> None:
+    """``siaga`` ends with ``os._exit`` (no interpreter teardown): exit handlers must still run, output must still
+    be flushed, and the command's exit code must still be the process's."""
+    import subprocess
+    import sys
+
+    script = ("import atexit, sys\n"
+              "from siaga import cli\n"
+              "atexit.register(lambda: sys.stdout.write('exit handler ran\\n'))\n"
+              "sys.argv = ['siaga', *sys.argv[1:]]\n"
+              "cli.run()\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    ok = subprocess.run([sys.executable, "-c", script, "--help"], capture_output=True, text=True, env=env, timeout=60)
+    assert ok.returncode == 0
+    assert "Usage" in ok.stdout and ok.stdout.rstrip().endswith("exit handler ran")
+    bad = subprocess.run([sys.executable, "-c", script, "check", "--format", "nope"], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert bad.returncode == 2
+    assert "--format 'nope'" in bad.stderr and "exit handler ran" in bad.stdout

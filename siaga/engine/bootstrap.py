@@ -4,7 +4,8 @@ Started BY PATH (``<python> -u .../bootstrap.py SPEC``) with the interpreter the
 (siaga/engine/toolchain.py): it imports only the standard library and the program's own ``pulumi`` package (siaga
 is not installed there), like the CLI's ``pulumi-language-python-exec``. It reads the spec (a 0600 file siaga
 wrote in its private temporary folder) and deletes it before the program starts, sets the config the way the
-exec script does (``set_all_config`` and ``PULUMI_CONFIG``), configures the SDK with the engine's address, and
+exec script does (``set_all_config`` and ``PULUMI_CONFIG``), imports the SDK, reads the engine's address from the
+pipe the spec names (siaga starts its engine while this interpreter starts), configures the SDK with it, and
 runs ``__main__`` through ``run_in_stack``. Everything the program registers goes to siaga's monitor over gRPC.
 
 Besides the gRPC services, it tells siaga two things on the file descriptor the spec names (JSON lines): config

@@ -7,7 +7,9 @@ bootstrap (siaga/engine/bootstrap.py) that uses only the program's own ``pulumi`
 built here from what arrives over gRPC: the program cannot write or change it.
 
 The config goes to the bootstrap in a 0600 spec file in a private (0700) temporary folder, deleted before the
-program starts: no config value is on a command line or in the environment the process started with.
+program starts: no config value is on a command line or in the environment the process started with. The program's
+interpreter is started first (its start and SDK import are the critical path); the engine is started meanwhile and
+its address sent on a pipe, which the bootstrap reads just before it connects.
 """
 
 from __future__ import annotations
