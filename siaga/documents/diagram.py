@@ -85,7 +85,7 @@ def draw(topo: Topology, out_dir: Path, stem: str = "architecture", spofs: list[
         if span:
             _box(ax, span[0], span[1], "data", f"RDS {db.identifier}\n{db.kind}", spof=not db.multi_az)
     regional = [f"Backup vault {v.name}" + (" " + _("(locked)") if v.lock_min_days else "") for v in topo.vaults]
-    regional += [f"KMS {k.name}" for k in topo.graph.of_type("aws:kms/key:Key")][:3]
+    regional += [f"KMS {k.name}" for k in sorted(topo.graph.of_type("aws:kms/key:Key"), key=lambda k: k.urn)][:3]
     if regional:
         _box(ax, 0, n, "regional", "  |  ".join(regional))
     standby = s.target if s else _("none")
@@ -98,8 +98,9 @@ def draw(topo: Topology, out_dir: Path, stem: str = "architecture", spofs: list[
                 fontsize=7, color="#c00000")
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / f"{stem}.png", out_dir / f"{stem}.svg"]
-    with matplotlib.rc_context({"svg.fonttype": "none"}):  # SVG keeps real, searchable text
+    # SVG keeps real, searchable text; fixed ids and no timestamp: the same stack draws the same file
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "siaga"}):
         for path in paths:
-            fig.savefig(path, dpi=120, bbox_inches="tight")
+            fig.savefig(path, dpi=120, bbox_inches="tight", metadata={"Date": None} if path.suffix == ".svg" else None)
     plt.close(fig)
     return paths

@@ -6,6 +6,7 @@ is read from the system.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -19,6 +20,8 @@ FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 def _pdf() -> FPDF:
     pdf = FPDF(format="A4")
+    # the day, not the second: the same stack rendered twice on one day is the same file (auditors diff documents)
+    pdf.set_creation_date(dt.datetime.combine(dt.date.today(), dt.time(), tzinfo=dt.timezone.utc))
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))

@@ -392,7 +392,16 @@ def _config(graph: Graph) -> StackConfig | None:
         return None
 
 
+def in_canonical_order(graph: Graph) -> Graph:
+    """``graph`` with its resources ordered by URN. The engine records resources as registrations arrive, and
+    independent ones arrive in a different order from run to run (the program's RPCs run concurrently): documents
+    built on that order listed the same roles, boxes and rows differently each time. Auditors diff documents, so
+    every document is built from this order: the same stack gives the same files."""
+    return graph.model_copy(update={"resources": sorted(graph.resources, key=lambda r: r.urn)})
+
+
 def analyse(graph: Graph) -> Topology:
+    graph = in_canonical_order(graph)
     index = _index(graph)
     subnet_zone: dict[str, str] = {}
     for s in graph.of_type(SUBNET):
