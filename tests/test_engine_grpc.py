@@ -132,7 +132,8 @@ def test_preview_mode_leaves_ids_and_computed_outputs_unknown() -> None:
 
 def test_what_the_monitor_answers() -> None:
     assert {"secrets", "resourceReferences", "outputValues", "aliasSpecs", "deletedWith", "sourcePosition"} <= SUPPORTED_IDS
-    assert "transforms" not in SUPPORTED_IDS  # callbacks into the program are not run offline: the SDK says so
+    assert "transforms" in SUPPORTED_IDS  # run as callbacks into the program (test_engine_transforms.py)
+    assert "resourceHooks" not in SUPPORTED_IDS  # not run offline: the SDK says so
     out = {SIG_KEY: "d0e6a833031e9bbcd3f4e8bde6ca49a4", "value": "x", "secret": True, "dependencies": ["u"]}
     assert flatten_output_values({"a": [out], "b": {SIG_KEY: "d0e6a833031e9bbcd3f4e8bde6ca49a4"}}) == {
         "a": [{SIG_KEY: SECRET_SIG, "value": "x"}], "b": UNKNOWN}

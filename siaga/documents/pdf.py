@@ -21,7 +21,7 @@ FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 def _pdf() -> FPDF:
     pdf = FPDF(format="A4")
     # the day, not the second: the same stack rendered twice on one day is the same file (auditors diff documents)
-    pdf.set_creation_date(dt.datetime.combine(dt.date.today(), dt.time(), tzinfo=dt.timezone.utc))
+    pdf.set_creation_date(dt.datetime.combine(dt.datetime.now(dt.UTC).date(), dt.time(), tzinfo=dt.UTC))
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))

@@ -41,6 +41,7 @@ from siaga.engine.model import (
     plain,
 )
 from siaga.engine.secrets import Scrubber, redact_config
+from siaga.engine.transforms import TransformError, Transforms
 
 _MAX_MESSAGE = 1024 * 1024 * 400
 _OPTIONS = [("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)]
@@ -48,9 +49,11 @@ STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 DEFAULT_PROVIDER_ID = "00000000-0000-0000-0000-000000000000"
 
 # What this monitor implements, as the SDK asks for it (``SupportsFeature`` ids; ``GetDeploymentInfo`` numbers).
-# Transforms and hooks are callbacks into the program the offline engine does not run: answered false, so a
-# program that needs them fails with the SDK's own message instead of being silently half-recorded.
+# Resource transforms are run (siaga/engine/transforms.py); invoke transforms and resource hooks are callbacks the
+# offline engine does not run: hooks are answered false, so a program that needs them fails with the SDK's own
+# message instead of being silently half-recorded, and an invoke transform is refused with a clear error.
 SUPPORTED = {
+    "transforms": resource_pb2.RESOURCE_MONITOR_FEATURE_TRANSFORMS,
     "secrets": resource_pb2.RESOURCE_MONITOR_FEATURE_SECRETS,
     "resourceReferences": resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES,
     "outputValues": resource_pb2.RESOURCE_MONITOR_FEATURE_OUTPUT_VALUES,
@@ -147,6 +150,7 @@ class Recorder:
         self.root_urn = ""
         self.packages: dict[str, tuple[str, str]] = {}
         self._files: dict[str, str | None] = {}
+        self.transforms = Transforms()
         self.listeners: list[Callable[[Resource], None]] = []
         """Called with each recorded resource as it arrives (in the gRPC thread): e.g. the policy analyzer's queue."""
 
@@ -263,6 +267,7 @@ class Recorder:
 
     def close(self) -> None:
         """Stops the declarations probe (if one ran), writes what it learned to the cache, keeps its warnings."""
+        self.transforms.close()
         with self._computing:
             decl, self.declarations = self.declarations, None
         if decl is not None:
@@ -286,6 +291,7 @@ class Recorder:
         if req.custom and not provider and not is_provider:
             provider = self._default_provider(req.type.split(":", 1)[0], req.version)
         urn = self.make_urn(req.parent, req.type, req.name)
+        req = self.transforms.apply(urn, req)  # raises TransformError: the program's registration fails
         raw_inputs = wire(req.object)
         if not req.remote:
             raw_inputs = flatten_output_values(raw_inputs)
@@ -456,7 +462,10 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
             supportedFeatures=sorted(SUPPORTED.values()))
 
     def RegisterResource(self, request: Any, context: Any) -> Any:
-        return self.rec.register(request)
+        try:
+            return self.rec.register(request)
+        except TransformError as exc:
+            context.abort(grpc.StatusCode.UNKNOWN, str(exc))
 
     def RegisterResourceOutputs(self, request: Any, context: Any) -> Any:
         return self.rec.register_outputs(request)
@@ -477,10 +486,12 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
         return empty_pb2.Empty()
 
     def RegisterStackTransform(self, request: Any, context: Any) -> Any:
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "stack transforms are not run by the offline engine")
+        self.rec.transforms.register_stack(request)
+        return empty_pb2.Empty()
 
     def RegisterStackInvokeTransform(self, request: Any, context: Any) -> Any:
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "invoke transforms are not run by the offline engine")
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, "invoke transforms (register_invoke_transform) are not run by "
+                      "the offline engine; resource transforms are")
 
 
 class _Engine(engine_pb2_grpc.EngineServicer):
