@@ -14,6 +14,7 @@ servicers below only adapt the transport.
 
 from __future__ import annotations
 
+import heapq
 import sys
 import threading
 import uuid
@@ -432,14 +433,53 @@ class Recorder:
 
     # -- the result -----------------------------------------------------------------------------------------------
     def graph(self, program: str, extra_secret_keys: set[str] | None = None) -> Graph:
-        """The graph as recorded so far, every secret (and every copy of one) redacted."""
+        """The graph as recorded so far, in a stable order (the stack, then by URN), every secret (and every copy of
+        one) redacted."""
         with self.lock:
-            records = [self.records[u] for u in self.order]
+            records = stable_order([self.records[u] for u in self.order])
             keys = self.secret_keys | (extra_secret_keys or set())
             graph = Graph(project=self.project, stack=self.stack, organization=self.organization,
                           preview=self.preview, program=program, config=redact_config(self.config, keys),
                           resources=records, exports=self.exports, warnings=list(self.warnings))
         return Graph.model_validate(self.scrubber.scrub(graph.model_dump(mode="json")))
+
+
+def stable_order(resources: list[Resource]) -> list[Resource]:
+    """The resources in an order that is the same on every run and still the engine's kind of order.
+
+    Registrations arrive in a different order each run (the program's RPCs run concurrently), so a graph in arrival
+    order gave reports and documents that reordered themselves between two runs of the same program. This order is
+    topological, as the engine's state is (a parent, provider or dependency before what uses it: what a policy pack's
+    ``AnalyzeStack`` may rely on), and among the resources free to come next, the stack first and then by URN."""
+    by_urn = {r.urn: r for r in resources}
+    before: dict[str, set[str]] = {r.urn: set() for r in resources}
+    for r in resources:
+        needs = {r.parent, (r.provider or "").rsplit("::", 1)[0], *r.options.dependencies,
+                 *(u for urns in r.options.propertyDependencies.values() for u in urns)}
+        before[r.urn] = {u for u in needs if u and u in by_urn and u != r.urn}
+    after: dict[str, list[str]] = {u: [] for u in by_urn}
+    for urn, needs in before.items():
+        for u in needs:
+            after[u].append(urn)
+
+    def key(urn: str) -> tuple[bool, str]:
+        return by_urn[urn].type != ROOT_STACK_TYPE, urn
+
+    ready = [key(u) for u, needs in before.items() if not needs]
+    heapq.heapify(ready)
+    left = {u: len(needs) for u, needs in before.items()}
+    out: list[Resource] = []
+    while ready:
+        _, urn = heapq.heappop(ready)
+        out.append(by_urn[urn])
+        for nxt in after[urn]:
+            left[nxt] -= 1
+            if left[nxt] == 0:
+                heapq.heappush(ready, key(nxt))
+    if len(out) < len(resources):  # a cycle (a program cannot make one; a hand-made graph could): the rest by URN
+        placed = {r.urn for r in out}
+        out += sorted((r for r in resources if r.urn not in placed), key=lambda r: r.urn)
+    return out
 
 
 def _failure(prop: str, reason: str) -> Any:
