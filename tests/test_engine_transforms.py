@@ -45,9 +45,12 @@ def test_a_failing_transform_fails_the_program_with_one_line() -> None:
     assert "tags are decided by the agency" in text
 
 
-def test_invoke_transforms_are_refused_in_the_sdks_words() -> None:
-    with pytest.raises(EngineError, match="does not support invoke transforms"):
+def test_invoke_transforms_are_refused_in_the_sdks_words_and_siagas() -> None:
+    with pytest.raises(EngineError) as info:
         run_program(PROGRAM, stack="dev", overrides={"transforms:invokeTransform": "true"})
+    text = str(info.value)
+    assert "does not support invoke transforms" in text and "__main__.py:" in text
+    assert "siaga's offline engine does not run invoke transforms" in text
 
 
 def test_options_survive_the_round_trip() -> None:

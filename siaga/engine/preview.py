@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -37,6 +38,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = Path(__file__).resolve().with_name("bootstrap.py")
 _REPORT_LIMIT = 1024 * 1024
 """At most this much is read from the bootstrap's report channel (a program could write to it)."""
+
+
+_SDK_UNSUPPORTED = re.compile(r"The Pulumi CLI does not support (invoke transforms|resource hooks|error hooks|"
+                              r"state migrations)\b")
+"""The SDK's words when the engine lacks a feature the program uses (these are callbacks siaga does not run)."""
 
 
 class EngineError(Exception):
@@ -64,6 +70,10 @@ def error_line(error: dict[str, Any], preview: bool) -> str:
         where.append(f"while registering {resource[0]} {resource[1]!r}")
     if where:
         text += f" ({', '.join(where)})"
+    unsupported = _SDK_UNSUPPORTED.search(text)
+    if unsupported:  # the SDK blames "the Pulumi CLI": here it is siaga's engine, and updating does not help
+        text += f"; siaga's offline engine does not run {unsupported.group(1)} (resource transforms it runs): the " \
+                "program cannot be checked offline while it uses them"
     if error.get("computed") and not preview:
         text += "; a computed value (an apply callback or an output the offline engine left None) was involved: " \
                 "try --unknowns"
