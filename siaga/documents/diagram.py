@@ -85,7 +85,7 @@ def draw(topo: Topology, out_dir: Path, stem: str = "architecture", spofs: list[
         if span:
             _box(ax, span[0], span[1], "data", f"RDS {db.identifier}\n{db.kind}", spof=not db.multi_az)
     regional = [f"Backup vault {v.name}" + (" " + _("(locked)") if v.lock_min_days else "") for v in topo.vaults]
-    regional += [f"KMS {k.name}" for k in sorted(topo.graph.of_type("aws:kms/key:Key"), key=lambda k: k.urn)][:3]
+    regional += [f"KMS {k.name}" for k in topo.graph.of_type("aws:kms/key:Key")][:3]  # URN order (analyse)
     if regional:
         _box(ax, 0, n, "regional", "  |  ".join(regional))
     standby = s.target if s else _("none")

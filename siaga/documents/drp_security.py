@@ -178,7 +178,7 @@ def render_sections(graph: Graph, lang: Language | str | None = None) -> list[st
              "aws ssm terminate-session --session-id <" + _("each session id") + f"> {reg}",
              "# " + _("sessions of the instance role issued before now (credentials taken from the instance stop "
                       "working)")]
-    for role in sorted(graph.of_type(ROLE), key=lambda r: r.urn):  # registration order varies between runs
+    for role in graph.of_type(ROLE):
         if _trusted_by(role, "ec2.amazonaws.com"):
             cont.append(f"aws iam put-role-policy --role-name {names.role_name(role)} --policy-name "
                         "AWSRevokeOlderSessions --policy-document '{\"Version\":\"2012-10-17\",\"Statement\":[{"

@@ -249,11 +249,11 @@ def main(argv):
         for k, v in config.items():
             pulumi.runtime.set_config(k, v)
     _watch_secret_reads(pulumi, config)
-    if "monitor" not in spec:  # siaga starts its engine while this interpreter starts: its address comes last
-        address = _read_address(spec.get("address_fd"))
-        if not address:
-            return 1  # siaga could not start its engine (it reports why) or went away
-        spec["monitor"] = spec["engine"] = address
+    # siaga starts its engine while this interpreter starts: its address comes last
+    address = _read_address(spec.get("address_fd"))
+    if not address:
+        return 1  # siaga could not start its engine (it reports why) or went away
+    spec["monitor"] = spec["engine"] = address
     pulumi.runtime.configure(_settings(pulumi, spec))
     from pulumi.runtime import settings as rsettings
     from pulumi.runtime.proto import engine_pb2

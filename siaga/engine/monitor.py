@@ -433,8 +433,7 @@ class Recorder:
 
     # -- the result -----------------------------------------------------------------------------------------------
     def graph(self, program: str, extra_secret_keys: set[str] | None = None) -> Graph:
-        """The graph as recorded so far, in a stable order (the stack, then by URN), every secret (and every copy of
-        one) redacted."""
+        """The graph as recorded so far, in :func:`stable_order`, every secret (and every copy of one) redacted."""
         with self.lock:
             records = stable_order([self.records[u] for u in self.order])
             keys = self.secret_keys | (extra_secret_keys or set())
@@ -452,7 +451,7 @@ def stable_order(resources: list[Resource]) -> list[Resource]:
     topological, as the engine's state is (a parent, provider or dependency before what uses it: what a policy pack's
     ``AnalyzeStack`` may rely on), and among the resources free to come next, the stack first and then by URN."""
     by_urn = {r.urn: r for r in resources}
-    before: dict[str, set[str]] = {r.urn: set() for r in resources}
+    before: dict[str, set[str]] = {}
     for r in resources:
         needs = {r.parent, (r.provider or "").rsplit("::", 1)[0], *r.options.dependencies,
                  *(u for urns in r.options.propertyDependencies.values() for u in urns)}
