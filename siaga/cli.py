@@ -138,7 +138,7 @@ def usage_line(exc: typer.TyperException, args: Sequence[str]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point. ``siaga CMD ...`` imports only CMD's module (start-up time is part of every check run);
-    anything else (``--help``, no command, a typo) gets the whole app and its help.
+    ``--version`` none; anything else (``--help``, no command, a typo) gets the whole app, to list the commands.
 
     Exit codes: 0 done, 1 mandatory violations (check) or failed checks (verify), 2 could not run. Whatever goes
     wrong on the way out is one line, never a traceback: a closed stdout, a reader that went away (``| head``),
@@ -148,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not _stdout_usable():
         _say("standard output is closed: nothing could be reported (give --output FILE or keep stdout open)")
         sys.exit(2)
-    only = [args[0]] if args and args[0] in COMMANDS else COMMANDS
+    only = [args[0]] if args and args[0] in COMMANDS else [] if args[:1] == ["--version"] else COMMANDS
     processes.install()  # SIGTERM unwinds like Ctrl-C (KeyboardInterrupt): "interrupted" below
     # rich handles a broken pipe itself with SystemExit(1), which would read as "violations found": hand it to
     # the handler below instead (exit 2, could not finish).
