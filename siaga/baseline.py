@@ -134,8 +134,6 @@ def worktree(repo: Path, ref: str) -> Iterator[Path]:
         with contextlib.suppress(BaseError):
             _git(repo, "worktree", "remove", "--force", str(target))
         shutil.rmtree(tmp, ignore_errors=True)
-        with contextlib.suppress(BaseError):
-            _git(repo, "worktree", "prune")
 
 
 def link_virtualenv(pr_root: Path, base_root: Path, runtime_options: dict[str, Any]) -> None:

@@ -225,7 +225,7 @@ def diff(base: list[PlanResource], pr: list[PlanResource], stack: str, project: 
             plan.replace.append(_step("replace", r, old.urn if old.urn != r.urn else None, reasons))
             if r.stateful or old.protect or r.protect:
                 findings.append(_replaced(r, old, reasons))
-        elif old.inputs != r.inputs or old.protect != r.protect or old.urn != r.urn:
+        elif old.inputs != r.inputs or old.urn != r.urn:  # protect alone is no update step
             plan.update.append(_step("update", r, old.urn if old.urn != r.urn else None))
         else:
             plan.same += 1

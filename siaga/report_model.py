@@ -87,6 +87,16 @@ class ReportFinding(BaseModel):
         return f"{self.source.file}:{self.source.line}" if self.source else ""
 
     @property
+    def config_note(self) -> str:
+        """The stack-file key behind the finding, in words (every format says it)."""
+        if self.config is None:
+            return ""
+        if self.config.how == "declared":
+            return f"set by {self.config.label}"
+        more = f" (also changed: {', '.join(self.config.others)})" if self.config.others else ""
+        return f"new with the change to {self.config.label}{more}"
+
+    @property
     def resource(self) -> str:
         return f"{self.name} ({self.type})" if self.name else "(stack)"
 
@@ -95,12 +105,15 @@ class PolicyRow(BaseModel):
     pack: str
     pack_version: str = ""
     name: str
+    title: str = ""
     description: str = ""
     enforcement: str
     severity: str | None = None
     frameworks: list[str] = Field(default_factory=list)
     remediation: str | None = None
     url: str | None = None
+    help_path: str | None = None
+    """The pack's README section for the policy, relative to the repository root (``policies/README.md#<id>``)."""
     policy_type: str = "unknown"
     evaluated: list[str] = Field(default_factory=list)
     """URNs evaluated (``""`` = the stack-wide evaluation of a stack policy)."""
@@ -370,6 +383,17 @@ def plan_of(graph: Graph) -> Plan:
     return plan
 
 
+def _help_path(pack_dir: str, policy: str, root: Path) -> str | None:
+    """``<pack>/README.md#<policy>`` relative to the repository root, when the pack has a README there."""
+    if not pack_dir:
+        return None
+    readme = Path(pack_dir) / "README.md"
+    try:
+        return f"{readme.resolve().relative_to(root).as_posix()}#{policy}" if readme.is_file() else None
+    except ValueError:
+        return None
+
+
 def build_report(graph: Graph, result: AnalysisResult, waivers: WaiverSet | None = None,
                  seconds: dict[str, float] | None = None, packs: list[str] | None = None,
                  pack_dirs: list[Path] | None = None) -> Report:
@@ -405,7 +429,9 @@ def build_report(graph: Graph, result: AnalysisResult, waivers: WaiverSet | None
 
     open_.sort(key=key)
     waived.sort(key=key)
-    policies = [PolicyRow(pack=p.pack, pack_version=p.pack_version, name=p.name, description=p.description,
+    policies = [PolicyRow(pack=p.pack, pack_version=p.pack_version, name=p.name, title=p.title,
+                          description=p.description,
+                          help_path=_help_path(p.pack_dir, p.name, root),
                           enforcement=p.enforcement, severity=p.severity, frameworks=p.frameworks,
                           remediation=p.remediation, url=p.url, policy_type=p.policy_type,
                           evaluated=list(result.evaluated.get(f"{p.pack}/{p.name}", [])))
