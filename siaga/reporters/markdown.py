@@ -203,8 +203,9 @@ def _stack(report: Report, level: str) -> list[str]:
     out += [""] if report.scope_lines else []
     if report.deviations:
         weak = report.weakening
-        out += [f"**{'⚠️ ' if weak else ''}Policy settings depart from the baseline** ({len(weak)} weaken the gate): "
-                + "; ".join(f"{md_code(d.pack + '/' + d.policy)} {md_text(d.detail)}" for d in report.deviations[:20])
+        out += [f"**{'⚠️ ' if weak else ''}Policy configuration departs from the baseline** ({len(weak)} weaken the "
+                "gate): " + "; ".join(f"{'**weakens** ' if d.effect == 'weakens' else ''}{md_code(d.pack + '/' + d.policy)}"
+                                      f" {md_text(d.detail)}" for d in report.deviations[:20])
                 + (f"; and {len(report.deviations) - 20} more" if len(report.deviations) > 20 else ""), ""]
     if level == "summary":
         return out
