@@ -36,10 +36,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from siaga.engine.model import ROOT_STACK_TYPE, SECRET_SIG, SIG_KEY, Graph, Resource
 from siaga.report_model import (
+    Location,
     PlanDiff,
     PlanResource,
     PlanStep,
@@ -120,6 +122,11 @@ def _urn_name(urn: str) -> str:
     return urn.split("::", 3)[3] if urn.count("::") >= 3 else urn
 
 
+def _tail(urn: str) -> str:
+    """A URN without its stack and project (``parent$type::name``): what tells two declarations apart here."""
+    return urn.split("::", 2)[2] if urn.count("::") >= 3 else urn
+
+
 def make_urn(stack: str, project: str, parent_type: str, typ: str, name: str) -> str:
     qualified = typ if not parent_type or parent_type == ROOT_STACK_TYPE else f"{parent_type}${typ}"
     return f"urn:pulumi:{stack}::{project}::{qualified}::{name}"
@@ -186,8 +193,9 @@ def _alias_snippet(old: PlanResource, new: PlanResource) -> str:
 
 
 def diff(base: list[PlanResource], pr: list[PlanResource], stack: str, project: str, against: str,
-         ) -> tuple[PlanDiff, list[ReportFinding]]:
-    """The plan from ``base`` to ``pr`` and the data-loss findings."""
+         locate: Callable[[str], Location | None] | None = None) -> tuple[PlanDiff, list[ReportFinding]]:
+    """The plan from ``base`` to ``pr`` and the data-loss findings, each located (``locate(urn)``) at the declaration
+    in this revision: the replaced resource's, or for a deletion the declaration that took its place."""
     olds = {r.urn: r for r in base}
     news = {r.urn: r for r in pr}
     matched: dict[str, str] = {}
@@ -225,6 +233,7 @@ def diff(base: list[PlanResource], pr: list[PlanResource], stack: str, project: 
             plan.replace.append(_step("replace", r, old.urn if old.urn != r.urn else None, reasons))
             if r.stateful or old.protect or r.protect:
                 findings.append(_replaced(r, old, reasons))
+                findings[-1].source = locate(r.urn) if locate else None
         elif old.inputs != r.inputs or old.urn != r.urn:  # protect alone is no update step
             plan.update.append(_step("update", r, old.urn if old.urn != r.urn else None))
         else:
@@ -234,9 +243,10 @@ def diff(base: list[PlanResource], pr: list[PlanResource], stack: str, project: 
             continue
         same_type = [c for c in created if c.type == old.type]
         heir = next((c for c in same_type if c.name == old.name), same_type[0] if same_type else None)
-        plan.delete.append(_step("delete", old, reasons=[f"replaced by {heir.urn}"] if heir else []))
+        plan.delete.append(_step("delete", old, reasons=[f"in its place: {_tail(heir.urn)}"] if heir else []))
         if (old.stateful or old.protect) and old.custom:
             findings.append(_deleted(old, heir))
+            findings[-1].source = locate(heir.urn) if locate and heir else None
     return plan, findings
 
 
@@ -257,7 +267,7 @@ def _deleted(old: PlanResource, heir: PlanResource | None) -> ReportFinding:
     if heir is None:
         return _finding(DELETED, old, f"this {what}resource is no longer in the program: the deployment deletes it "
                                       "and its data (protect=True makes the deployment fail instead)")
-    return _finding(DELETED, old, f"would be deleted and an empty {heir.name} created in its place ({heir.urn}); "
+    return _finding(DELETED, old, f"would be deleted and an empty one created in its place ({_tail(heir.urn)}); "
                                   f"keep it on the new declaration with {_alias_snippet(old, heir)}")
 
 

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -36,7 +36,7 @@ from siaga.waivers import MAX_DAYS, NOT_WAIVABLE, WaiverError, load_waivers
 
 if TYPE_CHECKING:
     from siaga.engine.model import Graph
-    from siaga.report_model import Report
+    from siaga.report_model import Report, ReportFinding
 
 DEFAULT_PACK = REPO_ROOT / "policies"
 console = Console()
@@ -139,7 +139,8 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
                               unknowns, secret_config, waiver_max_days, not_waivable, timeout, stack_outputs,
                               state)
     if base_data is not None:
-        _against_base(report, graph, base_data, base if base is not None else str(base_report), lines)
+        label = base if base is not None else f"report {report.relative(str(Path(str(base_report)).resolve()))}"
+        _against_base(report, graph, base_data, label, lines)
     report.refresh_summary()
     return report
 
@@ -239,7 +240,10 @@ def _against_base(report: Report, graph: Graph, base_data: tuple, label: str, li
 
     findings, resources, base_keys, _ = base_data
     if resources:
-        plan, lost = diff(resources, report.plan_resources, graph.stack, graph.project, f"base {label}")
+        declared = {f.urn: f.source for f in report.findings + report.waived if f.urn and f.source}
+        where = {r.urn: declared.get(r.urn) or _declared_at(r, report) for r in graph.resources}
+        plan, lost = diff(resources, report.plan_resources, graph.stack, graph.project, f"base {label}",
+                          locate=where.get)
         report.plan_diff = plan
         rows = policy_rows()
         report.policies += [r for r in rows if r.rule_id not in {p.rule_id for p in report.policies}]
@@ -247,11 +251,41 @@ def _against_base(report: Report, graph: Graph, base_data: tuple, label: str, li
     compare(report, findings, label)
     changed = changed_keys(base_keys, lines) if report.stack_file else []
     if changed:
-        first = changed[0]
+        by_urn = graph.by_urn()
         for f in report.findings + report.waived:
-            if f.status == "new" and f.config is None and f.pack != "siaga-plan":
-                f.config = ConfigSource(key=first.path, value=first.shown, file=report.stack_file, line=first.line,
-                                        how="changed", others=[c.path for c in changed[1:]])
+            if f.status == "new" and f.config is None:
+                key = _likely_key(f, changed, by_urn)
+                f.config = ConfigSource(key=key.path, value=key.shown, file=report.stack_file, line=key.line,
+                                        how="changed", others=[c.path for c in changed if c is not key])
+
+
+def _declared_at(resource: Any, report: Report) -> Any:
+    """A resource's declaration, relative to the repository root, as the report shows locations."""
+    from siaga.report_model import Location
+
+    if resource.source is None:
+        return None
+    return Location(file=report.relative(str(Path(report.program) / resource.source.file)), line=resource.source.line)
+
+
+def _likely_key(f: ReportFinding, changed: list, by_urn: dict) -> Any:
+    """Which changed key most likely caused a new finding: the one whose new value the message quotes, else the one
+    whose value the resource's inputs hold, else the first changed line (the others are listed with it)."""
+    import json
+
+    from siaga.engine.model import plain
+
+    values = [(k, k.shown) for k in changed if k.shown not in ("", "(removed)", "[secret]") and len(k.shown) > 1]
+    for k, v in values:
+        if v in f.message:
+            return k
+    res = by_urn.get(f.urn or "")
+    if res is not None:
+        inputs = json.dumps(plain(res.inputs), default=str)
+        for k, v in values:
+            if v in inputs:
+                return k
+    return changed[0]
 
 
 def _base_run(ref: str, root: Path, program_dir: Path | None, stack: str | None, stack_file: Path | None,

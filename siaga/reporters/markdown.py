@@ -170,8 +170,8 @@ def _plan(report: Report, level: str) -> list[str]:
     if plan is None:
         s = report.summary.plan
         what = "In the state" if report.summary.source == "state" else "Plan (new stack)"
-        return [f"<sub>{what}: {s.create} to create ({s.custom} cloud resources, {s.components} components, "
-                f"{s.providers} providers)</sub>", ""]
+        return [f"<sub>{what}: {s.create} to create ({_plural(s.custom, 'cloud resource')}, "
+                f"{_plural(s.components, 'component')}, {_plural(s.providers, 'provider')})</sub>", ""]
     c = plan.counts()
     line = (f"**Plan** against {md_text(plan.against)}: {c['create']} to create, {c['update']} to update, "
             f"**{c['replace']} to replace**, **{c['delete']} to delete**, {c['same']} unchanged")
