@@ -171,14 +171,21 @@ def _waivers_path(given: Path | None, stack_file: Path | None, stack: str | None
     """``--waivers FILE``, else by convention ``waivers.<stack>.yaml`` beside the stack file (``siaga new`` writes
     ``stacks/waivers.<stack>.yaml``), used when present; the one used is stated in every report."""
     if given is not None:
-        return given, str(given)
+        from siaga.report_model import repo_root_for
+
+        try:
+            return given, given.resolve().relative_to(repo_root_for(given.resolve().parent)).as_posix()
+        except ValueError:
+            return given, given.name
     if stack_file is None or stack is None:
         return None, None
+    from siaga.report_model import repo_root_for
+
     candidate = stack_file.parent / f"waivers.{stack}.yaml"
     if not candidate.is_file():
         return None, None
     try:
-        shown = candidate.resolve().relative_to(REPO_ROOT.resolve()).as_posix()
+        shown = candidate.resolve().relative_to(repo_root_for(candidate.parent)).as_posix()
     except ValueError:
         shown = candidate.name
     return candidate, shown
