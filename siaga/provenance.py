@@ -73,8 +73,18 @@ class KeyLine:
     """The value as a person reads it; :data:`SECRET_SHOWN` for a secret."""
 
 
+def _redacted(value: Any) -> Any:
+    """``{secure: ...}`` (a value encrypted by the stack's secrets provider) anywhere inside, as ``[secret]``."""
+    if isinstance(value, dict):
+        return SECRET_SHOWN if set(value) == {"secure"} else {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value
+
+
 def _shown(value: Any) -> str:
-    if isinstance(value, dict) and set(value) == {"secure"}:
+    value = _redacted(value)
+    if value == SECRET_SHOWN:
         return SECRET_SHOWN
     if isinstance(value, bool):
         return "true" if value else "false"
