@@ -277,3 +277,43 @@ def test_comment_size_limit_drops_detail_keeps_every_stack_summary(tmp_path: Pat
     md = render_many([report] * 3, limit=3_000)
     assert len(md) <= 3_000 or "Detail left out" in md
     assert md.count("| `prthirty/dev` | ❌ 18 mandatory findings |") == 3
+
+
+def _state(path: Path) -> Path:
+    """The deployed stack as `pulumi stack export` writes it: the database, the key and the vault of the base."""
+    stack = "urn:pulumi:dev::prcheck::pulumi:pulumi:Stack::prcheck-dev"
+    provider = "urn:pulumi:dev::prcheck::pulumi:providers:aws::default_7_0_0"
+
+    def res(typ: str, name: str, inputs: dict) -> dict:
+        return {"urn": f"urn:pulumi:dev::prcheck::{typ}::{name}", "custom": True, "type": typ, "id": f"{name}-id",
+                "parent": stack, "provider": f"{provider}::p-id", "protect": True, "inputs": inputs, "outputs": inputs}
+
+    resources = [
+        {"urn": stack, "custom": False, "type": "pulumi:pulumi:Stack"},
+        {"urn": provider, "custom": True, "type": "pulumi:providers:aws", "id": "p-id",
+         "inputs": {"region": "ap-southeast-3"}, "outputs": {"region": "ap-southeast-3"}},
+        res("aws:rds/instance:Instance", "orders", {"identifier": "orders-db", "engine": "postgres",
+                                                     "storageEncrypted": True}),
+        res("aws:kms/key:Key", "data-key", {"enableKeyRotation": True}),
+        res("aws:backup/vault:Vault", "vault", {}),
+    ]
+    path.write_text(json.dumps({"version": 3, "deployment": {"manifest": {}, "resources": resources}}))
+    return path
+
+
+def test_plan_diff_against_the_deployed_state(repo: Path, tmp_path: Path) -> None:
+    state = _state(tmp_path / "state.json")
+    work = _pr(repo, tmp_path, BASE_STACK + "  prcheck:dbName: orders-v2\n")
+    code, output, out = _reports(tmp_path / "r", work, "--deployed", str(state))
+    assert code == 1, output
+    found = _lost(out)
+    assert [(f["policy"], f["name"]) for f in found] == [("stateful-resource-deleted", "orders")]
+    assert 'pulumi.Alias(name="orders")' in found[0]["message"]
+    plan = json.loads(out["json"])["plan_diff"]
+    assert plan["against"] == "the deployed state state.json"
+    assert [s["name"] for s in plan["delete"]] == ["orders"]
+    assert {s["name"] for s in plan["create"]} >= {"orders-v2", "data", "logs"}  # not deployed yet
+    assert "data-key" not in {s["name"] for s in plan["create"] + plan["delete"] + plan["replace"]}
+    assert _blocking_everywhere(out) == 1 + 1  # the data loss and the base's legacy-logs bucket (no base given)
+    code, output = _check(str(work), "-s", "dev", "-p", str(PACK), "--deployed", str(tmp_path / "missing.json"))
+    assert code == 2 and "missing.json" in output

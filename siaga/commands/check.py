@@ -97,7 +97,7 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
               not_waivable: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
               state: Path | None = None, stack_outputs: list[str] | None = None, base: str | None = None,
               base_report: Path | None = None, gate: str = "new", checks: list[str] | None = None,
-              skip_checks: list[str] | None = None) -> Report:
+              skip_checks: list[str] | None = None, deployed: Path | None = None) -> Report:
     """Everything but the rendering; exits 2 with one line when something cannot run.
 
     Then, in order: the findings tied to the stack-file keys that cause them (provenance), compared with the base
@@ -110,6 +110,7 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
     root = (program_dir or REPO_ROOT).resolve()
     stack_file, stack = _stack_file(root, stack, program_dir, state)
     waivers, waivers_shown = _waivers_path(waivers, stack_file, stack)
+    deployed_graph = _deployed(deployed, state) if deployed is not None else None
     base_data = None
     if base_report is not None:
         from siaga.baseline import BaseError, load_base_report
@@ -141,11 +142,41 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
     if base_data is not None:
         label = base if base is not None else f"report {report.relative(str(Path(str(base_report)).resolve()))}"
         _against_base(report, graph, base_data, label, lines)
+    if deployed_graph is not None:
+        _against_deployed(report, graph, deployed_graph, deployed)
     report.refresh_summary()
     return report
 
 
 GATES = ("new", "absolute")
+
+
+def _deployed(path: Path, state: Path | None) -> Graph:
+    """``--deployed FILE``: the deployed stack's ``pulumi stack export``, read before the program runs."""
+    from siaga.engine.state import StateError, load_state
+
+    if state is not None:
+        fail(f"--deployed {path} and --state {state}: --state checks a deployment instead of the program; "
+             "--deployed compares the program with one; give one")
+    try:
+        return load_state(path)
+    except StateError as exc:
+        fail(str(exc))
+
+
+def _against_deployed(report: Report, graph: Graph, deployed: Graph, path: Path) -> None:
+    """The plan diff against what is deployed (a base revision's graph may differ from it): its data-loss findings
+    are new by definition (the deployment does not have them yet)."""
+    from siaga.plan_diff import diff, plan_resources, policy_rows
+
+    declared = {f.urn: f.source for f in report.findings + report.waived if f.urn and f.source}
+    where = {r.urn: declared.get(r.urn) or _declared_at(r, report) for r in graph.resources}
+    plan, lost = diff(plan_resources(deployed), report.plan_resources, graph.stack, graph.project,
+                      f"the deployed state {path.name}", locate=where.get)
+    report.plan_diff = plan
+    report.policies += [r for r in policy_rows() if r.rule_id not in {p.rule_id for p in report.policies}]
+    report.findings = [f for f in report.findings if f.pack != "siaga-plan"]
+    report.findings = lost + report.findings
 
 
 def _stack_file(root: Path, stack: str | None, program_dir: Path | None,
@@ -472,6 +503,7 @@ def register(app: typer.Typer) -> None:
         check_ids: Annotated[list[str] | None, typer.Option("--check", help="Only these policies (ID or pack/ID, comma-separated, repeatable; a local run's choice, listed as a deviation)")] = None,
         skip_check: Annotated[list[str] | None, typer.Option("--skip-check", help="All policies but these (ID or pack/ID, comma-separated, repeatable; listed as a deviation)")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Text: the summary and the violations only")] = False,
+        deployed: Annotated[Path | None, typer.Option("--deployed", help="Plan diff against the deployed stack: `pulumi stack export` output (what would be created, updated, replaced, deleted; data loss first)")] = None,
     ) -> None:
         """Run the program offline (or read a deployment's --state) and the policy packs on it; exit 0 clean,
         1 mandatory violation, 2 could not run."""
@@ -483,7 +515,7 @@ def register(app: typer.Typer) -> None:
                            show_progress=err_console.is_terminal, secret_config=secret_config,
                            waiver_max_days=waiver_max_days, not_waivable=not_waivable, timeout=timeout,
                            state=state, stack_outputs=stack_outputs, base=base, base_report=base_report, gate=gate,
-                           checks=_ids(check_ids), skip_checks=_ids(skip_check))
+                           checks=_ids(check_ids), skip_checks=_ids(skip_check), deployed=deployed)
         from siaga.reporters import FORMATS
         from siaga.reporters.text import print_report, summary_line
 
