@@ -287,7 +287,8 @@ def _against_base(report: Report, graph: Graph, base_data: tuple, label: str, li
         report.policies += [r for r in rows if r.rule_id not in {p.rule_id for p in report.policies}]
         report.findings = lost + report.findings
     compare(report, findings, label)
-    changed = changed_keys(base_keys, lines) if report.stack_file else []
+    # a stack file the base did not have: every key is new, none is "the change" (declared keys still say so)
+    changed = changed_keys(base_keys, lines) if report.stack_file and base_keys else []
     if changed:
         by_urn = graph.by_urn()
         for f in report.findings + report.waived:
@@ -355,8 +356,8 @@ def _base_run(ref: str, root: Path, program_dir: Path | None, stack: str | None,
     try:
         with worktree(repo, ref) as there:
             base_root = inside(root, there)
-            if not (base_root / "Pulumi.yaml").is_file():
-                fail(f"--base {ref}: no Pulumi.yaml at {base_root.relative_to(there)} in that revision")
+            if not (base_root / "Pulumi.yaml").is_file():  # a program the pull request adds: all of it is new
+                return [], [], {}, stack or ""
             with contextlib.suppress(ProjectError, OSError):
                 link_virtualenv(root, base_root, load_project(root).runtime_options)
             base_packs = [inside(p, there) if inside(p, there).is_dir() else p for p in packs]
