@@ -121,6 +121,14 @@ def key_lines(text: str, project: str) -> dict[str, KeyLine]:
     return out
 
 
+def redact(lines: dict[str, KeyLine], config: dict[str, Any]) -> dict[str, KeyLine]:
+    """Keys the program holds as secret (``[secret]`` in the graph's config: ``--secret-config``, a ``secure:``
+    value, or a plain value the program read with ``require_secret``) are shown as ``[secret]``, children too."""
+    secret = {k for k, v in config.items() if v == SECRET_SHOWN}
+    return {path: (KeyLine(path=path, line=kl.line, value=None, shown=SECRET_SHOWN)
+                   if path.split(".", 1)[0] in secret else kl) for path, kl in lines.items()}
+
+
 def shown_values(lines: dict[str, KeyLine]) -> dict[str, str]:
     """Key -> value as shown: what a saved report keeps of its stack file (secrets only as ``[secret]``)."""
     return {path: kl.shown for path, kl in lines.items()}

@@ -126,12 +126,13 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
     report.waivers_file = waivers_shown
     _select(report, checks or [], skip_checks or [])
     from siaga.plan_diff import plan_resources
-    from siaga.provenance import key_lines, read_text, shown_values
+    from siaga.provenance import key_lines, read_text, redact, shown_values
     from siaga.report_model import links_from_env
 
     report.links = links_from_env(dict(os.environ))
     report.plan_resources = plan_resources(graph)
     lines = key_lines(read_text(stack_file) or "", graph.project) if stack_file is not None else {}
+    lines = redact(lines, graph.config)
     report.config_keys = shown_values(lines)
     report.stack_file = report.relative(str(stack_file)) if stack_file is not None and stack_file.is_file() else None
     _declared_provenance(report, graph, lines)
@@ -337,7 +338,7 @@ def _base_run(ref: str, root: Path, program_dir: Path | None, stack: str | None,
     from siaga.baseline import BaseError, link_virtualenv, worktree
     from siaga.engine.project import ProjectError, load_project
     from siaga.plan_diff import plan_resources
-    from siaga.provenance import key_lines, read_text, shown_values
+    from siaga.provenance import key_lines, read_text, redact, shown_values
     from siaga.report_model import repo_root_for
 
     if state is not None:
@@ -371,7 +372,8 @@ def _base_run(ref: str, root: Path, program_dir: Path | None, stack: str | None,
             text = read_text(base_stack_file)
     except BaseError as exc:
         fail(str(exc))
-    keys = shown_values(key_lines(text, graph.project if graph else "")) if text is not None else {}
+    keys = shown_values(redact(key_lines(text, graph.project if graph else ""), graph.config if graph else {})) \
+        if text is not None else {}
     if report is None or graph is None:
         return [], [], keys, stack or ""
     return report.findings + report.waived, plan_resources(graph), keys, graph.stack
