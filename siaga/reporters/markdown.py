@@ -96,7 +96,7 @@ def _policy_rows(report: Report) -> dict[str, object]:
 
 
 def _is_low(f: ReportFinding) -> bool:
-    return f.enforcement == "advisory" and (f.severity in ("low", None) or f.message.startswith(CANNOT_VERIFY))
+    return f.enforcement == "advisory" and (f.severity == "low" or f.message.startswith(CANNOT_VERIFY))
 
 
 def _group(findings: Iterable[ReportFinding]) -> dict[str, list[ReportFinding]]:
@@ -216,7 +216,7 @@ def _stack(report: Report, level: str) -> list[str]:
         out += _policy_section(report, rule_id, items, level)
     rest = [f for f in report.findings if f not in shown]
     cannot = [f for f in rest if f.message.startswith(CANNOT_VERIFY)]
-    low = [f for f in rest if f not in cannot and (f.severity in ("low", None))]
+    low = [f for f in rest if f not in cannot and f.severity == "low"]
     advisory = [f for f in rest if f not in cannot and f not in low]
     out += _collapsed(report, "⚠️ Advisory", advisory)
     out += _collapsed(report, "Low-severity advisories", low)
