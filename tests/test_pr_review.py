@@ -317,3 +317,40 @@ def test_plan_diff_against_the_deployed_state(repo: Path, tmp_path: Path) -> Non
     assert _blocking_everywhere(out) == 1 + 1  # the data loss and the base's legacy-logs bucket (no base given)
     code, output = _check(str(work), "-s", "dev", "-p", str(PACK), "--deployed", str(tmp_path / "missing.json"))
     assert code == 2 and "missing.json" in output
+
+
+def test_bad_base_is_one_line_and_the_temporary_worktree_is_always_removed(repo: Path, tmp_path: Path) -> None:
+    work = _pr(repo, tmp_path, BASE_STACK)
+    for ref in ("no-such-branch", "--upload-pack=touch /tmp/x"):
+        code, output = _check(str(work), "-s", "dev", "-p", str(PACK), "--base", ref)
+        assert code == 2 and len([ln for ln in output.splitlines() if ln.strip()]) == 1, output
+        assert "not" in output and "Traceback" not in output
+    code, output = _check(str(work), "-s", "dev", "-p", str(PACK), "--base", "main", "--base-report", "x.json")
+    assert code == 2 and "give one" in output
+    code, _ = _check(str(work), "-s", "dev", "-p", str(PACK), "--base", "main", "-f", "json")
+    listed = subprocess.run(["git", "-C", str(work), "worktree", "list", "--porcelain"], capture_output=True,
+                            text=True, check=True).stdout
+    assert listed.count("worktree ") == 1  # only the checkout itself
+
+
+def test_low_advisories_and_unverifiable_ones_collapse_to_one_line_each() -> None:
+    from siaga.report_model import Report, ReportFinding, Summary
+    from siaga.reporters.markdown import render
+
+    def f(policy: str, i: int, severity: str, message: str) -> ReportFinding:
+        return ReportFinding(pack="p", policy=policy, enforcement="advisory", severity=severity, urn=f"urn:{i}",
+                             name=f"r{i}", type="t", message=message, description="d", remediation="fix it")
+
+    findings = ([f("global-only", i, "low", "a global service") for i in range(20)]
+                + [f("flow-logs", i, "high", f"cannot be verified before deployment: vpcId of r{i}")
+                   for i in range(5)] + [f("waf", 1, "high", "no web ACL")])
+    report = Report(stack="s", project="p", program="/tmp", resources=26, findings=findings,
+                    summary=Summary(resources=26, policies=3, evaluations=26, mandatory=0, advisory=26,
+                                    remediate=0, errors=0, waived=0, passed=True, exit_code=0))
+    report.refresh_summary()
+    md = render(report)
+    assert "<details><summary>Low-severity advisories (20)</summary>" in md
+    assert "<details><summary>Cannot be verified before deployment (5)</summary>" in md
+    assert "<details><summary>⚠️ Advisory (1)</summary>" in md
+    assert md.count("- `p/global-only` (20): `r0`, `r1`, `r2` and 17 more") == 1
+    assert "high" not in md and "####" not in md  # no advisory row, no severity shown as if it were a violation
