@@ -140,6 +140,9 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
         base_data = _base_run(base, root, program_dir, stack, stack_file, packs, policy_config, waivers, config,
                               unknowns, secret_config, waiver_max_days, not_waivable, timeout, stack_outputs,
                               state)
+    if base_data is not None and (checks or skip_checks):  # the base judged by the same policies
+        kept = _kept(checks or [], skip_checks or [])
+        base_data = ([f for f in base_data[0] if kept(f.pack, f.policy)], *base_data[1:])
     if base_data is not None:
         label = base if base is not None else f"report {report.relative(str(Path(str(base_report)).resolve()))}"
         _against_base(report, graph, base_data, label, lines)
@@ -237,10 +240,7 @@ def _select(report: Report, checks: list[str], skip: list[str]) -> None:
                 fail(f"{flag} {pid}: no such policy in the packs; allowed: a policy name or pack/policy "
                      f"(e.g. {report.policies[0].name if report.policies else 'protect-stateful'})")
 
-    def kept(pack: str, name: str) -> bool:
-        ids = {name, f"{pack}/{name}"}
-        return (not checks or bool(ids & set(checks))) and not ids & set(skip)
-
+    kept = _kept(checks, skip)
     dropped = [p for p in report.policies if not kept(p.pack, p.name)]
     report.policies = [p for p in report.policies if kept(p.pack, p.name)]
     report.findings = [f for f in report.findings if kept(f.pack, f.policy)]
@@ -254,6 +254,15 @@ def _select(report: Report, checks: list[str], skip: list[str]) -> None:
     report.summary.policies = len(report.policies)
     report.summary.evaluations = sum(len(p.evaluated) for p in report.policies)
     report.summary.weakened = sum(1 for d in report.deviations if d.effect == "weakens")
+
+
+def _kept(checks: list[str], skip: list[str]) -> Any:
+    """``--check``/``--skip-check`` as a predicate on (pack, policy); the plan diff's own rules are always kept."""
+    def kept(pack: str, name: str) -> bool:
+        ids = {name, f"{pack}/{name}"}
+        return pack == "siaga-plan" or ((not checks or bool(ids & set(checks))) and not ids & set(skip))
+
+    return kept
 
 
 def _declared_provenance(report: Report, graph: Graph, lines: dict) -> None:
