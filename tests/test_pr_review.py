@@ -10,6 +10,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
@@ -139,6 +140,8 @@ def test_stack_file_only_change_is_located_at_its_changed_line_and_split_against
     assert all(v["config"]["line"] in (3, 4) for v in data["violations"] if v["status"] == "new")
     assert data["summary"]["new"] == 3 and data["summary"]["fixed"] == 1
     # SARIF: at the stack file's changed line, the code declaration as a related location, baselineState new
+    schema = json.loads((REPO / "tests" / "fixtures" / "sarif" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(json.loads(out["sarif"]))
     sarif = json.loads(out["sarif"])["runs"][0]
     result = next(r for r in sarif["results"] if r["properties"]["urn"].endswith("::data")
                   and r["ruleId"] == "check-pack/bucket-prefix")
