@@ -30,6 +30,10 @@ from terraform-provider-aws's schemas (``ForceNew: true``; pulumi-aws bridges th
 - ``internal/service/elasticache/replication_group.go`` (aws_elasticache_replication_group): replication_group_id,
   at_rest_encryption_enabled, kms_key_id, subnet_group_name.
 - Any resource's own ``replaceOnChanges`` option (the engine replaces when those inputs change).
+- An AWS resource's region (its own ``region`` input, pulumi-aws v7, or its provider's): pulumi/pulumi-aws#4000
+  ("Replace resources when the AWS region changes": the provider's DiffConfig asks for replacement, which the
+  engine cascades to every resource of that provider, ``step_generator.go`` ``providerChanged`` and
+  ``calculateDependentReplacements``).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from siaga.engine.model import ROOT_STACK_TYPE, SECRET_SIG, SIG_KEY, Graph, Resource
+from siaga.engine.model import ROOT_STACK_TYPE, SECRET_SIG, SIG_KEY, Graph, Resource, effective_region
 from siaga.report_model import (
     Location,
     PlanDiff,
@@ -149,6 +153,7 @@ def plan_resources(graph: Graph) -> list[PlanResource]:
             urn=r.urn, type=r.type, name=r.name, parent=r.parent, custom=r.custom, provider=r.provider_urn,
             protect=r.options.protect, stateful=r.type in STATEFUL_TYPES, synthesized=r.synthesized,
             aliases=_declared_aliases(r), forcing=forcing, replace_on_changes=list(r.options.replaceOnChanges),
+            region=effective_region(r, graph) if r.custom and r.package == "aws" and not r.is_provider else None,
             inputs=_digest(inputs)))
     return out
 
@@ -229,6 +234,8 @@ def diff(base: list[PlanResource], pr: list[PlanResource], stack: str, project: 
                          and old.forcing.get(k) != r.forcing.get(k) and old.type == r.type)
         if old.type != r.type and r.custom:
             reasons.append("type")
+        if old.region and r.region and old.region != r.region:
+            reasons.append(f"region {old.region} -> {r.region}")
         if reasons and r.custom:
             plan.replace.append(_step("replace", r, old.urn if old.urn != r.urn else None, reasons))
             if r.stateful or old.protect or r.protect:

@@ -151,6 +151,8 @@ class PlanResource(BaseModel):
     forcing: dict[str, str] = Field(default_factory=dict)
     """Replace-forcing input -> fingerprint."""
     replace_on_changes: list[str] = Field(default_factory=list)
+    region: str | None = None
+    """The AWS region it lives in (its own ``region``, its provider's, ``aws:region``): a change replaces it."""
     inputs: str = ""
     """Fingerprint of all inputs (an update when it differs)."""
 

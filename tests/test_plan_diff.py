@@ -84,3 +84,10 @@ def test_a_secret_input_is_compared_by_its_marker_never_its_value() -> None:
     secret = {SIG_KEY: SECRET_SIG, "value": "hunter2"}
     assert _digest(secret) == "secret" == _digest({SIG_KEY: SECRET_SIG, "ciphertext": "zzz"})
     assert "hunter2" not in _digest(secret)
+
+
+def test_a_region_change_replaces_the_resource() -> None:
+    old = res(DB, "db", region="ap-southeast-3")
+    plan, lost = _run([old], [res(DB, "db", region="ap-southeast-1")])
+    assert plan.replace[0].reasons == ["region ap-southeast-3 -> ap-southeast-1"] and lost[0].policy == REPLACED
+    assert _run([old], [res(DB, "db", region=None)])[0].replace == []  # unknown: no claim
