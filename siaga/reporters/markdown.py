@@ -28,6 +28,8 @@ LEVELS = ("full", "short", "names", "summary")
 """Detail levels, most first: ``short`` drops unchanged findings' rows and the plan's lists, ``names`` keeps
 one line per policy, ``summary`` the summary table alone."""
 ROWS_PER_POLICY = {"full": 50, "short": 15}
+PLAN_ROWS = 30
+"""Creates and updates listed in the comment (replacements and deletions are always listed whole)."""
 
 
 def _at(report: Report, file: str | None, line: int | None) -> str:
@@ -185,9 +187,12 @@ def _plan(report: Report, level: str) -> list[str]:
                        f"{md_text(', '.join(step.reasons)) or '–'} |")
         out.append("")
     if level == "full" and (plan.create or plan.update):
+        steps = plan.create + plan.update
         rows = [f"- {s.op} {md_code(s.name)} {md_code(s.type)}" + (f" (was {md_code(s.old_urn)})" if s.old_urn else "")
-                for s in plan.create + plan.update]
-        out += [f"<details><summary>Created and updated ({len(rows)})</summary>", "", *rows, "", "</details>", ""]
+                for s in steps[:PLAN_ROWS]]
+        if len(steps) > PLAN_ROWS:
+            rows.append(f"- and {len(steps) - PLAN_ROWS} more (the JSON report's plan_diff lists them)")
+        out += [f"<details><summary>Created and updated ({len(steps)})</summary>", "", *rows, "", "</details>", ""]
     return out
 
 
