@@ -58,8 +58,10 @@ def as_dict(report: Report) -> dict[str, Any]:
 
 
 def portable(report: Report) -> dict[str, Any]:
-    """The report model without the runner's absolute paths (the program folder shown relative to the root)."""
-    data = report.model_dump(mode="json", exclude={"plan_resources", "config_keys"})
+    """The report model without the runner's absolute paths (the program folder shown relative to the root) and
+    without each policy's evaluated URNs (thousands on a real stack; the summary keeps their count)."""
+    data = report.model_dump(mode="json", exclude={"plan_resources": True, "config_keys": True,
+                                                   "policies": {"__all__": {"evaluated"}}})
     data["program"] = report.relative(report.program)
     data["repo_root"] = ""
     return data
