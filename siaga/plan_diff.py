@@ -43,7 +43,15 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from siaga.engine.model import ROOT_STACK_TYPE, SECRET_SIG, SIG_KEY, Graph, Resource, effective_region
+from siaga.engine.model import (
+    ROOT_STACK_TYPE,
+    SECRET_SIG,
+    SIG_KEY,
+    UNKNOWN,
+    Graph,
+    Resource,
+    effective_region,
+)
 from siaga.report_model import (
     Location,
     PlanDiff,
@@ -80,6 +88,7 @@ STATEFUL_TYPES = frozenset(REPLACE_FORCING) | {"aws:elasticache/cluster:Cluster"
                                                "aws:secretsmanager/secret:Secret", "aws:ecr/repository:Repository"}
 """Types whose deletion loses data (or a key that decrypts it): a delete or replace of one is a finding."""
 
+UNKNOWN_DIGEST = "unknown"
 PACK = "siaga-plan"
 DELETED = "stateful-resource-deleted"
 REPLACED = "stateful-resource-replaced"
@@ -101,6 +110,8 @@ def _digest(value: Any) -> str:
     """A value's fingerprint for comparison; a secret's is its marker only (never derived from the secret)."""
     if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
         return "secret"
+    if UNKNOWN in json.dumps(value, default=str):
+        return UNKNOWN_DIGEST  # known only at deployment: never compared as if it were a value
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -231,7 +242,8 @@ def diff(base: list[PlanResource], pr: list[PlanResource], stack: str, project: 
             continue
         reasons = sorted(k for k in set(old.forcing) | set(r.forcing)
                          if (k in REPLACE_FORCING.get(r.type, ()) or k in r.replace_on_changes)
-                         and old.forcing.get(k) != r.forcing.get(k) and old.type == r.type)
+                         and old.forcing.get(k) != r.forcing.get(k) and old.type == r.type
+                         and UNKNOWN_DIGEST not in (old.forcing.get(k), r.forcing.get(k)))
         if old.type != r.type and r.custom:
             reasons.append("type")
         if old.region and r.region and old.region != r.region:

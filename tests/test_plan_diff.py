@@ -91,3 +91,12 @@ def test_a_region_change_replaces_the_resource() -> None:
     plan, lost = _run([old], [res(DB, "db", region="ap-southeast-1")])
     assert plan.replace[0].reasons == ["region ap-southeast-3 -> ap-southeast-1"] and lost[0].policy == REPLACED
     assert _run([old], [res(DB, "db", region=None)])[0].replace == []  # unknown: no claim
+
+
+def test_an_input_unknown_until_deployment_is_never_claimed_to_force_a_replacement() -> None:
+    from siaga.engine.model import UNKNOWN
+
+    old = res(DB, "db", forcing={"kmsKeyId": _digest("arn:aws:kms:ap-southeast-3:1:key/a")})
+    new = res(DB, "db", forcing={"kmsKeyId": _digest(UNKNOWN)})
+    plan, lost = _run([old], [new])
+    assert plan.replace == [] and lost == []
