@@ -151,6 +151,14 @@ def _declared_aliases(r: Resource) -> list[Any]:
     return list(r.options.aliases)
 
 
+def _region(r: Resource, graph: Graph) -> str | None:
+    """An AWS resource's region when known before deployment (else None: no claim is made on it)."""
+    if not r.custom or r.is_provider or r.package != "aws":
+        return None
+    region = effective_region(r, graph)
+    return None if region in (None, UNKNOWN, "[secret]") else region
+
+
 def plan_resources(graph: Graph) -> list[PlanResource]:
     """The graph reduced to what a plan diff compares (kept in the JSON report, so a saved base report is enough)."""
     out = []
@@ -164,7 +172,7 @@ def plan_resources(graph: Graph) -> list[PlanResource]:
             urn=r.urn, type=r.type, name=r.name, parent=r.parent, custom=r.custom, provider=r.provider_urn,
             protect=r.options.protect, stateful=r.type in STATEFUL_TYPES, synthesized=r.synthesized,
             aliases=_declared_aliases(r), forcing=forcing, replace_on_changes=list(r.options.replaceOnChanges),
-            region=effective_region(r, graph) if r.custom and r.package == "aws" and not r.is_provider else None,
+            region=_region(r, graph),
             inputs=_digest(inputs)))
     return out
 
