@@ -16,7 +16,7 @@ import typer
 
 from siaga import processes
 
-COMMANDS = ["preview", "report", "new", "check", "verify", "drill"]
+COMMANDS = ["preview", "report", "new", "check", "comment", "verify", "drill"]
 HELP = "Siaga: zero-downtime, in-country infrastructure for Indonesian public services (offline tools)."
 
 

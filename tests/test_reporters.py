@@ -48,9 +48,11 @@ def test_exit_code_and_summary_line(run: tuple[int, str, dict[str, str]]) -> Non
 
 def test_json_contract(run: tuple[int, str, dict[str, str]]) -> None:
     data = json.loads(run[2]["json"])
-    assert set(data) == {"stack", "resources", "deviations", "violations", "waived", "summary"}
-    assert data["stack"] == "dev" and data["resources"] == 8
-    keys = {"pack", "policy", "enforcement", "severity", "urn", "type", "name", "message", "frameworks", "source"}
+    assert set(data) >= {"stack", "resources", "deviations", "violations", "waived", "summary", "fixed", "base",
+                         "waivers", "plan_diff", "plan_resources", "config_keys", "report"}
+    assert data["stack"] == "dev" and data["resources"] == 8 and data["base"] is None and data["fixed"] == []
+    keys = {"pack", "policy", "enforcement", "severity", "urn", "type", "name", "message", "frameworks", "source",
+            "status", "config"}
     assert all(set(v) == keys for v in data["violations"])
     mandatory = [v for v in data["violations"] if v["enforcement"] == "mandatory"]
     assert {(v["policy"], v["name"]) for v in mandatory} == {
@@ -107,13 +109,16 @@ def test_junit_one_case_per_policy_and_resource_evaluated(run: tuple[int, str, d
 
 def test_markdown_comment(run: tuple[int, str, dict[str, str]]) -> None:
     md = run[2]["markdown"]
-    assert md.startswith("<!-- siaga-check checkviolation/dev -->\n## Siaga policy check — `checkviolation/dev`: ❌ 3 mandatory violations")
-    assert "| 3 | 1 | 0 | 0 | 1 | 8 | 6 |" in md
-    rows = [ln for ln in md.splitlines() if ln.startswith("| 🛑 mandatory")]
-    assert len(rows) == 3 and any("`check-pack/bucket-prefix`" in r and f"`{MAIN}:5`" in r for r in rows)
+    assert md.startswith("<!-- siaga-check -->\n## Siaga policy check: ❌ 3 blocking findings (1 stack)")
+    summary = md.index("| `checkviolation/dev` | ❌ 3 mandatory findings | – | – | – | 1 | 1 | – | – |")
+    # details grouped by policy, after the summary: the description and fix once, then the resources
+    section = md.index("#### 🛑 `check-pack/bucket-prefix`")
+    assert summary < section and md.count("Rename the bucket so it starts with the prefix.") == 1
+    assert f"| `bad` `aws:s3/bucketV2:BucketV2` | `{MAIN}:5` |" in md
+    assert "urn:pulumi:" not in md.split("<details>", 1)[0]  # messages never repeat the URN
     assert "<details><summary>Waived (1)</summary>" in md and "| rina |" in md
-    assert "<details><summary>Plan: 7 to create" in md and "| `aws:sqs/queue:Queue` | 2 |" in md
-    assert "fix: Rename the bucket so it starts with the prefix." in md
+    assert "Plan (new stack): 7 to create" in md
+    assert "severity" not in md.lower()  # no advisory row says high as if it were a violation
 
 
 def test_text(run: tuple[int, str, dict[str, str]]) -> None:
@@ -123,15 +128,19 @@ def test_text(run: tuple[int, str, dict[str, str]]) -> None:
     assert f"{MAIN}:5" in text
 
 
-def test_markdown_stays_under_the_comment_limit() -> None:
+def test_markdown_stays_under_the_comment_limit_dropping_detail_never_the_summary() -> None:
     from siaga.report_model import Report, ReportFinding, Summary
     from siaga.reporters import markdown
 
     long = "x" * 900
-    findings = [ReportFinding(pack="p", policy=f"policy-{i}", enforcement="mandatory", urn=f"urn:{i}", name=f"r{i}",
-                              type="t", message=long, description=long, remediation=long) for i in range(300)]
+    findings = [ReportFinding(pack="p", policy=f"policy-{i % 30}", enforcement="mandatory", urn=f"urn:{i}",
+                              name=f"r{i}", type="t", message=long + f" fix-{i}", description=long, remediation=long)
+                for i in range(300)]
     report = Report(stack="s", project="p", program="/tmp", resources=300, findings=findings,
-                    summary=Summary(resources=300, policies=1, evaluations=300, mandatory=300, advisory=0,
+                    summary=Summary(resources=300, policies=30, evaluations=300, mandatory=300, advisory=0,
                                     remediate=0, errors=0, waived=0, passed=False, exit_code=1))
+    report.refresh_summary()
     md = markdown.render(report)
-    assert len(md) < 65_536 and "Details left out" in md and "150 more" in md
+    assert len(md) < 65_536 and "Detail left out to fit a comment" in md
+    assert "| `p/s` | ❌ 300 mandatory findings |" in md  # the summary stays
+    assert "…" not in md  # a message is shown whole (with its end) or its row left out, never cut

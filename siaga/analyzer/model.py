@@ -44,6 +44,10 @@ class PolicyInfo(BaseModel):
     pack: str
     pack_version: str = ""
     name: str
+    title: str = ""
+    """The policy's display name (``PolicyInfo.displayName``): the short title of a SARIF rule."""
+    pack_dir: str = ""
+    """The pack's folder (its README documents the policy)."""
     description: str = ""
     enforcement: Enforcement = "advisory"
     severity: str | None = None

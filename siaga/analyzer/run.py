@@ -449,7 +449,8 @@ class _PackRun:
                                            ("reference", p.framework.reference),
                                            ("specification", p.framework.specification)) if v}
         return PolicyInfo(
-            pack=self.pack, pack_version=self.version, name=p.name, description=p.description,
+            pack=self.pack, pack_version=self.version, name=p.name, title=p.displayName, pack_dir=str(self.dir),
+            description=p.description,
             enforcement=_LEVEL_NAME.get(p.enforcementLevel, "advisory"),  # type: ignore[arg-type]
             severity=_SEVERITY.get(p.severity), tags=list(p.tags), framework=framework or None,
             remediation=p.remediation_steps or None, url=p.url or None,

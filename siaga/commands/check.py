@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -34,7 +36,7 @@ from siaga.waivers import MAX_DAYS, NOT_WAIVABLE, WaiverError, load_waivers
 
 if TYPE_CHECKING:
     from siaga.engine.model import Graph
-    from siaga.report_model import Report
+    from siaga.report_model import Report, ReportFinding
 
 DEFAULT_PACK = REPO_ROOT / "policies"
 console = Console()
@@ -93,11 +95,310 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
               waivers: Path | None, config: list[str], unknowns: bool, show_progress: bool = True,
               secret_config: list[str] | None = None, waiver_max_days: int = MAX_DAYS,
               not_waivable: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
-              state: Path | None = None, stack_outputs: list[str] | None = None) -> Report:
-    """Everything but the rendering; exits 2 with one line when something cannot run."""
+              state: Path | None = None, stack_outputs: list[str] | None = None, base: str | None = None,
+              base_report: Path | None = None, gate: str = "new", checks: list[str] | None = None,
+              skip_checks: list[str] | None = None, deployed: Path | None = None) -> Report:
+    """Everything but the rendering; exits 2 with one line when something cannot run.
+
+    Then, in order: the findings tied to the stack-file keys that cause them (provenance), compared with the base
+    (``base``/``base_report``: new, unchanged, fixed, and the plan diff with its data-loss findings), and the
+    counts every format reads (``Report.refresh_summary``)."""
+    if base is not None and base_report is not None:
+        fail(f"--base {base} and --base-report {base_report}: give one")
+    if gate not in GATES:
+        fail(f"--gate {gate!r}: allowed: {', '.join(GATES)}")
+    root = (program_dir or REPO_ROOT).resolve()
+    stack_file, stack = _stack_file(root, stack, program_dir, state)
+    waivers, waivers_shown = _waivers_path(waivers, stack_file, stack)
+    deployed_graph = _deployed(deployed, state) if deployed is not None else None
+    base_data = None
+    if base_report is not None:
+        from siaga.baseline import BaseError, load_base_report
+
+        try:
+            base_data = load_base_report(base_report)
+        except BaseError as exc:
+            fail(str(exc))
+    report, graph = _check_graph(stack, program_dir, packs, policy_config, waivers, config, unknowns,
+                                 show_progress, secret_config, waiver_max_days, not_waivable, timeout, state,
+                                 stack_outputs)
+    report.summary.gate = gate if (base is not None or base_report is not None) else "absolute"
+    report.waivers_file = waivers_shown
+    _select(report, checks or [], skip_checks or [])
+    from siaga.plan_diff import plan_resources
+    from siaga.provenance import key_lines, read_text, redact, shown_values
+    from siaga.report_model import links_from_env
+
+    report.links = links_from_env(dict(os.environ))
+    report.plan_resources = plan_resources(graph)
+    lines = key_lines(read_text(stack_file) or "", graph.project) if stack_file is not None else {}
+    lines = redact(lines, graph.config)
+    report.config_keys = shown_values(lines)
+    report.stack_file = report.relative(str(stack_file)) if stack_file is not None and stack_file.is_file() else None
+    _declared_provenance(report, graph, lines)
+    if base is not None:
+        base_data = _base_run(base, root, program_dir, stack, stack_file, packs, policy_config, waivers, config,
+                              unknowns, secret_config, waiver_max_days, not_waivable, timeout, stack_outputs,
+                              state)
+    if base_data is not None and (checks or skip_checks):  # the base judged by the same policies
+        kept = _kept(checks or [], skip_checks or [])
+        base_data = ([f for f in base_data[0] if kept(f.pack, f.policy)], *base_data[1:])
+    if base_data is not None:
+        label = base if base is not None else f"report {report.relative(str(Path(str(base_report)).resolve()))}"
+        _against_base(report, graph, base_data, label, lines)
+    if deployed_graph is not None:
+        _against_deployed(report, graph, deployed_graph, deployed)
+    report.refresh_summary()
+    return report
+
+
+GATES = ("new", "absolute")
+
+
+def _deployed(path: Path, state: Path | None) -> Graph:
+    """``--deployed FILE``: the deployed stack's ``pulumi stack export``, read before the program runs."""
+    from siaga.engine.state import StateError, load_state
+
+    if state is not None:
+        fail(f"--deployed {path} and --state {state}: --state checks a deployment instead of the program; "
+             "--deployed compares the program with one; give one")
+    try:
+        return load_state(path)
+    except StateError as exc:
+        fail(str(exc))
+
+
+def _against_deployed(report: Report, graph: Graph, deployed: Graph, path: Path) -> None:
+    """The plan diff against what is deployed (a base revision's graph may differ from it): its data-loss findings
+    are new by definition (the deployment does not have them yet)."""
+    from siaga.plan_diff import diff, plan_resources, policy_rows
+
+    declared = {f.urn: f.source for f in report.findings + report.waived if f.urn and f.source}
+    where = {r.urn: declared.get(r.urn) or _declared_at(r, report) for r in graph.resources}
+    plan, lost = diff(plan_resources(deployed), report.plan_resources, graph.stack, graph.project,
+                      f"the deployed state {path.name}", locate=where.get)
+    report.plan_diff = plan
+    report.policies += [r for r in policy_rows() if r.rule_id not in {p.rule_id for p in report.policies}]
+    report.findings = [f for f in report.findings if f.pack != "siaga-plan"]
+    report.findings = lost + report.findings
+
+
+def _stack_file(root: Path, stack: str | None, program_dir: Path | None,
+                state: Path | None) -> tuple[Path | None, str | None]:
+    """The stack file the run reads (``Pulumi.<stack>.yaml`` in the project's stackConfigDir) and the stack."""
+    from siaga.commands.common import select_stack
+    from siaga.engine.project import ProjectError, load_project
+
+    if state is not None and stack is None:
+        return None, None
+    if program_dir is not None and not (program_dir / "Pulumi.yaml").is_file():
+        return None, stack  # start_graph says what is wrong
+    try:
+        project = load_project(root)
+        if stack is None:
+            stack = select_stack(root)
+        return (project.stack_file(stack) if stack else None), stack
+    except ProjectError as exc:
+        fail(str(exc))
+
+
+def _waivers_path(given: Path | None, stack_file: Path | None, stack: str | None) -> tuple[Path | None, str | None]:
+    """``--waivers FILE``, else by convention ``waivers.<stack>.yaml`` beside the stack file (``siaga new`` writes
+    ``stacks/waivers.<stack>.yaml``), used when present; the one used is stated in every report."""
+    if given is not None:
+        from siaga.report_model import repo_root_for
+
+        try:
+            return given, given.resolve().relative_to(repo_root_for(given.resolve().parent)).as_posix()
+        except ValueError:
+            return given, given.name
+    if stack_file is None or stack is None:
+        return None, None
+    from siaga.report_model import repo_root_for
+
+    candidate = stack_file.parent / f"waivers.{stack}.yaml"
+    if not candidate.is_file():
+        return None, None
+    try:
+        shown = candidate.resolve().relative_to(repo_root_for(candidate.parent)).as_posix()
+    except ValueError:
+        shown = candidate.name
+    return candidate, shown
+
+
+def _select(report: Report, checks: list[str], skip: list[str]) -> None:
+    """``--check``/``--skip-check``: only those policies, or all but those (``pack/policy`` or the policy name);
+    every skipped mandatory policy is listed as a deviation that weakens the gate, like a policy config would."""
+    if not checks and not skip:
+        return
+    from siaga.analyzer.deviations import Deviation
+
+    known = {p.rule_id for p in report.policies} | {p.name for p in report.policies}
+    for flag, ids in (("--check", checks), ("--skip-check", skip)):
+        for pid in ids:
+            if pid not in known:
+                fail(f"{flag} {pid}: no such policy in the packs; allowed: a policy name or pack/policy "
+                     f"(e.g. {report.policies[0].name if report.policies else 'protect-stateful'})")
+
+    kept = _kept(checks, skip)
+    dropped = [p for p in report.policies if not kept(p.pack, p.name)]
+    report.policies = [p for p in report.policies if kept(p.pack, p.name)]
+    report.findings = [f for f in report.findings if kept(f.pack, f.policy)]
+    report.waived = [f for f in report.waived if kept(f.pack, f.policy)]
+    flag = "--check" if checks else "--skip-check"
+    report.deviations += [Deviation(pack=p.pack, policy=p.name, setting="enforcementLevel", baseline=p.enforcement,
+                                    effective="disabled", effect="weakens" if p.enforcement != "disabled" else
+                                    "changes", detail=f"not run ({flag}, a local run's choice)")
+                          for p in dropped]
+    report.deviations.sort(key=lambda d: d.effect != "weakens")
+    report.summary.policies = len(report.policies)
+    report.summary.evaluations = sum(len(p.evaluated) for p in report.policies)
+    report.summary.weakened = sum(1 for d in report.deviations if d.effect == "weakens")
+
+
+def _kept(checks: list[str], skip: list[str]) -> Any:
+    """``--check``/``--skip-check`` as a predicate on (pack, policy); the plan diff's own rules are always kept."""
+    def kept(pack: str, name: str) -> bool:
+        ids = {name, f"{pack}/{name}"}
+        return pack == "siaga-plan" or ((not checks or bool(ids & set(checks))) and not ids & set(skip))
+
+    return kept
+
+
+def _declared_provenance(report: Report, graph: Graph, lines: dict) -> None:
+    from siaga.provenance import declared_source
+    from siaga.report_model import ConfigSource
+
+    secret = {k for k, v in graph.config.items() if v == "[secret]"}
+    for f in report.findings + report.waived:
+        found = declared_source(f.policy, lines, graph.project, graph.config, secret)
+        if found is None:
+            continue
+        rule, key, kl, shown = found
+        f.config = ConfigSource(key=key, value=shown, file=report.stack_file if kl else None,
+                                line=kl.line if kl else None, how="declared", why=rule.why)
+
+
+def _against_base(report: Report, graph: Graph, base_data: tuple, label: str, lines: dict) -> None:
+    """New/unchanged/fixed, the stack-file keys the change touched for the new findings, and the plan diff."""
+    from siaga.baseline import compare
+    from siaga.plan_diff import diff, policy_rows
+    from siaga.provenance import changed_keys
+    from siaga.report_model import ConfigSource
+
+    findings, resources, base_keys, _ = base_data
+    if resources:
+        declared = {f.urn: f.source for f in report.findings + report.waived if f.urn and f.source}
+        where = {r.urn: declared.get(r.urn) or _declared_at(r, report) for r in graph.resources}
+        plan, lost = diff(resources, report.plan_resources, graph.stack, graph.project, f"base {label}",
+                          locate=where.get)
+        report.plan_diff = plan
+        rows = policy_rows()
+        report.policies += [r for r in rows if r.rule_id not in {p.rule_id for p in report.policies}]
+        report.findings = lost + report.findings
+    compare(report, findings, label)
+    # a stack file the base did not have: every key is new, none is "the change" (declared keys still say so)
+    changed = changed_keys(base_keys, lines) if report.stack_file and base_keys else []
+    if changed:
+        by_urn = graph.by_urn()
+        for f in report.findings + report.waived:
+            if f.status == "new" and f.config is None:
+                key = _likely_key(f, changed, by_urn)
+                f.config = ConfigSource(key=key.path, value=key.shown, file=report.stack_file, line=key.line,
+                                        how="changed", others=[c.path for c in changed if c is not key])
+
+
+def _declared_at(resource: Any, report: Report) -> Any:
+    """A resource's declaration, relative to the repository root, as the report shows locations."""
+    from siaga.report_model import Location
+
+    if resource.source is None:
+        return None
+    return Location(file=report.relative(str(Path(report.program) / resource.source.file)), line=resource.source.line)
+
+
+def _likely_key(f: ReportFinding, changed: list, by_urn: dict) -> Any:
+    """Which changed key most likely caused a new finding: the one whose new value the message quotes, else the one
+    whose value the resource's inputs hold, else the first changed line (the others are listed with it)."""
+    import json
+
+    from siaga.engine.model import plain
+
+    values = [(k, k.shown) for k in changed if k.shown not in ("", "(removed)", "[secret]") and len(k.shown) > 1]
+    for k, v in values:
+        if v in f.message:
+            return k
+    res = by_urn.get(f.urn or "")
+    if res is not None:
+        inputs = json.dumps(plain(res.inputs), default=str)
+        for k, v in values:
+            if v in inputs:
+                return k
+    return changed[0]
+
+
+def _base_run(ref: str, root: Path, program_dir: Path | None, stack: str | None, stack_file: Path | None,
+              packs: list[Path], policy_config: Path | None, waivers: Path | None, config: list[str],
+              unknowns: bool, secret_config: list[str] | None, waiver_max_days: int,
+              not_waivable: list[str] | None, timeout: float, stack_outputs: list[str] | None,
+              state: Path | None) -> tuple:
+    """The same stack checked at ``ref`` (a temporary git worktree): the program, the stack file and the packs
+    that live in the repository come from ``ref``; everything given by path from outside it stays as given."""
+    from siaga.baseline import BaseError, link_virtualenv, worktree
+    from siaga.engine.project import ProjectError, load_project
+    from siaga.plan_diff import plan_resources
+    from siaga.provenance import key_lines, read_text, redact, shown_values
+    from siaga.report_model import repo_root_for
+
+    if state is not None:
+        fail(f"--base {ref} and --state {state}: the state is the base already (its plan diff is against it); "
+             "give one")
+    repo = repo_root_for(root)
+    if not (repo / ".git").exists():
+        fail(f"--base {ref}: {root} is not inside a git checkout (give --base-report FILE instead)")
+
+    def inside(path: Path, there: Path) -> Path:
+        try:
+            return there / path.resolve().relative_to(repo)
+        except ValueError:
+            return path
+
+    try:
+        with worktree(repo, ref) as there:
+            base_root = inside(root, there)
+            if not (base_root / "Pulumi.yaml").is_file():  # a program the pull request adds: all of it is new
+                return [], [], {}, stack or ""
+            with contextlib.suppress(ProjectError, OSError):
+                link_virtualenv(root, base_root, load_project(root).runtime_options)
+            base_packs = [inside(p, there) if inside(p, there).is_dir() else p for p in packs]
+            base_stack_file = inside(stack_file, there) if stack_file is not None else None
+            if stack is not None and base_stack_file is not None and not base_stack_file.is_file():
+                report, graph = None, None  # a stack the base did not have: everything is new
+            else:
+                report, graph = _check_graph(stack, base_root, base_packs, policy_config, waivers, config, unknowns,
+                                             False, secret_config, waiver_max_days, not_waivable, timeout, None,
+                                             stack_outputs, base_label=ref)
+            text = read_text(base_stack_file)
+    except BaseError as exc:
+        fail(str(exc))
+    keys = shown_values(redact(key_lines(text, graph.project if graph else ""), graph.config if graph else {})) \
+        if text is not None else {}
+    if report is None or graph is None:
+        return [], [], keys, stack or ""
+    return report.findings + report.waived, plan_resources(graph), keys, graph.stack
+
+
+def _check_graph(stack: str | None, program_dir: Path | None, packs: list[Path], policy_config: Path | None,
+                 waivers: Path | None, config: list[str], unknowns: bool, show_progress: bool = True,
+                 secret_config: list[str] | None = None, waiver_max_days: int = MAX_DAYS,
+                 not_waivable: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 state: Path | None = None, stack_outputs: list[str] | None = None,
+                 base_label: str | None = None) -> tuple[Report, Graph]:
+    """One check of one revision: the program run offline (or the state read), the packs, the report."""
+    where = f" (at the base {base_label})" if base_label else ""
     for p in packs:
         if not (p / "PulumiPolicy.yaml").is_file():
-            fail(f"--policy-pack {p}: no PulumiPolicy.yaml there (a CrossGuard policy pack folder)")
+            fail(f"--policy-pack {p}{where}: no PulumiPolicy.yaml there (a CrossGuard policy pack folder)")
     if policy_config is not None and not policy_config.is_file():
         fail(f"--policy-config {policy_config}: no such file")
     try:
@@ -181,7 +482,12 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
     except WaiverError as exc:
         fail(str(exc))
     report = build_report(graph, result, waiver_set, seconds=seconds, pack_dirs=packs)
-    return report
+    return report, graph
+
+
+def _ids(values: list[str] | None) -> list[str]:
+    """``--check a,b --check c`` -> ``[a, b, c]``."""
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
 
 
 def register(app: typer.Typer) -> None:
@@ -190,7 +496,7 @@ def register(app: typer.Typer) -> None:
         program_dir: Annotated[Path | None, typer.Argument(help="A Pulumi Python program folder (default: this repository)")] = None,
         stack: Annotated[str | None, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.NAME.yaml")] = None,
         policy_pack: Annotated[list[Path] | None, typer.Option("--policy-pack", "-p", help="Policy pack folder (repeatable; default: policies/)")] = None,
-        policy_config: Annotated[Path | None, typer.Option("--policy-config", help="Policy pack config JSON (as pulumi --policy-pack-config)")] = None,
+        policy_config: Annotated[Path | None, typer.Option("--policy-config", "--policy-pack-config", help="Policy pack config JSON (as pulumi --policy-pack-config)")] = None,
         waivers: Annotated[Path | None, typer.Option("--waivers", help="Reviewed waivers YAML (policy, urn/glob, reason, approver, expires)")] = None,
         waiver_max_days: Annotated[int, typer.Option("--waiver-max-days", min=1, help="Longest a waiver may run from today")] = MAX_DAYS,
         not_waivable: Annotated[list[str] | None, typer.Option("--not-waivable", help="Policy, pack/policy or category:NAME no waiver may cover (repeatable; default category:residency)")] = None,
@@ -203,6 +509,13 @@ def register(app: typer.Typer) -> None:
         unknowns: Annotated[bool, typer.Option("--unknowns/--resolved", help="Emulate a real preview: computed values unknown")] = False,
         state: Annotated[Path | None, typer.Option("--state", help="Check an existing deployment instead of a program: the output of `pulumi stack export` (no program runs)")] = None,
         stack_outputs: Annotated[list[str] | None, typer.Option("--stack-outputs", help=STACK_OUTPUTS_HELP)] = None,
+        base: Annotated[str | None, typer.Option("--base", help="Compare with the same stack at this git revision (a temporary worktree): findings new / unchanged / fixed, the plan diff, data loss")] = None,
+        base_report: Annotated[Path | None, typer.Option("--base-report", help="Compare with a JSON report saved from the base (instead of --base)")] = None,
+        gate: Annotated[str, typer.Option("--gate", help="With a base: new (exit 1 on new mandatory findings) | absolute (on any)")] = "new",
+        check_ids: Annotated[list[str] | None, typer.Option("--check", help="Only these policies (ID or pack/ID, comma-separated, repeatable; a local run's choice, listed as a deviation)")] = None,
+        skip_check: Annotated[list[str] | None, typer.Option("--skip-check", help="All policies but these (ID or pack/ID, comma-separated, repeatable; listed as a deviation)")] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Text: the summary and the violations only")] = False,
+        deployed: Annotated[Path | None, typer.Option("--deployed", help="Plan diff against the deployed stack: `pulumi stack export` output (what would be created, updated, replaced, deleted; data loss first)")] = None,
     ) -> None:
         """Run the program offline (or read a deployment's --state) and the policy packs on it; exit 0 clean,
         1 mandatory violation, 2 could not run."""
@@ -213,7 +526,8 @@ def register(app: typer.Typer) -> None:
         result = run_check(stack, program_dir, packs, policy_config, waivers, config or [], unknowns,
                            show_progress=err_console.is_terminal, secret_config=secret_config,
                            waiver_max_days=waiver_max_days, not_waivable=not_waivable, timeout=timeout,
-                           state=state, stack_outputs=stack_outputs)
+                           state=state, stack_outputs=stack_outputs, base=base, base_report=base_report, gate=gate,
+                           checks=_ids(check_ids), skip_checks=_ids(skip_check), deployed=deployed)
         from siaga.reporters import FORMATS
         from siaga.reporters.text import print_report, summary_line
 
@@ -224,7 +538,7 @@ def register(app: typer.Typer) -> None:
             except OSError as exc:
                 fail(f"{path}: cannot write the {efmt} report ({exc.strerror})")
         if output is None and fmt == "text":
-            print_report(result, console)
+            print_report(result, console, quiet=quiet)
         elif output is None:
             sys.stdout.write(FORMATS[fmt](result))
         else:

@@ -1,7 +1,10 @@
 """JUnit XML: one test case per policy and resource evaluated (a stack policy: one case for the stack).
 
-An unwaived mandatory finding is a ``<failure>``, a policy that raised an ``<error>``, a waived finding
-``<skipped>`` (with the waiver), advisory and remediated findings pass with the message in ``<system-out>``.
+An unwaived mandatory finding that fails the gate (``summary.blocking``: against a base with ``--gate new``, only
+the new ones) is a ``<failure>`` (one per finding: a second finding of the same policy on the same resource gets
+its own case, ``name #2``), a policy that raised an ``<error>``, a waived finding ``<skipped>`` (with the waiver);
+advisory, remediated and unchanged findings pass with the message in ``<system-out>``. So failures + errors equal
+the comment's blocking count, always.
 """
 
 from __future__ import annotations
@@ -9,8 +12,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
 
+from siaga.escape.xml import text as printable
 from siaga.report_model import Report, ReportFinding
-from siaga.reporters.safe import printable
 
 
 def _case_name(urn: str) -> str:
@@ -18,6 +21,12 @@ def _case_name(urn: str) -> str:
         return "(stack)"
     parts = urn.split("::")
     return "::".join(parts[2:]) if len(parts) >= 4 else urn
+
+
+def _failure_text(f: ReportFinding) -> str:
+    config = f"\nconfig: {f.config.label}" if f.config else ""
+    return (f"{f.title}\nresource: {f.urn or '(stack)'}\nat: {f.where or '?'}{config}\n"
+            f"fix: {f.remediation or '-'}")
 
 
 def _safe(root: ET.Element) -> None:
@@ -57,6 +66,7 @@ def render(report: Report) -> str:
         ET.SubElement(props, "property", name="unverified-categories", value=",".join(s.unverified_categories))
         for line in report.scope_lines:
             ET.SubElement(props, "property", name="scope", value=line)
+    blocking = {id(f) for f in report.blocking}
     suites: dict[str, ET.Element] = {}
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     counts: dict[str, dict[str, int]] = {}
@@ -66,15 +76,28 @@ def render(report: Report) -> str:
         if suite is None:
             suite = suites[pack] = ET.SubElement(root, "testsuite", name=pack)
             counts[pack] = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+            props = ET.SubElement(suite, "properties")
+            version = next((p.pack_version for p in report.policies if p.pack == pack), "")
+            ET.SubElement(props, "property", name="pack", value=f"{pack}@{version}" if version else pack)
+            ET.SubElement(props, "property", name="waivers", value=report.waivers_file or "none")
+            if report.base:
+                ET.SubElement(props, "property", name="base", value=report.base)
         case = ET.SubElement(suite, "testcase", classname=f"{pack}.{policy}", name=_case_name(urn))
         if urn:
             ET.SubElement(ET.SubElement(case, "properties"), "property", name="urn", value=urn)
         counts[pack]["tests"] += 1
         open_ = [f for f in findings if f.waiver is None]
-        errors = [f for f in open_ if f.error]
-        failures = [f for f in open_ if f.enforcement == "mandatory" and not f.error]
+        errors = [f for f in open_ if f.error and id(f) in blocking]
+        failures = [f for f in open_ if id(f) in blocking and not f.error]
+        for i, extra in enumerate(failures if errors else failures[1:], start=2):
+            more = ET.SubElement(suite, "testcase", classname=f"{pack}.{policy}", name=f"{_case_name(urn)} #{i}")
+            el = ET.SubElement(more, "failure", message=extra.title, type="mandatory")
+            el.text = _failure_text(extra)
+            counts[pack]["tests"] += 1
+            counts[pack]["failures"] += 1
+        failures = failures[:1]
         waived = [f for f in findings if f.waiver is not None]
-        notes = [f for f in open_ if f.enforcement not in ("mandatory",)]
+        notes = [f for f in open_ if id(f) not in blocking]
         if errors:
             el = ET.SubElement(case, "error", message=errors[0].title, type="policy-error")
             el.text = "\n".join(f.title for f in errors)
@@ -82,9 +105,7 @@ def render(report: Report) -> str:
         elif failures:
             first = failures[0]
             el = ET.SubElement(case, "failure", message=first.title, type="mandatory")
-            el.text = "\n".join(
-                f"{f.title}\nresource: {f.urn or '(stack)'}\nat: {f.where or '?'}\nfix: {f.remediation or '-'}"
-                for f in failures)
+            el.text = _failure_text(first)
             counts[pack]["failures"] += 1
         elif waived and not open_:
             w = waived[0].waiver
@@ -93,7 +114,7 @@ def render(report: Report) -> str:
             counts[pack]["skipped"] += 1
         if notes:
             out = ET.SubElement(case, "system-out")
-            out.text = "\n".join(f"[{f.enforcement}] {f.title}" for f in notes)
+            out.text = "\n".join(f"[{f.enforcement}{', ' + f.status if f.status else ''}] {f.title}" for f in notes)
     for pack, suite in suites.items():
         for k, v in counts[pack].items():
             suite.set(k, str(v))

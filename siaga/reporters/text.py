@@ -10,13 +10,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from siaga.escape.terminal import text as term
 from siaga.report_model import Report, ReportFinding
-from siaga.reporters.safe import printable
 
 
 def _m(text: str) -> str:
-    """Program text inside a markup string: control characters shown, markup escaped."""
-    return escape(printable(text, keep_newlines=False))
+    """Program text inside a markup string: control and bidi characters removed, markup escaped."""
+    return escape(term(text, newlines=False))
 
 
 STYLE = {"mandatory": "bold red", "advisory": "yellow", "remediate": "cyan", "disabled": "dim"}
@@ -25,12 +25,16 @@ STYLE = {"mandatory": "bold red", "advisory": "yellow", "remediate": "cyan", "di
 def summary_line(report: Report) -> str:
     s = report.summary
     verdict = "FAILED" if not s.passed else "passed"
+    if not s.passed and s.blocking != s.mandatory:
+        verdict = f"FAILED ({s.blocking} new mandatory)"
     parts = [f"{s.mandatory} mandatory", f"{s.advisory} advisory"]
     if s.remediate:
         parts.append(f"{s.remediate} remediated")
     if s.errors:
         parts.append(f"{s.errors} policy errors")
     parts.append(f"{s.waived} waived")
+    if report.base is not None:
+        parts.append(f"against {report.base}: {s.new} new, {s.unchanged} unchanged, {s.fixed} fixed")
     if s.weakened:
         parts.append(f"{s.weakened} baseline settings weakened")
     return (f"siaga check {report.project}/{report.stack}: {verdict}: " + ", ".join(parts)
@@ -48,7 +52,8 @@ def _table(title: str, findings: list[ReportFinding], waived: bool = False) -> T
         last = (f"{f.waiver.reason} — {f.waiver.approver}, until {f.waiver.expires}" if waived and f.waiver
                 else (f.remediation or ""))
         policy = escape(f.policy) + (" [red](raised)[/]" if f.error else "")
-        table.add_row(policy, *(Text(printable(v)) for v in (f.name or "(stack)", f.title, last, f.where)))
+        title = f.title + (f" [{f.config_note}]" if f.config else "") + (" (new)" if f.status == "new" else "")
+        table.add_row(policy, *(Text(term(v)) for v in (f.name or "(stack)", title, last, f.where)))
     return table
 
 
@@ -62,12 +67,14 @@ def _blocks(console: Console, title: str, findings: list[ReportFinding], waived:
         policy = escape(f.policy) + (" [red](raised)[/]" if f.error else "")
         console.print(f"  • [bold]{policy}[/]  {_m(f.name or '(stack)')}  [dim]{_m(f.where)}[/]",
                       highlight=False, soft_wrap=True)
-        console.print(f"      {printable(f.title)}", highlight=False, markup=False, soft_wrap=True)
+        console.print(f"      {term(f.title)}", highlight=False, markup=False, soft_wrap=True)
+        if f.config:
+            console.print(f"      {term(f.config_note)}", highlight=False, markup=False, soft_wrap=True)
         if waived and f.waiver:
-            console.print(printable(f"      waived: {f.waiver.reason} — {f.waiver.approver}, until {f.waiver.expires}"),
+            console.print(term(f"      waived: {f.waiver.reason} — {f.waiver.approver}, until {f.waiver.expires}"),
                           highlight=False, markup=False, soft_wrap=True)
         elif f.remediation:
-            console.print(f"      fix: {printable(f.remediation)}", highlight=False, markup=False, soft_wrap=True)
+            console.print(f"      fix: {term(f.remediation)}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _section(console: Console, title: str, findings: list[ReportFinding], waived: bool = False) -> None:
@@ -90,7 +97,7 @@ def print_deviations(report: Report, console: Console) -> None:
                   f"{len(report.deviations) - len(weak)} other changes):", highlight=False)
     for d in report.deviations:
         mark = "WEAKENS" if d.effect == "weakens" else d.effect
-        console.print(printable(f"  - {mark}: {d.line}"), highlight=False, markup=False, soft_wrap=True)
+        console.print(term(f"  - {mark}: {d.line}"), highlight=False, markup=False, soft_wrap=True)
 
 
 def _advisory_groups(console: Console, findings: list[ReportFinding]) -> None:
@@ -103,21 +110,44 @@ def _advisory_groups(console: Console, findings: list[ReportFinding]) -> None:
         more = f" and {len(items) - SHOWN_PER_POLICY} more" if len(items) > SHOWN_PER_POLICY else ""
         console.print(f"  • [bold]{_m(rule_id)}[/] ({len(items)}): {_m(names)}{more}", highlight=False,
                       soft_wrap=True)
-        console.print(printable(f"      {items[0].description or items[0].title}"), highlight=False, markup=False,
+        console.print(term(f"      {items[0].description or items[0].title}"), highlight=False, markup=False,
                       soft_wrap=True)
 
 
-def print_report(report: Report, console: Console) -> None:
+def _plan_diff(report: Report, console: Console) -> None:
+    plan = report.plan_diff
+    if plan is None:
+        return
+    c = plan.counts()
+    console.print(term(f"plan against {plan.against}: {c['create']} to create, {c['update']} to update, "
+                       f"{c['replace']} to replace, {c['delete']} to delete, {c['same']} unchanged"),
+                  highlight=False, markup=False, soft_wrap=True)
+    for step in plan.replace + plan.delete:
+        mark = "DATA LOSS " if step.stateful or step.protected else ""
+        console.print(term(f"  - {mark}{step.op} {step.name} ({step.type}): {', '.join(step.reasons) or '-'}"),
+                      highlight=False, markup=False, soft_wrap=True)
+
+
+def print_report(report: Report, console: Console, quiet: bool = False) -> None:
+    """``quiet``: the summary line and the violations (mandatory, remediated) only."""
     style = "bold green" if report.summary.passed else "bold red"
-    console.print(summary_line(report), style=style, highlight=False, soft_wrap=True)
+    console.print(term(summary_line(report)), style=style, highlight=False, markup=False, soft_wrap=True)
     for line in report.scope_lines:
-        console.print(printable(line), style="bold yellow", highlight=False, markup=False, soft_wrap=True)
+        console.print(term(line), style="bold yellow", highlight=False, markup=False, soft_wrap=True)
     print_deviations(report, console)
+    if not quiet:
+        _plan_diff(report, console)
     for level in ("mandatory", "remediate"):
         findings = report.by_enforcement(level)
         for pack, group in groupby(sorted(findings, key=lambda f: f.pack), key=lambda f: f.pack):
             items = list(group)
             _section(console, f"[{STYLE[level]}]{level}[/] — {pack} ({len(items)})", items)
+    if quiet:
+        return
+    if report.fixed:
+        console.print(term(f"fixed against {report.base} ({len(report.fixed)}): " + ", ".join(
+            f"{f.policy} on {f.name or '(stack)'}" for f in report.fixed)), highlight=False, markup=False,
+            soft_wrap=True)
     if report.by_enforcement("advisory"):
         _advisory_groups(console, report.by_enforcement("advisory"))
     if report.waived:
@@ -128,6 +158,8 @@ def print_report(report: Report, console: Console) -> None:
                   f"{plan.providers} providers)", highlight=False)
     for w in report.warnings:
         console.print(f"[yellow]warning:[/] {_m(w)}", highlight=False, soft_wrap=True)
+    console.print(term(f"packs: {', '.join(report.summary.packs)} · waivers: {report.waivers_file or 'none'}"),
+                  highlight=False, markup=False, soft_wrap=True)
 
 
 def render(report: Report) -> str:
