@@ -194,49 +194,51 @@ def _comment(tmp_path: Path, reports: dict[str, str], existing: list[dict]) -> l
     return json.loads(done.stdout)
 
 
-def _report(stack: str, body: str = "") -> str:
-    return f"<!-- siaga-check siaga/{stack} -->\n## siaga check: siaga/{stack}\n\n{body}\n"
+def _comment_md(body: str = "") -> str:
+    return f"<!-- siaga-check -->\n### siaga check: 2 stacks\n\n{body}\n"
 
 
-def test_comment_is_created_once_with_every_stacks_report(tmp_path: Path) -> None:
-    calls = _comment(tmp_path, {"jakarta-prod.md": _report("jakarta-prod", "all good"), "jakarta-prod.code": "0\n",
-                                "hybrid-pdn.md": _report("hybrid-pdn", "3 mandatory"), "hybrid-pdn.code": "1\n",
+def _json() -> str:
+    return "{}"
+
+
+def test_comment_posts_siagas_one_comment_and_names_stacks_that_did_not_run(tmp_path: Path) -> None:
+    calls = _comment(tmp_path, {"comment.md": _comment_md("all good"), "jakarta-prod.code": "0\n",
+                                "jakarta-prod.json": _json(), "hybrid-pdn.code": "1\n", "hybrid-pdn.json": _json(),
                                 "broken.code": "2\n"}, [])
     assert [c[0] for c in calls] == ["list", "create"]
     args = calls[1][1]
     assert (args["owner"], args["repo"], args["issue_number"]) == ("kominfo", "siaga", 42)
     body = args["body"]
-    assert body.startswith("<!-- siaga-check-pr -->\n### siaga check: 3 stacks")
-    assert "| `jakarta-prod` | passed: no mandatory violation |" in body
-    assert "| `hybrid-pdn` | mandatory violations |" in body and "| `broken` | could not run (exit 2) |" in body
-    assert "all good" in body and "3 mandatory" in body
-    assert body.index("siaga/hybrid-pdn") < body.index("siaga/jakarta-prod")  # one order, run after run
+    assert body.startswith("<!-- siaga-check -->\n")
+    assert "| `broken` | could not run (exit 2) |" in body and "all good" in body
+    assert "`jakarta-prod`" not in body and "`hybrid-pdn`" not in body  # siaga's own summary speaks for those
 
 
 def test_comment_is_updated_in_place_and_old_per_stack_comments_removed(tmp_path: Path) -> None:
     bot = {"type": "Bot"}
     existing = [{"id": 1, "user": bot, "body": "<!-- siaga-check siaga/jakarta-prod -->\nold per-stack comment"},
                 {"id": 2, "user": {"type": "User"}, "body": "<!-- siaga-check siaga/x --> a person quoting it"},
-                {"id": 3, "user": bot, "body": "<!-- siaga-check-pr -->\nlast run"},
-                {"id": 4, "user": bot, "body": "another bot's comment"}]
-    calls = _comment(tmp_path, {"jakarta-prod.md": _report("jakarta-prod"), "jakarta-prod.code": "0"}, existing)
-    assert [c[0] for c in calls] == ["list", "delete", "update"]
-    assert calls[1][1]["comment_id"] == 1
-    assert calls[2][1]["comment_id"] == 3 and calls[2][1]["body"].startswith("<!-- siaga-check-pr -->")
+                {"id": 3, "user": bot, "body": "<!-- siaga-check -->\nlast run"},
+                {"id": 4, "user": bot, "body": "another bot's comment"},
+                {"id": 5, "user": bot, "body": "<!-- siaga-check-pr -->\nthe first one-comment format"}]
+    calls = _comment(tmp_path, {"comment.md": _comment_md(), "jakarta-prod.code": "0",
+                                "jakarta-prod.json": _json()}, existing)
+    assert [c[0] for c in calls] == ["list", "delete", "delete", "update"]
+    assert [calls[1][1]["comment_id"], calls[2][1]["comment_id"]] == [1, 5]
+    assert calls[3][1]["comment_id"] == 3 and calls[3][1]["body"].startswith("<!-- siaga-check -->\n")
 
 
-def test_comment_fits_githubs_limit_keeping_the_summary(tmp_path: Path) -> None:
-    big = "\n".join(f"| finding {i} | {'x' * 80} |" for i in range(2000))  # ~190 kB per stack
-    reports = {}
+def test_comment_fits_githubs_limit_keeping_the_not_run_table(tmp_path: Path) -> None:
+    big = "\n".join(f"| finding {i} | {'x' * 80} |" for i in range(700))  # siaga's own cut, ~65 kB
+    reports = {"comment.md": _comment_md(big)[:65500]}
     for stack in ("a", "b", "c"):
-        reports[f"{stack}.md"] = _report(stack, big)
-        reports[f"{stack}.code"] = "1"
+        reports[f"{stack}.code"] = "2"
     body = _comment(tmp_path, reports, [])[1][1]["body"]
     assert len(body) <= 65536
-    assert all(f"| `{s}` | mandatory violations |" in body for s in "abc")  # the summary table is whole
-    assert all(f"artifact siaga-check-{s})" in body for s in "abc")  # each cut says where the rest is
+    assert all(f"| `{s}` | could not run (exit 2) |" in body for s in "abc")
 
 
 def test_comment_shows_stack_names_as_code_not_markdown(tmp_path: Path) -> None:
-    body = _comment(tmp_path, {"x`](http:__evil)`.code": "0"}, [])[1][1]["body"]
+    body = _comment(tmp_path, {"x`](http:__evil)`.code": "2"}, [])[1][1]["body"]
     assert "| `x](http:__evil)` |" in body
