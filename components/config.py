@@ -789,16 +789,21 @@ class StackConfig(_Model):
 
     agency: str = Field(description="Agency short name, e.g. dukcapil.")
     service: str = Field(description="Service short name, e.g. adminduk.")
-    environment: Literal["prod", "staging", "dev"] = "prod"
-    region: str = "ap-southeast-3"
-    allowedRegions: list[str] = Field(default_factory=lambda: list(IN_COUNTRY_REGIONS))
+    environment: Literal["prod", "staging", "dev"] = Field(
+        default="prod", description="prod keeps every lock; staging and dev get settings an agency can tear down.")
+    region: str = Field(default="ap-southeast-3", description="AWS region of every resource; must be in allowedRegions.")
+    allowedRegions: list[str] = Field(default_factory=lambda: list(IN_COUNTRY_REGIONS),
+                                      description="Regions data may live in (PP 71/2019): in-country regions only.")
     azCount: int = Field(default=3, description="Availability Zones (2 or 3).")
-    vpcCidr: str = "10.20.0.0/16"
-    domain: str
+    vpcCidr: str = Field(default="10.20.0.0/16", description="VPC CIDR: private, /16 to /22, overlapping no "
+                                                             "standby network.")
+    domain: str = Field(description="Public DNS name of the service, e.g. layanan.dukcapil.go.id.")
     platform: Literal["ec2", "eks"] = Field(default="ec2", description="Application tier: ASG behind an ALB, or EKS.")
-    natStrategy: Literal["OnePerAz", "Single", "None"] = Field(default="OnePerAz")
-    interfaceEndpoints: list[str] = Field(default_factory=lambda: ["ssm", "ssmmessages", "ec2messages", "logs", "kms", "secretsmanager"])
-    flowLogRetentionDays: int = Field(default=365, ge=1)
+    natStrategy: Literal["OnePerAz", "Single", "None"] = Field(
+        default="OnePerAz", description="NAT gateways: one per AZ (required in prod), a single one, or none.")
+    interfaceEndpoints: list[str] = Field(default_factory=lambda: ["ssm", "ssmmessages", "ec2messages", "logs", "kms", "secretsmanager"],
+                                          description="VPC interface endpoints (service names) the private subnets use.")
+    flowLogRetentionDays: int = Field(default=365, ge=1, description="Retention of the VPC flow logs (days).")
     standby: Standby
     cluster: Cluster = Field(default_factory=Cluster)
     database: Database = Field(default_factory=Database)
@@ -807,7 +812,8 @@ class StackConfig(_Model):
     waf: Waf = Field(default_factory=Waf)
     drills: Drills = Field(default_factory=Drills)
     kubernetes: Kubernetes | None = Field(default=None, description="Required when platform is eks.")
-    alertContacts: list[Contact] = Field(min_length=1)
+    alertContacts: list[Contact] = Field(min_length=1, description="Incident response team (TTIS) contacts: name, "
+                                                                   "role, email, phone; at least one.")
     tags: Tags
     availabilityTargetDowntimePercent: float = Field(default=0.1, gt=0, lt=100,
                                                      description="Agency KPI: max yearly downtime (DJBC: 0.1 %).")
