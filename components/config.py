@@ -924,6 +924,13 @@ class StackConfig(_Model):
         return self.production if self.keyGuard.enabled is None else self.keyGuard.enabled
 
     @property
+    def required_secrets(self) -> tuple[str, ...]:
+        """Secret config keys outside ``siaga:`` the program requires: the on-prem cluster's kubeconfig on eks."""
+        if self.platform == "eks" and self.kubernetes is not None:
+            return (self.kubernetes.standbyKubeconfigKey,)
+        return ()
+
+    @property
     def name_prefix(self) -> str:
         return f"{self.agency}-{self.service}-{self.environment}"
 
@@ -1013,10 +1020,16 @@ def load_config() -> StackConfig:
     import pulumi
     from pulumi.runtime.config import get_config_env
 
+    env = get_config_env()
     try:
-        cfg = parse_config(get_config_env())
+        cfg = parse_config(env)
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
+    for key in cfg.required_secrets:  # checked before any resource, not where the provider reads it
+        if key not in env:
+            raise pulumi.RunError(f"{key}: not set; the stack needs it as a secret: run `pulumi config set --secret "
+                                  f"{key} < FILE` (offline: siaga --secret-config {key}=VALUE, or "
+                                  f"SIAGA_SECRET_CONFIG='{{\"{key}\": ...}}')")
     if cfg.standby.replication_gap:
         pulumi.log.warn(cfg.standby.replication_gap)  # never a silent drop of the replication
     return cfg

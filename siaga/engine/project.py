@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,6 +142,26 @@ def _override(value: str) -> Any:
     return value
 
 
+SECRET_ENV = "SIAGA_SECRET_CONFIG"
+"""Secret config for offline runs, kept off command lines as the CLI keeps ``PULUMI_CONFIG_PASSPHRASE``: a JSON
+object of key -> value, as if set with ``pulumi config set --secret``; ``--secret-config`` wins over it."""
+
+
+def env_secrets() -> dict[str, str]:
+    """``SIAGA_SECRET_CONFIG``; an error names the variable, never a value."""
+    text = os.environ.get(SECRET_ENV, "").strip()
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and k and isinstance(v, str) for k, v in data.items()):
+        raise ProjectError(f"{SECRET_ENV}: not a JSON object of config key -> string value, e.g. "
+                           '{"standby:kubeconfig": "..."} (its values are not shown)')
+    return data
+
+
 def load_stack_config(project: Project, stack: str | None, overrides: dict[str, str] | None = None,
                       secret_overrides: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
     """Returns (config as the program sees it, secret keys): defaults, stack file, then overrides, then secret
@@ -149,6 +170,7 @@ def load_stack_config(project: Project, stack: str | None, overrides: dict[str, 
     The stack file and the overrides are checked as the CLI checks them before the program runs
     (``stack_rules``): well-formed keys, ``secure:`` values a secrets provider could have written, every project
     key without a default set, typed keys holding their type, ``secret: true`` keys encrypted."""
+    secret_overrides = {**env_secrets(), **(secret_overrides or {})}
     raw: dict[str, Any] = project.defaults()
     secret_keys: list[str] = []
     values: dict[str, Any] = {}
