@@ -134,3 +134,18 @@ def test_cli_refuses_a_bad_project_with_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", str(folder), "-s", "dev", "-p", str(REPO / "policies")])
     assert result.exit_code == 2
     assert "should not define a type" in result.output and "must not run" not in result.output
+
+
+def test_cli_refuses_a_bad_policy_pack_before_the_program(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from siaga.cli import app
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text(
+        (FIXTURES / "policy-runtime-toolchain" / "fail" / "PulumiPolicy.yaml").read_text())
+    program = REPO / "tests" / "fixtures" / "programs" / "check_clean"
+    result = CliRunner().invoke(app, ["check", str(program), "-s", "dev", "-p", str(pack)])
+    assert result.exit_code == 2
+    assert "unsupported toolchain option: conda" in result.output and "PulumiPolicy.yaml" in result.output

@@ -95,9 +95,15 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
               not_waivable: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
               state: Path | None = None, stack_outputs: list[str] | None = None) -> Report:
     """Everything but the rendering; exits 2 with one line when something cannot run."""
+    from siaga.engine.project import ProjectError, load_policy_pack
+
     for p in packs:
         if not (p / "PulumiPolicy.yaml").is_file():
             fail(f"--policy-pack {p}: no PulumiPolicy.yaml there (a CrossGuard policy pack folder)")
+        try:
+            load_policy_pack(p)  # the CLI's rules for the pack file, before any program runs
+        except ProjectError as exc:
+            fail(str(exc))
     if policy_config is not None and not policy_config.is_file():
         fail(f"--policy-config {policy_config}: no such file")
     try:
