@@ -789,16 +789,21 @@ class StackConfig(_Model):
 
     agency: str = Field(description="Agency short name, e.g. dukcapil.")
     service: str = Field(description="Service short name, e.g. adminduk.")
-    environment: Literal["prod", "staging", "dev"] = "prod"
-    region: str = "ap-southeast-3"
-    allowedRegions: list[str] = Field(default_factory=lambda: list(IN_COUNTRY_REGIONS))
+    environment: Literal["prod", "staging", "dev"] = Field(
+        default="prod", description="prod keeps every lock; staging and dev get settings an agency can tear down.")
+    region: str = Field(default="ap-southeast-3", description="AWS region of every resource; must be in allowedRegions.")
+    allowedRegions: list[str] = Field(default_factory=lambda: list(IN_COUNTRY_REGIONS),
+                                      description="Regions data may live in (PP 71/2019): in-country regions only.")
     azCount: int = Field(default=3, description="Availability Zones (2 or 3).")
-    vpcCidr: str = "10.20.0.0/16"
-    domain: str
+    vpcCidr: str = Field(default="10.20.0.0/16", description="VPC CIDR: private, /16 to /22, overlapping no "
+                                                             "standby network.")
+    domain: str = Field(description="Public DNS name of the service, e.g. layanan.dukcapil.go.id.")
     platform: Literal["ec2", "eks"] = Field(default="ec2", description="Application tier: ASG behind an ALB, or EKS.")
-    natStrategy: Literal["OnePerAz", "Single", "None"] = Field(default="OnePerAz")
-    interfaceEndpoints: list[str] = Field(default_factory=lambda: ["ssm", "ssmmessages", "ec2messages", "logs", "kms", "secretsmanager"])
-    flowLogRetentionDays: int = Field(default=365, ge=1)
+    natStrategy: Literal["OnePerAz", "Single", "None"] = Field(
+        default="OnePerAz", description="NAT gateways: one per AZ (required in prod), a single one, or none.")
+    interfaceEndpoints: list[str] = Field(default_factory=lambda: ["ssm", "ssmmessages", "ec2messages", "logs", "kms", "secretsmanager"],
+                                          description="VPC interface endpoints (service names) the private subnets use.")
+    flowLogRetentionDays: int = Field(default=365, ge=1, description="Retention of the VPC flow logs (days).")
     standby: Standby
     cluster: Cluster = Field(default_factory=Cluster)
     database: Database = Field(default_factory=Database)
@@ -807,7 +812,8 @@ class StackConfig(_Model):
     waf: Waf = Field(default_factory=Waf)
     drills: Drills = Field(default_factory=Drills)
     kubernetes: Kubernetes | None = Field(default=None, description="Required when platform is eks.")
-    alertContacts: list[Contact] = Field(min_length=1)
+    alertContacts: list[Contact] = Field(min_length=1, description="Incident response team (TTIS) contacts: name, "
+                                                                   "role, email, phone; at least one.")
     tags: Tags
     availabilityTargetDowntimePercent: float = Field(default=0.1, gt=0, lt=100,
                                                      description="Agency KPI: max yearly downtime (DJBC: 0.1 %).")
@@ -918,6 +924,13 @@ class StackConfig(_Model):
         return self.production if self.keyGuard.enabled is None else self.keyGuard.enabled
 
     @property
+    def required_secrets(self) -> tuple[str, ...]:
+        """Secret config keys outside ``siaga:`` the program requires: the on-prem cluster's kubeconfig on eks."""
+        if self.platform == "eks" and self.kubernetes is not None:
+            return (self.kubernetes.standbyKubeconfigKey,)
+        return ()
+
+    @property
     def name_prefix(self) -> str:
         return f"{self.agency}-{self.service}-{self.environment}"
 
@@ -1007,10 +1020,16 @@ def load_config() -> StackConfig:
     import pulumi
     from pulumi.runtime.config import get_config_env
 
+    env = get_config_env()
     try:
-        cfg = parse_config(get_config_env())
+        cfg = parse_config(env)
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
+    for key in cfg.required_secrets:  # checked before any resource, not where the provider reads it
+        if key not in env:
+            raise pulumi.RunError(f"{key}: not set; the stack needs it as a secret: run `pulumi config set --secret "
+                                  f"{key} < FILE` (offline: siaga --secret-config {key}=VALUE, or "
+                                  f"SIAGA_SECRET_CONFIG='{{\"{key}\": ...}}')")
     if cfg.standby.replication_gap:
         pulumi.log.warn(cfg.standby.replication_gap)  # never a silent drop of the replication
     return cfg

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -10,6 +11,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAMS = REPO / "tests" / "fixtures" / "programs"
+STANDBY_KUBECONFIG = json.dumps({
+    "apiVersion": "v1", "kind": "Config", "current-context": "pdn",
+    "clusters": [{"name": "pdn", "cluster": {"server": "https://k8s.pdn.contoh.go.id:6443"}}],
+    "contexts": [{"name": "pdn", "context": {"cluster": "pdn", "user": "deployer"}}],
+    "users": [{"name": "deployer", "user": {}}]})
+"""hybrid-pdn's on-prem kubeconfig (a stand-in holding no credential). The stack file commits no ciphertext: each
+deployer runs `pulumi config set --secret standby:kubeconfig`; the tests set it the way siaga takes it offline,
+through SIAGA_SECRET_CONFIG (siaga/engine/project.py), for every engine run and `siaga` command of the session."""
+os.environ.setdefault("SIAGA_SECRET_CONFIG", json.dumps({"standby:kubeconfig": STANDBY_KUBECONFIG}))
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ MODULES = [
     "exposure.k8s_service_exposure",
     "logging.cloudtrail_validation", "logging.vpc_flow_logs", "logging.lb_access_logs",
     "logging.eks_control_plane_logs", "logging.db_log_exports", "logging.s3_access_logging",
-    "visibility.opaque_resources",
+    "visibility.opaque_resources", "visibility.example_values",
     # behaviour (wiring slice)
     "behaviour.acm_certificate_validated", "behaviour.asg_refresh_triggers", "behaviour.rds_minor_version_drift",
     "behaviour.rds_retention_matches_continuous_backup", "behaviour.restore_testing_stays_isolated",

@@ -395,10 +395,16 @@ def _check_graph(stack: str | None, program_dir: Path | None, packs: list[Path],
                  state: Path | None = None, stack_outputs: list[str] | None = None,
                  base_label: str | None = None) -> tuple[Report, Graph]:
     """One check of one revision: the program run offline (or the state read), the packs, the report."""
+    from siaga.engine.project import ProjectError, load_policy_pack
+
     where = f" (at the base {base_label})" if base_label else ""
     for p in packs:
         if not (p / "PulumiPolicy.yaml").is_file():
             fail(f"--policy-pack {p}{where}: no PulumiPolicy.yaml there (a CrossGuard policy pack folder)")
+        try:
+            load_policy_pack(p)  # the CLI's rules for the pack file, before any program runs
+        except ProjectError as exc:
+            fail(f"{exc}{where}")
     if policy_config is not None and not policy_config.is_file():
         fail(f"--policy-config {policy_config}: no such file")
     try:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from siaga.engine.project_rules import RuleError, check_policy_pack, check_project
+from siaga.engine.stack_rules import check_key, check_secure, check_stack_against_project
 from siaga.inputs import InputFileError, load_yaml
 
 
@@ -24,6 +27,8 @@ class Project:
     config_schema: dict[str, Any] = field(default_factory=dict)
     runtime_options: dict[str, Any] = field(default_factory=dict)
     """Pulumi.yaml ``runtime.options`` (toolchain, virtualenv): which interpreter runs the program (toolchain.py)."""
+    path: Path | None = None
+    """The project file read (``Pulumi.yaml`` or ``Pulumi.yml``)."""
 
     @property
     def main_file(self) -> Path:
@@ -65,36 +70,34 @@ def check_stack_name(stack: str) -> str:
     return stack
 
 
+def _rule_error(path: Path, exc: RuleError) -> ProjectError:
+    """One line: the file, the key the rule is about (when it has one) and the CLI's message for the rule."""
+    key = f"{exc.key}: " if exc.key and f"'{exc.key}'" not in str(exc) else ""
+    return ProjectError(f"{path}: {key}{exc}")
+
+
 def load_project(root: Path) -> Project:
+    """Reads ``Pulumi.yaml`` and applies every rule the Pulumi CLI's project loader applies
+    (``project_rules.check_project``) before anything runs; then siaga's own: the runtime is Python."""
     root = root.resolve()
     candidates = [root / "Pulumi.yaml", root / "Pulumi.yml"]
     path = next((p for p in candidates if p.is_file()), None)
     if path is None:
         raise ProjectError(f"{root}: no Pulumi.yaml here; a Pulumi program folder has one")
     try:
-        data = load_yaml(path, "project file") or {}
+        raw = load_yaml(path, "project file")
     except InputFileError as exc:
         raise ProjectError(str(exc)) from None
-    if not isinstance(data, dict):
-        raise ProjectError(f"{path}: must be a mapping (name, runtime, ...), not a {type(data).__name__}")
-    if not isinstance(data.get("name"), str) or not data["name"].strip():
-        raise ProjectError(f"{path}: 'name' is required (a string)")
-    runtime = data.get("runtime")
+    try:
+        data = check_project(raw)
+    except RuleError as exc:
+        raise _rule_error(path, exc) from None
+    runtime = data["runtime"]
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
-        raise ProjectError(f"{path}: runtime is {runtime_name!r}; the offline engine runs Python programs only")
+        raise ProjectError(f"{path}: runtime: {runtime_name!r}; the offline engine runs Python programs only")
     options = runtime.get("options") if isinstance(runtime, dict) else None
-    if options is not None and not isinstance(options, dict):
-        raise ProjectError(f"{path}: runtime.options {options!r}; allowed: a mapping (toolchain, virtualenv)")
     scd = data.get("stackConfigDir")
-    if scd is not None and not isinstance(scd, str):
-        raise ProjectError(f"{path}: stackConfigDir {scd!r}; allowed: a folder path (a string)")
-    main = data.get("main")
-    if main is not None and not isinstance(main, str):
-        raise ProjectError(f"{path}: main {main!r}; allowed: a path (a string)")
-    schema = data.get("config")
-    if schema is not None and not isinstance(schema, dict):
-        raise ProjectError(f"{path}: 'config' must be a mapping of key: declaration, not a {type(schema).__name__}")
     return Project(
         root=root,
         name=data["name"],
@@ -102,7 +105,21 @@ def load_project(root: Path) -> Project:
         stack_config_dir=(root / scd) if scd else None,
         config_schema=data.get("config") or {},
         runtime_options=dict(options or {}),
+        path=path,
     )
+
+
+def load_policy_pack(pack_dir: Path) -> dict[str, Any]:
+    """``PulumiPolicy.yaml`` with the rules the CLI applies when it loads a policy pack (``check_policy_pack``)."""
+    path = pack_dir / "PulumiPolicy.yaml"
+    try:
+        raw = load_yaml(path, "policy pack file")
+    except InputFileError as exc:
+        raise ProjectError(str(exc)) from None
+    try:
+        return check_policy_pack(raw)
+    except RuleError as exc:
+        raise _rule_error(path, exc) from None
 
 
 def _wire(value: Any) -> str:
@@ -112,14 +129,55 @@ def _wire(value: Any) -> str:
     return json.dumps(value)
 
 
+def _override(value: str) -> Any:
+    """A ``--config`` value as the CLI would store it: JSON objects/arrays as structured values (``pulumi config set
+    --json``), anything else the string ``pulumi config set`` writes."""
+    if value[:1] in "[{":
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            return value
+        if isinstance(parsed, (dict, list)):
+            return parsed
+    return value
+
+
+SECRET_ENV = "SIAGA_SECRET_CONFIG"
+"""Secret config for offline runs, kept off command lines as the CLI keeps ``PULUMI_CONFIG_PASSPHRASE``: a JSON
+object of key -> value, as if set with ``pulumi config set --secret``; ``--secret-config`` wins over it."""
+
+
+def env_secrets() -> dict[str, str]:
+    """``SIAGA_SECRET_CONFIG``; an error names the variable, never a value."""
+    text = os.environ.get(SECRET_ENV, "").strip()
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and k and isinstance(v, str) for k, v in data.items()):
+        raise ProjectError(f"{SECRET_ENV}: not a JSON object of config key -> string value, e.g. "
+                           '{"standby:kubeconfig": "..."} (its values are not shown)')
+    return data
+
+
 def load_stack_config(project: Project, stack: str | None, overrides: dict[str, str] | None = None,
                       secret_overrides: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
     """Returns (config as the program sees it, secret keys): defaults, stack file, then overrides, then secret
-    overrides (``--secret-config``: their keys are secret, as ``pulumi config set --secret`` makes them)."""
+    overrides (``--secret-config``: their keys are secret, as ``pulumi config set --secret`` makes them).
+
+    The stack file and the overrides are checked as the CLI checks them before the program runs
+    (``stack_rules``): well-formed keys, ``secure:`` values a secrets provider could have written, every project
+    key without a default set, typed keys holding their type, ``secret: true`` keys encrypted."""
+    secret_overrides = {**env_secrets(), **(secret_overrides or {})}
     raw: dict[str, Any] = project.defaults()
     secret_keys: list[str] = []
+    values: dict[str, Any] = {}
+    where: Path = project.path or project.root / "Pulumi.yaml"
     if stack is not None:
         path = project.stack_file(stack)
+        where = path
         if not path.is_file():
             known = ", ".join(project.stacks()) or "none"
             raise ProjectError(f"stack {stack!r}: no file {path}; known stacks: {known}")
@@ -133,20 +191,31 @@ def load_stack_config(project: Project, stack: str | None, overrides: dict[str, 
         if not isinstance(config, dict):
             raise ProjectError(f"{path}: 'config' must be a mapping of key: value")
         for key, value in config.items():
-            qkey = project.qualify(str(key))
-            if isinstance(value, dict) and set(value) == {"secure"}:
-                # Encrypted with the stack's secrets provider: not readable offline.
-                raw[qkey] = "[secret]"
-                secret_keys.append(qkey)
-            else:
-                raw[qkey] = value
+            try:
+                qkey = project.qualify(check_key(key))
+                check_secure(data, qkey, value)
+            except RuleError as exc:
+                raise _rule_error(path, exc) from None
+            values[qkey] = value
     for key, value in (overrides or {}).items():
-        raw[project.qualify(key)] = value
-    for key, value in (secret_overrides or {}).items():
-        qkey = project.qualify(key)
-        raw[qkey] = value
-        if qkey not in secret_keys:
+        values[project.qualify(key)] = _override(value)
+    for key in secret_overrides or {}:
+        values[project.qualify(key)] = {"secure": None}  # set with --secret: encrypted, as the CLI stores it
+    try:
+        check_stack_against_project(project.name, project.config_schema, stack or "dev", values)
+    except RuleError as exc:
+        raise _rule_error(where, exc) from None
+    for qkey, value in values.items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            # Encrypted with the stack's secrets provider: not readable offline.
+            raw[qkey] = "[secret]"
             secret_keys.append(qkey)
+        else:
+            raw[qkey] = value
+    for key in (overrides or {}):
+        raw[project.qualify(key)] = overrides[key]  # the program reads the string it was given
+    for key, value in (secret_overrides or {}).items():
+        raw[project.qualify(key)] = value
     return {k: _wire(v) for k, v in sorted(raw.items())}, secret_keys
 
 
