@@ -41,6 +41,11 @@ def document_language(topo: Topology, lang: Language | str | None = None) -> Lan
     return language(str(lang) if lang else DEFAULT_LANGUAGE)
 
 
+def g_project(graph: Graph) -> str:
+    """The Pulumi project: the PDF's author when the stack has no siaga config (no agency)."""
+    return graph.project
+
+
 def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str | None = None,
                   ) -> tuple[ReportFiles, Topology, availability.Budget]:
     """Builds every document for ``graph`` into ``out_dir``: all of them or none. Each is rendered into a private
@@ -48,7 +53,7 @@ def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str 
     replaces a file atomically), so a failure leaves no half-written or partial set. ``lang``: see
     :func:`document_language` (checked before anything is written)."""
     from siaga.documents.diagram import draw  # matplotlib import is slow: only when drawing
-    from siaga.documents.pdf import markdown_to_pdf
+    from siaga.documents.pdf import PdfMeta, markdown_to_pdf
 
     topo = analyse(graph)
     lang = document_language(topo, lang)
@@ -71,7 +76,11 @@ def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str 
         }
         for name, text in texts.items():
             (staging / name).write_text(text, encoding="utf-8")
-        markdown_to_pdf(drp_md, staging / "drp.pdf", staging)
+        _ = lang.gettext
+        meta = PdfMeta(title=drp_md.split("\n", 1)[0].lstrip("# ").strip(),
+                       author=topo.config.agency if topo.config else g_project(graph),
+                       subject=_("Disaster Recovery Plan"), lang=lang.code)
+        markdown_to_pdf(drp_md, staging / "drp.pdf", staging, meta)
         out_dir.mkdir(parents=True, exist_ok=True)
         for item in sorted(staging.iterdir()):
             os.replace(item, out_dir / item.name)
