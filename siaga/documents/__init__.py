@@ -52,7 +52,7 @@ def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str 
     staging folder next to ``out_dir`` and only when every one is complete are they renamed into place (a rename
     replaces a file atomically), so a failure leaves no half-written or partial set. ``lang``: see
     :func:`document_language` (checked before anything is written)."""
-    from siaga.documents.diagram import draw  # matplotlib import is slow: only when drawing
+    from siaga.documents.diagram import draw
     from siaga.documents.pdf import PdfMeta, markdown_to_pdf
 
     topo = analyse(graph)
