@@ -235,7 +235,7 @@ def test_failover_terms_carry_their_template(direction: str) -> None:
         assert term_basis(EN, t) == t.basis
         assert not english_left(term_basis(ID, t), set()), term_basis(ID, t)
     assert estimate_formula(EN, est) == est.formula and estimate_assumptions(EN, est) == list(est.assumptions)
-    assert estimate_formula(ID, est) == "48 s deteksi + 30 s propagasi + 60 s jawaban tersimpan di cache (TTL)"
+    assert estimate_formula(ID, est) == "48 detik deteksi + 30 detik propagasi + 60 detik jawaban tersimpan di cache (TTL)"
     assert all(not english_left(a, set()) for a in estimate_assumptions(ID, est))
 
 

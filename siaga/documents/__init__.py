@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from siaga.documents import availability, drp, residency
+from siaga.documents.baku import italicise
 from siaga.documents.topology import Topology, analyse
 from siaga.engine.model import Graph
 from siaga.i18n import DEFAULT_LANGUAGE, Language, language
@@ -68,9 +69,10 @@ def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str 
         drp_md = drp.render_markdown(topo, stack, diagram_name=diagrams[0].name, lang=lang)
         texts = {
             "drp.md": drp_md,
-            "availability.md": availability.render_markdown(budget, stack, lang=lang),
+            # foreign terms in italics in Indonesian Markdown (baku.py; the DRP does it itself)
+            "availability.md": italicise(availability.render_markdown(budget, stack, lang=lang), lang),
             "availability.json": json.dumps(availability.as_dict(budget), indent=2) + "\n",
-            "residency.md": residency.render_markdown(rows, stack, allowed, endpoints, lang=lang),
+            "residency.md": italicise(residency.render_markdown(rows, stack, allowed, endpoints, lang=lang), lang),
             "residency.csv": residency.to_csv(rows, lang=lang),
             "residency.json": residency.to_json(rows, stack, allowed, endpoints),  # keys stay English
         }

@@ -78,7 +78,7 @@ def dot_source(topo: Topology, spofs: list[str] | None = None, lang: Language | 
         dns += "\n" + _("health check {interval} s x {threshold}, TTL {ttl} s").format(
             interval=p.health_check.interval, threshold=p.health_check.threshold, ttl=max(p.ttl, s.ttl if s else 0))
     out += ["  subgraph cluster_account {",
-            f"    label={q(_('AWS account of the stack - Region {region} (Route 53: global)').format(region=region))};",
+            "    label=" + q(_("AWS account of the stack - Region {region} (Route 53: global)").format(region=region)) + ";",
             '    style="rounded"; color="#1f3864"; penwidth=1.5; fontname="' + FONT + '";',
             "    " + _node("dns", dns, COLOURS["edge"])]
     out.append('  users -> dns [label="DNS"];')
@@ -135,7 +135,8 @@ def dot_source(topo: Topology, spofs: list[str] | None = None, lang: Language | 
     regional += [f"KMS {k.name}" for k in g.of_type(KMS_KEY) if _isolated_account(g, k) is None][:3]
     if regional:
         out.append("    " + _node("regional", "\n".join(regional), COLOURS["regional"]))
-        out += [f'    {d} -> regional [label={q(_("backup"))}, style=dotted, color="#1f4e9a"];' for d in db_nodes]
+        backup = q(_("backup"))
+        out += [f'    {d} -> regional [label={backup}, style=dotted, color="#1f4e9a"];' for d in db_nodes]
     vpns = g.of_type(VPN)
     if vpns:
         out.append("    " + _node("vpn", _("Site-to-Site VPN") + f"\n{vpns[0].name}", COLOURS["edge"]))
@@ -144,7 +145,7 @@ def dot_source(topo: Topology, spofs: list[str] | None = None, lang: Language | 
     isolated = [(v, _isolated_account(g, v)) for v in g.of_type(VAULT)]
     for k, (vault, acct) in enumerate((v, a) for v, a in isolated if a is not None):
         out += [f"  subgraph cluster_backup{k} {{",
-                f"    label={q(_('Separate backup account {account}').format(account=acct[1]))};",
+                "    label=" + q(_("Separate backup account {account}").format(account=acct[1])) + ";",
                 '    style="rounded,bold"; color="#b45f06"; penwidth=2;']
         name = str(vault.plain_inputs().get("name") or vault.name)
         out.append("    " + _node(f"isolated{k}", _("Backup vault {name}").format(name=name) + "\n"
@@ -152,11 +153,11 @@ def dot_source(topo: Topology, spofs: list[str] | None = None, lang: Language | 
         out.append("  }")
         src = "regional" if regional else (db_nodes[0] if db_nodes else None)
         if src:
-            out.append(f'  {src} -> isolated{k} [label={q(_("copy of every recovery point"))}, style=dotted, '
-                       'color="#1f4e9a"];')
+            copy = q(_("copy of every recovery point"))
+            out.append(f'  {src} -> isolated{k} [label={copy}, style=dotted, color="#1f4e9a"];')
 
     if s is not None or topo.replications:
-        out += ["  subgraph cluster_standby {", f"    label={q(_('Standby site (in-country)'))};",
+        out += ["  subgraph cluster_standby {", "    label=" + q(_("Standby site (in-country)")) + ";",
                 '    style="rounded"; color="#555555";']
         if s is not None:
             out.append("    " + _node("standby", _("standby endpoint") + f"\n{s.target}", COLOURS["standby"]))
@@ -165,7 +166,8 @@ def dot_source(topo: Topology, spofs: list[str] | None = None, lang: Language | 
                                       COLOURS["standby"]))
         out.append("  }")
         if s is not None:
-            out.append(f'  dns -> standby [label={q(_("SECONDARY (failover)"))}, style=dashed];')
+            secondary = q(_("SECONDARY (failover)"))
+            out.append(f"  dns -> standby [label={secondary}, style=dashed];")
         for k, r in enumerate(topo.replications):
             via = "vpn" if vpns else None
             label = _("DMS full load + CDC\ntask {task}").format(task=r.task_id)

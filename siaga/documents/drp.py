@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from components.failover_time import HEALTHY_SHARE, Estimate, probe_timeout_seconds
 from siaga.documents import names
 from siaga.documents.availability import az_loss_sizings
+from siaga.documents.baku import italicise
 from siaga.documents.drp_security import render_sections as security_sections
 from siaga.documents.l10n import (
     UNITS,
     describe_sizing,
     estimate_assumptions,
     estimate_formula,
+    seconds,
     term_basis,
     term_name,
 )
@@ -202,7 +204,7 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
                       "{seconds} s ({source}).").format(
             target=hc.target, interval=hc.interval, timeout=probe_timeout_seconds(hc.type), threshold=hc.threshold,
             seconds=terms["detection"].seconds, source=R53_DOC, share=SHARE)
-        primary_ttl = (_("{ttl} s, the load balancer alias TTL") if p.alias else "{ttl} s").format(ttl=p.ttl)
+        primary_ttl = (_("{ttl} s, the load balancer alias TTL") if p.alias else seconds(lang, "{ttl}")).format(ttl=p.ttl)
         automatic = _("Route 53 answers {name} with the SECONDARY record ({target}) once the status has reached its DNS "
                       "servers (assumed {propagation} s: AWS publishes no figure); resolvers holding the PRIMARY answer "
                       "keep it for its TTL ({primary_ttl}). Failback is automatic too: once the primary passes "
@@ -433,9 +435,9 @@ def failover_section(topo: Topology, lang: Language | str | None = None) -> list
         return []
     lines = ["## " + _("DNS failover time: how it is computed"), "",
              _("Failover (the primary stops answering): {seconds} worst case.").format(
-                 seconds=f"**{est.seconds} s**"), ""] + _terms_table(est, lang)
+                 seconds=f"**{seconds(lang, est.seconds)}**"), ""] + _terms_table(est, lang)
     lines += ["", _("Failback (the primary answers again, the standby still healthy): {seconds} worst case.").format(
-        seconds=f"**{back.seconds} s**"), ""]
+        seconds=f"**{seconds(lang, back.seconds)}**"), ""]
     lines += _terms_table(back, lang) + ["", _("Assumptions:"), ""]
     lines += [f"- {a}" for a in estimate_assumptions(lang, est)] + [""]
     return lines
@@ -560,4 +562,4 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
     # the operator's inputs, listed before the first section that runs a command (runbook_inputs.py)
     first = lines.index("## " + _("Architecture"))
     lines[first:first] = inputs_section("\n".join(lines), lang)
-    return "\n".join(lines)
+    return italicise("\n".join(lines), lang)

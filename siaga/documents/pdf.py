@@ -70,6 +70,9 @@ def _prose(pdf: FPDF, md_text: str, base_dir: Path) -> None:
     if not md_text.strip():
         return
     html = markdown.markdown(md_text, extensions=["tables"])
+    # fpdf2 renders one run of text per table cell: a foreign term's italics (baku.py) stay in the prose only
+    html = re.sub(r"(<t[dh][^>]*>)(.*?)(</t[dh]>)", lambda m: m.group(1) + re.sub(r"</?em>", "", m.group(2))
+                  + m.group(3), html, flags=re.S)
     html = re.sub(r'<img alt="([^"]*)" src="([^"]+)"\s*/?>',
                   lambda m: f'<img src="{(base_dir / m.group(2)).as_posix()}" width="520">', html)
     pdf.write_html(html, font_family="DejaVu", table_line_separators=True,
