@@ -18,6 +18,7 @@ import pytest
 from siaga.documents import write_reports
 from siaga.documents.code_wrap import unwrap, wrap_block, wrap_line
 from siaga.engine import run_stack
+from tests.test_documents_runbook import NEW_STACK, _topology
 
 STACKS = ("jakarta-prod", "jakarta-staging", "hybrid-pdn")
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
@@ -27,7 +28,8 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
 @cache
 def _written(stack: str, lang: str, root: str) -> Path:
     out = Path(root) / f"{stack}-{lang}"
-    write_reports(run_stack(stack), stack, out, lang=lang)
+    graph = _topology(stack, root).graph if stack == NEW_STACK else run_stack(stack)  # siaga new, four-label domain
+    write_reports(graph, stack, out, lang=lang)
     return out
 
 
@@ -52,7 +54,7 @@ def pdf_lines(pdf: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", [*STACKS, NEW_STACK])
 def test_pdf_commands_round_trip(stack: str, lang: str, root: str) -> None:
     out = _written(stack, lang, root)
     md = (out / "drp.md").read_text(encoding="utf-8")

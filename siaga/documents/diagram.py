@@ -16,6 +16,7 @@ the DOT names given here, in the graph's URN order); the date is the day, as on 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -205,6 +206,12 @@ def draw(topo: Topology, out_dir: Path, stem: str = "architecture", spofs: list[
                               check=False, timeout=120)
         if done.returncode != 0:
             raise DiagramError(f"graphviz dot failed ({done.returncode}): {done.stderr.strip()[:300]}")
+    # dot writes every '-' of a label as '&#45;' (it would be '--' in its XML comments): outside the comments the
+    # text reads as written, so the SVG's names are searchable as they are (apse3-az1, contoh-layanan-prod-db)
+    svg = paths[1].read_text(encoding="utf-8")
+    parts = re.split(r"(<!--.*?-->)", svg, flags=re.S)
+    paths[1].write_text("".join(p if p.startswith("<!--") else p.replace("&#45;", "-") for p in parts),
+                        encoding="utf-8")
     return paths
 
 
