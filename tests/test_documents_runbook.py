@@ -98,3 +98,17 @@ def test_the_checks_catch_what_the_runbook_used_to_print() -> None:
     assert undefined(old, {"ISOLATED_RP", "BACKUP_ROLE"}) == [(1, "INSTANCE")]
     assert undefined(["for VOL in $(aws ec2 x); do", '  echo "$VOL"', "done"], set()) == []
     assert undefined(["read -r A B < <(aws sts x)", 'echo "$A$B"', "cat > f <<EOF", "$C", "EOF"], set()) == [(4, "C")]
+
+
+@pytest.mark.parametrize(("program", "stack", "overrides"), [
+    ("thirdparty", "dev", {}),  # no siaga config, no failover, no backups
+    ("report_ha", "jakarta-prod", {"siaga:database": '{"mode": "multi-az-cluster"}'}),  # cluster restore commands
+    ("report_ha", "jakarta-prod", {"siaga:azCount": "2"}),
+])
+def test_runbook_of_other_programs_runs(program: str, stack: str, overrides: dict[str, str]) -> None:
+    graph = run_program(REPO_ROOT / "tests" / "fixtures" / "programs" / program, stack=stack, overrides=overrides)
+    md = drp.render_markdown(analyse(graph), stack, lang="id")
+    blocks = code_blocks(md)
+    assert all(not syntax_errors(b) for b in blocks), [syntax_errors(b) for b in blocks if syntax_errors(b)]
+    lines = [line for block in blocks for line in block.split("\n")]
+    assert undefined(lines, listed_inputs(md)) == []
