@@ -21,9 +21,13 @@ INPUTS: dict[str, str] = {
     "PRIMARY_KUBE_CONTEXT": N_("the kubectl context of the primary cluster (from {command})"),
     "STANDBY_KUBE_CONTEXT": N_("the kubectl context of the standby cluster (from {command})"),
 }
-_ARGS = {"format": "`YYYY-MM-DDThh:mm:ssZ`", "RESTORE_TIME": {}, "FINDING_ID": {"command": "`aws guardduty list-findings`"},
-         "PRIMARY_KUBE_CONTEXT": {"command": "`kubectl config get-contexts`"},
-         "STANDBY_KUBE_CONTEXT": {"command": "`kubectl config get-contexts`"}}
+_ARGS: dict[str, dict[str, str]] = {
+    "RESTORE_TIME": {"format": "`YYYY-MM-DDThh:mm:ssZ`"},
+    "FINDING_ID": {"command": "`aws guardduty list-findings`"},
+    "PRIMARY_KUBE_CONTEXT": {"command": "`kubectl config get-contexts`"},
+    "STANDBY_KUBE_CONTEXT": {"command": "`kubectl config get-contexts`"},
+}
+"""What each description's placeholders name: a format or the command that shows the value."""
 
 
 def used_inputs(markdown: str) -> list[str]:
@@ -43,8 +47,7 @@ def inputs_section(markdown: str, lang: Language) -> list[str]:
                "knows. Set each one in the shell (for example {example}) before the steps that use it:").format(
                  example="`export INCIDENT_ID=...`"), ""]
     for name in used:
-        args = {"format": _ARGS["format"], **(_ARGS.get(name) or {})}
-        lines.append(f"- `{name}`: " + _(INPUTS[name]).format(**args))
+        lines.append(f"- `{name}`: " + _(INPUTS[name]).format(**_ARGS.get(name, {})))
     return [*lines, ""]
 
 
