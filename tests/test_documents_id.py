@@ -16,6 +16,7 @@ import json
 import re
 import sys
 import xml.etree.ElementTree as ET
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -99,7 +100,8 @@ def diagram_labels(stack: str, tmp: Path, lang) -> list[str]:
 
     t = topo(stack)
     spofs = availability.budget(t, lang).spofs
-    paths = draw(t, tmp, spofs=spofs) if lang is None else draw(t, tmp, spofs=spofs, lang=lang)
+    day = date(2026, 1, 1)  # the diagram's title carries the day it is drawn
+    paths = draw(t, tmp, spofs=spofs, day=day) if lang is None else draw(t, tmp, spofs=spofs, lang=lang, day=day)
     svg = next(p for p in paths if p.suffix == ".svg")
     return normalised(["".join(e.itertext()) for e in ET.parse(svg).getroot().iter() if e.tag.endswith("}text")])
 
@@ -233,7 +235,7 @@ def test_failover_terms_carry_their_template(direction: str) -> None:
         assert term_basis(EN, t) == t.basis
         assert not english_left(term_basis(ID, t), set()), term_basis(ID, t)
     assert estimate_formula(EN, est) == est.formula and estimate_assumptions(EN, est) == list(est.assumptions)
-    assert estimate_formula(ID, est) == "48 s deteksi + 30 s propagasi + 60 s jawaban tersimpan di cache (TTL)"
+    assert estimate_formula(ID, est) == "48 detik deteksi + 30 detik propagasi + 60 detik jawaban tersimpan di cache (TTL)"
     assert all(not english_left(a, set()) for a in estimate_assumptions(ID, est))
 
 

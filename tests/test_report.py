@@ -104,7 +104,7 @@ def test_runbook_has_exact_commands_and_contacts() -> None:
     assert 'aws backup list-recovery-points-by-backup-vault --backup-vault-name "$VAULT"' in text
     # the backup role is auto-named by Pulumi: found by its logical-name prefix
     assert "ROLE=$(aws iam list-roles --query \"Roles[?starts_with(RoleName, 'contoh-layanan-prod-backup-')].Arn | [0]\"" in text
-    assert 'aws backup start-restore-job --recovery-point-arn <recovery-point-arn> --iam-role-arn "$ROLE"' in text
+    assert 'aws backup start-restore-job --recovery-point-arn "$RP" --iam-role-arn "$ROLE"' in text
     assert "ttis@contoh.go.id" in text
     for title in ("application instance", "Availability Zone", "whole AWS site", "corruption or ransomware", "Leaked credentials"):
         assert title in text

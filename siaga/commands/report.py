@@ -11,6 +11,7 @@ from rich.table import Table
 
 from siaga.commands.common import DEFAULT_TIMEOUT, SECRET_CONFIG_HELP, TIMEOUT_HELP, fail, load_graph
 from siaga.documents import document_language, write_reports
+from siaga.documents.diagram import DiagramError
 from siaga.i18n import LANGUAGES, Language, UnknownLanguage
 
 console = Console()
@@ -39,6 +40,8 @@ def register(app: typer.Typer) -> None:
             files, topo, budget = write_reports(graph, stack, out, lang=lang)
         except UnknownLanguage as exc:
             fail(f"siaga:documentLanguage: {exc}")
+        except DiagramError as exc:
+            fail(f"siaga report: {exc}")
         except OSError as exc:
             fail(f"--output {out}: cannot write there ({exc.strerror or exc})")
         doc = document_language(topo, lang)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from siaga.documents import availability, drp, residency
+from siaga.documents.baku import italicise
 from siaga.documents.topology import Topology, analyse
 from siaga.engine.model import Graph
 from siaga.i18n import DEFAULT_LANGUAGE, Language, language
@@ -41,14 +42,19 @@ def document_language(topo: Topology, lang: Language | str | None = None) -> Lan
     return language(str(lang) if lang else DEFAULT_LANGUAGE)
 
 
+def g_project(graph: Graph) -> str:
+    """The Pulumi project: the PDF's author when the stack has no siaga config (no agency)."""
+    return graph.project
+
+
 def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str | None = None,
                   ) -> tuple[ReportFiles, Topology, availability.Budget]:
     """Builds every document for ``graph`` into ``out_dir``: all of them or none. Each is rendered into a private
     staging folder next to ``out_dir`` and only when every one is complete are they renamed into place (a rename
     replaces a file atomically), so a failure leaves no half-written or partial set. ``lang``: see
     :func:`document_language` (checked before anything is written)."""
-    from siaga.documents.diagram import draw  # matplotlib import is slow: only when drawing
-    from siaga.documents.pdf import markdown_to_pdf
+    from siaga.documents.diagram import draw
+    from siaga.documents.pdf import PdfMeta, markdown_to_pdf
 
     topo = analyse(graph)
     lang = document_language(topo, lang)
@@ -63,15 +69,20 @@ def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str 
         drp_md = drp.render_markdown(topo, stack, diagram_name=diagrams[0].name, lang=lang)
         texts = {
             "drp.md": drp_md,
-            "availability.md": availability.render_markdown(budget, stack, lang=lang),
+            # foreign terms in italics in Indonesian Markdown (baku.py; the DRP does it itself)
+            "availability.md": italicise(availability.render_markdown(budget, stack, lang=lang), lang),
             "availability.json": json.dumps(availability.as_dict(budget), indent=2) + "\n",
-            "residency.md": residency.render_markdown(rows, stack, allowed, endpoints, lang=lang),
+            "residency.md": italicise(residency.render_markdown(rows, stack, allowed, endpoints, lang=lang), lang),
             "residency.csv": residency.to_csv(rows, lang=lang),
             "residency.json": residency.to_json(rows, stack, allowed, endpoints),  # keys stay English
         }
         for name, text in texts.items():
             (staging / name).write_text(text, encoding="utf-8")
-        markdown_to_pdf(drp_md, staging / "drp.pdf", staging)
+        _ = lang.gettext
+        meta = PdfMeta(title=drp_md.split("\n", 1)[0].lstrip("# ").strip(),
+                       author=topo.config.agency if topo.config else g_project(graph),
+                       subject=_("Disaster Recovery Plan"), lang=lang.code)
+        markdown_to_pdf(drp_md, staging / "drp.pdf", staging, meta)
         out_dir.mkdir(parents=True, exist_ok=True)
         for item in sorted(staging.iterdir()):
             os.replace(item, out_dir / item.name)

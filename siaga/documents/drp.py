@@ -11,15 +11,19 @@ from dataclasses import dataclass
 from components.failover_time import HEALTHY_SHARE, Estimate, probe_timeout_seconds
 from siaga.documents import names
 from siaga.documents.availability import az_loss_sizings
+from siaga.documents.baku import italicise
 from siaga.documents.drp_security import render_sections as security_sections
 from siaga.documents.l10n import (
     UNITS,
     describe_sizing,
     estimate_assumptions,
     estimate_formula,
+    seconds,
     term_basis,
     term_name,
 )
+from siaga.documents.revoke import revoke_sessions, revoke_sessions_policy
+from siaga.documents.runbook_inputs import inputs_section
 from siaga.documents.texts import as_language
 from siaga.documents.texts import duration as _duration
 from siaga.documents.topology import (
@@ -90,7 +94,8 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
     app_zones = topo.app_zones()
     none = _("none")
     asg_res = [a for a, _z in topo.asgs if a.type == "aws:autoscaling/group:Group"]
-    eks_names = [names.explicit(a, "name") or f"<EKS cluster {a.name}-...>" for a, _z in topo.asgs
+    eks_names = [names.explicit(a, "name") or f"$(aws eks list-clusters --query \"clusters[?starts_with(@, "
+                 f"'{a.name}-')] | [0]\" --output text --region {region})" for a, _z in topo.asgs
                  if a.type != "aws:autoscaling/group:Group"]
     db = topo.databases[0] if topo.databases else None
     dbn = names.db_instance(db.resource, region) if db else None
@@ -113,9 +118,12 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
               "~{restored})").format(detection=_dur(tg, lang), restored=_dur(grace, lang)),
         rpo=_("0 (instances are stateless; data is in the database)"), rto_seconds=float(tg), rpo_seconds=0.0,
         steps=inst_steps
-        + [_cmd(f"aws eks list-nodegroups --cluster-name {n} --region {region}",
-                _("then: {command}").format(command=f"aws eks describe-nodegroup --cluster-name {n} "
-                                                    f"--nodegroup-name <group> --region {region}")) for n in eks_names]))
+        + [line for n in eks_names for line in (
+            f"for NODEGROUP in $(aws eks list-nodegroups --cluster-name {n} --query 'nodegroups[]' --output text "
+            f"--region {region}); do",
+            f"  aws eks describe-nodegroup --cluster-name {n} --nodegroup-name \"$NODEGROUP\" --query "
+            f"'nodegroup.[nodegroupName,status,health.issues]' --region {region}",
+            "done")]))
 
     # 2. AZ
     db_fail = db.failover_seconds if db and db.multi_az else None
@@ -196,7 +204,7 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
                       "{seconds} s ({source}).").format(
             target=hc.target, interval=hc.interval, timeout=probe_timeout_seconds(hc.type), threshold=hc.threshold,
             seconds=terms["detection"].seconds, source=R53_DOC, share=SHARE)
-        primary_ttl = (_("{ttl} s, the load balancer alias TTL") if p.alias else "{ttl} s").format(ttl=p.ttl)
+        primary_ttl = (_("{ttl} s, the load balancer alias TTL") if p.alias else seconds(lang, "{ttl}")).format(ttl=p.ttl)
         automatic = _("Route 53 answers {name} with the SECONDARY record ({target}) once the status has reached its DNS "
                       "servers (assumed {propagation} s: AWS publishes no figure); resolvers holding the PRIMARY answer "
                       "keep it for its TTL ({primary_ttl}). Failback is automatic too: once the primary passes "
@@ -293,18 +301,16 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
         q = "DBInstances[0]" if is_instance else "DBClusters[0]"
         describe = (f"aws rds describe-db-instances --db-instance-identifier {dbn.ref}" if is_instance
                     else f"aws rds describe-db-clusters --db-cluster-identifier {dbn.ref}")
-        before = _("UTC time before the damage")
         steps = [dbn.lookup, "ACCOUNT=$(aws sts get-caller-identity --query Account --output text)",
                  f"{describe} --query '{q}.LatestRestorableTime' --region {region}",
                  f"SG=$({describe} --query '{q}.VpcSecurityGroups[].VpcSecurityGroupId' --output text --region {region})",
                  f"SUBNETS=$({describe} --query '{q}.{'DBSubnetGroup.DBSubnetGroupName' if is_instance else 'DBSubnetGroup'}' "
                  f"--output text --region {region})",
                  f"aws rds restore-db-instance-to-point-in-time --source-db-instance-identifier {dbn.ref} "
-                 "--target-db-instance-identifier \"$DB-restored\" --restore-time <"
-                 + _("{before}, e.g. {example}").format(before=before, example="2026-01-31T23:55:00Z") + "> "
+                 '--target-db-instance-identifier "$DB-restored" --restore-time "$RESTORE_TIME" '
                  f"--db-subnet-group-name \"$SUBNETS\" --vpc-security-group-ids $SG --multi-az --region {region}" if is_instance else
                  f"aws rds restore-db-cluster-to-point-in-time --source-db-cluster-identifier {dbn.ref} "
-                 f"--db-cluster-identifier \"$DB-restored\" --restore-to-time <{before}> "
+                 '--db-cluster-identifier "$DB-restored" --restore-to-time "$RESTORE_TIME" '
                  f"--db-subnet-group-name \"$SUBNETS\" --vpc-security-group-ids $SG --region {region}"]
         if vault:
             vn = names.vault(vault.resource, region)
@@ -312,13 +318,17 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
             role = names.role_arn(role_res, lang)
             kind = "db" if is_instance else "cluster"
             steps += [vn.lookup, role.lookup,
-                      f"aws backup list-recovery-points-by-backup-vault --backup-vault-name {vn.ref} "
-                      f"--by-resource-arn \"arn:aws:rds:{region}:$ACCOUNT:{kind}:$DB\" --region {region}",
-                      f"aws backup get-recovery-point-restore-metadata --backup-vault-name {vn.ref} --recovery-point-arn <recovery-point-arn> --region {region}",
-                      _cmd(f"aws backup start-restore-job --recovery-point-arn <recovery-point-arn> --iam-role-arn {role.ref} "
-                           f"--metadata file://restore-metadata.json --region {region}",
-                           _("metadata from the previous command, with {field} set to a new name").format(
-                               field="DBInstanceIdentifier"))]
+                      f"RP=$(aws backup list-recovery-points-by-backup-vault --backup-vault-name {vn.ref} "
+                      f"--by-resource-arn \"arn:aws:rds:{region}:$ACCOUNT:{kind}:$DB\" --by-created-before "
+                      "\"$RESTORE_TIME\" --query 'sort_by(RecoveryPoints[?Status==`COMPLETED`],&CreationDate)[-1]."
+                      f"RecoveryPointArn' --output text --region {region})  # "
+                      + _("the last complete recovery point before the damage"),
+                      _cmd(f"aws backup get-recovery-point-restore-metadata --backup-vault-name {vn.ref} "
+                           f"--recovery-point-arn \"$RP\" --query RestoreMetadata --region {region} > "
+                           "restore-metadata.json", _("set {field} in it to a new name").format(
+                               field="DBInstanceIdentifier" if is_instance else "DBClusterIdentifier")),
+                      f"aws backup start-restore-job --recovery-point-arn \"$RP\" --iam-role-arn {role.ref} "
+                      f"--metadata file://restore-metadata.json --region {region}"]
         steps.append("# " + _("then: point the application at the restored endpoint (update its configuration / secret) "
                               "and roll the ASG with an instance refresh; keep the damaged instance for forensics "
                               "(deletion protection is on)."))
@@ -348,19 +358,15 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
             finding="UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration"))
     if topo.graph.of_type(CLOUDTRAIL):
         detect.append(_("CloudTrail (log file validation) for the calls made with the credentials"))
-    now = _("now, UTC ISO 8601")
-    steps = []
-    for r in roles:
-        name = names.role_name(r)
-        steps.append(f"aws iam put-role-policy --role-name {name} --policy-name AWSRevokeOlderSessions --policy-document "
-                     "'{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\","
-                     "\"Condition\":{\"DateLessThan\":{\"aws:TokenIssueTime\":\"<" + now + ">\"}}}]}'")
+    steps = revoke_sessions_policy() if roles else []
+    steps += [revoke_sessions(names.role_name(r)) for r in roles]
     if db is not None and dbn is not None and db.resource.type.endswith("Instance"):
         steps.append(dbn.lookup)
         steps.append(f"aws rds modify-db-instance --db-instance-identifier {dbn.ref} --manage-master-user-password "
                      f"--rotate-master-user-password --apply-immediately --region {region}")
-    user, leaked = _("user"), _("leaked key")
-    steps.append(f"aws iam update-access-key --user-name <{user}> --access-key-id <{leaked}> --status Inactive")
+    steps += ['LEAKED_USER=$(aws iam get-access-key-last-used --access-key-id "$LEAKED_KEY_ID" --query UserName '
+              "--output text)",
+              'aws iam update-access-key --user-name "$LEAKED_USER" --access-key-id "$LEAKED_KEY_ID" --status Inactive']
     out.append(Scenario(
         key="credentials",
         title=_("Leaked credentials"),
@@ -429,9 +435,9 @@ def failover_section(topo: Topology, lang: Language | str | None = None) -> list
         return []
     lines = ["## " + _("DNS failover time: how it is computed"), "",
              _("Failover (the primary stops answering): {seconds} worst case.").format(
-                 seconds=f"**{est.seconds} s**"), ""] + _terms_table(est, lang)
+                 seconds=f"**{seconds(lang, est.seconds)}**"), ""] + _terms_table(est, lang)
     lines += ["", _("Failback (the primary answers again, the standby still healthy): {seconds} worst case.").format(
-        seconds=f"**{back.seconds} s**"), ""]
+        seconds=f"**{seconds(lang, back.seconds)}**"), ""]
     lines += _terms_table(back, lang) + ["", _("Assumptions:"), ""]
     lines += [f"- {a}" for a in estimate_assumptions(lang, est)] + [""]
     return lines
@@ -553,4 +559,7 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
               "- " + _("RDS point-in-time restore: {url}").format(url=PITR_DOC),
               "- " + _("ALB target-group health checks: {url}").format(url=TG_DOC)]
     lines += [f"- {k}: {failover_source(k, _)}" for k in FAILOVER_DOCS] + [""]
-    return "\n".join(lines)
+    # the operator's inputs, listed before the first section that runs a command (runbook_inputs.py)
+    first = lines.index("## " + _("Architecture"))
+    lines[first:first] = inputs_section("\n".join(lines), lang)
+    return italicise("\n".join(lines), lang)

@@ -23,6 +23,7 @@ import json
 from typing import Any
 
 from siaga.documents import names
+from siaga.documents.revoke import revoke_sessions, revoke_sessions_policy
 from siaga.documents.texts import as_language
 from siaga.engine.model import Graph, Resource, plain
 from siaga.i18n import Language
@@ -77,40 +78,80 @@ def _json_field(inputs: dict[str, Any], key: str) -> Any:
     return value
 
 
-def _isolated_restore(graph: Graph, dbs: list[Resource], region: str, lang: Language) -> list[str]:
+def _isolated_account(graph: Graph, vault: Resource) -> tuple[str, str] | None:
+    """(role ARN, account id) of the separate backup account a vault is built in (its provider assumes a role
+    there: components/backup_account.py), or None for a vault of the stack's own account."""
+    inputs = _provider_inputs(graph, vault)
+    roles = _json_field(inputs, "assumeRoles") or []
+    accounts = _json_field(inputs, "allowedAccountIds") or []
+    role = roles[0].get("roleArn") if isinstance(roles, list) and roles and isinstance(roles[0], dict) else None
+    if not isinstance(role, str) or not role:
+        return None
+    return role, str(accounts[0] if isinstance(accounts, list) and accounts else role.split(":")[4])
+
+
+def _isolated_restore(graph: Graph, dbs: list[Resource], prod_vault: Resource | None, region: str,
+                      lang: Language) -> list[str]:
     """Ransomware with admin rights in the production account: the vault in the separate backup account (a provider
-    that assumes a role there) is the copy it cannot reach. The commands: recovery points there (encrypted with that
-    account's own key), copied back into the rebuilt production vault, then restored like any recovery point."""
+    that assumes a role there) is the copy it cannot reach. The commands: the rebuilt production vault's ARN (read in
+    the production account), the backup account's credentials, its last recovery point before the damage, a copy
+    job back into the production vault (AWS Backup's StartCopyJob runs in the source vault's account:
+    https://docs.aws.amazon.com/aws-backup/latest/devguide/recov-point-create-a-copy.html), then the copied recovery
+    point restored like any other. Every variable is set by a command; none is an example value."""
     _ = lang.gettext
     out: list[str] = []
+    reg = f"--region {region}"
     for vault in graph.of_type("aws:backup/vault:Vault"):
-        inputs = _provider_inputs(graph, vault)
-        roles = _json_field(inputs, "assumeRoles") or []
-        accounts = _json_field(inputs, "allowedAccountIds") or []
-        role = roles[0].get("roleArn") if isinstance(roles, list) and roles and isinstance(roles[0], dict) else None
-        if not role:
+        isolated = _isolated_account(graph, vault)
+        if isolated is None:
             continue
-        account = accounts[0] if isinstance(accounts, list) and accounts else role.split(":")[4]
+        role, account = isolated
         name = vault.plain_inputs().get("name") or vault.name
         key = _arn_of(graph, vault.plain_inputs().get("kmsKeyArn"))
         key_label = (_("KMS key {key} of account {account}").format(key=key.name, account=account) if key is not None
                      else _("a KMS key of account {account}").format(account=account))
-        reg = f"--region {region}"
         out += ["", "# " + _("RANSOMWARE (production account compromised): restore from the isolated vault {vault} in "
                              "the separate backup account {account}, encrypted with {key}: a compromised production "
-                             "administrator or key cannot reach it").format(vault=name, account=account, key=key_label),
-                f"aws sts assume-role --role-arn {role} --role-session-name siaga-recovery {reg}  # "
-                + _("export its credentials as {variables} for the next two commands (backup account)").format(
-                    variables="AWS_*"),
-                f"aws backup list-recovery-points-by-backup-vault --backup-vault-name {name} {reg} --query "
-                "'sort_by(RecoveryPoints,&CreationDate)[?Status==`COMPLETED`]'  # "
-                + _("pick one from BEFORE the compromise"),
-                f"aws backup start-copy-job --source-backup-vault-name {name} --recovery-point-arn \"$ISOLATED_RP\" "
-                "--destination-backup-vault-arn \"$CLEAN_VAULT_ARN\" --iam-role-arn \"$BACKUP_ACCOUNT_ROLE_ARN\" "
-                f"{reg}  # " + _("into the rebuilt production vault (its access policy must admit account "
-                                 "{account})").format(account=account),
-                "# " + _("back in the (rebuilt) production account: {command} on the copied recovery point, as "
-                         "above").format(command="start-restore-job")]
+                             "administrator or key cannot reach it").format(vault=name, account=account, key=key_label)]
+        if prod_vault is not None:
+            pv = names.vault(prod_vault, region)
+            out += [pv.lookup,
+                    f"CLEAN_VAULT_ARN=$(aws backup describe-backup-vault --backup-vault-name {pv.ref} --query "
+                    f"BackupVaultArn --output text {reg})  # "
+                    + _("the rebuilt production vault: its access policy must admit account {account}").format(
+                        account=account)]
+        else:
+            out.append("# " + _("this stack has no vault of its own to copy back into: restore in the backup "
+                                "account"))
+        out += ["read -r AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN < <(aws sts assume-role "
+                f"--role-arn {role} --role-session-name siaga-recovery --query "
+                f"'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text {reg})",
+                "export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN  # "
+                + _("from here on: the backup account"),
+                f"ISOLATED_RP=$(aws backup list-recovery-points-by-backup-vault --backup-vault-name {name} "
+                "--by-created-before \"$RESTORE_TIME\" --query "
+                "'sort_by(RecoveryPoints[?Status==`COMPLETED`],&CreationDate)[-1].RecoveryPointArn' "
+                f"--output text {reg})  # " + _("the last complete one from BEFORE the compromise")]
+        if prod_vault is not None:
+            out += ["BACKUP_ACCOUNT_ROLE_ARN=$(aws iam get-role --role-name AWSBackupDefaultServiceRole --query "
+                    "Role.Arn --output text)  # " + _("the role AWS Backup uses in the backup account"),
+                    f"COPY_JOB=$(aws backup start-copy-job --source-backup-vault-name {name} --recovery-point-arn "
+                    "\"$ISOLATED_RP\" --destination-backup-vault-arn \"$CLEAN_VAULT_ARN\" --iam-role-arn "
+                    f"\"$BACKUP_ACCOUNT_ROLE_ARN\" --query CopyJobId --output text {reg})",
+                    "aws backup describe-copy-job --copy-job-id \"$COPY_JOB\" --query "
+                    f"'CopyJob.[State,StatusMessage]' --output text {reg}  # "
+                    + _("repeat until {state}").format(state="COMPLETED"),
+                    "RP=$(aws backup describe-copy-job --copy-job-id \"$COPY_JOB\" --query "
+                    f"CopyJob.DestinationRecoveryPointArn --output text {reg})",
+                    "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN  # "
+                    + _("back in the (rebuilt) production account"),
+                    ]
+            if dbs:  # the recovery steps above set ROLE (the restore role) and VAULT (the production vault)
+                out += [f"aws backup get-recovery-point-restore-metadata --backup-vault-name {pv.ref} "
+                        f"--recovery-point-arn \"$RP\" --query RestoreMetadata {reg} > restore-metadata.json  # "
+                        + _("set a NEW identifier in it"),
+                        "aws backup start-restore-job --recovery-point-arn \"$RP\" --iam-role-arn \"$ROLE\" "
+                        f"--metadata file://restore-metadata.json {reg}"]
         if not dbs:
             out.append("# " + _("(this stack has no database in a backup plan: restore the copied data stores by "
                                 "type)"))
@@ -131,23 +172,25 @@ def render_sections(graph: Graph, lang: Language | str | None = None) -> list[st
                "instance named by the finding.").format(variable="`INSTANCE`"), ""]
 
     # 1. identification
-    ident = ["# " + _("findings of medium severity and above ({condition})").format(condition="GuardDuty severity >= 4")]
+    ident = ["# " + _("findings of medium severity and above ({condition})").format(condition="GuardDuty severity ≥ 4")]
     if not graph.of_type(DETECTOR):
         ident.append("# " + _("no GuardDuty detector created by this stack: these work where the account already has "
                               "one"))
     ident += [f"DETECTOR=$(aws guardduty list-detectors --query 'DetectorIds[0]' --output text {reg})",
               "aws guardduty list-findings --detector-id \"$DETECTOR\" --finding-criteria "
               f"'{{\"Criterion\":{{\"severity\":{{\"Gte\":4}}}}}}' {reg}",
-              "aws guardduty get-findings --detector-id \"$DETECTOR\" --finding-ids <id> "
-              f"--query 'Findings[].[Type,Severity,Resource.InstanceDetails.InstanceId]' {reg}"]
+              "aws guardduty get-findings --detector-id \"$DETECTOR\" --finding-ids \"$FINDING_ID\" "
+              f"--query 'Findings[].[Type,Severity,Resource.InstanceDetails.InstanceId]' {reg}",
+              "INSTANCE=$(aws guardduty get-findings --detector-id \"$DETECTOR\" --finding-ids \"$FINDING_ID\" "
+              f"--query 'Findings[0].Resource.InstanceDetails.InstanceId' --output text {reg})  # "
+              + _("the instance named by the finding")]
     if graph.of_type(TRAIL):
         ident.append("aws cloudtrail lookup-events --lookup-attributes AttributeKey=ResourceName,"
                      f"AttributeValue=\"$INSTANCE\" --max-results 50 {reg}  # " + _("what was done to/with it"))
     if graph.of_type(WEB_ACL):
         ident.append("# " + _("WAF: the blocked and counted requests are in the {group} log group of the "
                               "stack").format(group="aws-waf-logs-*"))
-    ident += ["INSTANCE=<" + _("instance id from the finding") + ">",
-              f"aws ec2 describe-instances --instance-ids \"$INSTANCE\" --query "
+    ident += [f"aws ec2 describe-instances --instance-ids \"$INSTANCE\" --query "
               f"'Reservations[0].Instances[0].[Placement.AvailabilityZone,SecurityGroups,IamInstanceProfile.Arn]' {reg}"]
     lines += ["### 1. " + _("Identification"), "", "```sh"] + ident + ["```", ""]
 
@@ -173,27 +216,26 @@ def render_sections(graph: Graph, lang: Language | str | None = None) -> list[st
                  f"'[{{\"IpProtocol\":\"-1\",\"IpRanges\":[{{\"CidrIp\":\"0.0.0.0/0\"}}]}}]' {reg}"]
     cont.append(f"aws ec2 modify-instance-attribute --instance-id \"$INSTANCE\" --groups \"$QUARANTINE_SG\" {reg}")
     cont += ["# " + _("Session Manager sessions to the instance"),
-             f"aws ssm describe-sessions --state Active --filters key=Target,value=\"$INSTANCE\" "
-             f"--query 'Sessions[].SessionId' --output text {reg}",
-             "aws ssm terminate-session --session-id <" + _("each session id") + f"> {reg}",
+             "for SESSION in $(aws ssm describe-sessions --state Active --filters key=Target,value=\"$INSTANCE\" "
+             f"--query 'Sessions[].SessionId' --output text {reg}); do",
+             f"  aws ssm terminate-session --session-id \"$SESSION\" {reg}",
+             "done",
              "# " + _("sessions of the instance role issued before now (credentials taken from the instance stop "
                       "working)")]
-    for role in graph.of_type(ROLE):
-        if _trusted_by(role, "ec2.amazonaws.com"):
-            cont.append(f"aws iam put-role-policy --role-name {names.role_name(role)} --policy-name "
-                        "AWSRevokeOlderSessions --policy-document '{\"Version\":\"2012-10-17\",\"Statement\":[{"
-                        "\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"DateLessThan\":"
-                        "{\"aws:TokenIssueTime\":\"'$(date -u +%Y-%m-%dT%H:%M:%SZ)'\"}}}]}'")
+    ec2_roles = [role for role in graph.of_type(ROLE) if _trusted_by(role, "ec2.amazonaws.com")]
+    if ec2_roles:
+        cont += revoke_sessions_policy()
+        cont += [revoke_sessions(names.role_name(role)) for role in ec2_roles]
     lines += ["### 2. " + _("Containment"), "", "```sh"] + cont + ["```", ""]
 
     # 3. eradication
-    incident = "<" + _("incident id") + ">"
+    incident = "$INCIDENT_ID"
     erad = ["for VOL in $(aws ec2 describe-instances --instance-ids \"$INSTANCE\" --query "
             f"'Reservations[0].Instances[0].BlockDeviceMappings[].Ebs.VolumeId' --output text {reg}); do",
             "  aws ec2 create-snapshot --volume-id \"$VOL\" --description \"forensics $INSTANCE\" --tag-specifications "
-            f"'ResourceType=snapshot,Tags=[{{Key=siaga:forensics,Value={incident}}}]' {reg}",
+            f"\"ResourceType=snapshot,Tags=[{{Key=siaga:forensics,Value={incident}}}]\" {reg}",
             "done  # " + _("encrypted like the volume (the stack's EBS key)"),
-            f"aws ec2 wait snapshot-completed --filters Name=tag:siaga:forensics,Values={incident} {reg}",
+            f"aws ec2 wait snapshot-completed --filters \"Name=tag:siaga:forensics,Values={incident}\" {reg}",
             f"aws ec2 terminate-instances --instance-ids \"$INSTANCE\" {reg}  # " + _("once the snapshots are complete")]
     for n in asgs:
         erad.append(f"aws autoscaling start-instance-refresh --auto-scaling-group-name {n.ref} {reg}  "
@@ -218,7 +260,7 @@ def render_sections(graph: Graph, lang: Language | str | None = None) -> list[st
 
     # 4. recovery
     rec: list[str] = []
-    vaults = [v for t in VAULTS for v in graph.of_type(t)]
+    vaults = [v for t in VAULTS for v in graph.of_type(t) if _isolated_account(graph, v) is None]
     if vaults and dbs:
         vault = vaults[0]
         vn = names.vault(vault, region)
@@ -236,8 +278,9 @@ def render_sections(graph: Graph, lang: Language | str | None = None) -> list[st
                 vn.lookup, dbn.lookup, f"DB_ARN=$({arn_q} --output text {reg})",
                 "ACCOUNT=$(aws sts get-caller-identity --query Account --output text)", rn.lookup,
                 f"RP=$(aws backup list-recovery-points-by-backup-vault --backup-vault-name {vn.ref} --by-resource-arn "
-                f"\"$DB_ARN\" --query 'sort_by(RecoveryPoints,&CreationDate)[?Status==`COMPLETED`] | [-1]."
-                f"RecoveryPointArn' --output text {reg})  # " + _("choose one from BEFORE the compromise"),
+                "\"$DB_ARN\" --by-created-before \"$RESTORE_TIME\" --query "
+                "'sort_by(RecoveryPoints[?Status==`COMPLETED`],&CreationDate)[-1].RecoveryPointArn' "
+                f"--output text {reg})  # " + _("the last complete one from BEFORE the compromise"),
                 f"aws backup get-recovery-point-restore-metadata --backup-vault-name {vn.ref} --recovery-point-arn "
                 f"\"$RP\" --query RestoreMetadata {reg} > restore-metadata.json  # " + _("set a NEW identifier in it"),
                 f"aws backup start-restore-job --recovery-point-arn \"$RP\" --iam-role-arn {rn.ref} "
@@ -245,7 +288,7 @@ def render_sections(graph: Graph, lang: Language | str | None = None) -> list[st
     else:
         rec.append("# " + _("no AWS Backup vault with the database in this stack: restore from the database's own "
                             "snapshots (see database restore above)"))
-    rec += _isolated_restore(graph, dbs, region, lang)
+    rec += _isolated_restore(graph, dbs, vaults[0] if vaults else None, region, lang)
     stack = graph.stack
     rec.append(f"siaga verify --stack {stack} --public  # " + _("the service as citizens reach it"))
     templates = graph.of_type("aws:fis/experimentTemplate:ExperimentTemplate")

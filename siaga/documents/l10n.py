@@ -41,9 +41,23 @@ def plain(lang: Language, value: float | int) -> str:
     return lang.number(value, len(text.partition(".")[2]))
 
 def sci(lang: Language, value: float, digits: int = 3) -> str:
-    """Scientific notation (``3.005e-06``): the same in Indonesian with a decimal comma (``3,005e-06``)."""
+    """Scientific notation: ``3.005e-06`` in English (as it always was); in Indonesian the way a printed document
+    writes it, ``3,005 × 10⁻⁶`` (an ``e`` exponent is a programming notation, not baku)."""
     text = f"{value:.{digits}e}"
-    return text if lang.code == "en" else text.replace(".", ",")
+    if lang.code == "en":
+        return text
+    mantissa, _e, exponent = text.partition("e")
+    power = str(int(exponent)).translate(SUPERSCRIPT)
+    return f"{mantissa.replace('.', ',')} × 10{power}"
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def seconds(lang: Language, value: float | int | str) -> str:
+    """A number of seconds: ``138 s`` in English (the documents' abbreviation), ``138 detik`` in Indonesian (one unit
+    style with ``menit``, ``jam``, ``hari``: tests/test_documents_baku.py)."""
+    return f"{value} s" if lang.code == "en" else f"{value} detik"
 
 
 def term_name(lang: Language, term: Term) -> str:
@@ -62,7 +76,7 @@ def estimate_formula(lang: Language, est: Estimate) -> str:
     """``48 s detection + 30 s propagation + ...`` in ``lang`` (English: exactly ``est.formula``)."""
     if lang.code == "en":
         return est.formula
-    return " + ".join(f"{plain(lang, t.seconds)} s {term_name(lang, t)}" for t in est.terms if t.seconds)
+    return " + ".join(f"{seconds(lang, plain(lang, t.seconds))} {term_name(lang, t)}" for t in est.terms if t.seconds)
 
 
 def estimate_assumptions(lang: Language, est: Estimate) -> list[str]:
@@ -99,5 +113,5 @@ def describe_sizing(lang: Language, sizing: AzSizing) -> str:
         left=left, required=sizing.required, percent=f"{sizing.surviving * 100 // sizing.required} %", boot=boot)
 
 
-__all__ = ["describe_sizing", "estimate_assumptions", "estimate_formula", "fixed", "lang_or_en", "plain", "sci",
+__all__ = ["describe_sizing", "estimate_assumptions", "estimate_formula", "fixed", "lang_or_en", "plain", "sci", "seconds",
            "term_basis", "term_name"]

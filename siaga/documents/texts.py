@@ -14,13 +14,13 @@ def as_language(lang: Language | str | None, default: str = "en") -> Language:
 
 
 def duration(seconds: float | None, lang: Language) -> str:
-    """A duration in the unit a reader thinks in: ``45 s``, ``5 min``/``5 menit``, ``3 h``/``3 jam``,
+    """A duration in the unit a reader thinks in: ``45 s``/``45 detik``, ``5 min``/``5 menit``, ``3 h``/``3 jam``,
     ``7 days``/``7 hari`` (the DRP's English abbreviations, kept as they always were)."""
     _ = lang.gettext
     if seconds is None:
         return _("n/a")
     if seconds < 120:
-        return f"{lang.number(seconds)} s"
+        return f"{lang.number(seconds)} s" if lang.code == "en" else f"{lang.number(seconds)} detik"
     if seconds < 7200:
         return _("{n} min").format(n=lang.number(seconds / 60))
     if seconds < 3 * 86400:
