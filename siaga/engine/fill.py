@@ -293,6 +293,9 @@ def fill_declared(type_: str, name: str, inputs: dict[str, Any], region: str, ri
     for wire, desc in declared.items():
         if out.get(wire) is not None or not isinstance(desc, dict):
             continue
+        if _auto_named(res, wire, desc):
+            out[wire] = res.auto_name if wire == "name" else f"{res.auto_name}"
+            continue
         if desc.get("input") is not False and not (
                 desc.get("input") and desc.get("required") and wire.lower() in _CHOSEN_WHEN_ABSENT):
             continue  # the program's to set: left as it gave it (the provider echoes it, or its default)
@@ -300,6 +303,16 @@ def fill_declared(type_: str, name: str, inputs: dict[str, Any], region: str, ri
         filled = override(res) if override is not None else value(res, wire, desc, (wire,))
         if filled is not None:
             out[wire] = filled
+
+
+def _auto_named(res: _Res, wire: str, desc: dict[str, Any]) -> bool:
+    """A name argument the program left out and the provider always reports (``Output[str]``, not Optional): the
+    bridged providers auto-name it from the logical name plus a random suffix (pulumi-terraform-bridge
+    ``AutoName``: ``name``, or the type's own ``<kind>Name`` such as an EKS node group's ``nodeGroupName``), for
+    every cloud: a program using it in ``Output.concat`` gets a string, as after ``pulumi up``."""
+    if desc.get("input") is not True or not desc.get("required") or desc.get("type") != "string":
+        return False
+    return wire == "name" or wire == res.kind[:1].lower() + res.kind[1:] + "Name"
 
 
 _CHOSEN_WHEN_ABSENT = frozenset({"privateip", "privatedns", "availabilityzone"})

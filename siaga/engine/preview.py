@@ -183,6 +183,8 @@ class RunningProgram:
             shutil.rmtree(self.tmp, ignore_errors=True)
         graph = self.recorder.graph(self.program, self.read_secret_keys)
         code = self.proc.returncode
+        if self.recorder.fatal:  # the engine refused the program (what the program then raised follows from it)
+            raise EngineError(self.scrubber.scrub_text(self.recorder.fatal), graph=graph, stderr=stderr)
         if self.errors:
             line = error_line(self.errors[-1], self.preview)
             raise EngineError(self.scrubber.scrub_text(line), graph=graph, stderr=stderr)
