@@ -211,3 +211,19 @@ def test_every_output_of_a_provider_we_do_not_ship_has_a_value(tmp_path: Path) -
         assert _none_outputs(decl, tokens) == []
     finally:
         decl.close()
+
+
+# -- the availability policies judge the zones the subnets are in ----------------------------------------------------
+
+@pytest.mark.parametrize("preview", [False, True], ids=["resolved", "unknowns"])
+def test_one_nat_for_three_zones_is_caught_and_a_node_group_per_zone_passes(preview: bool) -> None:
+    from siaga.analyzer import analyze
+
+    graph = run_program(PROGRAMS / "zones_by_id", stack="dev", preview=preview)
+    if not preview:
+        assert graph.exports["zones"] == ["ap-southeast-3a", "ap-southeast-3b", "ap-southeast-3c"]
+    result = analyze(graph, packs=[REPO / "policies"])
+    assert not result.errors
+    nat = sorted(f.name for f in result.findings if f.policy == "nat-gateway-per-az")
+    assert nat == ["rt-apse3-az2", "rt-apse3-az3"]  # the az1 table uses the NAT in its own zone
+    assert not [f for f in result.findings if f.policy == "eks-nodegroup-multi-az"]
