@@ -227,3 +227,20 @@ def test_one_nat_for_three_zones_is_caught_and_a_node_group_per_zone_passes(prev
     nat = sorted(f.name for f in result.findings if f.policy == "nat-gateway-per-az")
     assert nat == ["rt-apse3-az2", "rt-apse3-az3"]  # the az1 table uses the NAT in its own zone
     assert not [f for f in result.findings if f.policy == "eks-nodegroup-multi-az"]
+
+
+# -- a program that fails for its own reason ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("cloud", "expected"), [
+    ("gcp", "cannot import 'pulumi_gcp' and the program's declared dependencies (requirements.txt, pyproject.toml) "
+            "do not name it"),
+    ("azure", "cannot import 'pulumi_azure_native' although requirements.txt declares pulumi_azure_native"),
+])
+def test_a_missing_import_is_one_line_naming_it_and_the_interpreter(cloud: str, expected: str) -> None:
+    done = CliRunner().invoke(app, ["preview", str(PROGRAMS / "missing_import"), "--stack", "dev", "--config",
+                                    f"missingimport:cloud={cloud}"], env={"COLUMNS": "400"})
+    assert done.exit_code == 2
+    lines = [ln for ln in done.output.splitlines() if ln.strip()]
+    assert len(lines) == 1, lines
+    assert f"ModuleNotFoundError: No module named 'pulumi_{cloud.replace('azure', 'azure_native')}'" in lines[0]
+    assert expected in lines[0] and f"{sys.executable} (the interpreter that ran the program)" in lines[0]

@@ -246,11 +246,10 @@ class Recorder:
             self._announce(created)
         return f"{urn}::{DEFAULT_PROVIDER_ID}"
 
-    def _claim(self, urn: str, type_: str, name: str, req: Any, what: str) -> None:
+    def _claim(self, urn: str, type_: str, name: str, source: SourceLocation | None, what: str) -> None:
         """Refuses a second registration (or read) of a URN, as the engine's step generator does (pulumi/pulumi
         pkg/resource/deploy/step_generator.go ``generateURN``; the text is pkg/diag/errors.go
         ``GetDuplicateResourceURNError``), naming both registrations."""
-        source = self._source(req)
         shown = f"{what} {type_} {name!r}" + (f" at {source.file}:{source.line}" if source else "")
         with self.lock:
             first = self._claimed.get(urn)
@@ -361,7 +360,8 @@ class Recorder:
         if req.custom and not provider and not is_provider:
             provider = self._default_provider(req.type.split(":", 1)[0], req.version)
         urn = self.make_urn(req.parent, req.type, req.name)
-        self._claim(urn, req.type, req.name, req, "registered as")
+        source = self._source(req)
+        self._claim(urn, req.type, req.name, source, "registered as")
         req = self.transforms.apply(urn, req)  # raises TransformError: the program's registration fails
         raw_inputs = wire(req.object)
         if not req.remote:
@@ -396,7 +396,7 @@ class Recorder:
         res = Resource(
             urn=urn, type=req.type, name=req.name, custom=bool(req.custom), id=rid or "",
             parent=req.parent or None, provider=provider, inputs=inputs, outputs=recorded_outs,
-            options=self._options(req), source=self._source(req),
+            options=self._options(req), source=source,
         )
         if req.remote:
             res.remote = True
@@ -442,7 +442,8 @@ class Recorder:
         if not provider and not req.type.startswith("pulumi:"):
             provider = self._default_provider(req.type.split(":", 1)[0], req.version)
         urn = self.make_urn(req.parent, req.type, req.name)
-        self._claim(urn, req.type, req.name, req, "read as")
+        source = self._source(req)
+        self._claim(urn, req.type, req.name, source, "read as")
         raw_inputs = flatten_output_values(wire(req.properties))
         region = self._region_for(raw_inputs, provider)
         # a real preview reads too: the resource exists already, its state is known (siaga/engine/reads.py)
@@ -465,7 +466,7 @@ class Recorder:
                        inputs=self.scrubber.redact_wire(raw_inputs), outputs=self.scrubber.redact_wire(outs),
                        options=ResourceOptions(dependencies=sorted(set(req.dependencies)), version=req.version,
                                                additionalSecretOutputs=list(req.additionalSecretOutputs)),
-                       source=self._source(req))
+                       source=source)
         res.read = True
         self._add(res, (req.id, outs))
         return resource_pb2.ReadResourceResponse(urn=urn, properties=to_struct(outs))
