@@ -126,6 +126,8 @@ def test_remote_component_outputs_are_indexed_iterated_and_read(remote: Graph) -
     assert ex["node_group_arn"].startswith(f"arn:aws:eks:ap-southeast-3:{ACCOUNT_ID}:")
     assert len(ex["layout"]) == 3 and all(isinstance(t, str) for t in ex["layout"])
     assert [s["availability_zone"] for s in ex["subnets"]] == ex["subnet_zones"]
+    assert ex["subnet_vpcs"] == [ex["vpc_id"]] * 3  # the children are in the component's VPC
+    assert ex["subnet_cidrs"] == ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]
 
 
 # -- no silent None; outputs through exports and nested inputs ------------------------------------------------------

@@ -19,6 +19,7 @@ Pure functions: the recorder (siaga/engine/monitor.py) and the tests' mock runs 
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -55,6 +56,7 @@ def answer(type_: str, name: str, urn: str, inputs: dict[str, Any], region: str,
     res = _Res(type_, name, inputs, region, "", out)
     res.declared = declared
     zones = zone_table(region)
+    made: dict[str, Child] = {}
 
     def child(desc: dict[str, Any], label: str, index: int | None) -> dict[str, Any] | None:
         token = desc.get("token")
@@ -66,14 +68,22 @@ def answer(type_: str, name: str, urn: str, inputs: dict[str, Any], region: str,
         rid, state = "", {}
         if not preview and custom:
             child_inputs: dict[str, Any] = {}
-            child_declared = describe(token)
-            if index is not None and child_declared and "availabilityZone" in child_declared:
+            child_declared = describe(token) or {}
+            if index is not None and "availabilityZone" in child_declared:
                 child_inputs["availabilityZone"] = zones[index % len(zones)][0]
+            vpc = made.get("aws:ec2/vpc:Vpc")
+            if vpc is not None and "vpcId" in child_declared:
+                child_inputs["vpcId"] = vpc.id  # the component's own VPC (awsx puts every child in it)
+            if "cidrBlock" in child_declared:
+                cidr = _cidr(inputs.get("cidrBlock"), index)
+                if cidr:
+                    child_inputs["cidrBlock"] = cidr
             rid, state = outputs.computed(token, child_name, child_inputs, region, declared=child_declared)
             if "availabilityZone" in child_inputs and "availabilityZoneId" in (child_declared or {}):
                 state["availabilityZoneId"] = zones[index % len(zones)][1]  # type: ignore[operator]
         found = Child(child_urn, rid, state, custom)
         children.append(found)
+        made.setdefault(token, found)
         return found.reference()
 
     def fill(wire: str, desc: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -127,6 +137,24 @@ def _ids_of_children(out: dict[str, Any], declared: dict[str, Any], children: li
             found_ids = [id_of(r) for r in refs or []]
             if found_ids and all(found_ids):
                 out[wire] = found_ids
+
+
+def _cidr(block: Any, index: int | None) -> str | None:
+    """The component's CIDR block for its VPC, the index-th /20 of it (at most /28) for one of a list of children
+    (awsx splits the VPC's block between its subnets)."""
+    if not isinstance(block, str):
+        return None
+    try:
+        net = ipaddress.ip_network(block, strict=False)
+    except ValueError:
+        return None
+    if index is None:
+        return str(net)
+    parts = net.subnets(new_prefix=min(net.prefixlen + 4, net.max_prefixlen - 4))
+    for i, part in enumerate(parts):
+        if i == index:
+            return str(part)
+    return None
 
 
 def _label(path: tuple[str, ...]) -> str:
