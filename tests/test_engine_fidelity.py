@@ -246,3 +246,45 @@ def test_a_missing_import_is_one_line_naming_it_and_the_interpreter(cloud: str, 
     assert len(lines) == 1, lines
     assert f"ModuleNotFoundError: No module named 'pulumi_{cloud.replace('azure', 'azure_native')}'" in lines[0]
     assert expected in lines[0] and f"{sys.executable} (the interpreter that ran the program)" in lines[0]
+
+
+# -- the real packages (PyPI): awsx, pulumi-eks, pulumi-command ----------------------------------------------------
+
+REAL = {"pulumi-awsx": "3.11.0", "pulumi-eks": "4.4.0", "pulumi-command": "1.2.1"}
+
+
+@pytest.mark.slow
+def test_real_remote_components_and_command_outputs_run_in_both_modes(tmp_path: Path) -> None:
+    """The program's own virtualenv: pulumi-awsx, pulumi-eks and pulumi-command from PyPI (no dependencies: the
+    shared environment's pulumi and pulumi-aws through a .pth file), as a user's `pulumi install` would have it."""
+    import shutil
+    import sysconfig
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    (site / "shared.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    done = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps",
+                           *(f"{k}=={v}" for k, v in REAL.items())], capture_output=True, text=True, timeout=600,
+                          check=False)
+    if done.returncode != 0:
+        pytest.skip(f"PyPI not reachable: {done.stderr.strip()[-200:]}")
+    program = tmp_path / "program"
+    shutil.copytree(PROGRAMS / "real_remote", program)
+    (program / "Pulumi.yaml").write_text(f"name: realremote\nruntime:\n  name: python\n  options:\n"
+                                         f"    virtualenv: {venv}\n", encoding="utf-8")
+    resolved = run_program(program, stack="dev")
+    ex = resolved.exports
+    assert len(ex["nats"]) == 3 and ex["nat0"] == ex["nats"][0] and ex["nat0"].startswith("nat-0")
+    assert re.fullmatch(r"ng-nodegroup-[0-9a-f]{7}", ex["ng"]) and ex["eks_cluster_name"]
+    assert isinstance(ex["stdout"], str) and ex["stdout"]
+    assert {r.type for r in resolved.resources if r.remote} == {"awsx:ec2:Vpc", "eks:index:Cluster",
+                                                                 "eks:index:ManagedNodeGroup"}
+    assert not any("$aws:" in r.urn for r in resolved.resources)  # the children stay unseen
+    host = resolved.get("aws:ec2/instance:Instance", "bastion")
+    assert host.inputs["subnetId"] == resolved.get("awsx:ec2:Vpc", "vpc").outputs["publicSubnetIds"][0]
+    unknown = run_program(program, stack="dev", preview=True)
+    assert unknown.exports["ng"] == UNKNOWN and unknown.exports["stdout"] == UNKNOWN
+    assert len(unknown.exports["nats"]) == 3  # the list of NAT gateways is known, their ids are not

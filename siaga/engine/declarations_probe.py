@@ -31,7 +31,7 @@ import sys
 import typing
 from typing import Any
 
-FORMAT = 3
+FORMAT = 4
 """Bumped when a descriptor's shape changes, so older cached answers are not read."""
 
 MAX_DEPTH = 6
@@ -300,11 +300,16 @@ def describe(token: str, packages: dict[str, Any]) -> dict[str, Any] | None:
     input_names = set(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]) if code else None
     outputs: dict[str, Any] = {}
     _GLOBALS.clear()
+    import pulumi  # noqa: PLC0415
+
+    # a component's outputs are all its provider's (awsx Vpc takes `natGateways` as a strategy and answers the NAT
+    # gateways it made): described whole, not only the fields a program cannot give
+    component = not issubclass(cls, pulumi.CustomResource)
     for wire, (python_name, fn) in _getters(cls).items():
         if wire in ("id", "urn"):
             continue
         is_input = None if input_names is None else python_name in input_names
-        desc = describe_type(_hints(fn, cls), computed_only=bool(is_input))
+        desc = describe_type(_hints(fn, cls), computed_only=bool(is_input) and not component)
         desc["input"] = is_input
         outputs[wire] = desc
     return outputs

@@ -314,7 +314,8 @@ class Recorder:
         from siaga.engine import remote
 
         with self._computing:
-            outs, children = remote.answer(type_, name, urn, dict(inputs), region, self._declared(type_),
+            outs, children = remote.answer(type_, name, urn, flatten_output_values(inputs), region,
+                                           self._declared(type_),
                                            self._declared, self.make_urn, self.preview)
         with self.lock:
             for child in children:

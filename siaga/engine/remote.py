@@ -49,7 +49,7 @@ def answer(type_: str, name: str, urn: str, inputs: dict[str, Any], region: str,
            declared: dict[str, Any] | None, describe: Describe, make_urn: Callable[[str, str, str], str],
            preview: bool) -> tuple[dict[str, Any], list[Child]]:
     """(outputs, children) of the remote component ``type_`` named ``name`` (URN ``urn``) given ``inputs``."""
-    out = dict(inputs)
+    out: dict[str, Any] = {}
     children: list[Child] = []
     if not declared:
         return out, children
@@ -105,7 +105,10 @@ def answer(type_: str, name: str, urn: str, inputs: dict[str, Any], region: str,
         return value(res, wire, desc, path)
 
     for wire, desc in declared.items():
-        if wire in inputs or not isinstance(desc, dict) or desc.get("input") is True:
+        if not isinstance(desc, dict):
+            continue
+        if wire in inputs and _fits(inputs[wire], desc):
+            out[wire] = inputs[wire]  # the provider passes the argument through (as given, when it has the shape)
             continue
         filled = fill(wire, desc, (wire,))
         if filled is not None:
@@ -133,10 +136,26 @@ def _ids_of_children(out: dict[str, Any], declared: dict[str, Any], children: li
         elif desc.get("type") == "array" and wire.endswith("Ids"):
             stem = wire[:-3]
             word = next((stem[i:] for i in range(len(stem) - 1, -1, -1) if stem[i].isupper()), stem).lower()
-            refs = next((v for k, v in out.items() if k.lower() == word + "s" and isinstance(v, list)), None)
+            refs = out.get(stem + "s") if isinstance(out.get(stem + "s"), list) else next(  # isolatedSubnets
+                (v for k, v in out.items() if k.lower() == word + "s" and isinstance(v, list)), None)
             found_ids = [id_of(r) for r in refs or []]
             if found_ids and all(found_ids):
                 out[wire] = found_ids
+
+
+def _fits(given: Any, desc: dict[str, Any]) -> bool:
+    """Whether an argument has the shape of the output of the same name: awsx ``Vpc`` takes ``natGateways`` as a
+    strategy object and answers the NAT gateways it made, so an argument is passed through only when it fits."""
+    kind = desc.get("type")
+    if kind == "resource":
+        return False
+    if kind == "array":
+        return isinstance(given, list) and all(_fits(v, desc.get("items") or {}) for v in given)
+    if kind == "object":
+        return isinstance(given, dict) and not any(
+            isinstance(sub, dict) and sub.get("type") == "resource" for sub in (desc.get("properties") or {}).values())
+    shapes = {"string": str, "integer": (int, float), "number": (int, float), "boolean": bool}
+    return kind not in shapes or isinstance(given, shapes[kind])  # type: ignore[arg-type]
 
 
 def _cidr(block: Any, index: int | None) -> str | None:
