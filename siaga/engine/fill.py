@@ -272,7 +272,24 @@ def value(res: _Res, wire: str, desc: dict[str, Any], path: tuple[str, ...]) -> 
                            path + (key,))}
     if kind == "object":
         return {}
+    if "kubeconfig" in wire.lower():
+        return _kubeconfig(res)
     return ""
+
+
+def _kubeconfig(res: _Res) -> dict[str, Any]:
+    """A kubeconfig as pulumi-eks answers ``kubeconfig`` (an object, ``Output[Any]``): the cluster's endpoint and
+    CA, and ``aws eks get-token`` for credentials (https://docs.aws.amazon.com/eks/latest/userguide/
+    create-kubeconfig.html); programs index it or hand it to a Kubernetes provider."""
+    name = res.auto_name
+    server = f"https://{res.h('endpoint', length=32).upper()}.gr7.{res.region}.eks.amazonaws.com"
+    return {"apiVersion": "v1", "kind": "Config", "current-context": "aws",
+            "clusters": [{"name": "kubernetes", "cluster": {"server": server,
+                                                            "certificate-authority-data": "LS0tLS1CRUdJTiBDRVJU"}}],
+            "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+            "users": [{"name": "aws", "user": {"exec": {
+                "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
+                "args": ["eks", "get-token", "--cluster-name", name, "--region", res.region]}}}]}
 
 
 def _object(res: _Res, props: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
