@@ -148,7 +148,7 @@ def test_computed_values_are_typed_or_unknown_never_none(no_none: Graph) -> None
     assert ex["nested"]["by_name"]["setup"]["urn"].endswith("::setup")
 
 
-@pytest.mark.parametrize("program", [DERIVED, REMOTE, NO_NONE], ids=lambda p: p.name)
+@pytest.mark.parametrize("program", [DERIVED, REMOTE, NO_NONE, PROGRAMS / "zones_by_id"], ids=lambda p: p.name)
 def test_the_graph_is_the_one_the_sdk_mocks_register(program: Path) -> None:
     done = subprocess.run([sys.executable, str(REPO / "tests" / "mock_graph.py"), str(program), "dev"],
                           capture_output=True, text=True, timeout=300, check=False,
