@@ -92,6 +92,7 @@ def test_subnets_placed_by_zone_id_are_in_three_zones(derived: Graph) -> None:
 def test_an_assume_role_provider_works_in_its_own_account(derived: Graph) -> None:
     if derived.preview:
         assert derived.exports["backup_identity"] == BACKUP_ACCOUNT  # an invoke is answered in a preview too
+        assert derived.exports["backup_caller"] == f"arn:aws:sts::{BACKUP_ACCOUNT}:assumed-role/siaga-backup-admin/siaga"
         return
     ex = derived.exports
     assert ex["vault_key_arn"].startswith(f"arn:aws:kms:ap-southeast-3:{BACKUP_ACCOUNT}:key/")

@@ -52,23 +52,38 @@ def zone_of(region: str, *, name: Any = None, zone_id: Any = None) -> tuple[str,
     return None
 
 
+def assumed_role(inputs: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """(account, role name, session name) of the role a provider assumes last, None when it assumes none."""
+    roles: list[Any] = []
+    for key in ("assumeRoles", "assumeRole"):
+        value = _decoded(inputs.get(key))
+        roles.extend([value] if isinstance(value, dict) else value if isinstance(value, list) else [])
+    for role in reversed(roles):
+        arn = role.get("roleArn") if isinstance(role, dict) else None
+        found = _ROLE_ARN.match(arn) if isinstance(arn, str) else None
+        if found:
+            session = role.get("sessionName") if isinstance(role.get("sessionName"), str) else ""
+            return found.group(1), arn[found.end():].rsplit("/", 1)[-1], session or "siaga"
+    return None
+
+
+def caller_identity(role: tuple[str, str, str]) -> dict[str, Any]:
+    """What ``sts get-caller-identity`` answers through a provider that assumed ``role``: the assumed-role ARN
+    ``arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`` (https://docs.aws.amazon.com/STS/latest/APIReference/
+    API_AssumeRole.html, AssumedRoleUser)."""
+    account, name, session = role
+    return {"id": account, "accountId": account, "arn": f"arn:aws:sts::{account}:assumed-role/{name}/{session}",
+            "userId": f"AROAEXAMPLEID:{session}"}
+
+
 def provider_account(inputs: Mapping[str, Any]) -> str | None:
     """The account a provider works in, from its inputs: the account of the role it assumes (the last of
     ``assumeRoles``, as the provider chains them, or ``assumeRole``), else the only one of ``allowedAccountIds``
     (the provider refuses to work in any other). Objects arrive as JSON strings (the SDK sends a provider's
     non-string inputs JSON-encoded)."""
-    roles: list[Any] = []
-    for key in ("assumeRoles", "assumeRole"):
-        value = _decoded(inputs.get(key))
-        if isinstance(value, dict):
-            roles.append(value)
-        elif isinstance(value, list):
-            roles.extend(value)
-    for role in reversed(roles):
-        arn = role.get("roleArn") if isinstance(role, dict) else None
-        found = _ROLE_ARN.match(arn) if isinstance(arn, str) else None
-        if found:
-            return found.group(1)
+    role = assumed_role(inputs)
+    if role is not None:
+        return role[0]
     allowed = _decoded(inputs.get("allowedAccountIds"))
     if isinstance(allowed, list) and len(allowed) == 1 and isinstance(allowed[0], str) and \
             re.fullmatch(r"\d{12}", allowed[0]):

@@ -145,6 +145,7 @@ class Recorder:
         """urn -> (id, unredacted outputs): what ``pulumi:pulumi:getResource`` answers (never written out)."""
         self.provider_regions: dict[str, str] = {}
         self.provider_accounts: dict[str, str] = {}
+        self.provider_roles: dict[str, tuple[str, str, str]] = {}
         """provider urn -> the account it works in when not the default one (an assumed role's: derived.py)."""
         self.subnet_zones: dict[str, tuple[str, str]] = {}
         """subnet id -> (zone name, zone id) of the subnets created so far (what is placed in them is there)."""
@@ -242,6 +243,9 @@ class Recorder:
                 account = derived.provider_account(inputs)
                 if account:
                     self.provider_accounts[urn] = account
+                role = derived.assumed_role(inputs)
+                if role:
+                    self.provider_roles[urn] = role
         if created is not None:
             self._announce(created)
         return f"{urn}::{DEFAULT_PROVIDER_ID}"
@@ -371,11 +375,14 @@ class Recorder:
         if is_provider:
             found = plain(raw_inputs.get("region"))
             account = derived.provider_account(plain(raw_inputs))
+            role = derived.assumed_role(plain(raw_inputs))
             with self.lock:
                 if isinstance(found, str) and found and found != UNKNOWN:
                     self.provider_regions[urn] = found
                 if account:
                     self.provider_accounts[urn] = account
+                if role:
+                    self.provider_roles[urn] = role
         if is_provider:
             rid, outs = ("" if self.preview else outputs.provider_id(req.name)), dict(raw_inputs)
         elif req.remote and not req.custom:
@@ -489,6 +496,9 @@ class Recorder:
         account = self._account_for(req.provider or None)
         if result is not None and account:
             result = derived.in_account(result, plain(args), account)
+            role = self.provider_roles.get((req.provider or "").rsplit("::", 1)[0])
+            if req.tok == "aws:index/getCallerIdentity:getCallerIdentity" and role is not None:
+                result = derived.caller_identity(role)
         if result is None:
             with self.lock:
                 first = req.tok not in self._unanswered
