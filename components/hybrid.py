@@ -183,7 +183,7 @@ class HybridKubernetes(pulumi.ComponentResource):
                      pre_stop=15,  # the ALB stops sending before the pod stops serving
                      wait_for=primary_after,
                      waf_acl_arn=inputs.waf_acl_arn if kube.ingressClass == "alb" else None),
-            opts=pulumi.ResourceOptions(parent=self, provider=self.cluster.provider(f"{name}-eks-k8s")))
+            opts=pulumi.ResourceOptions(parent=self, provider=self.cluster.k8s_provider))
 
         # --- standby: the same workload on the on-prem cluster ---------------------------------
         namespace, key = kube.standbyKubeconfigKey.split(":", 1)

@@ -289,9 +289,11 @@ def main(argv):
         except Exception:  # noqa: BLE001 - never hide the program's error behind ours
             place, resource, computed = None, None, False
         run_error = isinstance(exc, getattr(pulumi, "RunError", ()))
+        missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
         _send({"error": {"type": type(exc).__name__, "message": str(exc), "run_error": run_error,
                          "file": place[0] if place else None, "line": place[1] if place else None,
-                         "resource": resource, "computed": computed}})
+                         "resource": resource, "computed": computed,
+                         "module": missing if isinstance(missing, str) else None, "python": sys.executable}})
         return 1
     finally:
         try:

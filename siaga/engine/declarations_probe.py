@@ -31,7 +31,7 @@ import sys
 import typing
 from typing import Any
 
-FORMAT = 2
+FORMAT = 4
 """Bumped when a descriptor's shape changes, so older cached answers are not read."""
 
 MAX_DEPTH = 6
@@ -120,6 +120,25 @@ def find_class(token: str, packages: dict[str, Any]) -> type | None:
             return found
     found = getattr(root, type_name, None)
     return found if isinstance(found, type) else None
+
+
+def _token_of(cls: type) -> str | None:
+    """The type token of a resource class, from the modules its package registered (``mod_info``: the table the SDK
+    rebuilds resources from references with): what a reference to such a resource must name."""
+    from pulumi.runtime import rpc  # noqa: PLC0415
+
+    for modules in getattr(rpc, "_RESOURCE_MODULES", {}).values():
+        for module in modules:
+            info = getattr(module, "mod_info", None)
+            if not isinstance(info, dict):
+                continue
+            fqn = str(info.get("fqn") or "")
+            if cls.__module__ != fqn and not cls.__module__.startswith(fqn + "."):
+                continue
+            for token, name in (info.get("classes") or {}).items():
+                if name == cls.__name__:
+                    return token
+    return None
 
 
 def _getters(cls: type) -> dict[str, Any]:
@@ -256,6 +275,10 @@ def describe_type(hint: Any, depth: int = 0, computed_only: bool = False) -> dic
     elif isinstance(hint, type) and issubclass(hint, pulumi.Resource):
         desc["type"] = "resource"  # a resource object (a component's child): only the engine can make one
         desc["class"] = f"{hint.__module__}.{hint.__name__}"
+        desc["custom"] = issubclass(hint, pulumi.CustomResource)
+        token = _token_of(hint)
+        if token:
+            desc["token"] = token
     elif hint is pulumi.Output or hint is Any or hint is None:
         desc["type"] = "any"
     else:
@@ -277,11 +300,16 @@ def describe(token: str, packages: dict[str, Any]) -> dict[str, Any] | None:
     input_names = set(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]) if code else None
     outputs: dict[str, Any] = {}
     _GLOBALS.clear()
+    import pulumi  # noqa: PLC0415
+
+    # a component's outputs are all its provider's (awsx Vpc takes `natGateways` as a strategy and answers the NAT
+    # gateways it made): described whole, not only the fields a program cannot give
+    component = not issubclass(cls, pulumi.CustomResource)
     for wire, (python_name, fn) in _getters(cls).items():
         if wire in ("id", "urn"):
             continue
         is_input = None if input_names is None else python_name in input_names
-        desc = describe_type(_hints(fn, cls), computed_only=bool(is_input))
+        desc = describe_type(_hints(fn, cls), computed_only=bool(is_input) and not component)
         desc["input"] = is_input
         outputs[wire] = desc
     return outputs

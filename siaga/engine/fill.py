@@ -272,7 +272,24 @@ def value(res: _Res, wire: str, desc: dict[str, Any], path: tuple[str, ...]) -> 
                            path + (key,))}
     if kind == "object":
         return {}
+    if "kubeconfig" in wire.lower():
+        return _kubeconfig(res)
     return ""
+
+
+def _kubeconfig(res: _Res) -> dict[str, Any]:
+    """A kubeconfig as pulumi-eks answers ``kubeconfig`` (an object, ``Output[Any]``): the cluster's endpoint and
+    CA, and ``aws eks get-token`` for credentials (https://docs.aws.amazon.com/eks/latest/userguide/
+    create-kubeconfig.html); programs index it or hand it to a Kubernetes provider."""
+    name = res.auto_name
+    server = f"https://{res.h('endpoint', length=32).upper()}.gr7.{res.region}.eks.amazonaws.com"
+    return {"apiVersion": "v1", "kind": "Config", "current-context": "aws",
+            "clusters": [{"name": "kubernetes", "cluster": {"server": server,
+                                                            "certificate-authority-data": "LS0tLS1CRUdJTiBDRVJU"}}],
+            "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+            "users": [{"name": "aws", "user": {"exec": {
+                "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
+                "args": ["eks", "get-token", "--cluster-name", name, "--region", res.region]}}}]}
 
 
 def _object(res: _Res, props: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
@@ -293,6 +310,9 @@ def fill_declared(type_: str, name: str, inputs: dict[str, Any], region: str, ri
     for wire, desc in declared.items():
         if out.get(wire) is not None or not isinstance(desc, dict):
             continue
+        if _auto_named(res, wire, desc):
+            out[wire] = res.auto_name if wire == "name" else f"{res.auto_name}"
+            continue
         if desc.get("input") is not False and not (
                 desc.get("input") and desc.get("required") and wire.lower() in _CHOSEN_WHEN_ABSENT):
             continue  # the program's to set: left as it gave it (the provider echoes it, or its default)
@@ -300,6 +320,16 @@ def fill_declared(type_: str, name: str, inputs: dict[str, Any], region: str, ri
         filled = override(res) if override is not None else value(res, wire, desc, (wire,))
         if filled is not None:
             out[wire] = filled
+
+
+def _auto_named(res: _Res, wire: str, desc: dict[str, Any]) -> bool:
+    """A name argument the program left out and the provider always reports (``Output[str]``, not Optional): the
+    bridged providers auto-name it from the logical name plus a random suffix (pulumi-terraform-bridge
+    ``AutoName``: ``name``, or the type's own ``<kind>Name`` such as an EKS node group's ``nodeGroupName``), for
+    every cloud: a program using it in ``Output.concat`` gets a string, as after ``pulumi up``."""
+    if desc.get("input") is not True or not desc.get("required") or desc.get("type") != "string":
+        return False
+    return wire == "name" or wire == res.kind[:1].lower() + res.kind[1:] + "Name"
 
 
 _CHOSEN_WHEN_ABSENT = frozenset({"privateip", "privatedns", "availabilityzone"})

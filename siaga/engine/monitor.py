@@ -28,7 +28,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2, resource_pb2_grpc
 
-from siaga.engine import invokes, outputs
+from siaga.engine import derived, invokes, outputs
 from siaga.engine.model import (
     OUTPUT_SIG,
     ROOT_STACK_TYPE,
@@ -144,6 +144,13 @@ class Recorder:
         self.raw_outputs: dict[str, tuple[str, dict[str, Any]]] = {}
         """urn -> (id, unredacted outputs): what ``pulumi:pulumi:getResource`` answers (never written out)."""
         self.provider_regions: dict[str, str] = {}
+        self.provider_accounts: dict[str, str] = {}
+        self.provider_roles: dict[str, tuple[str, str, str]] = {}
+        """provider urn -> the account it works in when not the default one (an assumed role's: derived.py)."""
+        self.subnet_zones: dict[str, tuple[str, str]] = {}
+        """subnet id -> (zone name, zone id) of the subnets created so far (what is placed in them is there)."""
+        self.subnet_groups: dict[str, list[Any]] = {}
+        """DB subnet group name -> its subnet ids."""
         self.exports: dict[str, Any] = {}
         self.warnings: list[str] = []
         self._unanswered: set[str] = set()
@@ -152,6 +159,10 @@ class Recorder:
         self.packages: dict[str, tuple[str, str]] = {}
         self._files: dict[str, str | None] = {}
         self.transforms = Transforms()
+        self._claimed: dict[str, str] = {}
+        """urn -> how its first registration is named (type 'name' at file:line): a second one is refused."""
+        self.fatal: str | None = None
+        """The engine's own refusal of the program (a duplicate URN): the run fails with this line."""
         self.listeners: list[Callable[[Resource], None]] = []
         """Called with each recorded resource as it arrives (in the gRPC thread): e.g. the policy analyzer's queue."""
 
@@ -229,9 +240,30 @@ class Recorder:
                 self.order.append(urn)
                 if isinstance(inputs.get("region"), str):
                     self.provider_regions[urn] = inputs["region"]
+                account = derived.provider_account(inputs)
+                if account:
+                    self.provider_accounts[urn] = account
+                role = derived.assumed_role(inputs)
+                if role:
+                    self.provider_roles[urn] = role
         if created is not None:
             self._announce(created)
         return f"{urn}::{DEFAULT_PROVIDER_ID}"
+
+    def _claim(self, urn: str, type_: str, name: str, source: SourceLocation | None, what: str) -> None:
+        """Refuses a second registration (or read) of a URN, as the engine's step generator does (pulumi/pulumi
+        pkg/resource/deploy/step_generator.go ``generateURN``; the text is pkg/diag/errors.go
+        ``GetDuplicateResourceURNError``), naming both registrations."""
+        shown = f"{what} {type_} {name!r}" + (f" at {source.file}:{source.line}" if source else "")
+        with self.lock:
+            first = self._claimed.get(urn)
+            if first is None:
+                self._claimed[urn] = shown
+                return
+            message = (f"Duplicate resource URN '{urn}'; try giving it a unique name (first: {first}; again: "
+                       f"{shown})")
+            self.fatal = self.fatal or message
+        raise DuplicateURNError(message)
 
     def _add(self, res: Resource, raw: tuple[str, dict[str, Any]] | None = None) -> None:
         with self.lock:
@@ -257,12 +289,53 @@ class Recorder:
         with self._computing:
             return outputs.computed(type_, name, inputs, region, declared=self._declared(type_))
 
+    def _account_for(self, provider: str | None) -> str | None:
+        return self.provider_accounts.get(provider.rsplit("::", 1)[0]) if provider else None
+
+    def _derived(self, type_: str, rid: str, inputs: dict[str, Any], outs: dict[str, Any], region: str,
+                 provider: str | None) -> dict[str, Any]:
+        """What the provider derives from the inputs (siaga/engine/derived.py): zones, the provider's account;
+        and what later resources derive from this one (a subnet's zone, a DB subnet group's subnets)."""
+        if type_.startswith("aws:"):
+            plain_inputs = plain(inputs)
+            with self.lock:
+                derived.derive_zones(type_, plain_inputs, outs, region, self._subnet_zone,
+                                     self.subnet_groups.get)
+                if type_ in derived.SUBNET_TYPES and isinstance(outs.get("availabilityZone"), str):
+                    pair = derived.zone_of(region, name=outs["availabilityZone"])
+                    if pair is not None:
+                        self.subnet_zones[rid] = pair
+                elif type_ == derived.SUBNET_GROUP and isinstance(plain_inputs.get("subnetIds"), list):
+                    self.subnet_groups[str(outs.get("name") or rid)] = plain_inputs["subnetIds"]
+            account = self._account_for(provider)
+            if account:
+                outs = derived.in_account(outs, inputs, account)
+        return outs
+
+    def _remote(self, type_: str, name: str, urn: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
+        """A multi-language component's outputs as a first preview gets them (siaga/engine/remote.py); its
+        children are answered to ``getResource`` only, never recorded."""
+        from siaga.engine import remote
+
+        with self._computing:
+            outs, children = remote.answer(type_, name, urn, flatten_output_values(inputs), region,
+                                           self._declared(type_),
+                                           self._declared, self.make_urn, self.preview)
+        with self.lock:
+            for child in children:
+                self.raw_outputs[child.urn] = (child.id, child.state)
+        return outs
+
+    def _subnet_zone(self, subnet_id: Any) -> tuple[str, str] | None:
+        return self.subnet_zones.get(subnet_id) if isinstance(subnet_id, str) else None
+
     def _declared(self, type_: str) -> dict[str, Any] | None:
         if self.declarations is None:
             from siaga.engine.declarations import Declarations
 
             # siaga's own interpreter (the ambient one, or this repository's .venv) is read in-process: no probe
-            own = self.python is None or Path(self.python).absolute() == Path(sys.executable).absolute()
+            own = (self.python is None or Path(self.python).absolute() == Path(sys.executable).absolute()) and \
+                not _local_sdks(self.program_env)
             self.declarations = Declarations(python=None if own else self.python, env=self.program_env)
         return self.declarations.outputs_of(type_)
 
@@ -292,6 +365,8 @@ class Recorder:
         if req.custom and not provider and not is_provider:
             provider = self._default_provider(req.type.split(":", 1)[0], req.version)
         urn = self.make_urn(req.parent, req.type, req.name)
+        source = self._source(req)
+        self._claim(urn, req.type, req.name, source, "registered as")
         req = self.transforms.apply(urn, req)  # raises TransformError: the program's registration fails
         raw_inputs = wire(req.object)
         if not req.remote:
@@ -299,16 +374,25 @@ class Recorder:
         region = self._region_for(raw_inputs, provider)
         if is_provider:
             found = plain(raw_inputs.get("region"))
-            if isinstance(found, str) and found and found != UNKNOWN:
-                with self.lock:
+            account = derived.provider_account(plain(raw_inputs))
+            role = derived.assumed_role(plain(raw_inputs))
+            with self.lock:
+                if isinstance(found, str) and found and found != UNKNOWN:
                     self.provider_regions[urn] = found
+                if account:
+                    self.provider_accounts[urn] = account
+                if role:
+                    self.provider_roles[urn] = role
         if is_provider:
             rid, outs = ("" if self.preview else outputs.provider_id(req.name)), dict(raw_inputs)
+        elif req.remote and not req.custom:
+            rid, outs = "", self._remote(req.type, req.name, urn, raw_inputs, region)
         elif self.preview:
             # A preview knows what the program asked for, not what the provider computes, nor ids.
             rid, outs = "", dict(raw_inputs)
         else:
             rid, outs = self._computed(req.type, req.name, dict(raw_inputs), region)
+            outs = self._derived(req.type, rid, raw_inputs, outs, region, provider)
         inputs = self.scrubber.redact_wire(raw_inputs)
         for key in req.additionalSecretOutputs:
             if key in outs:
@@ -320,7 +404,7 @@ class Recorder:
         res = Resource(
             urn=urn, type=req.type, name=req.name, custom=bool(req.custom), id=rid or "",
             parent=req.parent or None, provider=provider, inputs=inputs, outputs=recorded_outs,
-            options=self._options(req), source=self._source(req),
+            options=self._options(req), source=source,
         )
         if req.remote:
             res.remote = True
@@ -366,13 +450,22 @@ class Recorder:
         if not provider and not req.type.startswith("pulumi:"):
             provider = self._default_provider(req.type.split(":", 1)[0], req.version)
         urn = self.make_urn(req.parent, req.type, req.name)
+        source = self._source(req)
+        self._claim(urn, req.type, req.name, source, "read as")
         raw_inputs = flatten_output_values(wire(req.properties))
         region = self._region_for(raw_inputs, provider)
         # a real preview reads too: the resource exists already, its state is known (siaga/engine/reads.py)
+        declared = None
+        if not req.type.startswith("pulumi:"):
+            with self._computing:
+                declared = self._declared(req.type)
         outs, notes = _read_outputs()(req.type, req.name, req.id, dict(raw_inputs), region, self.stack_outputs,
-                                       preview=self.preview)
+                                       preview=self.preview, declared=declared)
         for note in notes:
             self.warn(note)
+        account = self._account_for(provider)
+        if account:
+            outs = derived.in_account(outs, raw_inputs, account)
         for key in req.additionalSecretOutputs:
             if key in outs:
                 self.scrubber.add(plain(outs[key]))
@@ -381,7 +474,7 @@ class Recorder:
                        inputs=self.scrubber.redact_wire(raw_inputs), outputs=self.scrubber.redact_wire(outs),
                        options=ResourceOptions(dependencies=sorted(set(req.dependencies)), version=req.version,
                                                additionalSecretOutputs=list(req.additionalSecretOutputs)),
-                       source=self._source(req))
+                       source=source)
         res.read = True
         self._add(res, (req.id, outs))
         return resource_pb2.ReadResourceResponse(urn=urn, properties=to_struct(outs))
@@ -400,6 +493,12 @@ class Recorder:
                                                                                 "state": state})})
         region = self._region_for(args, req.provider or None)
         result = invokes.answer(req.tok, plain(args), region)
+        account = self._account_for(req.provider or None)
+        if result is not None and account:
+            result = derived.in_account(result, plain(args), account)
+            role = self.provider_roles.get((req.provider or "").rsplit("::", 1)[0])
+            if req.tok == "aws:index/getCallerIdentity:getCallerIdentity" and role is not None:
+                result = derived.caller_identity(role)
         if result is None:
             with self.lock:
                 first = req.tok not in self._unanswered
@@ -441,6 +540,25 @@ class Recorder:
                           preview=self.preview, program=program, config=redact_config(self.config, keys),
                           resources=records, exports=self.exports, warnings=list(self.warnings))
         return Graph.model_validate(self.scrubber.scrub(graph.model_dump(mode="json")))
+
+
+def _local_sdks(env: Mapping[str, str] | None) -> bool:
+    """Whether the program's own PYTHONPATH (its project folder...) holds a provider SDK siaga's process does not
+    see: its classes are then read by the probe in the program's interpreter, never imported here."""
+    seen = {str(Path(p or ".").resolve()) for p in sys.path}
+    for entry in (env or {}).get("PYTHONPATH", "").split(":"):
+        if not entry or str(Path(entry).resolve()) in seen:
+            continue
+        try:
+            if any((child / "pulumi-plugin.json").is_file() for child in Path(entry).iterdir() if child.is_dir()):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+class DuplicateURNError(Exception):
+    """A registration the engine refuses: the URN was registered already."""
 
 
 def stable_order(resources: list[Resource]) -> list[Resource]:
@@ -503,14 +621,17 @@ class _Monitor(resource_pb2_grpc.ResourceMonitorServicer):
     def RegisterResource(self, request: Any, context: Any) -> Any:
         try:
             return self.rec.register(request)
-        except TransformError as exc:
+        except (TransformError, DuplicateURNError) as exc:
             context.abort(grpc.StatusCode.UNKNOWN, str(exc))
 
     def RegisterResourceOutputs(self, request: Any, context: Any) -> Any:
         return self.rec.register_outputs(request)
 
     def ReadResource(self, request: Any, context: Any) -> Any:
-        return self.rec.read(request)
+        try:
+            return self.rec.read(request)
+        except DuplicateURNError as exc:
+            context.abort(grpc.StatusCode.UNKNOWN, str(exc))
 
     def Invoke(self, request: Any, context: Any) -> Any:
         return self.rec.invoke(request)

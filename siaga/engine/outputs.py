@@ -119,6 +119,8 @@ def _computed(type_: str, name: str, inputs: dict[str, Any], region: str,
         meta.setdefault("name", f"{name}-{_digest(name, length=8)}")
         out["metadata"] = meta
         rid = f"{meta['namespace']}/{meta['name']}" if meta.get("namespace") else meta["name"]
+        if type_ == "kubernetes:core/v1:Service" and isinstance(out.get("spec"), dict):
+            out["spec"] = _service_spec(name, out["spec"])
         if type_.endswith(":Ingress") and (out.get("spec") or {}).get("ingressClassName") == "alb":
             # the AWS Load Balancer Controller publishes its ALB's name; the provider waits for it
             lb = f"k8s-{meta.get('namespace', 'default')[:8]}-{meta['name'][:8]}-{_digest(name, length=10)}"
@@ -206,6 +208,26 @@ def _computed(type_: str, name: str, inputs: dict[str, Any], region: str,
         out.update(tunnel1Address="108.136.200.1", tunnel2Address="108.137.200.1")
     out.setdefault("tagsAll", out.get("tags") or {})
     return rid, out
+
+
+def _service_spec(name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """What the API server fills in a Service's spec (https://kubernetes.io/docs/concepts/services-networking/
+    service/): a cluster IP for every type but ExternalName (a headless ``None`` stays), and a node port from the
+    default range 30000-32767 for each port of a NodePort or LoadBalancer Service that names none."""
+    spec = dict(spec)
+    kind = spec.get("type") or "ClusterIP"
+    if kind != "ExternalName" and not spec.get("clusterIP"):
+        n = int(_digest("clusterIP", name, length=4), 16)
+        spec["clusterIP"] = f"172.20.{n % 250}.{(n // 250) % 250 + 1}"
+        spec["clusterIPs"] = [spec["clusterIP"]]
+    if kind in ("NodePort", "LoadBalancer") and isinstance(spec.get("ports"), list):
+        ports = []
+        for i, port in enumerate(spec["ports"]):
+            if isinstance(port, dict) and not port.get("nodePort"):
+                port = {**port, "nodePort": 30000 + int(_digest("nodePort", name, str(i), length=6), 16) % 2768}
+            ports.append(port)
+        spec["ports"] = ports
+    return spec
 
 
 def provider_id(name: str) -> str:

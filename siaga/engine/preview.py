@@ -54,7 +54,39 @@ class EngineError(Exception):
         self.stderr = stderr
 
 
-def error_line(error: dict[str, Any], preview: bool) -> str:
+def _declared_requirement(root: Path | None, module: str) -> str | None:
+    """The requirement of the project's ``requirements.txt`` (or ``pyproject.toml``) whose name is the module's
+    (``pulumi-gcp`` for ``pulumi_gcp``: names compared as PEP 503 normalises them), None if none is."""
+    if root is None:
+        return None
+    wanted = re.sub(r"[-_.]+", "-", module.split(".")[0]).lower()
+    for name in ("requirements.txt", "pyproject.toml"):
+        try:
+            text = (root / name).read_text(encoding="utf-8", errors="replace")[:200_000]
+        except OSError:
+            continue
+        for found in re.finditer(r"(?m)^\s*[\"']?([A-Za-z0-9][A-Za-z0-9._-]*)", text):
+            if re.sub(r"[-_.]+", "-", found.group(1)).lower() == wanted:
+                return f"{name} declares {found.group(1)}"
+    return None
+
+
+def _missing_module(error: dict[str, Any], root: Path | None) -> str:
+    """What a ``ModuleNotFoundError`` means for a program: which import, which interpreter ran it, and whether the
+    program declares it (the program's own fault when it does not, as under the Pulumi CLI: the language host runs
+    the same interpreter the same way)."""
+    module, python = str(error["module"]), str(error.get("python") or "the program's Python")
+    declared = _declared_requirement(root, module)
+    if declared:
+        return (f"; {python} (the interpreter that ran the program) cannot import {module!r} although {declared}: "
+                "install the program's requirements into it, or name the program's virtualenv in Pulumi.yaml "
+                "runtime.options.virtualenv")
+    return (f"; {python} (the interpreter that ran the program) cannot import {module!r} and the program's declared "
+            "dependencies (requirements.txt, pyproject.toml) do not name it: the program fails the same way "
+            "under the Pulumi CLI")
+
+
+def error_line(error: dict[str, Any], preview: bool, root: Path | None = None) -> str:
     """The bootstrap's report of a raising program -> one line: the exception, where (file:line in the program's
     own files), the resource being constructed, and the hint to try ``--unknowns`` when a computed value was
     involved. A ``pulumi.RunError`` is the program's own message for the user: shown as it is."""
@@ -74,6 +106,8 @@ def error_line(error: dict[str, Any], preview: bool) -> str:
     if unsupported:  # the SDK blames "the Pulumi CLI": here it is siaga's engine, and updating does not help
         text += f"; siaga's offline engine does not run {unsupported.group(1)} (resource transforms it runs): the " \
                 "program cannot be checked offline while it uses them"
+    if isinstance(error.get("module"), str) and error["module"]:
+        return text + _missing_module(error, root)
     if error.get("computed") and not preview:
         text += "; a computed value (an apply callback or an output the offline engine left None) was involved: " \
                 "try --unknowns"
@@ -183,8 +217,10 @@ class RunningProgram:
             shutil.rmtree(self.tmp, ignore_errors=True)
         graph = self.recorder.graph(self.program, self.read_secret_keys)
         code = self.proc.returncode
+        if self.recorder.fatal:  # the engine refused the program (what the program then raised follows from it)
+            raise EngineError(self.scrubber.scrub_text(self.recorder.fatal), graph=graph, stderr=stderr)
         if self.errors:
-            line = error_line(self.errors[-1], self.preview)
+            line = error_line(self.errors[-1], self.preview, self.root)
             raise EngineError(self.scrubber.scrub_text(line), graph=graph, stderr=stderr)
         if code != 0:
             useful = [ln.strip() for ln in stderr.splitlines() if ln.strip()]

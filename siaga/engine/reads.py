@@ -60,7 +60,7 @@ def stack_reference_outputs(name: str, given: dict[str, Any]) -> dict[str, Any]:
 
 def read_outputs(type_: str, name: str, id_: str, inputs: dict[str, Any], region: str,
                  stack_outputs: Mapping[str, dict[str, Any]], *, preview: bool = True,
-                 ) -> tuple[dict[str, Any], list[str]]:
+                 declared: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[str]]:
     """(outputs, warnings) of a read of ``type_`` named ``name`` with ``id_`` (wire-encoded values).
 
     ``preview=False`` (siaga's resolved mode): a StackReference without given outputs answers known-empty outputs
@@ -81,7 +81,13 @@ def read_outputs(type_: str, name: str, id_: str, inputs: dict[str, Any], region
         return stack_reference_outputs(stack, given), warnings
     from siaga.engine import outputs as computed_outputs
 
-    rid, out = computed_outputs.computed(type_, name, dict(inputs), region)
+    if type_ == "kubernetes:core/v1:Service" and "spec" not in inputs:
+        # what programs read a Service for is the load balancer an ingress controller's Service got (its spec is
+        # the cluster's, unknown offline): read as a LoadBalancer Service on port 80
+        inputs = {**inputs, "spec": {"type": "LoadBalancer", "ports": [{"port": 80, "protocol": "TCP"}]}}
+    # every output the type declares and the provider reports (a Service's status...), in both modes: a read
+    # answers the resource's state, not a plan (siaga/engine/fill.py)
+    rid, out = computed_outputs.computed(type_, name, dict(inputs), region, declared=declared)
     # A read finds the object by the id it was given: the id, and everything derived from it (an ARN, a zoneId,
     # a keyId, a bucket name), are that id's, not the ones a create would have made up.
     out = _replace(out, rid, id_) if rid and id_ else out
