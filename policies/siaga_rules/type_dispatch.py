@@ -23,26 +23,26 @@ MATCHES = "_siaga_matches"
 """Attribute a siaga resource policy carries: its predicate on the type token."""
 
 _local = threading.local()
-_cache: dict[tuple[int, str], bool] = {}
 
 
 def _applies(policy: Any, rtype: str) -> bool:
-    key = (id(policy), rtype)
-    hit = _cache.get(key)
-    if hit is None:
-        matches: Callable[[str], bool] | None = getattr(policy, MATCHES, None)
-        hit = _cache[key] = matches is None or bool(matches(rtype))
-    return hit
+    matches: Callable[[str], bool] | None = getattr(policy, MATCHES, None)
+    return matches is None or bool(matches(rtype))
 
 
 class PoliciesForType(list):
-    """The servicer's list of policies; iterated within :func:`for_type`, only the ones that apply."""
+    """The servicer's list of policies; iterated within :class:`for_type`, only the ones that apply (each type's
+    selection made once: the servicer never changes its list after it is built)."""
 
     def __iter__(self) -> Iterator[Any]:
         rtype: str | None = getattr(_local, "rtype", None)
         if rtype is None:
             return super().__iter__()
-        return (p for p in super().__iter__() if _applies(p, rtype))
+        by_type: dict[str, list[Any]] = self.__dict__.setdefault("_by_type", {})
+        chosen = by_type.get(rtype)
+        if chosen is None:
+            chosen = by_type[rtype] = [p for p in super().__iter__() if _applies(p, rtype)]
+        return iter(chosen)
 
 
 class for_type:  # noqa: N801 - used as a context manager, like a function
