@@ -78,3 +78,47 @@ def test_outside_a_call_nothing_is_kept() -> None:
     assert request_cache.per_call("k", build) == [1]
     assert request_cache.per_call("k", build) == [1]
     assert len(calls) == 2
+
+
+def test_analyze_calls_only_the_policies_for_the_resource_type() -> None:
+    """type_dispatch.py: within Analyze for type T the servicer's list yields the policies whose predicate accepts T
+    and every policy without one (another pack's); everywhere else the whole list."""
+    from siaga_rules import type_dispatch
+
+    class Rule:
+        def __init__(self, types: set[str] | None) -> None:
+            if types is not None:
+                setattr(self, type_dispatch.MATCHES, lambda t, s=frozenset(types): t in s)
+
+    bucket, key, foreign = Rule({"aws:s3/bucket:Bucket"}), Rule({"aws:kms/key:Key"}), Rule(None)
+    policies = type_dispatch.PoliciesForType([bucket, key, foreign])
+    assert list(policies) == [bucket, key, foreign]
+    with type_dispatch.for_type("aws:kms/key:Key"):
+        assert list(policies) == [key, foreign]
+        with type_dispatch.for_type(None):  # a nested call of another kind sees everything
+            assert list(policies) == [bucket, key, foreign]
+        assert list(policies) == [key, foreign]
+    assert list(policies) == [bucket, key, foreign] and len(policies) == 3
+
+
+def test_every_siaga_resource_policy_names_its_types_and_stack_build_mirrors_the_installed_library() -> None:
+    """A rule without a predicate would be called for every type (correct, only slow); the AnalyzeStack copy is
+    installed only on the pulumi-policy release it mirrors, so an upgrade falls back to the library's own method
+    and this test says to re-read it."""
+    from importlib import metadata
+
+    from pulumi_policy import ResourceValidationPolicy
+    from pulumi_policy import policy as pp
+    from siaga_rules import stack_build, type_dispatch
+    from siaga_rules.registry import all_policies
+
+    rules = [p for p in all_policies() if isinstance(p, ResourceValidationPolicy)]
+    assert rules and all(callable(getattr(p, type_dispatch.MATCHES, None)) for p in rules)
+    assert metadata.version("pulumi_policy") == stack_build.SOURCE_VERSION, (
+        "pulumi-policy changed: compare its _PolicyAnalyzerServicer.AnalyzeStack with stack_build.analyze_stack")
+    try:
+        assert request_cache.install() is True
+        assert pp._PolicyAnalyzerServicer.AnalyzeStack.__wrapped__ is stack_build.analyze_stack
+    finally:
+        request_cache.uninstall()
+    assert pp._PolicyAnalyzerServicer.AnalyzeStack is not stack_build.analyze_stack

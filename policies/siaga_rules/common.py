@@ -37,7 +37,7 @@ from pulumi_policy.proxy import (
     UnknownValueError,
 )
 
-from siaga_rules import request_cache
+from siaga_rules import request_cache, type_dispatch
 
 UNKNOWNS = frozenset({UNKNOWN_ARRAY_VALUE, UNKNOWN_ARCHIVE_VALUE, UNKNOWN_ASSET_VALUE, UNKNOWN_BOOLEAN_VALUE,
                       UNKNOWN_NUMBER_VALUE, UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE})
@@ -563,9 +563,11 @@ def resource_policy(*, id: str, name: str, category: str, types: Sequence[str] |
         if ctx.unknown_paths:
             raise CannotVerify(args.urn, ctx.unknown_paths)
 
-    return ResourceValidationPolicy(name=id, description=description, validate=validate,
-                                    config_schema=_schema(config), display_name=name, severity=severity,
-                                    **_metadata(category, controls, remediation, level))
+    policy = ResourceValidationPolicy(name=id, description=description, validate=validate,
+                                      config_schema=_schema(config), display_name=name, severity=severity,
+                                      **_metadata(category, controls, remediation, level))
+    setattr(policy, type_dispatch.MATCHES, matches)  # Analyze calls it only for these types (type_dispatch.py)
+    return policy
 
 
 def stack_policy(*, id: str, name: str, category: str, description: str, remediation: str,

@@ -25,6 +25,8 @@ from typing import Any
 
 from google.protobuf import json_format
 
+from siaga_rules import stack_build, type_dispatch
+
 _local = threading.local()
 _CALLS = ("Analyze", "AnalyzeStack")
 _MARK = "__siaga_request_cache__"
@@ -56,12 +58,15 @@ def per_call(key: str, build: Callable[[], Any]) -> Any:
 
 
 def _one_call(method: Callable[..., Any]) -> Callable[..., Any]:
+    by_type = method.__name__ == "Analyze"  # one resource: only the policies for its type (type_dispatch.py)
+
     @functools.wraps(method)
     def call(self: Any, request: Any, context: Any) -> Any:
         outer = getattr(_local, "cache", None)
         _local.cache = {}
         try:
-            return method(self, request, context)
+            with type_dispatch.for_type(request.type if by_type else None):
+                return method(self, request, context)
         finally:
             _local.cache = outer
 
@@ -137,6 +142,11 @@ def install() -> bool:
     pp.json_format = _CachingJsonFormat()  # type: ignore[assignment]
     pp.deserialize_properties = _cached("deserialized", names["deserialize_properties"])
     pp.unknown_checking_proxy = _cached("proxy", names["unknown_checking_proxy"])
+    if _pulumi_policy_version() == stack_build.SOURCE_VERSION:
+        _ORIGINAL["AnalyzeStack"] = servicer.AnalyzeStack
+        servicer.AnalyzeStack = stack_build.analyze_stack
+    _ORIGINAL["__init__"] = servicer.__init__
+    servicer.__init__ = _with_typed_policies(servicer.__init__)
     for name in _CALLS:
         setattr(servicer, name, _one_call(getattr(servicer, name)))
     for name in _PER_RESOURCE:
@@ -150,11 +160,33 @@ def uninstall() -> None:
     """The library as it was (the test compares both)."""
     from pulumi_policy import policy as pp
 
-    for name, original in _ORIGINAL.items():
-        setattr(pp, name, original)
-    _ORIGINAL.clear()
     servicer = pp._PolicyAnalyzerServicer
     for name in (*_CALLS, *_PER_RESOURCE):
         method = getattr(servicer, name)
         if getattr(method, _MARK, False):
             setattr(servicer, name, method.__wrapped__)
+    for name in ("AnalyzeStack", "__init__"):
+        if name in _ORIGINAL:
+            setattr(servicer, name, _ORIGINAL.pop(name))
+    for name, original in _ORIGINAL.items():
+        setattr(pp, name, original)
+    _ORIGINAL.clear()
+
+
+def _pulumi_policy_version() -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version("pulumi_policy")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _with_typed_policies(init: Callable[..., Any]) -> Callable[..., Any]:
+    """The servicer keeps its policies in a list that ``Analyze`` iterates by type (type_dispatch.py)."""
+
+    @functools.wraps(init)
+    def call(self: Any, name: str, version: str, policies: list[Any], *args: Any, **kwargs: Any) -> None:
+        init(self, name, version, type_dispatch.PoliciesForType(policies), *args, **kwargs)
+
+    return call

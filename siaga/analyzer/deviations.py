@@ -14,8 +14,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from components.config import IN_COUNTRY_REGIONS
-
 _RANK = {"disabled": 0, "advisory": 1, "remediate": 2, "mandatory": 2}
 
 
@@ -57,6 +55,10 @@ def _property(pack: str, policy: str, key: str, baseline: Any, effective: Any) -
         added = _added(baseline, effective)
         effect = "weakens" if added else "tightens"
         if added:
+            # imported here: components.config builds the stack's pydantic models (~90 ms), and this module is
+            # imported while the program runs, on the process that answers its registrations
+            from components.config import IN_COUNTRY_REGIONS
+
             abroad = [a for a in added if "region" in low and isinstance(a, str) and a not in IN_COUNTRY_REGIONS]
             detail = f"{key} also allows {added}" + (
                 f": {abroad} {'is' if len(abroad) == 1 else 'are'} outside Indonesia (PP 71/2019)" if abroad else "")

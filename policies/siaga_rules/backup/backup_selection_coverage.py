@@ -1,5 +1,7 @@
 """Every data store in the stack is covered by an AWS Backup selection."""
 
+from typing import Any
+
 from siaga_rules.common import (
     DATA_STORE_TYPES,
     Controls,
@@ -13,17 +15,51 @@ from siaga_rules.common import (
 )
 
 
-def _tag_match(selection: Res, store: Res) -> bool:
-    tags = tags_of(store.props)
-    for cond in as_list(selection.get("selectionTags")):
-        if isinstance(cond, dict) and tags.get(cond.get("key")) == cond.get("value"):
+class _Selections:
+    """Every selection of the stack, folded once into what decides a store (so the check is linear in stores plus
+    selections, not their product: 2,000 resources took 12 s the other way). A store is covered when a selection's
+    ``resources`` resolve to it (the engine's property dependencies, or its id/name/ARN), or, for a selection whose
+    ``resources`` are known, when they name its ARN or id, match it with a wildcard, or a tag condition matches."""
+
+    def __init__(self, ctx: StackCtx, selections: list[Res]) -> None:
+        self.resolved: set[str] = set()
+        self.refs: set[str] = set()
+        self.wildcards: list[str] = []
+        self.tags: dict[Any, list[Any]] = {}
+        self.any_unknown = False  # some selection's resources are unknown: it may select anything
+        self.any_refs = False  # some decided selection names resources: an unknown ARN may be among them
+        for sel in selections:
+            self.resolved.update(r.urn for r in ctx.resolve(sel, "resources", *DATA_STORE_TYPES))
+            resources = sel.get("resources")
+            if has_unknown(resources):
+                self.any_unknown = True
+                continue
+            refs = [r for r in as_list(resources) if isinstance(r, str)]
+            self.any_refs = self.any_refs or bool(refs)
+            self.refs.update(refs)
+            self.wildcards += [r for r in refs if r == "*" or r.endswith("*")]
+            for cond in as_list(sel.get("selectionTags")):
+                if isinstance(cond, dict):
+                    self.tags.setdefault(cond.get("key"), []).append(cond.get("value"))
+            for cond in as_list(sel.get("conditions")):
+                for eq in as_list((cond or {}).get("stringEquals")):
+                    key = str((eq or {}).get("key", "")).removeprefix("aws:ResourceTag/")
+                    self.tags.setdefault(key, []).append((eq or {}).get("value"))
+
+    def covers(self, store: Res) -> bool:
+        if store.urn in self.resolved:
             return True
-    for cond in as_list(selection.get("conditions")):
-        for eq in as_list((cond or {}).get("stringEquals")):
-            key = str((eq or {}).get("key", "")).removeprefix("aws:ResourceTag/")
-            if tags.get(key) == (eq or {}).get("value"):
-                return True
-    return False
+        arn = store.get("arn")
+        if isinstance(arn, str) and (arn in self.refs or any(_arn_match(p, arn) for p in self.wildcards)):
+            return True
+        if store.ids() & self.refs:
+            return True
+        tags = tags_of(store.props)
+        return any(tags.get(key) == value for key, values in self.tags.items() for value in values)
+
+    def may_cover(self, store: Res) -> bool:
+        """Not covered as far as is known, but an unknown value could still select it."""
+        return self.any_unknown or (has_unknown(store.get("arn")) and self.any_refs)
 
 
 def _arn_match(pattern: str, arn: str) -> bool:
@@ -35,33 +71,16 @@ def _arn_match(pattern: str, arn: str) -> bool:
 
 
 def check(ctx: StackCtx) -> None:
-    selections = ctx.of_type("aws:backup/selection:Selection")
+    selections = _Selections(ctx, ctx.of_type("aws:backup/selection:Selection"))
     skip_types = set(ctx.config["exemptTypes"])
     for store in ctx.of_type(*DATA_STORE_TYPES):
         if store.type in skip_types:
             continue
         if store.type == "aws:rds/instance:Instance" and (store.get("clusterIdentifier") or store.get("replicateSourceDb")):
             continue
-        arn = store.get("arn")
-        covered, unknown = False, False
-        for sel in selections:
-            if store in ctx.resolve(sel, "resources", *DATA_STORE_TYPES):
-                covered = True
-                break
-            resources = sel.get("resources")
-            if has_unknown(resources):
-                unknown = True
-                continue
-            refs = [r for r in as_list(resources) if isinstance(r, str)]
-            if has_unknown(arn) and refs:
-                unknown = True
-            if (isinstance(arn, str) and any(_arn_match(r, arn) for r in refs)) or store.ids() & set(refs) \
-                    or _tag_match(sel, store):
-                covered = True
-                break
-        if covered:
+        if selections.covers(store):
             continue
-        if unknown:
+        if selections.may_cover(store):
             ctx.cannot_verify(store, "backup selection resources")
         else:
             ctx.fail("not covered by any aws.backup.Selection (by ARN, wildcard or tag): no off-instance "
