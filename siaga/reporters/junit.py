@@ -9,8 +9,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
 
+from siaga.escape.xml import text as printable
 from siaga.report_model import Report, ReportFinding
-from siaga.reporters.safe import printable
 
 
 def _case_name(urn: str) -> str:

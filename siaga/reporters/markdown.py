@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from siaga.escape.markdown import code as md_code
+from siaga.escape.markdown import text as md_text
 from siaga.report_model import Report, ReportFinding
-from siaga.reporters.safe import md_code, md_text
 
 MARKER = "<!-- siaga-check {project}/{stack} -->"
 """First line of the comment: the workflow finds its previous comment for the stack by it and updates it."""

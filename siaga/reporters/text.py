@@ -10,13 +10,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from siaga.escape.terminal import text as term
 from siaga.report_model import Report, ReportFinding
-from siaga.reporters.safe import printable
 
 
 def _m(text: str) -> str:
-    """Program text inside a markup string: control characters shown, markup escaped."""
-    return escape(printable(text, keep_newlines=False))
+    """Program text inside a markup string: control and bidi characters removed, markup escaped."""
+    return escape(term(text, newlines=False))
 
 
 STYLE = {"mandatory": "bold red", "advisory": "yellow", "remediate": "cyan", "disabled": "dim"}
@@ -48,7 +48,7 @@ def _table(title: str, findings: list[ReportFinding], waived: bool = False) -> T
         last = (f"{f.waiver.reason} — {f.waiver.approver}, until {f.waiver.expires}" if waived and f.waiver
                 else (f.remediation or ""))
         policy = escape(f.policy) + (" [red](raised)[/]" if f.error else "")
-        table.add_row(policy, *(Text(printable(v)) for v in (f.name or "(stack)", f.title, last, f.where)))
+        table.add_row(policy, *(Text(term(v)) for v in (f.name or "(stack)", f.title, last, f.where)))
     return table
 
 
@@ -62,12 +62,12 @@ def _blocks(console: Console, title: str, findings: list[ReportFinding], waived:
         policy = escape(f.policy) + (" [red](raised)[/]" if f.error else "")
         console.print(f"  • [bold]{policy}[/]  {_m(f.name or '(stack)')}  [dim]{_m(f.where)}[/]",
                       highlight=False, soft_wrap=True)
-        console.print(f"      {printable(f.title)}", highlight=False, markup=False, soft_wrap=True)
+        console.print(f"      {term(f.title)}", highlight=False, markup=False, soft_wrap=True)
         if waived and f.waiver:
-            console.print(printable(f"      waived: {f.waiver.reason} — {f.waiver.approver}, until {f.waiver.expires}"),
+            console.print(term(f"      waived: {f.waiver.reason} — {f.waiver.approver}, until {f.waiver.expires}"),
                           highlight=False, markup=False, soft_wrap=True)
         elif f.remediation:
-            console.print(f"      fix: {printable(f.remediation)}", highlight=False, markup=False, soft_wrap=True)
+            console.print(f"      fix: {term(f.remediation)}", highlight=False, markup=False, soft_wrap=True)
 
 
 def _section(console: Console, title: str, findings: list[ReportFinding], waived: bool = False) -> None:
@@ -90,7 +90,7 @@ def print_deviations(report: Report, console: Console) -> None:
                   f"{len(report.deviations) - len(weak)} other changes):", highlight=False)
     for d in report.deviations:
         mark = "WEAKENS" if d.effect == "weakens" else d.effect
-        console.print(printable(f"  - {mark}: {d.line}"), highlight=False, markup=False, soft_wrap=True)
+        console.print(term(f"  - {mark}: {d.line}"), highlight=False, markup=False, soft_wrap=True)
 
 
 def _advisory_groups(console: Console, findings: list[ReportFinding]) -> None:
@@ -103,15 +103,15 @@ def _advisory_groups(console: Console, findings: list[ReportFinding]) -> None:
         more = f" and {len(items) - SHOWN_PER_POLICY} more" if len(items) > SHOWN_PER_POLICY else ""
         console.print(f"  • [bold]{_m(rule_id)}[/] ({len(items)}): {_m(names)}{more}", highlight=False,
                       soft_wrap=True)
-        console.print(printable(f"      {items[0].description or items[0].title}"), highlight=False, markup=False,
+        console.print(term(f"      {items[0].description or items[0].title}"), highlight=False, markup=False,
                       soft_wrap=True)
 
 
 def print_report(report: Report, console: Console) -> None:
     style = "bold green" if report.summary.passed else "bold red"
-    console.print(summary_line(report), style=style, highlight=False, soft_wrap=True)
+    console.print(term(summary_line(report)), style=style, highlight=False, markup=False, soft_wrap=True)
     for line in report.scope_lines:
-        console.print(printable(line), style="bold yellow", highlight=False, markup=False, soft_wrap=True)
+        console.print(term(line), style="bold yellow", highlight=False, markup=False, soft_wrap=True)
     print_deviations(report, console)
     for level in ("mandatory", "remediate"):
         findings = report.by_enforcement(level)
