@@ -223,11 +223,17 @@ def register(app: typer.Typer) -> None:
                 write_atomic(path, FORMATS[efmt](result))
             except OSError as exc:
                 fail(f"{path}: cannot write the {efmt} report ({exc.strerror})")
-        if output is None and fmt == "text":
-            print_report(result, console)
-        elif output is None:
-            sys.stdout.write(FORMATS[fmt](result))
-        else:
-            console.print(summary_line(result), style="bold green" if result.summary.passed else "bold red",
-                          highlight=False, soft_wrap=True)
+        try:  # standard output on a full disk or a failing device: one line, exit 2 (not 0 with nothing written)
+            if output is None and fmt == "text":
+                print_report(result, console)
+            elif output is None:
+                sys.stdout.write(FORMATS[fmt](result))
+            else:
+                console.print(summary_line(result), style="bold green" if result.summary.passed else "bold red",
+                              highlight=False, markup=False, soft_wrap=True)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            fail(f"standard output: cannot write the report ({exc.strerror or exc})")
         raise typer.Exit(result.summary.exit_code)
