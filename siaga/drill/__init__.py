@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from siaga import processes
 from siaga.documents.l10n import fixed
 from siaga.i18n import N_, Language, language
 
@@ -136,9 +137,11 @@ def aws_cli(args: list[str], region: str, timeout: float = 60) -> dict[str, Any]
         raise DrillError("the aws CLI is not installed (drills run with the operator's credentials through it)")
     cmd = ["aws", *args, "--region", region, "--output", "json"]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=os.environ.copy())
+        done = processes.run(cmd, timeout=timeout, env=os.environ.copy())  # a timeout ends its whole tree
     except subprocess.TimeoutExpired:
         raise DrillError(f"aws {' '.join(args[:2])}: no answer in {timeout:.0f} s") from None
+    except OSError as exc:
+        raise DrillError(f"aws {' '.join(args[:2])}: cannot run ({exc.strerror})") from None
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["exit " + str(done.returncode)])[-1]
         raise DrillError(f"aws {' '.join(args[:2])}: {last[:240]}")

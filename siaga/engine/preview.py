@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from siaga.engine.project import ProjectError, load_project, load_stack_config
-from siaga.processes import kill_group, track
+from siaga.processes import kill_group, spawn
 
 if TYPE_CHECKING:
     from siaga.engine.model import Graph
@@ -107,9 +107,8 @@ class RunningProgram:
         self.stderr_file = open(Path(tmp) / "stderr.txt", "w+", encoding="utf-8")  # noqa: SIM115 (closed in wait)
         # Its own process group: whatever the program leaves running is stopped with it (see _stop_group).
         try:
-            self.proc = track(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.stderr_file, env=env,
-                                               cwd=root, start_new_session=True, stdin=subprocess.DEVNULL,
-                                               pass_fds=(report_w, address_r)))
+            self.proc = spawn(argv, stdout=subprocess.DEVNULL, stderr=self.stderr_file, env=env, cwd=root,
+                              stdin=subprocess.DEVNULL, pass_fds=(report_w, address_r))
         except OSError as exc:
             for end in (report_r, address_w):
                 os.close(end)
