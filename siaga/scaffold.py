@@ -72,10 +72,12 @@ def align_comments(text: str, column: int = 44) -> str:
 
 
 def read_stack_config(path: Path) -> dict[str, Any]:
+    from siaga.inputs import InputFileError, load_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ScaffoldError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        data = load_yaml(path, "stack file") or {}
+    except InputFileError as exc:
+        raise ScaffoldError(str(exc)) from None
     config = data.get("config") if isinstance(data, dict) else None
     if not isinstance(config, dict):
         raise ScaffoldError(f"{path}: no 'config' mapping")

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import yaml
 from pulumi.runtime.proto import analyzer_pb2 as pb
 from pulumi.runtime.proto import analyzer_pb2_grpc as pb_grpc
 
 from siaga.analyzer.errors import AnalyzerError
 from siaga.engine.model import Graph
+from siaga.inputs import InputFileError, load_yaml
 from siaga.processes import kill_group, spawn
 
 _MAX_MESSAGE = 1024 * 1024 * 400
@@ -39,9 +39,9 @@ class PackManifest:
         if not path.is_file():
             raise AnalyzerError(f"policy pack {pack_dir}: no PulumiPolicy.yaml here")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise AnalyzerError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+            data = load_yaml(path, "policy pack manifest") or {}
+        except InputFileError as exc:
+            raise AnalyzerError(str(exc)) from None
         runtime = data.get("runtime")
         name = runtime.get("name") if isinstance(runtime, dict) else runtime
         if name != "python":

@@ -89,6 +89,20 @@ def _state_graph(state: Path, stack: str | None, program_dir: Path | None, confi
         fail(str(exc))
 
 
+def _check_policy_config(path: Path) -> None:
+    """``--policy-config`` read and validated before anything starts (the analysis reads it again, the same way):
+    not a file, too big, not JSON/YAML, not an object, an unknown level or value: one line, exit 2."""
+    from siaga.analyzer.config import load_policy_config, parse_layer
+    from siaga.analyzer.errors import AnalyzerError
+
+    if not path.exists():
+        fail(f"--policy-config {path}: no such file")
+    try:
+        parse_layer(load_policy_config(path), str(path))
+    except AnalyzerError as exc:
+        fail(str(exc))
+
+
 def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], policy_config: Path | None,
               waivers: Path | None, config: list[str], unknowns: bool, show_progress: bool = True,
               secret_config: list[str] | None = None, waiver_max_days: int = MAX_DAYS,
@@ -98,8 +112,8 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
     for p in packs:
         if not (p / "PulumiPolicy.yaml").is_file():
             fail(f"--policy-pack {p}: no PulumiPolicy.yaml there (a CrossGuard policy pack folder)")
-    if policy_config is not None and not policy_config.is_file():
-        fail(f"--policy-config {policy_config}: no such file")
+    if policy_config is not None:
+        _check_policy_config(policy_config)
     try:
         waiver_set = load_waivers(waivers, max_days=waiver_max_days)
     except WaiverError as exc:
