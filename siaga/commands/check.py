@@ -20,10 +20,12 @@ from rich.progress import (
 
 from siaga.commands.common import (
     DEFAULT_TIMEOUT,
+    SECRET_CONFIG_FILE_HELP,
     SECRET_CONFIG_HELP,
     STACK_OUTPUTS_HELP,
     TIMEOUT_HELP,
     fail,
+    secret_config_items,
     start_graph,
     wait_graph,
 )
@@ -213,6 +215,7 @@ def register(app: typer.Typer) -> None:
         report: Annotated[list[str] | None, typer.Option("--report", help="Also write FORMAT=FILE (repeatable), from the same run")] = None,
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="key=value stack config override (repeatable)")] = None,
         secret_config: Annotated[list[str] | None, typer.Option("--secret-config", help=SECRET_CONFIG_HELP)] = None,
+        secret_config_file: Annotated[Path | None, typer.Option("--secret-config-file", help=SECRET_CONFIG_FILE_HELP, allow_dash=True)] = None,
         timeout: Annotated[float, typer.Option("--timeout", min=1, help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
         unknowns: Annotated[bool, typer.Option("--unknowns/--resolved", help="Emulate a real preview: computed values unknown")] = False,
         state: Annotated[Path | None, typer.Option("--state", help="Check an existing deployment instead of a program: the output of `pulumi stack export` (no program runs)")] = None,
@@ -222,6 +225,8 @@ def register(app: typer.Typer) -> None:
         1 mandatory violation, 2 could not run."""
         if fmt not in NAMES:
             fail(f"--format {fmt!r}: allowed: {', '.join(NAMES)}")
+        # with --state no program runs: SIAGA_SECRET_CONFIG (set for a whole CI job) is not an error there
+        secret_config = secret_config_items(secret_config, secret_config_file, use_environment=state is None)
         targets = _unique([(fmt, output)] * (output is not None) + _parse_reports(report or []))
         packs = [p.resolve() for p in (policy_pack or [DEFAULT_PACK])]
         result = run_check(stack, program_dir, packs, policy_config, waivers, config or [], unknowns,
