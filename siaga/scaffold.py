@@ -182,6 +182,16 @@ def render(req: NewStack, stacks_dir: Path, today: dt.date | None = None) -> tup
         cfg = parse_config(read_stack_config_text(stack_text))
     except ConfigError as exc:
         raise ScaffoldError("; ".join(str(exc).splitlines())) from None
+    if cfg.dns.hostedZoneId is None:  # the program's ServiceZone creates the parent zone: the rule preview applies
+        # the component's own rule; it imports the AWS SDK, so only here
+        from components.dns_failover import parent_domain
+
+        try:
+            parent_domain(cfg.domain)
+        except ValueError as exc:
+            why = str(exc).split(f"{cfg.domain!r} ", 1)[-1]
+            raise ScaffoldError(f"--domain {req.domain!r}: {why} (the stack creates the hosted zone of the parent "
+                                "name)") from None
     if yaml.safe_load(waivers_text) != []:
         raise ScaffoldError("template error: the waivers file must render to an empty list")
     return stack_text, waivers_text, cfg

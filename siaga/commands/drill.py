@@ -13,7 +13,17 @@ from rich.markup import escape
 
 from siaga.commands.common import fail, load_graph
 from siaga.documents.l10n import fixed
-from siaga.drill import SCENARIOS, DrillError, DrillResult, Endpoint, expectation, plan, render_markdown, run
+from siaga.drill import (
+    SCENARIOS,
+    DrillError,
+    DrillResult,
+    Endpoint,
+    check_endpoint_options,
+    expectation,
+    plan,
+    render_markdown,
+    run,
+)
 from siaga.escape.terminal import text as term
 from siaga.files import write_atomic
 from siaga.i18n import LANGUAGES, Language, UnknownLanguage, language
@@ -107,6 +117,10 @@ def register(app: typer.Typer) -> None:
             fail(f"scenario {scenario!r}; allowed: {', '.join(SCENARIOS)}")
         if lang is not None and lang not in LANGUAGES:
             fail(f"--lang {lang!r}; allowed: {', '.join(LANGUAGES)}")
+        try:  # dry run or not, before the program runs or anything starts
+            check_endpoint_options(connect_to, port, str(ca_file) if ca_file is not None else None)
+        except DrillError as exc:
+            fail(str(exc))
         from siaga.verify.stack import load_outputs
 
         graph = load_graph(stack, program, config or [])
