@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from siaga.engine.bounded import tail_of_file
 from siaga.engine.project import ProjectError, load_project, load_stack_config
 from siaga.processes import kill_group, spawn
 
@@ -175,8 +176,8 @@ class RunningProgram:
                 self._reader.join(10)
                 self.server.stop()
                 self.recorder.close()
-            self.stderr_file.seek(0)
-            stderr = self.scrubber.scrub_text(self.stderr_file.read())
+            self.stderr_file.flush()
+            stderr = self.scrubber.scrub_text(tail_of_file(self.stderr_file.name))  # its end: what a crash says
         finally:
             self.stderr_file.close()
             shutil.rmtree(self.tmp, ignore_errors=True)
