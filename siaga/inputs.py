@@ -141,9 +141,10 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def load_json_or_yaml(path: Path, what: str) -> Any:
+def load_json_or_yaml(path: Path, what: str, json_only: bool = False) -> Any:
+    """JSON when the name ends in ``.json`` (or ``json_only``), else YAML; InputFileError (one line) otherwise."""
     text = read_text(path, what)
-    if path.suffix.lower() == ".json":
+    if json_only or path.suffix.lower() == ".json":
         try:
             value = json.loads(text, object_pairs_hook=_unique_pairs)
         except _DuplicateKey as exc:

@@ -31,7 +31,11 @@ def _prctl(option: int, value: int) -> None:
 
 def _children_map() -> dict[int, list[int]]:
     kids: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
+    try:
+        names = os.listdir("/proc")
+    except OSError:  # no procfs (not Linux): nothing can be found, process groups still apply
+        return kids
+    for name in names:
         if not name.isdigit():
             continue
         try:

@@ -3,7 +3,6 @@ the user data in the offline graph) and the hosts (from the stack's outputs)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -38,10 +37,12 @@ def settings_from_graph(graph: Graph) -> UserDataSettings:
 def load_outputs(stack: str, outputs_file: Path | None) -> dict[str, Any]:
     """``pulumi stack output --json`` saved to a file, or asked from the Pulumi CLI when it is installed."""
     if outputs_file is not None:
-        try:
-            data = json.loads(outputs_file.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise VerifyError(f"--outputs {outputs_file}: {exc}") from None
+        from siaga.inputs import InputFileError, load_json_or_yaml
+
+        try:  # bounded by bytes read, duplicate keys refused, one line (siaga/inputs.py)
+            data = load_json_or_yaml(outputs_file, "--outputs", json_only=True)
+        except InputFileError as exc:
+            raise VerifyError(str(exc)) from None
         if not isinstance(data, dict):
             raise VerifyError(f"--outputs {outputs_file}: expected a JSON object (pulumi stack output --json)")
         return data
