@@ -28,7 +28,23 @@ class InputFileError(Exception):
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML: timestamps stay strings; binary and sets refused (see module docstring)."""
+    """Safe YAML: timestamps stay strings; binary and sets refused; a key twice in one mapping refused (PyYAML
+    keeps the last silently, so a stack file's second ``siaga:domain`` would win unseen; the YAML spec says keys
+    are unique, https://yaml.org/spec/1.2.2/#mapping)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[tuple[str, str], int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # merge keys (<<) may be overridden by design
+            ident = (key_node.tag, key_node.value)
+            line = key_node.start_mark.line + 1
+            if ident in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key_node.value!r} (lines {seen[ident]} and {line}); "
+                    "allowed: each key once", key_node.start_mark)
+            seen[ident] = line
+        return super().construct_mapping(node, deep=deep)
 
 
 def _string(loader: yaml.SafeLoader, node: yaml.Node) -> str:
@@ -78,10 +94,10 @@ def read_text(path: Path, what: str, max_bytes: int | None = None) -> str:
     try:
         if path.is_symlink() and not path.exists():
             raise InputFileError(f"{where}: a symbolic link to {path.readlink()} which does not exist")
-        size = path.stat().st_size
-        if size > limit:
-            raise InputFileError(f"{where}: {size} bytes; allowed: at most {limit} bytes")
-        data = path.read_bytes()
+        with path.open("rb") as f:  # bounded by what is read: /dev/zero or a pipe has no size to trust
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise InputFileError(f"{where}: more than {limit} bytes; allowed: at most {limit} bytes")
     except IsADirectoryError:
         raise InputFileError(f"{where}: is a folder, not a file") from None
     except OSError as exc:
@@ -112,11 +128,27 @@ def load_yaml(path: Path, what: str) -> Any:
     return parse_yaml(read_text(path, what), f"{what} {path}")
 
 
-def load_json_or_yaml(path: Path, what: str) -> Any:
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def load_json_or_yaml(path: Path, what: str, json_only: bool = False) -> Any:
+    """JSON when the name ends in ``.json`` (or ``json_only``), else YAML; InputFileError (one line) otherwise."""
     text = read_text(path, what)
-    if path.suffix.lower() == ".json":
+    if json_only or path.suffix.lower() == ".json":
         try:
-            value = json.loads(text)
+            value = json.loads(text, object_pairs_hook=_unique_pairs)
+        except _DuplicateKey as exc:
+            raise InputFileError(f"{what} {path}: duplicate key {exc.args[0]!r}; allowed: each key once") from None
         except json.JSONDecodeError as exc:
             raise InputFileError(f"{what} {path}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
                                  ) from None

@@ -72,10 +72,12 @@ def align_comments(text: str, column: int = 44) -> str:
 
 
 def read_stack_config(path: Path) -> dict[str, Any]:
+    from siaga.inputs import InputFileError, load_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ScaffoldError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        data = load_yaml(path, "stack file") or {}
+    except InputFileError as exc:
+        raise ScaffoldError(str(exc)) from None
     config = data.get("config") if isinstance(data, dict) else None
     if not isinstance(config, dict):
         raise ScaffoldError(f"{path}: no 'config' mapping")
@@ -180,6 +182,16 @@ def render(req: NewStack, stacks_dir: Path, today: dt.date | None = None) -> tup
         cfg = parse_config(read_stack_config_text(stack_text))
     except ConfigError as exc:
         raise ScaffoldError("; ".join(str(exc).splitlines())) from None
+    if cfg.dns.hostedZoneId is None:  # the program's ServiceZone creates the parent zone: the rule preview applies
+        # the component's own rule; it imports the AWS SDK, so only here
+        from components.dns_failover import parent_domain
+
+        try:
+            parent_domain(cfg.domain)
+        except ValueError as exc:
+            why = str(exc).split(f"{cfg.domain!r} ", 1)[-1]
+            raise ScaffoldError(f"--domain {req.domain!r}: {why} (the stack creates the hosted zone of the parent "
+                                "name)") from None
     if yaml.safe_load(waivers_text) != []:
         raise ScaffoldError("template error: the waivers file must render to an empty list")
     return stack_text, waivers_text, cfg

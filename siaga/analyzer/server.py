@@ -20,7 +20,7 @@ from pulumi.runtime.proto import analyzer_pb2_grpc as pb_grpc
 from siaga.analyzer.errors import AnalyzerError
 from siaga.engine.model import Graph
 from siaga.engine.project import ProjectError, load_policy_pack
-from siaga.processes import kill_group, track
+from siaga.processes import kill_group, spawn
 
 _MAX_MESSAGE = 1024 * 1024 * 400
 _CHANNEL_OPTIONS = [("grpc.max_receive_message_length", _MAX_MESSAGE), ("grpc.max_send_message_length", _MAX_MESSAGE)]
@@ -111,10 +111,9 @@ class PackServer:
     def spawn(self) -> PackServer:
         if self.proc is None:
             with self._out.open("wb") as out, self._err.open("wb") as err:
-                self.proc = track(subprocess.Popen(
+                self.proc = spawn(  # under the supervisor: ended with whatever it starts (siaga/processes.py)
                     [self.manifest.python, "-u", "-m", "pulumi.policy", ENGINE_ADDRESS, str(self.dir)],
-                    cwd=self.dir, env=self.env(), stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                    start_new_session=True))  # its own group: stopped with whatever it starts (siaga/processes.py)
+                    cwd=self.dir, env=self.env(), stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         return self
 
     def start(self) -> pb_grpc.AnalyzerStub:

@@ -22,10 +22,12 @@ from rich.progress import (
 
 from siaga.commands.common import (
     DEFAULT_TIMEOUT,
+    SECRET_CONFIG_FILE_HELP,
     SECRET_CONFIG_HELP,
     STACK_OUTPUTS_HELP,
     TIMEOUT_HELP,
     fail,
+    secret_config_items,
     start_graph,
     wait_graph,
 )
@@ -88,6 +90,20 @@ def _state_graph(state: Path, stack: str | None, program_dir: Path | None, confi
     try:
         return load_state(state, stack=stack, config=cfg, secret_keys=secret_keys)
     except StateError as exc:
+        fail(str(exc))
+
+
+def _check_policy_config(path: Path) -> None:
+    """``--policy-config`` read and validated before anything starts (the analysis reads it again, the same way):
+    not a file, too big, not JSON/YAML, not an object, an unknown level or value: one line, exit 2."""
+    from siaga.analyzer.config import load_policy_config, parse_layer
+    from siaga.analyzer.errors import AnalyzerError
+
+    if not path.exists():
+        fail(f"--policy-config {path}: no such file")
+    try:
+        parse_layer(load_policy_config(path), str(path))
+    except AnalyzerError as exc:
         fail(str(exc))
 
 
@@ -405,8 +421,8 @@ def _check_graph(stack: str | None, program_dir: Path | None, packs: list[Path],
             load_policy_pack(p)  # the CLI's rules for the pack file, before any program runs
         except ProjectError as exc:
             fail(f"{exc}{where}")
-    if policy_config is not None and not policy_config.is_file():
-        fail(f"--policy-config {policy_config}: no such file")
+    if policy_config is not None:
+        _check_policy_config(policy_config)
     try:
         waiver_set = load_waivers(waivers, max_days=waiver_max_days)
     except WaiverError as exc:
@@ -511,6 +527,7 @@ def register(app: typer.Typer) -> None:
         report: Annotated[list[str] | None, typer.Option("--report", help="Also write FORMAT=FILE (repeatable), from the same run")] = None,
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="key=value stack config override (repeatable)")] = None,
         secret_config: Annotated[list[str] | None, typer.Option("--secret-config", help=SECRET_CONFIG_HELP)] = None,
+        secret_config_file: Annotated[Path | None, typer.Option("--secret-config-file", help=SECRET_CONFIG_FILE_HELP, allow_dash=True)] = None,
         timeout: Annotated[float, typer.Option("--timeout", min=1, help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
         unknowns: Annotated[bool, typer.Option("--unknowns/--resolved", help="Emulate a real preview: computed values unknown")] = False,
         state: Annotated[Path | None, typer.Option("--state", help="Check an existing deployment instead of a program: the output of `pulumi stack export` (no program runs)")] = None,
@@ -527,6 +544,8 @@ def register(app: typer.Typer) -> None:
         1 mandatory violation, 2 could not run."""
         if fmt not in NAMES:
             fail(f"--format {fmt!r}: allowed: {', '.join(NAMES)}")
+        # with --state no program runs: SIAGA_SECRET_CONFIG (set for a whole CI job) is not an error there
+        secret_config = secret_config_items(secret_config, secret_config_file, use_environment=state is None)
         targets = _unique([(fmt, output)] * (output is not None) + _parse_reports(report or []))
         packs = [p.resolve() for p in (policy_pack or [DEFAULT_PACK])]
         result = run_check(stack, program_dir, packs, policy_config, waivers, config or [], unknowns,
@@ -543,11 +562,17 @@ def register(app: typer.Typer) -> None:
                 write_atomic(path, FORMATS[efmt](result))
             except OSError as exc:
                 fail(f"{path}: cannot write the {efmt} report ({exc.strerror})")
-        if output is None and fmt == "text":
-            print_report(result, console, quiet=quiet)
-        elif output is None:
-            sys.stdout.write(FORMATS[fmt](result))
-        else:
-            console.print(summary_line(result), style="bold green" if result.summary.passed else "bold red",
-                          highlight=False, soft_wrap=True)
+        try:  # standard output on a full disk or a failing device: one line, exit 2 (not 0 with nothing written)
+            if output is None and fmt == "text":
+                print_report(result, console, quiet=quiet)
+            elif output is None:
+                sys.stdout.write(FORMATS[fmt](result))
+            else:
+                console.print(summary_line(result), style="bold green" if result.summary.passed else "bold red",
+                              highlight=False, markup=False, soft_wrap=True)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            fail(f"standard output: cannot write the report ({exc.strerror or exc})")
         raise typer.Exit(result.summary.exit_code)

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from siaga.engine.preview import REPO_ROOT, EngineError, RunningProgram, start_program
 from siaga.engine.project import ProjectError, load_project, parse_overrides
+from siaga.escape.terminal import text as term
 
 if TYPE_CHECKING:
     from siaga.engine.model import Graph
@@ -18,12 +20,32 @@ err_console = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """One line on stderr, exit ``code``. The message holds data (names, values, paths): printed as text, never
+    read as rich markup (``'[secret]'`` stays ``'[secret]'``), control and bidi characters removed."""
+    err_console.print(Text.assemble(("error:", "bold red"), " ", term(message)), highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
-SECRET_CONFIG_HELP = ("key=value stack config override kept secret (repeatable): shown as [secret] in the graph, "
-                      "reports and documents, as `pulumi config set --secret` would")
+SECRET_CONFIG_HELP = ("key=value stack config override kept secret (repeatable): shown as \\[secret] in the graph, "
+                      "reports and documents, as `pulumi config set --secret` would. Visible to other users in `ps` "
+                      "and kept in shell history: prefer --secret-config-file or SIAGA_SECRET_CONFIG")
+
+
+SECRET_CONFIG_FILE_HELP = ("A file of secret stack config, key=value lines (or a JSON object), mode 0600 or stricter; "
+                           "- reads standard input. Or set SIAGA_SECRET_CONFIG to the same content (CI secrets)")
+
+
+def secret_config_items(pairs: list[str] | None, path: Path | None, use_environment: bool = True) -> list[str]:
+    """Secret config from the environment (SIAGA_SECRET_CONFIG), ``--secret-config-file`` and ``--secret-config``
+    (warned about: visible in ``ps``) as ``key=value`` items; a bad source is one line, exit 2 (siaga/secret_inputs.py)."""
+    from siaga.secret_inputs import CLI_WARNING, SecretInputError, gather
+
+    if pairs:
+        err_console.print(Text.assemble(("warning:", "yellow"), " ", CLI_WARNING), highlight=False, soft_wrap=True)
+    try:
+        return gather(pairs, path, use_environment)
+    except SecretInputError as exc:
+        fail(str(exc))
 
 
 STACK_OUTPUTS_HELP = ("NAME=FILE (repeatable): the outputs of stack NAME for the program's StackReference, FILE being "

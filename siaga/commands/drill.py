@@ -9,10 +9,22 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from siaga.commands.common import fail, load_graph
 from siaga.documents.l10n import fixed
-from siaga.drill import SCENARIOS, DrillError, DrillResult, Endpoint, expectation, plan, render_markdown, run
+from siaga.drill import (
+    SCENARIOS,
+    DrillError,
+    DrillResult,
+    Endpoint,
+    check_endpoint_options,
+    expectation,
+    plan,
+    render_markdown,
+    run,
+)
+from siaga.escape.terminal import text as term
 from siaga.files import write_atomic
 from siaga.i18n import LANGUAGES, Language, UnknownLanguage, language
 from siaga.verify.runner import VerifyError
@@ -105,6 +117,10 @@ def register(app: typer.Typer) -> None:
             fail(f"scenario {scenario!r}; allowed: {', '.join(SCENARIOS)}")
         if lang is not None and lang not in LANGUAGES:
             fail(f"--lang {lang!r}; allowed: {', '.join(LANGUAGES)}")
+        try:  # dry run or not, before the program runs or anything starts
+            check_endpoint_options(connect_to, port, str(ca_file) if ca_file is not None else None)
+        except DrillError as exc:
+            fail(str(exc))
         from siaga.verify.stack import load_outputs
 
         graph = load_graph(stack, program, config or [])
@@ -129,25 +145,25 @@ def register(app: typer.Typer) -> None:
                             http=http, ca_file=str(ca_file) if ca_file else None)
         limit = timeout if timeout is not None else 3 * exp.rto_seconds + 600
         if dry_run:
-            console.print(f"siaga drill {scenario} on {stack} (dry run: nothing started)", highlight=False)
+            console.print(f"siaga drill {scenario} on {stack} (dry run: nothing started)", highlight=False, markup=False)
             console.print(f"  would run: aws {' '.join(the_plan.start)} --region {region} --output json",
-                          highlight=False, soft_wrap=True)
+                          highlight=False, markup=False, soft_wrap=True)
             if the_plan.stop:
                 console.print(f"  undo/abort: aws {' '.join(the_plan.stop)}"
                               + (" <experiment id>" if scenario != "fail-site" else "") + f" --region {region}",
-                              highlight=False, soft_wrap=True)
+                              highlight=False, markup=False, soft_wrap=True)
             if scenario != "fail-site":
                 console.print(f"  check first: aws fis list-actions --region {region}  (the template's actions "
-                              "must exist in the region)", highlight=False)
+                              "must exist in the region)", highlight=False, markup=False)
             console.print(f"  probe: {endpoint.url}" + (f" via {connect_to}" if connect_to else "")
-                          + f" every {interval:g} s, at most {limit:.0f} s", highlight=False)
-            console.print(f"  DRP: {exp.drp_title}: RTO {exp.rto_seconds:.0f} s, RPO {exp.rpo_text}", highlight=False)
+                          + f" every {interval:g} s, at most {limit:.0f} s", highlight=False, markup=False)
+            console.print(f"  DRP: {exp.drp_title}: RTO {exp.rto_seconds:.0f} s, RPO {exp.rpo_text}", highlight=False, markup=False)
             raise typer.Exit(0)
         out_dir = evidence if evidence is not None else Path("reports") / stack / "drills"
         try:
             result = run(stack=stack, the_plan=the_plan, exp=exp, endpoint=endpoint, interval=interval,
                          timeout=limit, settle=settle,
-                         say=lambda line: console.print(line, highlight=False, soft_wrap=True), lang=doc_lang)
+                         say=lambda line: console.print(term(line), highlight=False, markup=False, soft_wrap=True), lang=doc_lang)
         except DrillError as exc:
             fail(str(exc))
         if verify:
@@ -164,6 +180,6 @@ def register(app: typer.Typer) -> None:
             verdict=verdict, scenario=scenario, longest=fixed(doc_lang, result.longest_outage, 1),
             rto=fixed(doc_lang, exp.rto_seconds)), highlight=False)
         for problem in result.problems:
-            console.print(f"[bold red]GAP[/] {problem}", highlight=False, soft_wrap=True)
-        console.print(_("evidence: {files}").format(files=f"{md} {js}"), highlight=False, soft_wrap=True)
+            console.print(f"[bold red]GAP[/] {escape(term(problem))}", highlight=False, soft_wrap=True)
+        console.print(_("evidence: {files}").format(files=f"{md} {js}"), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(0 if result.passed else 1)

@@ -69,5 +69,5 @@ def register(app: typer.Typer) -> None:
         except OSError as exc:
             fail(f"--stacks-dir {folder}: cannot write there ({exc.strerror or exc})")
         for p in paths:
-            console.print(f"wrote {p}")
-        console.print(f"next: siaga check --stack {req.stack}")
+            console.print(f"wrote {p}", markup=False, highlight=False)
+        console.print(f"next: siaga check --stack {req.stack}", markup=False, highlight=False)

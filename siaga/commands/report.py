@@ -8,10 +8,20 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from siaga.commands.common import DEFAULT_TIMEOUT, SECRET_CONFIG_HELP, TIMEOUT_HELP, fail, load_graph
+from siaga.commands.common import (
+    DEFAULT_TIMEOUT,
+    SECRET_CONFIG_FILE_HELP,
+    SECRET_CONFIG_HELP,
+    TIMEOUT_HELP,
+    fail,
+    load_graph,
+    secret_config_items,
+)
 from siaga.documents import document_language, write_reports
 from siaga.documents.diagram import DiagramError
+from siaga.escape.terminal import text as term
 from siaga.i18n import LANGUAGES, Language, UnknownLanguage
 
 console = Console()
@@ -25,6 +35,7 @@ def register(app: typer.Typer) -> None:
         program_dir: Annotated[Path | None, typer.Option("--program", help="Another Pulumi program folder (default: this repository)")] = None,
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="key=value override (repeatable)")] = None,
         secret_config: Annotated[list[str] | None, typer.Option("--secret-config", help=SECRET_CONFIG_HELP)] = None,
+        secret_config_file: Annotated[Path | None, typer.Option("--secret-config-file", help=SECRET_CONFIG_FILE_HELP, allow_dash=True)] = None,
         timeout: Annotated[float, typer.Option("--timeout", min=1, help=TIMEOUT_HELP)] = DEFAULT_TIMEOUT,
         lang: Annotated[str | None, typer.Option(
             "--lang", help="Document language: id (Bahasa Indonesia) | en (default: the stack's "
@@ -33,6 +44,7 @@ def register(app: typer.Typer) -> None:
         """Write the Disaster Recovery Plan, availability budget, residency evidence and architecture diagram."""
         if lang is not None and lang not in LANGUAGES:  # before the program runs or anything is written
             fail(f"--lang: {lang!r} is not a document language; allowed: {' | '.join(LANGUAGES)}")
+        secret_config = secret_config_items(secret_config, secret_config_file)
         with console.status("running the program offline…"):
             graph = load_graph(stack, program_dir, config or [], secret_config=secret_config, timeout=timeout)
         out = output or Path("reports") / stack
@@ -61,9 +73,9 @@ def register(app: typer.Typer) -> None:
         table.add_row(_("Single points of failure"), str(len(budget.spofs)))
         console.print(table)
         for s in budget.spofs:
-            console.print("[yellow]" + _("single point of failure:") + f"[/] {s}")
+            console.print(Text.assemble((_("single point of failure:"), "yellow"), " ", term(s)), highlight=False)
         for f in files.all():
-            console.print(_("wrote {path}").format(path=f))
+            console.print(_("wrote {path}").format(path=f), markup=False, highlight=False)
 
 
 def _target(doc: Language, percent: float) -> str:

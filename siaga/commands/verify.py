@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -28,10 +27,12 @@ def _settings(stack: str | None, program: Path | None, settings_file: Path | Non
               backend: str) -> UserDataSettings | PodBaseline:
     """The host baseline (UserDataSettings) or, with --backend kubectl, the pod baseline (PodBaseline)."""
     if settings_file is not None:
-        try:
-            data = json.loads(settings_file.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            fail(f"--settings {settings_file}: {exc}")
+        from siaga.inputs import InputFileError, load_json_or_yaml
+
+        try:  # bounded by bytes read, duplicate keys refused, one line (siaga/inputs.py)
+            data = load_json_or_yaml(settings_file, "--settings", json_only=True)
+        except InputFileError as exc:
+            fail(str(exc))
         if not isinstance(data, dict):
             fail(f"--settings {settings_file}: expected a JSON object of the baseline settings")
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from siaga.documents import availability, drp, residency
 from siaga.documents.baku import italicise
 from siaga.documents.topology import Topology, analyse
 from siaga.engine.model import Graph
+from siaga.files import write_output
 from siaga.i18n import DEFAULT_LANGUAGE, Language, language
 
 
@@ -84,8 +84,8 @@ def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str 
                        subject=_("Disaster Recovery Plan"), lang=lang.code)
         markdown_to_pdf(drp_md, staging / "drp.pdf", staging, meta)
         out_dir.mkdir(parents=True, exist_ok=True)
-        for item in sorted(staging.iterdir()):
-            os.replace(item, out_dir / item.name)
+        for item in sorted(staging.iterdir()):  # a link to a device or a FIFO stays one (siaga/files.py)
+            write_output(out_dir / item.name, item.read_bytes())
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     files = ReportFiles(

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from siaga import processes
 from siaga.documents.l10n import fixed
 from siaga.i18n import N_, Language, language
 
@@ -110,6 +111,34 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
+def check_endpoint_options(connect_to: str | None, port: int | None, ca_file: str | None) -> None:
+    """What the probe will need, checked before anything starts (dry run or not): ``--connect-to`` an IP address
+    (a name would be resolved by the probe, the very thing the option is there to avoid), ``--port`` 1-65535,
+    ``--ca-file`` a PEM bundle ``ssl`` can load. Raises :class:`DrillError` (one line)."""
+    import ipaddress
+
+    if connect_to is not None:
+        try:
+            ipaddress.ip_address(connect_to)
+        except ValueError:
+            raise DrillError(f"--connect-to {connect_to!r}: not an IP address; allowed: an IPv4 or IPv6 address "
+                             "(the name stays in SNI, Host and the certificate check)") from None
+    if port is not None and not 1 <= port <= 65535:
+        raise DrillError(f"--port {port}: allowed: 1-65535")
+    if ca_file is not None:
+        try:
+            ssl.create_default_context(cafile=ca_file)
+        except FileNotFoundError:
+            raise DrillError(f"--ca-file {ca_file}: no such file") from None
+        except IsADirectoryError:
+            raise DrillError(f"--ca-file {ca_file}: is a folder; allowed: a PEM file of CA certificates") from None
+        except ssl.SSLError:
+            raise DrillError(f"--ca-file {ca_file}: no PEM certificate in it; allowed: a PEM file of CA certificates"
+                             ) from None
+        except OSError as exc:
+            raise DrillError(f"--ca-file {ca_file}: cannot read it ({exc.strerror or exc})") from None
+
+
 def probe(ep: Endpoint) -> tuple[bool, str]:
     """(healthy, detail): healthy means HTTP 200 on the health path."""
     address = ep.connect_to or ep.domain
@@ -136,9 +165,11 @@ def aws_cli(args: list[str], region: str, timeout: float = 60) -> dict[str, Any]
         raise DrillError("the aws CLI is not installed (drills run with the operator's credentials through it)")
     cmd = ["aws", *args, "--region", region, "--output", "json"]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=os.environ.copy())
+        done = processes.run(cmd, timeout=timeout, env=os.environ.copy())  # a timeout ends its whole tree
     except subprocess.TimeoutExpired:
         raise DrillError(f"aws {' '.join(args[:2])}: no answer in {timeout:.0f} s") from None
+    except OSError as exc:
+        raise DrillError(f"aws {' '.join(args[:2])}: cannot run ({exc.strerror})") from None
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["exit " + str(done.returncode)])[-1]
         raise DrillError(f"aws {' '.join(args[:2])}: {last[:240]}")

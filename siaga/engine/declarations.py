@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from siaga.engine import declarations_probe as probe
 from siaga.files import write_atomic
+from siaga.processes import kill_group, spawn
 
 PROBE = Path(probe.__file__).resolve()
 TIMEOUT = 60.0
@@ -70,7 +71,7 @@ class _Probe:
     """One long-lived probe process for the whole run; requests and answers are JSON lines."""
 
     def __init__(self, python: str, env: dict[str, str] | None) -> None:
-        self.proc = subprocess.Popen(  # noqa: S603 - argv list, no shell; the interpreter is the program's own
+        self.proc = spawn(  # argv list, no shell; the interpreter is the program's own; its tree ends with siaga
             [python, str(PROBE)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=env, text=True, encoding="utf-8", bufsize=1)
         self.stderr: list[str] = []
@@ -126,7 +127,7 @@ class _Probe:
                 self.proc.stdin.close()
             self.proc.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
-            self.proc.kill()
+            kill_group(self.proc)
             self.proc.wait()
 
 

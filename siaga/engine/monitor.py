@@ -29,6 +29,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2, resource_pb2_grpc
 
 from siaga.engine import derived, invokes, outputs
+from siaga.engine.bounded import BoundedLines
 from siaga.engine.model import (
     OUTPUT_SIG,
     ROOT_STACK_TYPE,
@@ -152,7 +153,7 @@ class Recorder:
         self.subnet_groups: dict[str, list[Any]] = {}
         """DB subnet group name -> its subnet ids."""
         self.exports: dict[str, Any] = {}
-        self.warnings: list[str] = []
+        self.warnings = BoundedLines()  # a program may log without end (siaga/engine/bounded.py)
         self._unanswered: set[str] = set()
         self.stack_urn = ""
         self.root_urn = ""

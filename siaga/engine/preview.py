@@ -26,8 +26,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from siaga.engine.bounded import tail_of_file
 from siaga.engine.project import ProjectError, load_project, load_stack_config
-from siaga.processes import kill_group, track
+from siaga.processes import kill_group, spawn
 
 if TYPE_CHECKING:
     from siaga.engine.model import Graph
@@ -141,9 +142,8 @@ class RunningProgram:
         self.stderr_file = open(Path(tmp) / "stderr.txt", "w+", encoding="utf-8")  # noqa: SIM115 (closed in wait)
         # Its own process group: whatever the program leaves running is stopped with it (see _stop_group).
         try:
-            self.proc = track(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.stderr_file, env=env,
-                                               cwd=root, start_new_session=True, stdin=subprocess.DEVNULL,
-                                               pass_fds=(report_w, address_r)))
+            self.proc = spawn(argv, stdout=subprocess.DEVNULL, stderr=self.stderr_file, env=env, cwd=root,
+                              stdin=subprocess.DEVNULL, pass_fds=(report_w, address_r))
         except OSError as exc:
             for end in (report_r, address_w):
                 os.close(end)
@@ -210,8 +210,8 @@ class RunningProgram:
                 self._reader.join(10)
                 self.server.stop()
                 self.recorder.close()
-            self.stderr_file.seek(0)
-            stderr = self.scrubber.scrub_text(self.stderr_file.read())
+            self.stderr_file.flush()
+            stderr = self.scrubber.scrub_text(tail_of_file(self.stderr_file.name))  # its end: what a crash says
         finally:
             self.stderr_file.close()
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -243,7 +243,7 @@ class RunningProgram:
 def _program_env(interpreter: Any, project_root: Path) -> dict[str, str]:
     """The environment the program starts with: siaga's, minus any config, plus the virtualenv's activation. With
     siaga's own (ambient) interpreter, this repository first on PYTHONPATH (programs may use its components)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_CONFIG") and k != "SIAGA_SECRET_CONFIG"}
     env.pop("PYTHONHOME", None)
     env.update(interpreter.env)
     extra = [str(REPO_ROOT)] if interpreter.ambient else []

@@ -148,18 +148,18 @@ object of key -> value, as if set with ``pulumi config set --secret``; ``--secre
 
 
 def env_secrets() -> dict[str, str]:
-    """``SIAGA_SECRET_CONFIG``; an error names the variable, never a value."""
-    text = os.environ.get(SECRET_ENV, "").strip()
-    if not text:
+    """``SIAGA_SECRET_CONFIG`` in the forms ``siaga`` reads it (siaga/secret_inputs.py: a JSON object or key=value
+    lines); an error names the variable, never a value. The command line reads and removes it before any child
+    starts; this is for programs run through the API (tests, the bench), where it stays set."""
+    from siaga.secret_inputs import SecretInputError, parse
+
+    text = os.environ.get(SECRET_ENV, "")
+    if not text.strip():
         return {}
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        data = None
-    if not isinstance(data, dict) or not all(isinstance(k, str) and k and isinstance(v, str) for k, v in data.items()):
-        raise ProjectError(f"{SECRET_ENV}: not a JSON object of config key -> string value, e.g. "
-                           '{"standby:kubeconfig": "..."} (its values are not shown)')
-    return data
+        return parse(text, SECRET_ENV)
+    except SecretInputError as exc:
+        raise ProjectError(str(exc)) from None
 
 
 def load_stack_config(project: Project, stack: str | None, overrides: dict[str, str] | None = None,

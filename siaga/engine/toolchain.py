@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from siaga.processes import kill_group, track
+from siaga.processes import kill_group, spawn
 
 Progress = Callable[[str], None]
 
@@ -89,9 +89,8 @@ def run_step(argv: Sequence[str], cwd: Path, progress: Progress, env: dict[str, 
     full_env = {**os.environ, **(env or {})}
     full_env.pop("PYTHONHOME", None)
     try:
-        proc = track(subprocess.Popen(list(argv), cwd=cwd, env=full_env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-                                      errors="replace", start_new_session=True))
+        proc = spawn(list(argv), cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                     stdin=subprocess.DEVNULL, text=True, errors="replace")
     except OSError as exc:
         raise ToolchainError(f"{shown}: cannot run ({exc.strerror})") from None
     lines: list[str] = []

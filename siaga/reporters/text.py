@@ -141,7 +141,7 @@ def print_report(report: Report, console: Console, quiet: bool = False) -> None:
         findings = report.by_enforcement(level)
         for pack, group in groupby(sorted(findings, key=lambda f: f.pack), key=lambda f: f.pack):
             items = list(group)
-            _section(console, f"[{STYLE[level]}]{level}[/] — {pack} ({len(items)})", items)
+            _section(console, f"[{STYLE[level]}]{level}[/] — {_m(pack)} ({len(items)})", items)
     if quiet:
         return
     if report.fixed:

@@ -8,15 +8,14 @@ asked for, and the health path answers on the container port."""
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from components.userdata import parse_model
 from siaga.engine import Graph
+from siaga.verify.calls import call_json
 from siaga.verify.runner import VerifyError
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -90,13 +89,13 @@ def pods_of(baseline: PodBaseline, context: str | None = None) -> list[str]:
         raise VerifyError("listing the workload's pods needs kubectl; give --hosts NAMESPACE/POD instead")
     cmd = ["kubectl", *([f"--context={context}"] if context else []), "get", "pods", "-n", baseline.namespace,
            "-l", baseline.selector, "-o", "json"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    if done.returncode != 0:
-        raise VerifyError(f"kubectl get pods -n {baseline.namespace} -l {baseline.selector}: "
-                          f"{(done.stderr.strip().splitlines() or ['failed'])[-1]}")
-    items = json.loads(done.stdout or "{}").get("items", [])
-    pods = [f"{baseline.namespace}/{p['metadata']['name']}" for p in items
-            if (p.get("status") or {}).get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")]
+    what = f"kubectl get pods -n {baseline.namespace} -l {baseline.selector}"
+    answer = call_json(cmd, what)
+    try:
+        pods = [f"{baseline.namespace}/{p['metadata']['name']}" for p in answer.get("items", [])
+                if (p.get("status") or {}).get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")]
+    except (AttributeError, KeyError, TypeError):
+        raise VerifyError(f"{what}: not a pod list") from None
     if not pods:
         raise VerifyError(f"no Running pods in namespace {baseline.namespace} with {baseline.selector}")
     return pods

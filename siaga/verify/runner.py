@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from components.userdata import UserDataSettings
+from siaga import processes
 
 NOT_REACHED = "HOST NOT REACHED"  # = siaga.verify.suite.conftest.NOT_REACHED (the suite is not imported here)
 
@@ -132,8 +133,7 @@ def run_suite(hosts: list[str], backend: str, settings: UserDataSettings | PodBa
         run_env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join(
             [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])}
         try:
-            done = subprocess.run([*(command_prefix or []), *args], capture_output=True, text=True,
-                                  timeout=timeout, env=run_env, cwd=REPO)
+            done = processes.run([*(command_prefix or []), *args], timeout=timeout, env=run_env, cwd=REPO)
         except subprocess.TimeoutExpired:
             raise VerifyError(f"the suite did not finish within {timeout:.0f} s") from None
         output = done.stdout + done.stderr

@@ -3,15 +3,14 @@ the user data in the offline graph) and the hosts (from the stack's outputs)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from components.userdata import UserDataSettings, settings_from_user_data
 from siaga.engine import Graph
+from siaga.verify.calls import call_json
 from siaga.verify.runner import VerifyError
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -38,21 +37,23 @@ def settings_from_graph(graph: Graph) -> UserDataSettings:
 def load_outputs(stack: str, outputs_file: Path | None) -> dict[str, Any]:
     """``pulumi stack output --json`` saved to a file, or asked from the Pulumi CLI when it is installed."""
     if outputs_file is not None:
-        try:
-            data = json.loads(outputs_file.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise VerifyError(f"--outputs {outputs_file}: {exc}") from None
+        from siaga.inputs import InputFileError, load_json_or_yaml
+
+        try:  # bounded by bytes read, duplicate keys refused, one line (siaga/inputs.py)
+            data = load_json_or_yaml(outputs_file, "--outputs", json_only=True)
+        except InputFileError as exc:
+            raise VerifyError(str(exc)) from None
         if not isinstance(data, dict):
             raise VerifyError(f"--outputs {outputs_file}: expected a JSON object (pulumi stack output --json)")
         return data
     if shutil.which("pulumi") is None:
         raise VerifyError("no hosts: give --hosts, or --outputs FILE (pulumi stack output --json), "
                           "or install the Pulumi CLI")
-    done = subprocess.run(["pulumi", "stack", "output", "--json", "--stack", stack], capture_output=True,
-                          text=True, timeout=120)
-    if done.returncode != 0:
-        raise VerifyError(f"pulumi stack output --stack {stack}: {done.stderr.strip().splitlines()[-1:]}")
-    return dict(json.loads(done.stdout))
+    data = call_json(["pulumi", "stack", "output", "--json", "--stack", stack], f"pulumi stack output --stack {stack}",
+                     timeout=120)
+    if not isinstance(data, dict):
+        raise VerifyError(f"pulumi stack output --stack {stack}: expected a JSON object")
+    return data
 
 
 def hosts_from_outputs(outputs: dict[str, Any], backend: str) -> list[str]:
@@ -75,11 +76,14 @@ def instances_of_asg(asg: str, region: Any) -> list[str]:
     cmd = ["aws", "autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", asg, "--output", "json"]
     if isinstance(region, str):
         cmd += ["--region", region]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=os.environ.copy())
-    if done.returncode != 0:
-        raise VerifyError(f"aws autoscaling describe-auto-scaling-groups {asg}: {done.stderr.strip()[-200:]}")
-    groups = json.loads(done.stdout).get("AutoScalingGroups", [])
-    ids = [i["InstanceId"] for g in groups for i in g.get("Instances", []) if i.get("LifecycleState") == "InService"]
+    what = f"aws autoscaling describe-auto-scaling-groups {asg}"
+    answer = call_json(cmd, what, env=os.environ.copy())
+    groups = answer.get("AutoScalingGroups") if isinstance(answer, dict) else None
+    try:
+        ids = [i["InstanceId"] for g in groups or [] for i in g.get("Instances", [])
+               if i.get("LifecycleState") == "InService"]
+    except (AttributeError, KeyError, TypeError):
+        raise VerifyError(f"{what}: not the answer describe-auto-scaling-groups gives") from None
     if not ids:
         raise VerifyError(f"asgName={asg!r}: no InService instances")
     return ids

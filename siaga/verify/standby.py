@@ -4,14 +4,13 @@ that the stack's alarm uses. Read through the operator's ``aws`` CLI, argument l
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from siaga.engine.model import Graph, plain
+from siaga.verify.calls import call_json
 from siaga.verify.runner import CheckResult, VerifyError, VerifyResult
 
 TASK = "aws:dms/replicationTask:ReplicationTask"
@@ -46,17 +45,10 @@ def _aws(*args: str) -> dict[str, Any]:
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if region:
         cmd += ["--region", region]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise VerifyError(f"aws {args[0]} {args[1]}: {exc}") from None
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["failed"])[-1]
-        raise VerifyError(f"aws {args[0]} {args[1]}: {last}")
-    try:
-        return json.loads(done.stdout or "{}")
-    except json.JSONDecodeError:
-        raise VerifyError(f"aws {args[0]} {args[1]}: output is not JSON") from None
+    answer = call_json(cmd, f"aws {args[0]} {args[1]}")
+    if not isinstance(answer, dict):
+        raise VerifyError(f"aws {args[0]} {args[1]}: expected a JSON object, got {type(answer).__name__}")
+    return answer
 
 
 def check_standby(target: StandbyTarget, now: datetime | None = None) -> VerifyResult:
