@@ -194,7 +194,7 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
                       "{timeout} s, and each needs {threshold} consecutive failures; the endpoint is unhealthy when "
                       "{share} or fewer of the checkers report it healthy, so the slowest checkers decide: worst case "
                       "{seconds} s ({source}).").format(
-            target=hc.target, interval=hc.interval, timeout=probe_timeout_seconds(hc.type), threshold=hc.threshold,
+            target=topo.facts.show(hc.target, lang), interval=hc.interval, timeout=probe_timeout_seconds(hc.type), threshold=hc.threshold,
             seconds=terms["detection"].seconds, source=R53_DOC, share=SHARE)
         primary_ttl = (_("{ttl} s, the load balancer alias TTL") if p.alias else "{ttl} s").format(ttl=p.ttl)
         automatic = _("Route 53 answers {name} with the SECONDARY record ({target}) once the status has reached its DNS "
@@ -203,7 +203,7 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
                       "{threshold} consecutive checks at more than {share} of the checkers, Route 53 answers PRIMARY "
                       "again; worst case {back} s = {formula} (resolvers hold the SECONDARY answer for its {ttl} s "
                       "TTL). Data written on the standby is not copied back by this stack.").format(
-            name=p.name, target=s.target, propagation=terms["propagation"].seconds, primary_ttl=primary_ttl,
+            name=p.name, target=topo.facts.show(s.target, lang), propagation=terms["propagation"].seconds, primary_ttl=primary_ttl,
             threshold=hc.threshold, back=back.seconds, share=SHARE, formula=estimate_formula(lang, back), ttl=s.ttl)
         rto = _("{seconds} s worst case = {formula}; assumes resolvers honour the TTL (clients caching beyond it, such "
                 "as a JVM without {setting}, take longer)").format(
@@ -439,11 +439,67 @@ def failover_section(topo: Topology, lang: Language | str | None = None) -> list
 
 ZONE_TYPE = "aws:route53/zone:Zone"
 DELEGATION_DOC = "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/MigratingDNS.html"
+GO_ID_RULE = "https://jdih.kominfo.go.id/produk_hukum/300"
+"""Permenkominfo 5/2015, Registrar Nama Domain Instansi Penyelenggara Negara: the Ministry is the registrar of an
+agency's ``.go.id`` domain (one label under go.id); names below it are the agency's own to manage."""
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """Who puts the NS records of a hosted zone into its parent."""
+
+    zone: str
+    parent: str
+    registrable: str | None
+    """The ``.go.id`` domain the zone lies in (one label under go.id), None outside go.id."""
+
+    @property
+    def at_registrar(self) -> bool:
+        """True when the zone is itself the registered ``.go.id`` domain: its NS records are set at the registrar."""
+        return self.registrable == self.zone
+
+
+def delegation_of(zone: str) -> Delegation:
+    """``contoh.go.id`` is registered under go.id: the registrar sets its NS records; ``bapenda.sumbarprov.go.id``
+    is a sub-zone of the agency's domain ``sumbarprov.go.id``: the NS records go into the parent zone
+    ``sumbarprov.go.id`` (DNS delegation is a set of NS records in the parent zone, RFC 1034 section 4.2.2), which the
+    agency holding that domain operates; the go.id registrar is not involved."""
+    labels = zone.rstrip(".").lower().split(".")
+    parent = ".".join(labels[1:])
+    registrable = ".".join(labels[-3:]) if labels[-2:] == ["go", "id"] and len(labels) >= 3 else None
+    return Delegation(zone=".".join(labels), parent=parent, registrable=registrable)
+
+
+def _delegation_party(d: Delegation, lang: Language) -> list[str]:
+    """The sentence naming who adds the NS records, and for a sub-zone what delegating it hands over."""
+    _ = lang.gettext
+    if d.at_registrar:
+        return [_("Set the NS records of {zone} to these at the {suffix} registrar: {zone} is an agency domain "
+                  "registered directly under {suffix}, whose registrar is the ministry for communication and digital "
+                  "affairs ({rule}; the {registry} registry itself is PANDI).").format(
+            zone=f"`{d.zone}`", suffix="`go.id`", registry="`.id`", rule=f"Permenkominfo 5/2015, {GO_ID_RULE}")]
+    if d.registrable is not None:
+        return [_("{zone} is a sub-zone of the agency domain {registrable}: it is delegated by NS records for "
+                  "{zone} in its parent zone {parent}, added by whoever operates {parent} (the agency holding "
+                  "{registrable}, or the unit it gave {parent} to); the {suffix} registrar is not involved "
+                  "({rule}).").format(zone=f"`{d.zone}`", registrable=f"`{d.registrable}`", parent=f"`{d.parent}`",
+                                      suffix="`go.id`", rule=f"Permenkominfo 5/2015, {GO_ID_RULE}"),
+                "",
+                _("Delegating {zone} hands every name under it to this stack's zone, not only the service: any "
+                  "other record of {zone} (mail, other services) must be copied into this zone first, or stops "
+                  "resolving. To keep the agency's zone where it is, set {key} to the id of an existing Route 53 zone "
+                  "the agency operates for {zone} instead.").format(zone=f"`{d.zone}`",
+                                                                     key="`siaga:dns.hostedZoneId`")]
+    return [_("Set the NS records of {zone} to these in its parent zone {parent}: at its registrar when {zone} is a "
+              "registered domain, else with whoever operates {parent}.").format(zone=f"`{d.zone}`",
+                                                                                  parent=f"`{d.parent}`")]
 
 
 def delegation_section(topo: Topology, lang: Language | str | None = None) -> list[str]:
     """The one step outside AWS: the parent of the stack's public zone must delegate to its name servers, or ACM
-    cannot validate the certificate (no HTTPS listener) and the public never sees the failover records."""
+    cannot validate the certificate (no HTTPS listener) and the public never sees the failover records. The name
+    servers are Route 53's choice at creation: shown only as the deployment gives them (``--outputs``/``--state``),
+    else as known after ``pulumi up``."""
     lang = as_language(lang)
     _ = lang.gettext
     zones = [z for z in topo.graph.of_type(ZONE_TYPE) if names.explicit(z, "name") and not prop(z, "vpcs")]
@@ -458,19 +514,21 @@ def delegation_section(topo: Topology, lang: Language | str | None = None) -> li
             lines += [_("This stack creates the public hosted zone {zone}; the certificate's DNS validation record and "
                         "the failover records are in it. Public DNS reaches it only once the parent of {zone} lists its "
                         "name servers (stack output {output}):").format(zone=f"`{zname}`", output="`nameServers`"), ""]
-            lines += [f"- `{ns}`" for ns in servers] or [
+            shown = [topo.facts.show(ns, lang, code=True) for ns in servers]
+            if shown and all(topo.facts.is_invented(ns) and topo.facts.real(ns) is None for ns in servers):
+                shown = []  # one note for the four, not four times the same note
+            lines += [f"- {ns}" for ns in shown] or [
                 "- " + _("(assigned by Route 53 at creation: {command})").format(
                     command="`pulumi stack output nameServers`")]
-            lines += ["", _("Set the NS records of {zone} to these at its registrar (for a {suffix} name: the go.id "
-                            "registration service, PANDI being the {registry} registry). If the domain already has "
-                            "records at another DNS provider, copy them into the zone first. Until the delegation is in "
-                            "place ACM cannot validate the certificate, so the HTTPS listener cannot be created: run "
-                            "{target} on the zone first, delegate, then run the full {up} ({source}).").format(
-                zone=f"`{zname}`", suffix="`.go.id`", registry="`.id`", target="`pulumi up --target`",
-                up="`pulumi up`", source=DELEGATION_DOC), "", "```sh",
+            lines += ["", *_delegation_party(delegation_of(zname), lang), "",
+                      _("If the domain already has records at another DNS provider, copy them into the zone first. "
+                        "Until the delegation is in place ACM cannot validate the certificate, so the HTTPS listener "
+                        "cannot be created: run {target} on the zone first, delegate, then run the full {up} "
+                        "({source}).").format(target="`pulumi up --target`", up="`pulumi up`",
+                                              source=DELEGATION_DOC), "", "```sh",
                       f"pulumi up --target '{z.urn}'   # " + _("the zone alone, before the certificate waits for it"),
                       "pulumi stack output nameServers",
-                      f"dig NS {zname} +short   # " + _("must print the four name servers above"),
+                      f"dig NS {zname} +short   # " + _("must print the same name servers as the line above"),
                       "```", ""]
     else:
         lines += [_("The failover records are in the existing hosted zone {zones} (adopted, not created): its parent "
@@ -518,7 +576,7 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
     p, s = topo.primary, topo.secondary
     if p and s:
         lines.append("- " + _("DNS failover: {name} PRIMARY -> {primary}; SECONDARY -> {secondary}").format(
-            name=p.name, primary=p.target, secondary=s.target))
+            name=p.name, primary=topo.facts.show(p.target, lang), secondary=topo.facts.show(s.target, lang)))
     lines += ["", "## " + _("Recovery objectives"), "",
               # the id catalog spells the objectives out once, here: RTO (target waktu pemulihan), RPO (...)
               "| " + " | ".join((_("Failure"), _("RTO"), _("RPO"))) + " |", "|---|---|---|"]

@@ -40,12 +40,6 @@ def plain(lang: Language, value: float | int) -> str:
         return text.replace(".", ",")
     return lang.number(value, len(text.partition(".")[2]))
 
-def sci(lang: Language, value: float, digits: int = 3) -> str:
-    """Scientific notation (``3.005e-06``): the same in Indonesian with a decimal comma (``3,005e-06``)."""
-    text = f"{value:.{digits}e}"
-    return text if lang.code == "en" else text.replace(".", ",")
-
-
 def term_name(lang: Language, term: Term) -> str:
     """A failover term's name (``detection``...) in ``lang`` (the names are marked in components/failover_time)."""
     return lang.gettext(term.name)
@@ -99,5 +93,5 @@ def describe_sizing(lang: Language, sizing: AzSizing) -> str:
         left=left, required=sizing.required, percent=f"{sizing.surviving * 100 // sizing.required} %", boot=boot)
 
 
-__all__ = ["describe_sizing", "estimate_assumptions", "estimate_formula", "fixed", "lang_or_en", "plain", "sci",
+__all__ = ["describe_sizing", "estimate_assumptions", "estimate_formula", "fixed", "lang_or_en", "plain",
            "term_basis", "term_name"]
