@@ -194,15 +194,19 @@ def test_cli_lang(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1
     assert "--lang: 'fr'" in bad.output and "allowed: id | en" in bad.output
     assert not (tmp_path / "bad").exists()
-    en = runner.invoke(app, ["report", "--stack", "jakarta-prod", "--program", str(FIXTURE), "--output",
-                             str(tmp_path / "en"), "--lang", "en"])
-    assert en.exit_code == 0, en.output
-    assert (tmp_path / "en" / "drp.md").read_text().startswith("# Disaster Recovery Plan")
-    assert "Composite availability" in en.output and "wrote " in en.output
     default = runner.invoke(app, ["report", "--stack", "jakarta-prod", "--program", str(FIXTURE), "--output",
-                                  str(tmp_path / "id")])
+                                  str(tmp_path / "docs")])
     assert default.exit_code == 0, default.output
-    assert (tmp_path / "id" / "drp.md").read_text().startswith("# Rencana Pemulihan Bencana")
+    indonesian = (tmp_path / "docs" / "id" / "drp.md").read_text()
+    assert indonesian.startswith("# Rencana Pemulihan Bencana")
+    en = runner.invoke(app, ["report", "--stack", "jakarta-prod", "--program", str(FIXTURE), "--output",
+                             str(tmp_path / "docs"), "--lang", "en"])
+    assert en.exit_code == 0, en.output
+    assert (tmp_path / "docs" / "en" / "drp.md").read_text().startswith("# Disaster Recovery Plan")
+    assert "Composite availability" in en.output and "wrote " in en.output
+    # the English run wrote beside the Indonesian documents, never over them
+    assert (tmp_path / "docs" / "id" / "drp.md").read_text() == indonesian
+    assert sorted(p.name for p in (tmp_path / "docs").iterdir()) == ["en", "id"]
     assert "Ketersediaan gabungan" in default.output and "ditulis " in default.output
     assert re.search(r"\d+,\d{4} %", default.output)  # Indonesian decimal comma in the summary
 

@@ -9,7 +9,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from siaga.documents import availability, drp, residency
+from siaga.documents import availability, control, drp, residency
+from siaga.documents.facts import Facts
 from siaga.documents.topology import Topology, analyse
 from siaga.engine.model import Graph
 from siaga.i18n import DEFAULT_LANGUAGE, Language, language
@@ -42,15 +43,18 @@ def document_language(topo: Topology, lang: Language | str | None = None) -> Lan
 
 
 def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str | None = None,
+                  outputs: dict[str, object] | None = None, state: Graph | None = None,
                   ) -> tuple[ReportFiles, Topology, availability.Budget]:
     """Builds every document for ``graph`` into ``out_dir``: all of them or none. Each is rendered into a private
     staging folder next to ``out_dir`` and only when every one is complete are they renamed into place (a rename
     replaces a file atomically), so a failure leaves no half-written or partial set. ``lang``: see
-    :func:`document_language` (checked before anything is written)."""
+    :func:`document_language` (checked before anything is written). ``outputs`` (``pulumi stack output --json``) and
+    ``state`` (``pulumi stack export``): the deployment's own values for what the offline run can only stand in for
+    (siaga/documents/facts.py); without them those values are written as known after ``pulumi up``."""
     from siaga.documents.diagram import draw  # matplotlib import is slow: only when drawing
     from siaga.documents.pdf import markdown_to_pdf
 
-    topo = analyse(graph)
+    topo = analyse(graph, Facts.of(graph, outputs=outputs, state=state))
     lang = document_language(topo, lang)
     budget = availability.budget(topo, lang=lang)
     allowed = list(topo.config.allowedRegions) if topo.config else [str(graph.config.get("aws:region", "ap-southeast-3"))]
@@ -60,12 +64,17 @@ def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str 
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
     try:
         diagrams = draw(topo, staging, spofs=budget.spofs, lang=lang)
-        drp_md = drp.render_markdown(topo, stack, diagram_name=diagrams[0].name, lang=lang)
+        _ = lang.gettext
+        drp_md = drp.render_markdown(topo, stack, diagram_name=diagrams[0].name, lang=lang,
+                                     control=control.block(topo, _("Disaster Recovery Plan"), stack, lang))
         texts = {
             "drp.md": drp_md,
-            "availability.md": availability.render_markdown(budget, stack, lang=lang),
+            "availability.md": availability.render_markdown(
+                budget, stack, lang=lang, control=control.block(topo, _("Availability budget"), stack, lang)),
             "availability.json": json.dumps(availability.as_dict(budget), indent=2) + "\n",
-            "residency.md": residency.render_markdown(rows, stack, allowed, endpoints, lang=lang),
+            "residency.md": residency.render_markdown(
+                rows, stack, allowed, endpoints, lang=lang,
+                control=control.block(topo, _("Residency evidence"), stack, lang)),
             "residency.csv": residency.to_csv(rows, lang=lang),
             "residency.json": residency.to_json(rows, stack, allowed, endpoints),  # keys stay English
         }

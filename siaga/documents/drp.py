@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.config import ASSUMED_RESTORE_MINUTES
 from components.failover_time import HEALTHY_SHARE, Estimate, probe_timeout_seconds
 from siaga.documents import names
 from siaga.documents.availability import az_loss_sizings
@@ -77,6 +78,28 @@ def _region(topo: Topology) -> str:
     if topo.config:
         return topo.config.region
     return str(topo.graph.config.get("aws:region") or "ap-southeast-3")
+
+
+RESTORE_TEST_DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.html"
+
+
+def restore_minutes(topo: Topology, identifier: str, lang: Language) -> tuple[tuple[int, int], str]:
+    """The database restore range in minutes and its basis: the agency's measured ``siaga:database.restoreMinutes``,
+    else :data:`components.config.ASSUMED_RESTORE_MINUTES`, said to be an assumption with the command that measures
+    it (the restore-testing plan's jobs: creation to completion)."""
+    _ = lang.gettext
+    measured = topo.config.database.restoreMinutes if topo.config else None
+    storage = topo.config.database.allocatedStorageGiB if topo.config else None
+    if measured:
+        return (measured[0], measured[1]), _("measured by the agency's restore tests ({key})").format(
+            key="siaga:database.restoreMinutes")
+    low, high = ASSUMED_RESTORE_MINUTES
+    return (low, high), _("ASSUMED for {db} ({storage} GiB allocated): AWS publishes no restore time, it grows with the "
+                          "data and the transaction logs replayed; replace it with the durations the restore-testing "
+                          "plan measures ({command}, {source}) in {key}").format(
+        db=identifier, storage=storage if storage is not None else "?",
+        command="`aws backup list-restore-jobs --query 'RestoreJobs[].[CreationDate,CompletionDate]'`",
+        source=RESTORE_TEST_DOC, key="siaga:database.restoreMinutes")
 
 
 def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenario]:
@@ -179,7 +202,10 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
         automatic=" ".join(auto),
         rto=(_("{rto} s (max of ALB detection {detection} s and database failover upper bound {db} s)").format(
             rto=f"{rto_az:.0f}", detection=tg, db=db_fail[1] if db_fail else 0) if rto_az is not None else
-             _("not automatic: see whole-site failover / database restore")),
+             _("not automatic: {low}-{high} min, the database restore ({basis}), or the whole-site failover").format(
+                 low=restore_minutes(topo, db.identifier if db else "?", lang)[0][0],
+                 high=restore_minutes(topo, db.identifier if db else "?", lang)[0][1],
+                 basis=restore_minutes(topo, db.identifier if db else "?", lang)[1])),
         rpo=rpo_txt, rto_seconds=rto_az, rpo_seconds=rpo_az, steps=steps_az, capacity=capacity))
 
     # 3. whole site
@@ -333,12 +359,14 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
             automatic=_("Nothing is rolled back automatically. PITR window {days} days ({source}); AWS Backup rules: "
                         "{rules}. {lock}").format(days=db.retention_days, source=PITR_DOC, rules=rules or none,
                                                   lock=lock),
-            rto=_("restore time of {db} (grows with its size; measured by the restore-testing plan) + "
-                  "application cutover").format(db=db.identifier),
+            rto=_("{low}-{high} min: the restore of {db} ({basis}); the restored instance takes the original "
+                  "identifier, so the application reconnects to the same endpoint").format(
+                low=restore_minutes(topo, db.identifier, lang)[0][0], high=restore_minutes(topo, db.identifier, lang)[0][1],
+                db=db.identifier, basis=restore_minutes(topo, db.identifier, lang)[1]),
             rpo=(_("{rpo} (point-in-time restore: transaction logs reach S3 every {minutes} min)").format(
                 rpo=_dur(rpo_s, lang), minutes=PITR_LOG_UPLOAD_MINUTES) if rpo_s and (pitr or continuous)
                  else _dur(rpo_s, lang)),
-            rto_seconds=None, rpo_seconds=rpo_s, steps=steps))
+            rto_seconds=restore_minutes(topo, db.identifier, lang)[0][1] * 60.0, rpo_seconds=rpo_s, steps=steps))
 
     # 5. leaked credentials
     roles = [r for r in topo.graph.of_type(IAM_ROLE)]
@@ -367,8 +395,12 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
         detection="; ".join(detect) or _("No GuardDuty detector or CloudTrail trail in the graph: only manual reports."),
         automatic=_("Nothing: credentials are revoked by hand. Instances use an instance profile (temporary "
                     "credentials); the database master password is held by Secrets Manager."),
-        rto=_("minutes (revocation is immediate once run)"), rpo=_("0 unless data was altered (then: database restore)"),
-        rto_seconds=None, rpo_seconds=0.0, steps=steps))
+        rto=_("0 s of service interruption: the service keeps serving while the {count} steps below revoke the "
+              "credentials (each takes effect when it has run)").format(count=len(steps)),
+        rpo=(_("0 unless data was altered; then the database restore: {rpo}").format(
+            rpo=_dur(PITR_LOG_UPLOAD_MINUTES * 60.0 if db is not None and db.retention_days else None, lang))
+             if db is not None else _("0 (no database in the graph)")),
+        rto_seconds=0.0, rpo_seconds=0.0, steps=steps))
     return out
 
 
@@ -540,15 +572,41 @@ def delegation_section(topo: Topology, lang: Language | str | None = None) -> li
     return lines
 
 
+def contacts_section(topo: Topology, lang: Language) -> list[str]:
+    """The contacts in escalation order (the order of ``siaga:alertContacts``), each with phone and when to call the
+    next; a contact without a phone is flagged: when e-mail or the network is down, a phone is how TTIS is reached."""
+    _ = lang.gettext
+    lines = ["## " + _("Contacts and escalation"), ""]
+    contacts = topo.config.alertContacts if topo.config else []
+    if not contacts:
+        return lines + [_("No alert contacts in the stack config ({key}).").format(key="siaga:alertContacts"), ""]
+    lines += [_("Call in this order; when a contact does not answer within the time in the last column, call the "
+                "next one."), "",
+              "| " + " | ".join(("#", _("Name"), _("Role"), _("E-mail"), _("Phone"), _("Next contact after"))) + " |",
+              "|---:|---|---|---|---|---|"]
+    for i, c in enumerate(contacts, 1):
+        phone = c.phone or "**" + _("NOT SET") + "** (`siaga:alertContacts[].phone`)"
+        after = _("{minutes} min without an answer").format(minutes=c.escalateAfterMinutes) if i < len(contacts) \
+            else _("last in the list")
+        cell = [str(x).replace("|", "\\|") for x in (c.name, c.role, c.email)]
+        lines.append(f"| {i} | {cell[0]} | {cell[1]} | {cell[2]} | {phone} | {after} |")
+    if len(contacts) == 1:
+        lines += ["", _("Only one contact: nobody to escalate to. Add the next level (head of the ICT unit) to {key}.")
+                  .format(key="`siaga:alertContacts`")]
+    return lines + [""]
+
+
 def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availability.md",
-                    diagram_name: str = "architecture.png", lang: Language | str | None = None) -> str:
-    """The DRP in ``lang`` (a Language or its code; English when not given)."""
+                    diagram_name: str = "architecture.png", lang: Language | str | None = None,
+                    control: list[str] | None = None) -> str:
+    """The DRP in ``lang`` (a Language or its code; English when not given). ``control``: the document control block
+    (siaga/documents/control.py) placed under the title."""
     lang = as_language(lang)
     _ = lang.gettext
     g = topo.graph
     region = _region(topo)
     none = _("none")
-    lines = ["# " + _("Disaster Recovery Plan - {stack}").format(stack=stack), "",
+    lines = ["# " + _("Disaster Recovery Plan - {stack}").format(stack=stack), "", *(control or []),
              _("Generated from the resource graph of {project} ({count} resources). Every figure below is computed "
                "from the stack's settings; regenerate with {command} after any change.").format(
                  project=f"`{g.project}/{g.stack}`", count=len(g.resources),
@@ -600,14 +658,8 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
                     "it is back); exit 0 means every check passed, 1 names the failed checks per host."), "",
                   "```sh"] + checks + ["```", ""]
     lines += security_sections(g, lang)  # TTIS: identification, containment, eradication, recovery
-    lines += ["## " + _("Contacts"), ""]
-    contacts = topo.contacts()
-    if contacts:
-        lines += ["| " + " | ".join((_("Name"), _("Role"), _("E-mail"), _("Phone"))) + " |", "|---|---|---|---|"]
-        lines += [f"| {c['name']} | {c.get('role', '')} | {c['email']} | {c.get('phone', '')} |" for c in contacts]
-    else:
-        lines.append(_("No alert contacts in the stack config ({key}).").format(key="siaga:alertContacts"))
-    lines += ["", "## " + _("Sources"), "", "- " + _("Route 53 health checks: {url}").format(url=R53_DOC),
+    lines += contacts_section(topo, lang)
+    lines += ["## " + _("Sources"), "", "- " + _("Route 53 health checks: {url}").format(url=R53_DOC),
               "- " + _("RDS point-in-time restore: {url}").format(url=PITR_DOC),
               "- " + _("ALB target-group health checks: {url}").format(url=TG_DOC)]
     lines += [f"- {k}: {failover_source(k, _)}" for k in FAILOVER_DOCS] + [""]
