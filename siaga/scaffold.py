@@ -52,6 +52,10 @@ class NewStack:
     approver: str = ""
     """The official who approves the documents (``--approver``, ``siaga:documentControl.approver``)."""
 
+    @property
+    def stack(self) -> str:
+        return f"{self.agency}-{self.service}-{self.environment}"
+
 
 def escalation_contacts(req: NewStack) -> list[dict[str, object]]:
     """The contacts in escalation order: the first from ``--contact-*``, then each ``--escalation``; one line naming
@@ -66,10 +70,6 @@ def escalation_contacts(req: NewStack) -> list[dict[str, object]]:
         out.append({"name": parts[0], "email": parts[1], "phone": parts[2],
                     "role": parts[3] if len(parts) == 4 else "escalation", "escalate": 15})
     return out
-
-    @property
-    def stack(self) -> str:
-        return f"{self.agency}-{self.service}-{self.environment}"
 
 
 def _env() -> jinja2.Environment:

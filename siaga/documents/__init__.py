@@ -42,6 +42,29 @@ def document_language(topo: Topology, lang: Language | str | None = None) -> Lan
     return language(str(lang) if lang else DEFAULT_LANGUAGE)
 
 
+def render_texts(topo: Topology, stack: str, lang: Language, budget: availability.Budget | None = None,
+                 diagram_name: str = "architecture.png") -> dict[str, str]:
+    """Every text document of ``topo`` in ``lang`` by file name, each with its document control block: what
+    :func:`write_reports` writes (besides the diagram and the PDF of the DRP)."""
+    budget = budget or availability.budget(topo, lang=lang)
+    graph = topo.graph
+    allowed = list(topo.config.allowedRegions) if topo.config else [str(graph.config.get("aws:region", "ap-southeast-3"))]
+    rows = residency.rows(topo)
+    endpoints = residency.outside_endpoints(graph, allowed)
+    _ = lang.gettext
+    return {
+        "drp.md": drp.render_markdown(topo, stack, diagram_name=diagram_name, lang=lang,
+                                      control=control.block(topo, _("Disaster Recovery Plan"), stack, lang)),
+        "availability.md": availability.render_markdown(
+            budget, stack, lang=lang, control=control.block(topo, _("Availability budget"), stack, lang)),
+        "availability.json": json.dumps(availability.as_dict(budget), indent=2) + "\n",
+        "residency.md": residency.render_markdown(
+            rows, stack, allowed, endpoints, lang=lang, control=control.block(topo, _("Residency evidence"), stack, lang)),
+        "residency.csv": residency.to_csv(rows, lang=lang),
+        "residency.json": residency.to_json(rows, stack, allowed, endpoints),  # keys stay English
+    }
+
+
 def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str | None = None,
                   outputs: dict[str, object] | None = None, state: Graph | None = None,
                   ) -> tuple[ReportFiles, Topology, availability.Budget]:
@@ -57,27 +80,12 @@ def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str 
     topo = analyse(graph, Facts.of(graph, outputs=outputs, state=state))
     lang = document_language(topo, lang)
     budget = availability.budget(topo, lang=lang)
-    allowed = list(topo.config.allowedRegions) if topo.config else [str(graph.config.get("aws:region", "ap-southeast-3"))]
-    rows = residency.rows(topo)
-    endpoints = residency.outside_endpoints(graph, allowed)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
     try:
         diagrams = draw(topo, staging, spofs=budget.spofs, lang=lang)
-        _ = lang.gettext
-        drp_md = drp.render_markdown(topo, stack, diagram_name=diagrams[0].name, lang=lang,
-                                     control=control.block(topo, _("Disaster Recovery Plan"), stack, lang))
-        texts = {
-            "drp.md": drp_md,
-            "availability.md": availability.render_markdown(
-                budget, stack, lang=lang, control=control.block(topo, _("Availability budget"), stack, lang)),
-            "availability.json": json.dumps(availability.as_dict(budget), indent=2) + "\n",
-            "residency.md": residency.render_markdown(
-                rows, stack, allowed, endpoints, lang=lang,
-                control=control.block(topo, _("Residency evidence"), stack, lang)),
-            "residency.csv": residency.to_csv(rows, lang=lang),
-            "residency.json": residency.to_json(rows, stack, allowed, endpoints),  # keys stay English
-        }
+        texts = render_texts(topo, stack, lang, budget, diagram_name=diagrams[0].name)
+        drp_md = texts["drp.md"]
         for name, text in texts.items():
             (staging / name).write_text(text, encoding="utf-8")
         markdown_to_pdf(drp_md, staging / "drp.pdf", staging)
@@ -94,4 +102,4 @@ def write_reports(graph: Graph, stack: str, out_dir: Path, lang: Language | str 
     return files, topo, budget
 
 
-__all__ = ["ReportFiles", "Topology", "analyse", "document_language", "write_reports"]
+__all__ = ["ReportFiles", "Topology", "analyse", "document_language", "render_texts", "write_reports"]

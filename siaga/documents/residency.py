@@ -57,7 +57,7 @@ VALUES = frozenset({
     N_("data"), N_("configuration"), N_("is a customer-managed key"), N_("AWS-managed key"), N_("none"),
     N_("not assessed (other cloud)"), N_("AWS Backup plan"), N_("NOT covered"), N_("is the backup vault"),
     N_("delivery"), N_("on-prem"), N_("stack account"), N_("declared by the agency"), N_("none (global service)"),
-    N_("managed by the data centre (outside AWS)"),
+    N_("managed by the data centre (outside AWS)"), N_("the agency's data centre (not an AWS account)"),
 })
 """The fixed row values (in English in :class:`Row`): translated where a document shows them."""
 HEADERS = {"urn": N_("URN"), "type": N_("Type"), "name": N_("Name"), "region": N_("Region"), "scope": N_("Scope"),
@@ -302,7 +302,7 @@ def standby_rows(topo: Topology) -> list[Row]:
             region=Label(N_("on-prem standby site, network {networks}"), networks=", ".join(
                 topo.config.standby.networks) if topo.config and topo.config.standby.networks else "?"),
             scope="on-prem", holds="data", encryption="managed by the data centre (outside AWS)", backup="n/a",
-            inCountry="declared by the agency", account="n/a",
+            inCountry="declared by the agency", account="the agency's data centre (not an AWS account)",
             deliversTo=Label(N_("copy of {db}: full load + CDC by DMS task {task}"), db=source, task=rep.task_id)))
     return out
 
@@ -396,7 +396,7 @@ def render_markdown(items: list[Row], stack: str, allowed: list[str],
     endpoints = endpoints or []
     unencrypted = [r for r in data if r.encryption == "none"]
     uncovered = [r for r in items if r.backup == "NOT covered"]
-    accounts = sorted({display(r.account, lang) for r in items if r.account != "n/a"})
+    accounts = sorted({display(r.account, lang) for r in items if r.account != "n/a"})  # n/a: another cloud
 
     def names(found: list[Row]) -> str:
         return " (" + ", ".join(display(r.name, lang) for r in found) + ")" if found else ""
