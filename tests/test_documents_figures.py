@@ -583,11 +583,11 @@ def test_every_document_opens_with_its_control_block(graphs, stack: str, code: s
         block = tables(texts[name])[0]
         assert block[0][0] == _("Document control"), name
         cells = {row[0]: row[1] for row in block[1:]}
-        assert cells[_("Agency")].startswith(cfg.agencyName) and f"`{cfg.agency}`" in cells[_("Agency")]
+        assert cells[_("Agency")] == f"{cfg.agencyName} ({cfg.agency})"
         assert cells[_("Document")].startswith(_(title))
         assert cells[_("Date")] == "2026-12-07"
         assert "2027-12-07" in cells[_("Review")]
-        assert f"`siaga:tags.dataClassification: {cfg.tags.dataClassification}`" in cells[_("Classification")]
+        assert f"(siaga:tags.dataClassification: {cfg.tags.dataClassification})" in cells[_("Classification")]
         assert cells[_("Approved by")].startswith(str(cfg.documentControl.approver))
         assert cells[_("Owner")] == (cfg.documentControl.owner or cfg.tags.owner)
         assert cells[_("Version")]
@@ -601,7 +601,7 @@ def test_control_block_says_what_is_not_set_and_keeps_config_text_inert(graphs) 
     c = control.control_of(topo, "DRP", "s", date=FIXED_DATE, version=None)
     bare = control.Control(**{**c.__dict__, "agency_name": None, "approver": None, "owner": "a | b `x`"})
     text = "\n".join(control.render(bare, lang))
-    assert "**NOT SET** (`siaga:agencyName`)" in text and "**NOT SET** (`siaga:documentControl.approver`)" in text
+    assert "NOT SET (siaga:agencyName)" in text and "NOT SET (siaga:documentControl.approver)" in text
     assert "uncommitted" in text and "a \\| b 'x'" in text
     owner = next(row for row in tables(text)[0] if row[0] == "Owner")
     assert len(owner) == 2  # the pipe in the owner's name did not open a column
@@ -696,3 +696,13 @@ def test_report_refuses_a_bad_outputs_file_before_running(tmp_path: Path) -> Non
                                     str(tmp_path / "out")])
     assert done.exit_code == 2 and "--outputs" in done.output and "JSON list" in done.output
     assert len(done.output.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_new_stack_writes_every_document_pdf_included(graphs, tmp_path: Path) -> None:
+    """The control block, the two-level contacts and the delegation notes render in the PDF too (its table cells take
+    no inline markup)."""
+    from siaga.documents import write_reports
+
+    files, _topo, _budget = write_reports(graphs(NEW), NEW, tmp_path / "id", lang="id")
+    assert files.drp_pdf.read_bytes().startswith(b"%PDF-")
+    assert "Badan Pendapatan Daerah Provinsi Sumatera Barat" in files.drp.read_text(encoding="utf-8")

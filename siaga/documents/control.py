@@ -107,19 +107,20 @@ def render(c: Control, lang: Language) -> list[str]:
     _ = lang.gettext
 
     def missing(key: str) -> str:
-        return "**" + _("NOT SET") + "** (" + f"`{key}`" + ")"
+        return _("NOT SET") + " (" + key + ")"  # capitals, not bold: the PDF's cells take no inline markup
 
-    version = (_("commit {commit} of the program's repository").format(commit=f"`{c.version.rstrip('+')}`")
+    # no code spans in the cells: the DRP's PDF renders table cells as plain text
+    version = (_("commit {commit} of the program's repository").format(commit=c.version.rstrip("+"))
                + (" " + _("with uncommitted changes") if c.version.endswith("+") else "")) if c.version else \
         _("uncommitted (the program is not in a git repository)")
-    agency = (f"{_cell(c.agency_name)} (`{c.agency}`)" if c.agency_name else
-              f"`{c.agency}` - " + missing("siaga:agencyName"))
+    agency = (f"{_cell(c.agency_name)} ({c.agency})" if c.agency_name else
+              f"{c.agency} - " + missing("siaga:agencyName"))
     classification = (f"{_(CLASSIFICATIONS.get(c.classification, c.classification))} "
-                      f"(`siaga:tags.dataClassification: {c.classification}`)" if c.classification else
+                      f"(siaga:tags.dataClassification: {c.classification})" if c.classification else
                       missing("siaga:tags.dataClassification"))
     rows = [
         (_("Agency"), agency),
-        (_("Document"), f"{_cell(c.document)} - `{c.stack}`"),
+        (_("Document"), f"{_cell(c.document)} - {c.stack}"),
         (_("Date"), c.date.isoformat()),
         (_("Version"), version),
         (_("Owner"), _cell(c.owner) if c.owner else missing("siaga:documentControl.owner")),
@@ -129,7 +130,7 @@ def render(c: Control, lang: Language) -> list[str]:
                         "stack").format(months=c.review_months, date=_add_months(c.date, c.review_months).isoformat())),
         (_("Classification"), classification),
     ]
-    return ["| " + _("Document control") + " | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows] + [""]
+    return ["| " + _("Document control") + " | " + _("Entry") + " |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows] + [""]
 
 
 def block(topo: Topology, document: str, stack: str, lang: Language, date: dt.date | None = None,

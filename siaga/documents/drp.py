@@ -98,7 +98,8 @@ def restore_minutes(topo: Topology, identifier: str, lang: Language) -> tuple[tu
                           "data and the transaction logs replayed; replace it with the durations the restore-testing "
                           "plan measures ({command}, {source}) in {key}").format(
         db=identifier, storage=storage if storage is not None else "?",
-        command="`aws backup list-restore-jobs --query 'RestoreJobs[].[CreationDate,CompletionDate]'`",
+        # no code span: the basis is shown in the objectives table too, whose PDF cells take no inline markup
+        command="aws backup list-restore-jobs --query 'RestoreJobs[].[CreationDate,CompletionDate]'",
         source=RESTORE_TEST_DOC, key="siaga:database.restoreMinutes")
 
 
@@ -585,7 +586,7 @@ def contacts_section(topo: Topology, lang: Language) -> list[str]:
               "| " + " | ".join(("#", _("Name"), _("Role"), _("E-mail"), _("Phone"), _("Next contact after"))) + " |",
               "|---:|---|---|---|---|---|"]
     for i, c in enumerate(contacts, 1):
-        phone = c.phone or "**" + _("NOT SET") + "** (`siaga:alertContacts[].phone`)"
+        phone = c.phone or _("NOT SET") + " (siaga:alertContacts[].phone)"  # plain: a PDF table cell
         after = _("{minutes} min without an answer").format(minutes=c.escalateAfterMinutes) if i < len(contacts) \
             else _("last in the list")
         cell = [str(x).replace("|", "\\|") for x in (c.name, c.role, c.email)]

@@ -174,7 +174,7 @@ class Facts:
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in origin.path).lstrip(".")
             note = lang.gettext(KNOWN_AFTER_STATE).format(up="`pulumi up`", output=f"`{where}`",
                                                          resource=f"`{origin.name}`", command="`pulumi stack export`")
-        return "*(" + note + ")*"
+        return "(" + note + ")"  # no emphasis around the code spans: the PDF has no italic monospace font
 
     def unmarked(self, text: str) -> list[str]:
         """The stand-ins ``text`` shows as facts (for tests and a last check before writing)."""
