@@ -155,13 +155,15 @@ class DocumentControl(_Model):
     """Who owns and approves the generated documents (DRP, availability budget, residency evidence) and how often
     they are reviewed: the document control block every document opens with (siaga/documents/control.py)."""
 
+    agencyName: str | None = Field(default=None, max_length=200, description="The agency's full official name, e.g. "
+                                   "Badan Pendapatan Daerah Provinsi Sumatera Barat [unset: the documents say NOT SET].")
     owner: str | None = Field(default=None, description="Unit or official owning the documents [unset: tags.owner].")
     approver: str | None = Field(default=None, description="Official who approves them (name and position); the "
                                                            "documents say NOT SET until it is given.")
     reviewMonths: int = Field(default=12, ge=1, le=36, description="Review cycle in months (default 12; and after "
                                                                    "every drill or incident).")
 
-    @field_validator("owner", "approver")
+    @field_validator("agencyName", "owner", "approver")
     @classmethod
     def _text(cls, v: str | None) -> str | None:
         return None if v is None else _one_line(v)
@@ -876,8 +878,6 @@ class StackConfig(_Model):
     drills: Drills = Field(default_factory=Drills)
     kubernetes: Kubernetes | None = Field(default=None, description="Required when platform is eks.")
     alertContacts: list[Contact] = Field(min_length=1, description="Incident response contacts in escalation order.")
-    agencyName: str | None = Field(default=None, max_length=200, description="The agency's full official name, for "
-                                   "the documents' control block (e.g. Dinas Kependudukan dan Pencatatan Sipil ...).")
     documentControl: DocumentControl = Field(default_factory=DocumentControl)
     tags: Tags
     availabilityTargetDowntimePercent: float = Field(default=0.1, gt=0, lt=100,
@@ -903,11 +903,6 @@ class StackConfig(_Model):
     @classmethod
     def _slugs(cls, v: str) -> str:
         return _slug(v)
-
-    @field_validator("agencyName")
-    @classmethod
-    def _agency_name(cls, v: str | None) -> str | None:
-        return None if v is None else _one_line(v)
 
     @field_validator("domain")
     @classmethod

@@ -48,7 +48,7 @@ class NewStack:
     escalation: list[str] = field(default_factory=list)
     """Further contacts in escalation order, each ``NAME,EMAIL,PHONE[,ROLE]`` (``--escalation``)."""
     agency_name: str = ""
-    """The agency's full official name (``--agency-name``, ``siaga:agencyName``)."""
+    """The agency's full official name (``--agency-name``, ``siaga:documentControl.agencyName``)."""
     approver: str = ""
     """The official who approves the documents (``--approver``, ``siaga:documentControl.approver``)."""
 

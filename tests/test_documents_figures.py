@@ -577,13 +577,13 @@ def test_every_document_opens_with_its_control_block(graphs, stack: str, code: s
     topo = analyse(graphs(stack))
     texts = render_texts(topo, stack, lang)
     cfg = topo.config
-    assert cfg is not None and cfg.agencyName
+    assert cfg is not None and cfg.documentControl.agencyName
     for name, title in (("drp.md", "Disaster Recovery Plan"), ("availability.md", "Availability budget"),
                         ("residency.md", "Residency evidence")):
         block = tables(texts[name])[0]
         assert block[0][0] == _("Document control"), name
         cells = {row[0]: row[1] for row in block[1:]}
-        assert cells[_("Agency")] == f"{cfg.agencyName} ({cfg.agency})"
+        assert cells[_("Agency")] == f"{cfg.documentControl.agencyName} ({cfg.agency})"
         assert cells[_("Document")].startswith(_(title))
         assert cells[_("Date")] == "2026-12-07"
         assert "2027-12-07" in cells[_("Review")]
@@ -601,7 +601,7 @@ def test_control_block_says_what_is_not_set_and_keeps_config_text_inert(graphs) 
     c = control.control_of(topo, "DRP", "s", date=FIXED_DATE, version=None)
     bare = control.Control(**{**c.__dict__, "agency_name": None, "approver": None, "owner": "a | b `x`"})
     text = "\n".join(control.render(bare, lang))
-    assert "NOT SET (siaga:agencyName)" in text and "NOT SET (siaga:documentControl.approver)" in text
+    assert "NOT SET (siaga:documentControl.agencyName)" in text and "NOT SET (siaga:documentControl.approver)" in text
     assert "uncommitted" in text and "a \\| b 'x'" in text
     owner = next(row for row in tables(text)[0] if row[0] == "Owner")
     assert len(owner) == 2  # the pipe in the owner's name did not open a column

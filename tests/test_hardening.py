@@ -20,10 +20,10 @@ from siaga.engine import run_program, run_stack
 from siaga.engine.preview import REPO_ROOT
 
 CLOUDS = REPO_ROOT / "tests/fixtures/programs/policy_cases_residency_clouds"
-FLAGS = ["--service", "adminduk", "--domain", "adminduk.dukcapil.go.id", "--owner", "pusdatin-dukcapil",
-         "--cost-centre", "123456", "--contact-email", "ttis@dukcapil.go.id", "--standby", "standby.dukcapil.go.id",
-         "--contact-phone", "+62-21-1234-5678", "--agency-name", "Direktorat Jenderal Kependudukan dan Pencatatan Sipil",
-         "--approver", "Kepala Pusat Data dan Informasi"]
+FLAGS = ["--contact-phone", "+62-21-1234-5678", "--agency-name", "Direktorat Jenderal Kependudukan dan Pencatatan Sipil",
+         "--approver", "Kepala Pusat Data dan Informasi",
+         "--service", "adminduk", "--domain", "adminduk.dukcapil.go.id", "--owner", "pusdatin-dukcapil",
+         "--cost-centre", "123456", "--contact-email", "ttis@dukcapil.go.id", "--standby", "standby.dukcapil.go.id"]
 
 
 def test_residency_evidence_counts_other_clouds_and_never_an_unestablished_location(tmp_path: Path) -> None:

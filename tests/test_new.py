@@ -18,10 +18,10 @@ from siaga.cli import app
 from siaga.engine.preview import REPO_ROOT
 from siaga.scaffold import NewStack, ScaffoldError, _env, choose_cidr, render, used_networks
 
-FLAGS = ["--service", "adminduk", "--domain", "adminduk.dukcapil.go.id", "--owner", "pusdatin-dukcapil",
-         "--cost-centre", "123456", "--contact-email", "ttis@dukcapil.go.id", "--standby", "standby.dukcapil.go.id",
-         "--contact-phone", "+62-21-1234-5678", "--agency-name", "Direktorat Jenderal Kependudukan dan Pencatatan Sipil",
-         "--approver", "Kepala Pusat Data dan Informasi"]
+FLAGS = ["--contact-phone", "+62-21-1234-5678", "--agency-name", "Direktorat Jenderal Kependudukan dan Pencatatan Sipil",
+         "--approver", "Kepala Pusat Data dan Informasi",
+         "--service", "adminduk", "--domain", "adminduk.dukcapil.go.id", "--owner", "pusdatin-dukcapil",
+         "--cost-centre", "123456", "--contact-email", "ttis@dukcapil.go.id", "--standby", "standby.dukcapil.go.id"]
 
 
 @pytest.fixture

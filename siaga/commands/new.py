@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         escalation: Annotated[list[str] | None, typer.Option(
             "--escalation", help="Next contact in escalation order: NAME,EMAIL,PHONE[,ROLE] (repeatable)")] = None,
         agency_name: Annotated[str | None, typer.Option(
-            "--agency-name", help="The agency's full official name (documents' control block)")] = None,
+            "--agency-name", help="The agency's full official name (siaga:documentControl.agencyName)")] = None,
         approver: Annotated[str | None, typer.Option(
             "--approver", help="Official who approves the DRP and evidence (name, position)")] = None,
         standby: Annotated[str | None, typer.Option("--standby", help="Standby site's public IPv4 or hostname")] = None,

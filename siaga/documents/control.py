@@ -2,7 +2,7 @@
 of the program, who owns and approves it, how often it is reviewed and how it is classified.
 
 An Inspektorat, BPK or BSSN reviewer signs a document only when it says what it is and who stands behind it. The
-values come from the stack config (``siaga:agencyName``, ``siaga:documentControl``, ``siaga:tags``); what is not set
+values come from the stack config (``siaga:documentControl``: agencyName, owner, approver, reviewMonths; ``siaga:tags``); what is not set
 is written as NOT SET with the key to set, never guessed.
 
 Date: ``SOURCE_DATE_EPOCH`` when set (the reproducible-builds convention, https://reproducible-builds.org/specs/
@@ -89,7 +89,7 @@ def control_of(topo: Topology, document: str, stack: str, date: dt.date | None =
         version = git_version(folder) if folder is not None else None
     return Control(
         document=document, stack=stack, agency=cfg.agency if cfg else topo.graph.project,
-        agency_name=cfg.agencyName if cfg else None, date=date or document_date(),
+        agency_name=cfg.documentControl.agencyName if cfg else None, date=date or document_date(),
         version=version if isinstance(version, str) else None,
         owner=(cfg.documentControl.owner or cfg.tags.owner) if cfg else None,
         approver=cfg.documentControl.approver if cfg else None,
@@ -114,7 +114,7 @@ def render(c: Control, lang: Language) -> list[str]:
                + (" " + _("with uncommitted changes") if c.version.endswith("+") else "")) if c.version else \
         _("uncommitted (the program is not in a git repository)")
     agency = (f"{_cell(c.agency_name)} ({c.agency})" if c.agency_name else
-              f"{c.agency} - " + missing("siaga:agencyName"))
+              f"{c.agency} - " + missing("siaga:documentControl.agencyName"))
     classification = (f"{_(CLASSIFICATIONS.get(c.classification, c.classification))} "
                       f"(siaga:tags.dataClassification: {c.classification})" if c.classification else
                       missing("siaga:tags.dataClassification"))
