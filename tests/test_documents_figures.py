@@ -563,7 +563,7 @@ def test_residency_csv_carries_the_new_columns_in_both_languages(graphs) -> None
     en = residency.to_csv(rows).splitlines()
     assert en[0].endswith(",account,deliversTo") and len(en) == len(rows) + 1
     id_ = residency.to_csv(rows, lang=language("id"))
-    assert "akun tumpukan" in id_ and "situs siaga on-premise" in id_ and "pengiriman" in id_
+    assert "akun stack" in id_ and "situs siaga di pusat data instansi" in id_ and "pengiriman" in id_
 
 
 # ---------------------------------------------------------------- 4. document control
@@ -706,3 +706,16 @@ def test_new_stack_writes_every_document_pdf_included(graphs, tmp_path: Path) ->
     files, _topo, _budget = write_reports(graphs(NEW), NEW, tmp_path / "id", lang="id")
     assert files.drp_pdf.read_bytes().startswith(b"%PDF-")
     assert "Badan Pendapatan Daerah Provinsi Sumatera Barat" in files.drp.read_text(encoding="utf-8")
+
+
+def test_report_cli_writes_the_deployed_values_from_outputs(tmp_path: Path) -> None:
+    real = ["ns-1111.awsdns-11.org", "ns-222.awsdns-22.com", "ns-3333.awsdns-33.co.uk", "ns-444.awsdns-44.net"]
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"nameServers": real, "albDnsName": "real-alb-1.ap-southeast-3.elb.amazonaws.com"}))
+    done = CliRunner().invoke(app, ["report", "--stack", "jakarta-staging", "--outputs", str(outputs), "--output",
+                                    str(tmp_path / "docs"), "--lang", "en"])
+    assert done.exit_code == 0, done.output
+    text = (tmp_path / "docs" / "en" / "drp.md").read_text(encoding="utf-8")
+    assert all(f"- `{ns}`" in text for ns in real)
+    assert "PRIMARY -> real-alb-1.ap-southeast-3.elb.amazonaws.com" in text
+    assert "known after" not in text.split("## DNS delegation", 1)[1].split("\n## ", 1)[0]
