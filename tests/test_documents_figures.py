@@ -638,6 +638,7 @@ def test_every_scenario_has_numeric_rto_and_rpo(graphs, stack: str, code: str) -
         assert "few minutes" not in sc.rto and "beberapa menit" not in sc.rto
     db = next(s for s in drp.scenarios(topo, lang) if s.key == "database")
     assert "30-120" in db.rto and ("ASSUMED" in db.rto or "DIASUMSIKAN" in db.rto)
+    assert "siaga:database.restoreMinutes" in db.rto_basis and "list-restore-jobs" in db.rto_basis
 
 
 def test_measured_restore_time_replaces_the_assumption(graphs) -> None:
@@ -648,6 +649,7 @@ def test_measured_restore_time_replaces_the_assumption(graphs) -> None:
         {**database, "restoreMinutes": [25, 90]})}})
     db = next(s for s in drp.scenarios(analyse(changed)) if s.key == "database")
     assert db.rto.startswith("25-90 min") and "measured" in db.rto and db.rto_seconds == 90 * 60
+    assert "measured by the agency's restore tests" in db.rto_basis
 
 
 @pytest.mark.parametrize("code", LANGS)

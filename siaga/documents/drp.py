@@ -63,6 +63,9 @@ class Scenario:
     """What keeps serving right after the failure (AZ loss: instances left, from the graph and config)."""
     key: str = ""
     """The scenario whatever the language: instance | az | site | database | credentials (drills match on it)."""
+    rto_basis: str = ""
+    """Where a range in ``rto`` comes from (measured, or an assumption and how to measure it): in the scenario's
+    section, kept out of the objectives table so its cells stay short."""
 
 
 def _dur(seconds: float | None, lang: Language | None = None) -> str:
@@ -360,10 +363,12 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
             automatic=_("Nothing is rolled back automatically. PITR window {days} days ({source}); AWS Backup rules: "
                         "{rules}. {lock}").format(days=db.retention_days, source=PITR_DOC, rules=rules or none,
                                                   lock=lock),
-            rto=_("{low}-{high} min: the restore of {db} ({basis}); the restored instance takes the original "
+            rto=_("{low}-{high} min: the restore of {db} ({measured}); the restored instance takes the original "
                   "identifier, so the application reconnects to the same endpoint").format(
                 low=restore_minutes(topo, db.identifier, lang)[0][0], high=restore_minutes(topo, db.identifier, lang)[0][1],
-                db=db.identifier, basis=restore_minutes(topo, db.identifier, lang)[1]),
+                db=db.identifier, measured=_("measured") if topo.config and topo.config.database.restoreMinutes
+                else _("ASSUMED")),
+            rto_basis=restore_minutes(topo, db.identifier, lang)[1],
             rpo=(_("{rpo} (point-in-time restore: transaction logs reach S3 every {minutes} min)").format(
                 rpo=_dur(rpo_s, lang), minutes=PITR_LOG_UPLOAD_MINUTES) if rpo_s and (pitr or continuous)
                  else _dur(rpo_s, lang)),
@@ -647,6 +652,8 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
     for i, sc in enumerate(scs, 1):
         lines += [f"## {i}. {sc.title}", "", "**" + _("Detection.") + f"** {sc.detection}", "",
                   "**" + _("Automatic.") + f"** {sc.automatic}", "", f"**RTO:** {sc.rto}  ", f"**RPO:** {sc.rpo}", ""]
+        if sc.rto_basis:
+            lines[-1:-1] = ["", "**" + _("Basis of the RTO:") + f"** {sc.rto_basis}"]
         if sc.capacity:
             lines[-1:-1] = ["**" + _("Capacity right after the failure:") + f"** {sc.capacity}  "]
         if sc.steps:
