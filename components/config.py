@@ -104,11 +104,32 @@ class Tags(_Model):
     extra: dict[str, str] = Field(default_factory=dict, description="Additional tags.")
 
 
+_PHONE = re.compile(r"^\+?[0-9](?:[0-9 -]*[0-9])?\Z")
+
+
+def _one_line(value: str) -> str:
+    """Text a person wrote that the documents show in a table cell: one line, no control characters."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value) or not value.strip():
+        raise ValueError("allowed: one line of text without control characters")
+    return value.strip()
+
+
 class Contact(_Model):
+    """A person or team the DRP names: contacts are called in the order they are listed (the escalation order)."""
+
     name: str = Field(min_length=1)
     role: str = Field(default="incident response (TTIS)")
     email: str
-    phone: str | None = None
+    phone: str | None = Field(default=None, description="Phone the TTIS calls when e-mail or the network is down, "
+                                                         "e.g. +62-21-1234-5678 (8-15 digits).")
+    escalateAfterMinutes: int = Field(
+        default=15, ge=1, le=240, description="Minutes without an answer before the next contact in the list is "
+                                              "called (the list is the escalation order).")
+
+    @field_validator("name", "role")
+    @classmethod
+    def _text(cls, v: str) -> str:
+        return _one_line(v)
 
     @field_validator("email")
     @classmethod
@@ -116,6 +137,36 @@ class Contact(_Model):
         if not _EMAIL.match(v):
             raise ValueError("allowed: an e-mail address such as ttis@agency.go.id")
         return v
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str | None) -> str | None:
+        """ITU-T E.164: at most 15 digits; a national number is at least 8 in Indonesia (area code + subscriber)."""
+        if v is None:
+            return v
+        digits = sum(c.isdigit() for c in v)
+        if not _PHONE.match(v) or not 8 <= digits <= 15:
+            raise ValueError("allowed: a phone number such as +62-21-1234-5678 (digits, spaces or hyphens, an "
+                             "optional leading +, 8-15 digits)")
+        return v
+
+
+class DocumentControl(_Model):
+    """Who owns and approves the generated documents (DRP, availability budget, residency evidence) and how often
+    they are reviewed: the document control block every document opens with (siaga/documents/control.py)."""
+
+    agencyName: str | None = Field(default=None, max_length=200, description="The agency's full official name, e.g. "
+                                   "Badan Pendapatan Daerah Provinsi Sumatera Barat [unset: the documents say NOT SET].")
+    owner: str | None = Field(default=None, description="Unit or official owning the documents [unset: tags.owner].")
+    approver: str | None = Field(default=None, description="Official who approves them (name and position); the "
+                                                           "documents say NOT SET until it is given.")
+    reviewMonths: int = Field(default=12, ge=1, le=36, description="Review cycle in months (default 12; and after "
+                                                                   "every drill or incident).")
+
+    @field_validator("agencyName", "owner", "approver")
+    @classmethod
+    def _text(cls, v: str | None) -> str | None:
+        return None if v is None else _one_line(v)
 
 
 PITR_LOG_UPLOAD_SECONDS = 300
@@ -425,6 +476,14 @@ class AzSizing:
                 f"capacity) for {boot} until replacements launched in the remaining AZs are healthy.")
 
 
+ASSUMED_RESTORE_MINUTES = (30, 120)
+"""The database restore range the DRP states until the agency has measured it (``database.restoreMinutes``): an
+ASSUMPTION, said as such. AWS publishes no restore time for RDS: it grows with the data and, for a point-in-time
+restore, with the transaction logs replayed since the snapshot
+(https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIT.html); AWS Backup restore testing measures it
+(https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.html)."""
+
+
 class Database(_Model):
     """RDS PostgreSQL, Multi-AZ, encrypted, backed up."""
 
@@ -439,6 +498,17 @@ class Database(_Model):
     backupRetentionDays: int = Field(default=14, description="Automated backups + PITR window (7-35 days).")
     name: str = "app"
     port: int = Field(default=5432, ge=1024, le=65535)
+    restoreMinutes: list[int] | None = Field(
+        default=None, description="Measured time to restore the database from a recovery point, [fastest, slowest] "
+                                  "minutes, from the restore-testing plan's jobs [unset: the DRP states the assumed "
+                                  "range ASSUMED_RESTORE_MINUTES, marked as an assumption].")
+
+    @field_validator("restoreMinutes")
+    @classmethod
+    def _restore(cls, v: list[int] | None) -> list[int] | None:
+        if v is not None and (len(v) != 2 or not 1 <= v[0] <= v[1] <= 10080):
+            raise ValueError("allowed: [fastest, slowest] minutes, 1 <= fastest <= slowest <= 10080, e.g. [25, 90]")
+        return v
 
     @field_validator("backupRetentionDays")
     @classmethod
@@ -812,8 +882,8 @@ class StackConfig(_Model):
     waf: Waf = Field(default_factory=Waf)
     drills: Drills = Field(default_factory=Drills)
     kubernetes: Kubernetes | None = Field(default=None, description="Required when platform is eks.")
-    alertContacts: list[Contact] = Field(min_length=1, description="Incident response team (TTIS) contacts: name, "
-                                                                   "role, email, phone; at least one.")
+    alertContacts: list[Contact] = Field(min_length=1, description="Incident response contacts in escalation order.")
+    documentControl: DocumentControl = Field(default_factory=DocumentControl)
     tags: Tags
     availabilityTargetDowntimePercent: float = Field(default=0.1, gt=0, lt=100,
                                                      description="Agency KPI: max yearly downtime (DJBC: 0.1 %).")

@@ -43,10 +43,33 @@ class NewStack:
     vpc_cidr: str | None = None
     contact_name: str | None = None
     standby_networks: list[str] = field(default_factory=list)
+    contact_phone: str = ""
+    """The first contact's phone (``--contact-phone``): the DRP's escalation list calls it first."""
+    escalation: list[str] = field(default_factory=list)
+    """Further contacts in escalation order, each ``NAME,EMAIL,PHONE[,ROLE]`` (``--escalation``)."""
+    agency_name: str = ""
+    """The agency's full official name (``--agency-name``, ``siaga:documentControl.agencyName``)."""
+    approver: str = ""
+    """The official who approves the documents (``--approver``, ``siaga:documentControl.approver``)."""
 
     @property
     def stack(self) -> str:
         return f"{self.agency}-{self.service}-{self.environment}"
+
+
+def escalation_contacts(req: NewStack) -> list[dict[str, object]]:
+    """The contacts in escalation order: the first from ``--contact-*``, then each ``--escalation``; one line naming
+    the flag and the allowed form for a malformed one (the config model validates the e-mail and phone after)."""
+    out: list[dict[str, object]] = [{"name": req.contact_name or f"TTIS {req.agency}", "role": "incident response (TTIS)",
+                                     "email": req.contact_email, "phone": req.contact_phone or None, "escalate": 15}]
+    for item in req.escalation:
+        parts = [p.strip() for p in item.split(",")]
+        if len(parts) not in (3, 4) or not all(parts):
+            raise ScaffoldError(f"--escalation {item!r}: allowed: NAME,EMAIL,PHONE[,ROLE], e.g. "
+                                "'Kepala Pusdatin,kapusdatin@agency.go.id,+62-21-1234-5678,head of ICT'")
+        out.append({"name": parts[0], "email": parts[1], "phone": parts[2],
+                    "role": parts[3] if len(parts) == 4 else "escalation", "escalate": 15})
+    return out
 
 
 def _env() -> jinja2.Environment:
@@ -169,6 +192,7 @@ def render(req: NewStack, stacks_dir: Path, today: dt.date | None = None) -> tup
         "nat_strategy": "OnePerAz" if req.environment == "prod" else ref.natStrategy,
         "standby_address": req.standby, "standby_networks": standby_networks, "standby_db": standby_db,
         "contact_name": req.contact_name or f"TTIS {req.agency}", "contact_email": req.contact_email,
+        "contacts": escalation_contacts(req), "agency_name": req.agency_name, "approver_name": req.approver,
         "owner": req.owner, "cost_centre": req.cost_centre,
         "approver": req.contact_email, "example_expiry": (today + dt.timedelta(days=30)).isoformat(),
     }

@@ -134,7 +134,8 @@ def test_random_configs(raw: dict) -> None:
         for line in lines:
             key = line.split(": ", 1)[0]
             assert key.startswith(("siaga:", "aws:")), line
-            assert "Traceback" not in line and len(line) < 400
+            # one line; the longest legitimate one lists every allowed top-level key (about 400 characters)
+            assert "Traceback" not in line and len(line) < 500
         return
     assert isinstance(cfg, StackConfig)
     assert cfg.region in cfg.allowedRegions and set(cfg.allowedRegions) <= set(IN_COUNTRY_REGIONS)

@@ -172,8 +172,9 @@ def test_indonesian_budget_numbers_and_terms(stack: str) -> None:
 def test_indonesian_residency_csv_headers_and_values(stack: str) -> None:
     text = documents(stack, ID)["residency.csv"]
     header = text.splitlines()[0]
-    assert header == "URN,Jenis,Nama,Region,Cakupan,Menyimpan,Kunci enkripsi,Cadangan,Di dalam negeri"
-    assert ",ya\r\n" in text and ",yes\r\n" not in text
+    assert header == ("URN,Jenis,Nama,Region,Cakupan,Menyimpan,Kunci enkripsi,Cadangan,Di dalam negeri,Akun,"
+                      "Mengirim ke / salinan dari")
+    assert ",ya," in text and ",yes," not in text and ",akun stack," in text and "stack account" not in text
     rows = residency.rows(topo(stack))
     assert len(text.splitlines()) == len(rows) + 1
     # the JSON evidence keeps English keys and values for machines, whatever the documents' language

@@ -20,7 +20,9 @@ from siaga.engine import run_program, run_stack
 from siaga.engine.preview import REPO_ROOT
 
 CLOUDS = REPO_ROOT / "tests/fixtures/programs/policy_cases_residency_clouds"
-FLAGS = ["--service", "adminduk", "--domain", "adminduk.dukcapil.go.id", "--owner", "pusdatin-dukcapil",
+FLAGS = ["--contact-phone", "+62-21-1234-5678", "--agency-name", "Direktorat Jenderal Kependudukan dan Pencatatan Sipil",
+         "--approver", "Kepala Pusat Data dan Informasi",
+         "--service", "adminduk", "--domain", "adminduk.dukcapil.go.id", "--owner", "pusdatin-dukcapil",
          "--cost-centre", "123456", "--contact-email", "ttis@dukcapil.go.id", "--standby", "standby.dukcapil.go.id"]
 
 

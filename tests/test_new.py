@@ -18,7 +18,9 @@ from siaga.cli import app
 from siaga.engine.preview import REPO_ROOT
 from siaga.scaffold import NewStack, ScaffoldError, _env, choose_cidr, render, used_networks
 
-FLAGS = ["--service", "adminduk", "--domain", "adminduk.dukcapil.go.id", "--owner", "pusdatin-dukcapil",
+FLAGS = ["--contact-phone", "+62-21-1234-5678", "--agency-name", "Direktorat Jenderal Kependudukan dan Pencatatan Sipil",
+         "--approver", "Kepala Pusat Data dan Informasi",
+         "--service", "adminduk", "--domain", "adminduk.dukcapil.go.id", "--owner", "pusdatin-dukcapil",
          "--cost-centre", "123456", "--contact-email", "ttis@dukcapil.go.id", "--standby", "standby.dukcapil.go.id"]
 
 
@@ -176,7 +178,7 @@ def test_template_sets_every_config_key(stacks: Path) -> None:
     optional = {"kubernetes"}  # only with platform eks (see test_new_eks_stack_from_hybrid_pdn)
     missing = [k for k in StackConfig.model_fields if f"siaga:{k}" not in raw and k not in optional]
     assert missing == []
-    agency_specific = {"dns": {"hostedZoneId"}, "backup": {"copyToVaultArn"}, "standby": {"customerGatewayIp"}, "tags": {"extra"},
+    agency_specific = {"database": {"restoreMinutes"}, "dns": {"hostedZoneId"}, "backup": {"copyToVaultArn"}, "standby": {"customerGatewayIp"}, "tags": {"extra"},
                        "cluster": {"autoscalingRoleArn", "certificateArn"}}
     for section, model in (("cluster", "Cluster"), ("database", "Database"), ("backup", "Backup"), ("dns", "Dns"),
                            ("standby", "Standby"), ("tags", "Tags")):

@@ -168,15 +168,19 @@ def test_residency_rows_cover_every_cloud_resource() -> None:
     assert by_type["aws:route53/record:Record"].scope == "global"
     assert by_type["aws:autoscaling/group:Group"].encryption == db.encryption  # the launch template's volume key
     assert by_type["aws:s3/bucketV2:BucketV2"].encryption == db.encryption  # via its SSE configuration
-    assert {r.region for r in rows} == {effective_region(g.resources[0], g) or "ap-southeast-3"} == {"ap-southeast-3"}
+    regional = {r.region for r in rows if r.scope == "regional"}
+    assert regional == {effective_region(g.resources[0], g) or "ap-southeast-3"} == {"ap-southeast-3"}
+    assert {r.region for r in rows if r.scope == "global"} == {"none (global service)"}  # global: no region
     parsed = list(csv.DictReader(residency.to_csv(rows).splitlines()))
     assert len(parsed) == len(rows) and set(parsed[0]) == {"urn", "type", "name", "region", "scope", "holds", "encryption",
-                                                          "backup", "inCountry"}
+                                                          "backup", "inCountry", "account", "deliversTo"}
 
 
 def test_cli_writes_every_document_and_the_diagram(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["report", "--stack", "jakarta-prod", "--program", str(FIXTURE), "--output", str(tmp_path)])
     assert result.exit_code == 0, result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["id"]  # the stack's document language, its own folder
+    tmp_path = tmp_path / "id"
     png = (tmp_path / "architecture.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
     assert "<svg" in (tmp_path / "architecture.svg").read_text()

@@ -59,7 +59,9 @@ def test_reference_prod_is_redundant_and_meets_the_target() -> None:
     assert b.spofs == [], b.spofs
     assert b.meets_target
     rows = residency.rows(t)
-    assert {r.region for r in rows} == {"ap-southeast-3"}
+    assert {r.region for r in rows if r.scope == "regional"} == {"ap-southeast-3"}
+    assert {r.region for r in rows if r.scope == "global"} == {"none (global service)"}
+    assert [r.inCountry for r in rows if r.scope == "on-prem"] == ["declared by the agency"]  # the standby copy
     assert [r.name for r in rows if r.holds == "data" and r.backup == "NOT covered"] == []
 
 

@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
         interval: Annotated[float, typer.Option("--interval", min=0.1, help="Seconds between probes.")] = 5.0,
         timeout: Annotated[float | None, typer.Option("--timeout", min=1, help="Longest the drill may run, seconds (default: 3 x RTO + 10 min).")] = None,
         settle: Annotated[int, typer.Option("--settle", min=1, help="Healthy probes in a row that count as recovered.")] = 3,
-        evidence: Annotated[Path | None, typer.Option("--evidence", help="Folder for the evidence (default reports/STACK/drills).")] = None,
+        evidence: Annotated[Path | None, typer.Option("--evidence", help="Folder for the evidence (default reports/STACK/LANG/drills, beside the DRP in that language).")] = None,
         verify: Annotated[bool, typer.Option("--verify/--no-verify", help="Run siaga verify (public + hosts) at the end.")] = True,
         lang: Annotated[str | None, typer.Option("--lang", help=f"Language of the evidence: {' or '.join(LANGUAGES)} (default: the stack's siaga:documentLanguage, else id).")] = None,
     ) -> None:
@@ -159,7 +159,7 @@ def register(app: typer.Typer) -> None:
                           + f" every {interval:g} s, at most {limit:.0f} s", highlight=False, markup=False)
             console.print(f"  DRP: {exp.drp_title}: RTO {exp.rto_seconds:.0f} s, RPO {exp.rpo_text}", highlight=False, markup=False)
             raise typer.Exit(0)
-        out_dir = evidence if evidence is not None else Path("reports") / stack / "drills"
+        out_dir = evidence if evidence is not None else Path("reports") / stack / doc_lang.code / "drills"
         try:
             result = run(stack=stack, the_plan=the_plan, exp=exp, endpoint=endpoint, interval=interval,
                          timeout=limit, settle=settle,

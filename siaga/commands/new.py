@@ -35,6 +35,14 @@ def register(app: typer.Typer) -> None:
         owner: Annotated[str | None, typer.Option("--owner", help="Owning unit (tag)")] = None,
         cost_centre: Annotated[str | None, typer.Option("--cost-centre", help="Cost centre / kode satker (tag)")] = None,
         contact_email: Annotated[str | None, typer.Option("--contact-email", help="Incident response (TTIS) e-mail")] = None,
+        contact_phone: Annotated[str | None, typer.Option(
+            "--contact-phone", help="Incident response (TTIS) phone, called first, e.g. +62-21-1234-5678")] = None,
+        escalation: Annotated[list[str] | None, typer.Option(
+            "--escalation", help="Next contact in escalation order: NAME,EMAIL,PHONE[,ROLE] (repeatable)")] = None,
+        agency_name: Annotated[str | None, typer.Option(
+            "--agency-name", help="The agency's full official name (siaga:documentControl.agencyName)")] = None,
+        approver: Annotated[str | None, typer.Option(
+            "--approver", help="Official who approves the DRP and evidence (name, position)")] = None,
         standby: Annotated[str | None, typer.Option("--standby", help="Standby site's public IPv4 or hostname")] = None,
         standby_network: Annotated[list[str] | None, typer.Option("--standby-network", help="On-prem CIDR (repeatable)")] = None,
         stacks_dir: Annotated[Path | None, typer.Option("--stacks-dir", help="Where stack files live (default: stacks/)")] = None,
@@ -47,10 +55,13 @@ def register(app: typer.Typer) -> None:
         if not _SLUG.match(agency):
             fail(f"AGENCY {agency!r}: allowed: 3-32 lowercase letters, digits and hyphens, starting with a letter")
         values = {"service": service, "domain": domain, "owner": owner, "cost-centre": cost_centre,
-                  "contact-email": contact_email, "standby": standby}
+                  "contact-email": contact_email, "contact-phone": contact_phone, "standby": standby,
+                  "agency-name": agency_name, "approver": approver}
         prompts = {"service": "Service short name", "domain": "Public domain of the service",
                    "owner": "Owning unit", "cost-centre": "Cost centre (kode satker)",
-                   "contact-email": "Incident response e-mail", "standby": "Standby site address (IPv4 or hostname)"}
+                   "contact-email": "Incident response e-mail", "contact-phone": "Incident response phone",
+                   "standby": "Standby site address (IPv4 or hostname)",
+                   "agency-name": "Agency's full official name", "approver": "Official approving the documents"}
         missing = [key for key, value in values.items() if not value]
         if missing and not interactive:
             fail(f"{', '.join('--' + k for k in missing)} {'is' if len(missing) == 1 else 'are'} missing and there is no "
@@ -60,7 +71,9 @@ def register(app: typer.Typer) -> None:
         req = NewStack(agency=agency, service=str(values["service"]), domain=str(values["domain"]),
                        owner=str(values["owner"]), cost_centre=str(values["cost-centre"]),
                        contact_email=str(values["contact-email"]), standby=str(values["standby"]), environment=env,
-                       source=source, vpc_cidr=vpc_cidr, standby_networks=list(standby_network or []))
+                       source=source, vpc_cidr=vpc_cidr, standby_networks=list(standby_network or []),
+                       contact_phone=str(values["contact-phone"]), escalation=list(escalation or []),
+                       agency_name=str(values["agency-name"]), approver=str(values["approver"]))
         folder = stacks_dir or REPO_ROOT / "stacks"
         try:
             paths = write(req, folder)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,6 +21,9 @@ from siaga.commands.common import (
 )
 from siaga.documents import document_language, write_reports
 from siaga.documents.diagram import DiagramError
+from siaga.documents.topology import analyse
+from siaga.engine.model import Graph
+from siaga.engine.state import StateError, load_state
 from siaga.escape.terminal import text as term
 from siaga.i18n import LANGUAGES, Language, UnknownLanguage
 
@@ -31,7 +34,15 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def report(
         stack: Annotated[str, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.NAME.yaml")],
-        output: Annotated[Path | None, typer.Option("--output", "-o", help="Folder for the documents (default reports/STACK)")] = None,
+        output: Annotated[Path | None, typer.Option(
+            "--output", "-o", help="Base folder: the documents go into OUTPUT/LANG/ (default reports/STACK), so each "
+                                   "language keeps its own set")] = None,
+        outputs: Annotated[Path | None, typer.Option(
+            "--outputs", help="`pulumi stack output --json` of the deployed stack: its real name servers, load "
+                              "balancer names... in place of the offline stand-ins")] = None,
+        state: Annotated[Path | None, typer.Option(
+            "--state", help="`pulumi stack export` of the deployed stack: real values for the offline stand-ins, "
+                            "matched by URN")] = None,
         program_dir: Annotated[Path | None, typer.Option("--program", help="Another Pulumi program folder (default: this repository)")] = None,
         config: Annotated[list[str] | None, typer.Option("--config", "-c", help="key=value override (repeatable)")] = None,
         secret_config: Annotated[list[str] | None, typer.Option("--secret-config", help=SECRET_CONFIG_HELP)] = None,
@@ -44,18 +55,21 @@ def register(app: typer.Typer) -> None:
         """Write the Disaster Recovery Plan, availability budget, residency evidence and architecture diagram."""
         if lang is not None and lang not in LANGUAGES:  # before the program runs or anything is written
             fail(f"--lang: {lang!r} is not a document language; allowed: {' | '.join(LANGUAGES)}")
+        deployed = _read_outputs(outputs) if outputs is not None else None
+        exported = _read_state(state) if state is not None else None
         secret_config = secret_config_items(secret_config, secret_config_file)
         with console.status("running the program offline…"):
             graph = load_graph(stack, program_dir, config or [], secret_config=secret_config, timeout=timeout)
-        out = output or Path("reports") / stack
+        base = output or Path("reports") / stack
         try:
-            files, topo, budget = write_reports(graph, stack, out, lang=lang)
+            out = base / document_language(analyse(graph), lang).code  # each language its own folder
+            files, topo, budget = write_reports(graph, stack, out, lang=lang, outputs=deployed, state=exported)
         except UnknownLanguage as exc:
             fail(f"siaga:documentLanguage: {exc}")
         except DiagramError as exc:
             fail(f"siaga report: {exc}")
         except OSError as exc:
-            fail(f"--output {out}: cannot write there ({exc.strerror or exc})")
+            fail(f"--output {base}: cannot write there ({exc.strerror or exc})")
         doc = document_language(topo, lang)
         _ = doc.gettext
         table = Table(title=f"siaga report {stack}")
@@ -76,6 +90,29 @@ def register(app: typer.Typer) -> None:
             console.print(Text.assemble((_("single point of failure:"), "yellow"), " ", term(s)), highlight=False)
         for f in files.all():
             console.print(_("wrote {path}").format(path=f), markup=False, highlight=False)
+
+
+def _read_outputs(path: Path) -> dict[str, Any]:
+    """``pulumi stack output --json`` saved to ``path``: a JSON object (read bounded, duplicate keys refused:
+    siaga/inputs.py), or one line and exit 2."""
+    from siaga.inputs import InputFileError, load_json_or_yaml
+
+    try:
+        data = load_json_or_yaml(path, "--outputs", json_only=True)
+    except InputFileError as exc:
+        fail(f"{exc}; allowed: the output of `pulumi stack output --json`")
+    if not isinstance(data, dict):
+        fail(f"--outputs {path}: a JSON {type(data).__name__}; allowed: the object `pulumi stack output --json` "
+             "prints")
+    return data
+
+
+def _read_state(path: Path) -> Graph:
+    """``pulumi stack export`` saved to ``path`` (siaga.engine.state), or one line and exit 2."""
+    try:
+        return load_state(path)
+    except StateError as exc:
+        fail(str(exc))
 
 
 def _target(doc: Language, percent: float) -> str:

@@ -21,7 +21,6 @@ from siaga.documents.l10n import (
     fixed,
     lang_or_en,
     plain,
-    sci,
     term_basis,
     term_name,
 )
@@ -329,46 +328,56 @@ def budget(topo: Topology, lang: Language | None = None) -> Budget:
 
 
 def _standby_lines(b: Budget, lang: Language) -> list[str]:
-    """The parallel-site arithmetic, step by step, and what the 99.99 % design target needs."""
+    """The parallel-site arithmetic as a table whose last row is computed from the rows above it under the formula its
+    label names, and what the 99.99 % design target leaves room for (each figure with the numbers it comes from)."""
     _ = lang.gettext
     lines = ["", _("## The standby as a parallel site"), ""]
     if b.standby is None:
-        return lines + [_("The standby is not counted: {reason}. The composite is the AWS site alone.").format(
+        return lines + [_("The standby is not counted: {reason}. The composite is the series product above.").format(
             reason=b.standby_excluded)]
     s, dns, ap = b.standby, b.dns_availability, b.primary_availability
     both = (1 - ap) * (1 - s.availability)
     per_year = _("min/year")
+    parallel = dns * (1 - both)
     lines += [
         _("The service is down when the AWS site and the standby are down together, and for the DNS failover worst "
-          "case at each failover (the standby holds the data: continuous replication in the graph)."), "",
-        _("composite = A_dns x (1 - (1 - A_aws) x (1 - A_standby)) - n x F / Y"), "",
-        _("- A_dns = {dns} %; A_aws = product of the serving tiers above = {aws} %").format(
-            dns=fixed(lang, dns * 100, 4), aws=fixed(lang, ap * 100, 6)),
-        _("- A_standby = {a_standby} % (declared: {key})").format(
-            a_standby=fixed(lang, s.availability * 100, 4), key="siaga:standby.availabilityPercent"),
-        _("- both down: (1 - {aws}) x (1 - {a_standby}) = {both} = {minutes} {per_year}").format(
-            aws=fixed(lang, ap, 8), a_standby=fixed(lang, s.availability, 6), both=sci(lang, both),
-            minutes=fixed(lang, both * MINUTES_PER_YEAR, 2), per_year=per_year),
-        _("- failovers: n = {n} a year ({key}) x F = {seconds} s = {total} s = {minutes} {per_year} (Y = {year} s)")
-        .format(n=s.failovers_per_year, key="siaga:standby.failoversPerYear", seconds=plain(lang, s.failover_seconds),
-                total=plain(lang, s.failovers_per_year * s.failover_seconds),
-                minutes=fixed(lang, s.failover_fraction * MINUTES_PER_YEAR, 2), per_year=per_year,
-                year=plain(lang, SECONDS_PER_YEAR)),
-        _("- composite = {dns} x (1 - {both}) - {failover_fraction} = **{availability} %** = {minutes} {per_year}")
-        .format(dns=fixed(lang, dns, 6), both=sci(lang, both), failover_fraction=sci(lang, s.failover_fraction),
-            availability=fixed(lang, b.availability * 100, 6), minutes=fixed(lang, b.downtime_minutes_per_year, 1),
-            per_year=per_year), ""]
+          "case at each failover (the standby holds the data: continuous replication in the graph). Independence of "
+          "the two sites is assumed."), "",
+        _("| Term | Value | Basis |"), "|---|---:|---|",
+        _("| A_dns | {value} % | the DNS row of the tiers table |").format(value=fixed(lang, dns * 100, 6)),
+        _("| A_aws | {value} % | product of the tiers table's rows other than DNS |").format(
+            value=fixed(lang, ap * 100, 6)),
+        _("| A_standby | {value} % | declared by the data centre: {key} |").format(
+            value=fixed(lang, s.availability * 100, 6), key="siaga:standby.availabilityPercent"),
+        _("| both down = (1 - A_aws) x (1 - A_standby) | {value} % | {minutes} {per_year} |").format(
+            value=fixed(lang, both * 100, 6), minutes=fixed(lang, both * MINUTES_PER_YEAR, 2), per_year=per_year),
+        _("| failover time = n x F / Y | {value} % | n = {n} failovers a year ({key}), F = {seconds} s, Y = {year} s: "
+          "{total} s = {minutes} {per_year} |").format(
+            value=fixed(lang, s.failover_fraction * 100, 6), n=s.failovers_per_year,
+            key="siaga:standby.failoversPerYear", seconds=plain(lang, s.failover_seconds),
+            year=plain(lang, SECONDS_PER_YEAR), total=plain(lang, s.failovers_per_year * s.failover_seconds),
+            minutes=fixed(lang, s.failover_fraction * MINUTES_PER_YEAR, 2), per_year=per_year),
+        _("| **With the standby = A_dns x (1 - both down) - failover time** | **{value} %** | {minutes} {per_year} "
+          "|").format(value=fixed(lang, b.availability * 100, 6), minutes=fixed(lang, b.downtime_minutes_per_year, 2),
+                      per_year=per_year), ""]
     target = DESIGN_AVAILABILITY_PERCENT
     reach = _("reaches") if b.availability * 100 >= target - 1e-9 else _("DOES NOT REACH")
+    lines += [_("Design target {target} % ({minutes} {per_year} down): A_dns x (1 - both down) = {parallel} %, so it "
+                "leaves room for at most **{max_failovers}** failovers a year of F = {seconds} s: "
+                "({parallel} % - {target} %) x Y / F, rounded down.").format(
+        target=plain(lang, target), minutes=fixed(lang, (1 - target / 100) * MINUTES_PER_YEAR, 2), per_year=per_year,
+        parallel=fixed(lang, parallel * 100, 6), max_failovers=s.max_failovers(dns, ap),
+        seconds=plain(lang, s.failover_seconds))]
     need = s.min_standby_availability(dns, ap)
-    least = (_("**{percent} %**").format(percent=fixed(lang, need * 100, 3)) if need is not None
-             else _("(unreachable: the failovers alone exceed it)"))
-    lines += [_("{target} % ({minutes} {per_year}) needs at most **{max_failovers}** failovers a year at {seconds} s "
-                "each with this standby, and, with {failovers} failovers, a standby of at least {least}: the stack "
-                "**{reach}** {target} %.").format(
-        target=plain(lang, target), minutes=fixed(lang, (1 - target / 100) * MINUTES_PER_YEAR, 1), per_year=per_year,
-        max_failovers=s.max_failovers(dns, ap), seconds=plain(lang, s.failover_seconds),
-        failovers=s.failovers_per_year, least=least, reach=reach)]
+    if need is not None:
+        lines += ["", _("With n = {n} failovers, the design target {target} % needs a standby of at least "
+                        "**{least} %** = 1 - (1 - ({target} % + failover time) / A_dns) / (1 - A_aws).").format(
+            n=s.failovers_per_year, target=plain(lang, target), least=fixed(lang, need * 100, 3))]
+    else:
+        lines += ["", _("With n = {n} failovers, no standby reaches the design target {target} %: the failover time "
+                        "alone exceeds it.").format(n=s.failovers_per_year, target=plain(lang, target))]
+    lines += ["", _("With the standby the stack **{reach}** the design target {target} %.").format(
+        reach=reach, target=plain(lang, target))]
     return lines
 
 
@@ -383,23 +392,32 @@ def _failover_lines(b: Budget, lang: Language) -> list[str]:
                  seconds=plain(lang, b.failover.seconds), formula=estimate_formula(lang, b.failover)), "",
              _("| Term | Seconds | Basis |"), "|---|---:|---|"]
     lines += [f"| {term_name(lang, t)} | {plain(lang, t.seconds)} | {term_basis(lang, t)} |" for t in b.failover.terms]
+    lines += [_("| **Total (sum of the terms)** | **{seconds}** | worst case |").format(
+        seconds=plain(lang, b.failover.seconds))]
     if b.failback is not None:
         lines += ["", _("Failback to the recovered primary is automatic, worst case {seconds} s ({formula}); both sides "
                         "serve meanwhile.").format(seconds=plain(lang, b.failback.seconds),
                                                    formula=estimate_formula(lang, b.failback))]
     absorbed = b.site_losses_absorbed
     if b.estimable and absorbed is not None:
-        lines += ["", _("The yearly target leaves room for **{count}** such failover(s) after the tiers' expected "
-                        "downtime.").format(count=absorbed)]
+        counted = (_(" (it already counts the {n} failovers a year of the standby section)").format(
+            n=b.standby.failovers_per_year) if b.standby else "")
+        lines += ["", _("Agency target (at most {target} % a year = {allowed} {per_year}): after the expected downtime "
+                        "of {downtime} {per_year}{counted}, it leaves room for **{count}** more failovers of {seconds} s "
+                        "a year: ({allowed} - {downtime}) x 60 / {seconds}, rounded down.").format(
+            target=plain(lang, b.target_downtime_percent), allowed=fixed(lang, b.allowed_minutes_per_year, 2),
+            downtime=fixed(lang, b.downtime_minutes_per_year, 2), per_year=_("min/year"), counted=counted,
+            count=absorbed, seconds=plain(lang, b.failover.seconds))]
     lines += ["", _("Assumptions:"), ""] + [f"- {a}" for a in estimate_assumptions(lang, b.failover)]
     return lines
 
 
-def render_markdown(b: Budget, stack: str, lang: Language | None = None) -> str:
-    """The budget as Markdown in ``lang`` (default: the language the budget was computed in, English by default)."""
+def render_markdown(b: Budget, stack: str, lang: Language | None = None, control: list[str] | None = None) -> str:
+    """The budget as Markdown in ``lang`` (default: the language the budget was computed in, English by default).
+    ``control``: the document control block (siaga/documents/control.py) placed under the title."""
     lang = lang or b.lang or lang_or_en(None)
     _ = lang.gettext
-    lines = [_("# Availability budget - {stack}").format(stack=stack), "",
+    lines = [_("# Availability budget - {stack}").format(stack=stack), "", *(control or []),
              _("Composite availability estimated from AWS's published SLAs and the redundancy the resource graph "
                "actually has. Tiers in series multiply; the application tier is one path per AZ in parallel."), "",
              _("| Tier | Availability | Basis |"), "|---|---:|---|"]
@@ -412,13 +430,21 @@ def render_markdown(b: Budget, stack: str, lang: Language | None = None) -> str:
         lines += [_("## Single points of failure"), ""] + [f"- {s}" for s in b.spofs]
         return "\n".join(lines) + "\n"
     verdict = _("meets") if b.meets_target else _("DOES NOT MEET")
-    lines += [_("| **Composite** | **{percent} %** | product of the tiers |").format(
-                  percent=fixed(lang, b.availability * 100, 4)), "",
-              _("- Expected downtime: **{percent} %** a year = **{minutes} min/year**").format(
-                  percent=fixed(lang, b.downtime_percent, 4), minutes=fixed(lang, b.downtime_minutes_per_year)),
-              _("- Agency target: at most {target} % a year = {minutes} min/year -> the estimate **{verdict}** the "
+    series = b.dns_availability * b.primary_availability
+    lines += [_("| **Series product (product of the rows above)** | **{percent} %** | the AWS site alone, no standby "
+                "|").format(percent=fixed(lang, series * 100, 4)), ""]
+    if b.standby is not None:
+        lines += [_("- Composite availability: **{percent} %**, with the standby in parallel (section \"{section}\" "
+                    "below; the series product above is the AWS site alone)").format(
+            percent=fixed(lang, b.availability * 100, 4), section=_("The standby as a parallel site"))]
+    else:
+        lines += [_("- Composite availability: **{percent} %** = the series product (the standby is not counted: "
+                    "see below)").format(percent=fixed(lang, b.availability * 100, 4))]
+    lines += [_("- Expected downtime: 100 % - composite = **{percent} %** a year = **{minutes} min/year**").format(
+                  percent=fixed(lang, b.downtime_percent, 4), minutes=fixed(lang, b.downtime_minutes_per_year, 2)),
+              _("- Agency target: at most {target} % a year = {minutes} min/year: the estimate **{verdict}** the "
                 "target").format(target=plain(lang, b.target_downtime_percent),
-                                 minutes=fixed(lang, b.allowed_minutes_per_year), verdict=verdict),
+                                 minutes=fixed(lang, b.allowed_minutes_per_year, 2), verdict=verdict),
               "", _("## Single points of failure"), ""]
     lines += [f"- {s}" for s in b.spofs] or [_("- none found")]
     if b.az_loss:
@@ -454,6 +480,7 @@ def as_dict(b: Budget) -> dict[str, object]:
         "siteLossesAbsorbedPerYear": b.site_losses_absorbed,
         "azLoss": b.az_loss,
         "primarySiteAvailabilityPercent": round(b.dns_availability * b.primary_availability * 100, 6),
+        "seriesProductPercent": round(b.dns_availability * b.primary_availability * 100, 6),
         "standby": None if b.standby is None else {
             "availabilityPercent": round(b.standby.availability * 100, 6),
             "failoversPerYear": b.standby.failovers_per_year, "failoverSeconds": b.standby.failover_seconds,

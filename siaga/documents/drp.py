@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.config import ASSUMED_RESTORE_MINUTES
 from components.failover_time import HEALTHY_SHARE, Estimate, probe_timeout_seconds
 from siaga.documents import names
 from siaga.documents.availability import az_loss_sizings
@@ -66,6 +67,9 @@ class Scenario:
     """What keeps serving right after the failure (AZ loss: instances left, from the graph and config)."""
     key: str = ""
     """The scenario whatever the language: instance | az | site | database | credentials (drills match on it)."""
+    rto_basis: str = ""
+    """Where a range in ``rto`` comes from (measured, or an assumption and how to measure it): in the scenario's
+    section, kept out of the objectives table so its cells stay short."""
 
 
 def _dur(seconds: float | None, lang: Language | None = None) -> str:
@@ -81,6 +85,29 @@ def _region(topo: Topology) -> str:
     if topo.config:
         return topo.config.region
     return str(topo.graph.config.get("aws:region") or "ap-southeast-3")
+
+
+RESTORE_TEST_DOC = "https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.html"
+
+
+def restore_minutes(topo: Topology, identifier: str, lang: Language) -> tuple[tuple[int, int], str]:
+    """The database restore range in minutes and its basis: the agency's measured ``siaga:database.restoreMinutes``,
+    else :data:`components.config.ASSUMED_RESTORE_MINUTES`, said to be an assumption with the command that measures
+    it (the restore-testing plan's jobs: creation to completion)."""
+    _ = lang.gettext
+    measured = topo.config.database.restoreMinutes if topo.config else None
+    storage = topo.config.database.allocatedStorageGiB if topo.config else None
+    if measured:
+        return (measured[0], measured[1]), _("measured by the agency's restore tests ({key})").format(
+            key="siaga:database.restoreMinutes")
+    low, high = ASSUMED_RESTORE_MINUTES
+    return (low, high), _("ASSUMED for {db} ({storage} GiB allocated): AWS publishes no restore time, it grows with the "
+                          "data and the transaction logs replayed; replace it with the durations the restore-testing "
+                          "plan measures ({command}, {source}) in {key}").format(
+        db=identifier, storage=storage if storage is not None else "?",
+        # no code span: the basis is shown in the objectives table too, whose PDF cells take no inline markup
+        command="aws backup list-restore-jobs --query 'RestoreJobs[].[CreationDate,CompletionDate]'",
+        source=RESTORE_TEST_DOC, key="siaga:database.restoreMinutes")
 
 
 def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenario]:
@@ -187,7 +214,10 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
         automatic=" ".join(auto),
         rto=(_("{rto} s (max of ALB detection {detection} s and database failover upper bound {db} s)").format(
             rto=f"{rto_az:.0f}", detection=tg, db=db_fail[1] if db_fail else 0) if rto_az is not None else
-             _("not automatic: see whole-site failover / database restore")),
+             _("not automatic: {low}-{high} min, the database restore ({basis}), or the whole-site failover").format(
+                 low=restore_minutes(topo, db.identifier if db else "?", lang)[0][0],
+                 high=restore_minutes(topo, db.identifier if db else "?", lang)[0][1],
+                 basis=restore_minutes(topo, db.identifier if db else "?", lang)[1])),
         rpo=rpo_txt, rto_seconds=rto_az, rpo_seconds=rpo_az, steps=steps_az, capacity=capacity))
 
     # 3. whole site
@@ -202,7 +232,7 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
                       "{timeout} s, and each needs {threshold} consecutive failures; the endpoint is unhealthy when "
                       "{share} or fewer of the checkers report it healthy, so the slowest checkers decide: worst case "
                       "{seconds} s ({source}).").format(
-            target=hc.target, interval=hc.interval, timeout=probe_timeout_seconds(hc.type), threshold=hc.threshold,
+            target=topo.facts.show(hc.target, lang), interval=hc.interval, timeout=probe_timeout_seconds(hc.type), threshold=hc.threshold,
             seconds=terms["detection"].seconds, source=R53_DOC, share=SHARE)
         primary_ttl = (_("{ttl} s, the load balancer alias TTL") if p.alias else seconds(lang, "{ttl}")).format(ttl=p.ttl)
         automatic = _("Route 53 answers {name} with the SECONDARY record ({target}) once the status has reached its DNS "
@@ -211,7 +241,7 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
                       "{threshold} consecutive checks at more than {share} of the checkers, Route 53 answers PRIMARY "
                       "again; worst case {back} s = {formula} (resolvers hold the SECONDARY answer for its {ttl} s "
                       "TTL). Data written on the standby is not copied back by this stack.").format(
-            name=p.name, target=s.target, propagation=terms["propagation"].seconds, primary_ttl=primary_ttl,
+            name=p.name, target=topo.facts.show(s.target, lang), propagation=terms["propagation"].seconds, primary_ttl=primary_ttl,
             threshold=hc.threshold, back=back.seconds, share=SHARE, formula=estimate_formula(lang, back), ttl=s.ttl)
         rto = _("{seconds} s worst case = {formula}; assumes resolvers honour the TTL (clients caching beyond it, such "
                 "as a JVM without {setting}, take longer)").format(
@@ -343,12 +373,16 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
             automatic=_("Nothing is rolled back automatically. PITR window {days} days ({source}); AWS Backup rules: "
                         "{rules}. {lock}").format(days=db.retention_days, source=PITR_DOC, rules=rules or none,
                                                   lock=lock),
-            rto=_("restore time of {db} (grows with its size; measured by the restore-testing plan) + "
-                  "application cutover").format(db=db.identifier),
+            rto=_("{low}-{high} min: the restore of {db} ({measured}); the restored instance takes the original "
+                  "identifier, so the application reconnects to the same endpoint").format(
+                low=restore_minutes(topo, db.identifier, lang)[0][0], high=restore_minutes(topo, db.identifier, lang)[0][1],
+                db=db.identifier, measured=_("measured") if topo.config and topo.config.database.restoreMinutes
+                else _("ASSUMED")),
+            rto_basis=restore_minutes(topo, db.identifier, lang)[1],
             rpo=(_("{rpo} (point-in-time restore: transaction logs reach S3 every {minutes} min)").format(
                 rpo=_dur(rpo_s, lang), minutes=PITR_LOG_UPLOAD_MINUTES) if rpo_s and (pitr or continuous)
                  else _dur(rpo_s, lang)),
-            rto_seconds=None, rpo_seconds=rpo_s, steps=steps))
+            rto_seconds=restore_minutes(topo, db.identifier, lang)[0][1] * 60.0, rpo_seconds=rpo_s, steps=steps))
 
     # 5. leaked credentials
     roles = [r for r in topo.graph.of_type(IAM_ROLE)]
@@ -373,8 +407,12 @@ def scenarios(topo: Topology, lang: Language | str | None = None) -> list[Scenar
         detection="; ".join(detect) or _("No GuardDuty detector or CloudTrail trail in the graph: only manual reports."),
         automatic=_("Nothing: credentials are revoked by hand. Instances use an instance profile (temporary "
                     "credentials); the database master password is held by Secrets Manager."),
-        rto=_("minutes (revocation is immediate once run)"), rpo=_("0 unless data was altered (then: database restore)"),
-        rto_seconds=None, rpo_seconds=0.0, steps=steps))
+        rto=_("0 s of service interruption: the service keeps serving while the {count} steps below revoke the "
+              "credentials (each takes effect when it has run)").format(count=len(steps)),
+        rpo=(_("0 unless data was altered; then the database restore: {rpo}").format(
+            rpo=_dur(PITR_LOG_UPLOAD_MINUTES * 60.0 if db is not None and db.retention_days else None, lang))
+             if db is not None else _("0 (no database in the graph)")),
+        rto_seconds=0.0, rpo_seconds=0.0, steps=steps))
     return out
 
 
@@ -445,11 +483,67 @@ def failover_section(topo: Topology, lang: Language | str | None = None) -> list
 
 ZONE_TYPE = "aws:route53/zone:Zone"
 DELEGATION_DOC = "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/MigratingDNS.html"
+GO_ID_RULE = "https://jdih.kominfo.go.id/produk_hukum/300"
+"""Permenkominfo 5/2015, Registrar Nama Domain Instansi Penyelenggara Negara: the Ministry is the registrar of an
+agency's ``.go.id`` domain (one label under go.id); names below it are the agency's own to manage."""
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """Who puts the NS records of a hosted zone into its parent."""
+
+    zone: str
+    parent: str
+    registrable: str | None
+    """The ``.go.id`` domain the zone lies in (one label under go.id), None outside go.id."""
+
+    @property
+    def at_registrar(self) -> bool:
+        """True when the zone is itself the registered ``.go.id`` domain: its NS records are set at the registrar."""
+        return self.registrable == self.zone
+
+
+def delegation_of(zone: str) -> Delegation:
+    """``contoh.go.id`` is registered under go.id: the registrar sets its NS records; ``bapenda.sumbarprov.go.id``
+    is a sub-zone of the agency's domain ``sumbarprov.go.id``: the NS records go into the parent zone
+    ``sumbarprov.go.id`` (DNS delegation is a set of NS records in the parent zone, RFC 1034 section 4.2.2), which the
+    agency holding that domain operates; the go.id registrar is not involved."""
+    labels = zone.rstrip(".").lower().split(".")
+    parent = ".".join(labels[1:])
+    registrable = ".".join(labels[-3:]) if labels[-2:] == ["go", "id"] and len(labels) >= 3 else None
+    return Delegation(zone=".".join(labels), parent=parent, registrable=registrable)
+
+
+def _delegation_party(d: Delegation, lang: Language) -> list[str]:
+    """The sentence naming who adds the NS records, and for a sub-zone what delegating it hands over."""
+    _ = lang.gettext
+    if d.at_registrar:
+        return [_("Set the NS records of {zone} to these at the {suffix} registrar: {zone} is an agency domain "
+                  "registered directly under {suffix}, whose registrar is the ministry for communication and digital "
+                  "affairs ({rule}; the {registry} registry itself is PANDI).").format(
+            zone=f"`{d.zone}`", suffix="`go.id`", registry="`.id`", rule=f"Permenkominfo 5/2015, {GO_ID_RULE}")]
+    if d.registrable is not None:
+        return [_("{zone} is a sub-zone of the agency domain {registrable}: it is delegated by NS records for "
+                  "{zone} in its parent zone {parent}, added by whoever operates {parent} (the agency holding "
+                  "{registrable}, or the unit it gave {parent} to); the {suffix} registrar is not involved "
+                  "({rule}).").format(zone=f"`{d.zone}`", registrable=f"`{d.registrable}`", parent=f"`{d.parent}`",
+                                      suffix="`go.id`", rule=f"Permenkominfo 5/2015, {GO_ID_RULE}"),
+                "",
+                _("Delegating {zone} hands every name under it to this stack's zone, not only the service: any "
+                  "other record of {zone} (mail, other services) must be copied into this zone first, or stops "
+                  "resolving. To keep the agency's zone where it is, set {key} to the id of an existing Route 53 zone "
+                  "the agency operates for {zone} instead.").format(zone=f"`{d.zone}`",
+                                                                     key="`siaga:dns.hostedZoneId`")]
+    return [_("Set the NS records of {zone} to these in its parent zone {parent}: at its registrar when {zone} is a "
+              "registered domain, else with whoever operates {parent}.").format(zone=f"`{d.zone}`",
+                                                                                  parent=f"`{d.parent}`")]
 
 
 def delegation_section(topo: Topology, lang: Language | str | None = None) -> list[str]:
     """The one step outside AWS: the parent of the stack's public zone must delegate to its name servers, or ACM
-    cannot validate the certificate (no HTTPS listener) and the public never sees the failover records."""
+    cannot validate the certificate (no HTTPS listener) and the public never sees the failover records. The name
+    servers are Route 53's choice at creation: shown only as the deployment gives them (``--outputs``/``--state``),
+    else as known after ``pulumi up``."""
     lang = as_language(lang)
     _ = lang.gettext
     zones = [z for z in topo.graph.of_type(ZONE_TYPE) if names.explicit(z, "name") and not prop(z, "vpcs")]
@@ -464,19 +558,21 @@ def delegation_section(topo: Topology, lang: Language | str | None = None) -> li
             lines += [_("This stack creates the public hosted zone {zone}; the certificate's DNS validation record and "
                         "the failover records are in it. Public DNS reaches it only once the parent of {zone} lists its "
                         "name servers (stack output {output}):").format(zone=f"`{zname}`", output="`nameServers`"), ""]
-            lines += [f"- `{ns}`" for ns in servers] or [
+            shown = [topo.facts.show(ns, lang, code=True) for ns in servers]
+            if shown and all(topo.facts.is_invented(ns) and topo.facts.real(ns) is None for ns in servers):
+                shown = []  # one note for the four, not four times the same note
+            lines += [f"- {ns}" for ns in shown] or [
                 "- " + _("(assigned by Route 53 at creation: {command})").format(
                     command="`pulumi stack output nameServers`")]
-            lines += ["", _("Set the NS records of {zone} to these at its registrar (for a {suffix} name: the go.id "
-                            "registration service, PANDI being the {registry} registry). If the domain already has "
-                            "records at another DNS provider, copy them into the zone first. Until the delegation is in "
-                            "place ACM cannot validate the certificate, so the HTTPS listener cannot be created: run "
-                            "{target} on the zone first, delegate, then run the full {up} ({source}).").format(
-                zone=f"`{zname}`", suffix="`.go.id`", registry="`.id`", target="`pulumi up --target`",
-                up="`pulumi up`", source=DELEGATION_DOC), "", "```sh",
+            lines += ["", *_delegation_party(delegation_of(zname), lang), "",
+                      _("If the domain already has records at another DNS provider, copy them into the zone first. "
+                        "Until the delegation is in place ACM cannot validate the certificate, so the HTTPS listener "
+                        "cannot be created: run {target} on the zone first, delegate, then run the full {up} "
+                        "({source}).").format(target="`pulumi up --target`", up="`pulumi up`",
+                                              source=DELEGATION_DOC), "", "```sh",
                       f"pulumi up --target '{z.urn}'   # " + _("the zone alone, before the certificate waits for it"),
                       "pulumi stack output nameServers",
-                      f"dig NS {zname} +short   # " + _("must print the four name servers above"),
+                      f"dig NS {zname} +short   # " + _("must print the same name servers as the line above"),
                       "```", ""]
     else:
         lines += [_("The failover records are in the existing hosted zone {zones} (adopted, not created): its parent "
@@ -488,15 +584,41 @@ def delegation_section(topo: Topology, lang: Language | str | None = None) -> li
     return lines
 
 
+def contacts_section(topo: Topology, lang: Language) -> list[str]:
+    """The contacts in escalation order (the order of ``siaga:alertContacts``), each with phone and when to call the
+    next; a contact without a phone is flagged: when e-mail or the network is down, a phone is how TTIS is reached."""
+    _ = lang.gettext
+    lines = ["## " + _("Contacts and escalation"), ""]
+    contacts = topo.config.alertContacts if topo.config else []
+    if not contacts:
+        return lines + [_("No alert contacts in the stack config ({key}).").format(key="siaga:alertContacts"), ""]
+    lines += [_("Call in this order; when a contact does not answer within the time in the last column, call the "
+                "next one."), "",
+              "| " + " | ".join(("#", _("Name"), _("Role"), _("E-mail"), _("Phone"), _("Next contact after"))) + " |",
+              "|---:|---|---|---|---|---|"]
+    for i, c in enumerate(contacts, 1):
+        phone = c.phone or _("NOT SET") + " (siaga:alertContacts[].phone)"  # plain: a PDF table cell
+        after = _("{minutes} min without an answer").format(minutes=c.escalateAfterMinutes) if i < len(contacts) \
+            else _("last in the list")
+        cell = [str(x).replace("|", "\\|") for x in (c.name, c.role, c.email)]
+        lines.append(f"| {i} | {cell[0]} | {cell[1]} | {cell[2]} | {phone} | {after} |")
+    if len(contacts) == 1:
+        lines += ["", _("Only one contact: nobody to escalate to. Add the next level (head of the ICT unit) to {key}.")
+                  .format(key="`siaga:alertContacts`")]
+    return lines + [""]
+
+
 def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availability.md",
-                    diagram_name: str = "architecture.png", lang: Language | str | None = None) -> str:
-    """The DRP in ``lang`` (a Language or its code; English when not given)."""
+                    diagram_name: str = "architecture.png", lang: Language | str | None = None,
+                    control: list[str] | None = None) -> str:
+    """The DRP in ``lang`` (a Language or its code; English when not given). ``control``: the document control block
+    (siaga/documents/control.py) placed under the title."""
     lang = as_language(lang)
     _ = lang.gettext
     g = topo.graph
     region = _region(topo)
     none = _("none")
-    lines = ["# " + _("Disaster Recovery Plan - {stack}").format(stack=stack), "",
+    lines = ["# " + _("Disaster Recovery Plan - {stack}").format(stack=stack), "", *(control or []),
              _("Generated from the resource graph of {project} ({count} resources). Every figure below is computed "
                "from the stack's settings; regenerate with {command} after any change.").format(
                  project=f"`{g.project}/{g.stack}`", count=len(g.resources),
@@ -524,7 +646,7 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
     p, s = topo.primary, topo.secondary
     if p and s:
         lines.append("- " + _("DNS failover: {name} PRIMARY -> {primary}; SECONDARY -> {secondary}").format(
-            name=p.name, primary=p.target, secondary=s.target))
+            name=p.name, primary=topo.facts.show(p.target, lang), secondary=topo.facts.show(s.target, lang)))
     lines += ["", "## " + _("Recovery objectives"), "",
               # the id catalog spells the objectives out once, here: RTO (target waktu pemulihan), RPO (...)
               "| " + " | ".join((_("Failure"), _("RTO"), _("RPO"))) + " |", "|---|---|---|"]
@@ -536,6 +658,8 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
     for i, sc in enumerate(scs, 1):
         lines += [f"## {i}. {sc.title}", "", "**" + _("Detection.") + f"** {sc.detection}", "",
                   "**" + _("Automatic.") + f"** {sc.automatic}", "", f"**RTO:** {sc.rto}  ", f"**RPO:** {sc.rpo}", ""]
+        if sc.rto_basis:
+            lines[-1:-1] = ["", "**" + _("Basis of the RTO:") + f"** {sc.rto_basis}"]
         if sc.capacity:
             lines[-1:-1] = ["**" + _("Capacity right after the failure:") + f"** {sc.capacity}  "]
         if sc.steps:
@@ -548,14 +672,8 @@ def render_markdown(topo: Topology, stack: str, budget_md_name: str = "availabil
                     "it is back); exit 0 means every check passed, 1 names the failed checks per host."), "",
                   "```sh"] + checks + ["```", ""]
     lines += security_sections(g, lang)  # TTIS: identification, containment, eradication, recovery
-    lines += ["## " + _("Contacts"), ""]
-    contacts = topo.contacts()
-    if contacts:
-        lines += ["| " + " | ".join((_("Name"), _("Role"), _("E-mail"), _("Phone"))) + " |", "|---|---|---|---|"]
-        lines += [f"| {c['name']} | {c.get('role', '')} | {c['email']} | {c.get('phone', '')} |" for c in contacts]
-    else:
-        lines.append(_("No alert contacts in the stack config ({key}).").format(key="siaga:alertContacts"))
-    lines += ["", "## " + _("Sources"), "", "- " + _("Route 53 health checks: {url}").format(url=R53_DOC),
+    lines += contacts_section(topo, lang)
+    lines += ["## " + _("Sources"), "", "- " + _("Route 53 health checks: {url}").format(url=R53_DOC),
               "- " + _("RDS point-in-time restore: {url}").format(url=PITR_DOC),
               "- " + _("ALB target-group health checks: {url}").format(url=TG_DOC)]
     lines += [f"- {k}: {failover_source(k, _)}" for k in FAILOVER_DOCS] + [""]

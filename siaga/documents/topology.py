@@ -14,6 +14,7 @@ from typing import Any
 
 from components import failover_time
 from components.config import ConfigError, StackConfig, parse_config
+from siaga.documents.facts import Facts
 from siaga.engine.model import UNKNOWN, Graph, Resource, plain
 from siaga.i18n import N_
 
@@ -222,6 +223,8 @@ class Topology:
     index: dict[str, Resource] = field(default_factory=dict)
     replications: list[ReplicationFacts] = field(default_factory=list)
     """Continuous replication to the standby (DMS full-load-and-cdc tasks)."""
+    facts: Facts = field(default_factory=Facts)
+    """Which values only the deployment knows, and the deployment's own values when given (siaga/documents/facts)."""
 
     def region_loss_rpo_seconds(self) -> float | None:
         """Data the standby lacks when the AWS site is lost: the CDC latency alarm's threshold (while the alarm is
@@ -400,7 +403,9 @@ def in_canonical_order(graph: Graph) -> Graph:
     return graph.model_copy(update={"resources": sorted(graph.resources, key=lambda r: r.urn)})
 
 
-def analyse(graph: Graph) -> Topology:
+def analyse(graph: Graph, known: Facts | None = None) -> Topology:
+    """The topology of ``graph``; ``known``: the deployment's outputs/state for the values only it knows (default:
+    none given, so those values are shown as known after ``pulumi up``)."""
     graph = in_canonical_order(graph)
     index = _index(graph)
     subnet_zone: dict[str, str] = {}
@@ -576,4 +581,4 @@ def analyse(graph: Graph) -> Topology:
         asgs=asgs, app_min_size=app_min, lbs=lbs, nats=nats, private_nat_zone=private_nat_zone,
         target_groups=graph.of_type(*TARGET_GROUP), databases=databases, health_checks=health_checks,
         failover=failover, backup_rules=backup_rules, vaults=vaults, selections=graph.of_type(BACKUP_SELECTION),
-        index=index)
+        index=index, facts=known if known is not None else Facts.of(graph))
