@@ -671,3 +671,22 @@ def containers_of(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             if isinstance(c, dict):
                 out.append((f"{key}[{c.get('name', '?')}]", c))
     return out
+
+
+INGRESS_TYPES = ("kubernetes:networking.k8s.io/v1:Ingress", "kubernetes:networking.k8s.io/v1beta1:Ingress",
+                 "kubernetes:extensions/v1beta1:Ingress")
+LB_ATTRIBUTES = "alb.ingress.kubernetes.io/load-balancer-attributes"
+
+
+def ingress_log_bucket(ingress: Res) -> str | None:
+    """The bucket an ALB Ingress turns access logs on to: ``access_logs.s3.enabled=true`` and
+    ``access_logs.s3.bucket=NAME`` in its load-balancer-attributes annotation (AWS Load Balancer Controller:
+    https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/#load-balancer-attributes)."""
+    annotations = ingress.get("metadata.annotations")
+    value = annotations.get(LB_ATTRIBUTES) if isinstance(annotations, dict) else None
+    if not isinstance(value, str):
+        return None
+    attrs = dict(part.strip().split("=", 1) for part in value.split(",") if "=" in part)
+    if attrs.get("access_logs.s3.enabled", "").lower() != "true":
+        return None
+    return attrs.get("access_logs.s3.bucket") or None
