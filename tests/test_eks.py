@@ -89,7 +89,8 @@ def test_oidc_provider_and_irsa_roles(graph: Graph, cluster: Resource) -> None:
             subjects[role.name] = statement["Condition"]["StringEquals"][f"{host}:sub"]
     assert subjects == {"fixture-irsa-vpc-cni": "system:serviceaccount:kube-system:aws-node",
                         "fixture-irsa-ebs-csi": "system:serviceaccount:kube-system:ebs-csi-controller-sa",
-                        "fixture-irsa-lbc": "system:serviceaccount:kube-system:aws-load-balancer-controller"}
+                        "fixture-irsa-lbc": "system:serviceaccount:kube-system:aws-load-balancer-controller",
+                        "fixture-irsa-ca": "system:serviceaccount:kube-system:cluster-autoscaler"}
     node_policies = {r.plain_inputs()["policyArn"].rsplit("/", 1)[-1]
                      for r in graph.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
                      if r.name.startswith("fixture-node-")}

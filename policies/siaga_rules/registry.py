@@ -37,6 +37,10 @@ MODULES = [
     "behaviour.rds_retention_matches_continuous_backup", "behaviour.restore_testing_stays_isolated",
     "behaviour.singleton_account_resources", "behaviour.k8s_through_private_eks_endpoint",
     "behaviour.route53_health_check_host_answered",
+    # behaviour (ordering, names, autoscaling, zone loss, backup assignment)
+    "behaviour.delivery_waits_for_grant", "behaviour.dns_name_claimed_once", "behaviour.dns_name_answered",
+    "behaviour.hpa_metrics_api_present", "behaviour.nodegroup_autoscaler_present", "behaviour.zone_spread_reschedules",
+    "behaviour.backup_tag_selection_opt_in",
     # behaviour (keys and topics)
     "behaviour.kms_key_grants_users", "behaviour.sns_topic_allows_publishers",
     # behaviour (security-group flows)
