@@ -119,6 +119,7 @@ if standby_db is not None and standby_db.replication == "dms":
         name_prefix=prefix, settings=standby_db, standby_networks=list(cfg.standby.networks), vpc_id=network.vpc_id,
         subnet_ids=network.isolated_subnet_ids, kms_key_arn=keys.arn("data"), secrets_key_arn=keys.arn("secrets"),
         region=cfg.region, create_dms_vpc_role=standby_db.dmsVpcRole == "create",
+        endpoints_security_group_id=network.endpoints_security_group_id,
         network_path=network.vpn_connection), aws_opts)
 
 database = Database("database", DatabaseArgs(

@@ -67,6 +67,13 @@ def test_task_reads_the_stacks_database_and_writes_inside_the_standby_networks(p
         e for e in egress if e.get("cidrIpv4")).items()
     db_sg = _one(prod, "aws:ec2/securityGroup:SecurityGroup", "-db")
     assert any(e.get("referencedSecurityGroupId") == db_sg.id and e["fromPort"] == cfg.database.port for e in egress)
+    # and HTTPS to the VPC's interface endpoints only (Secrets Manager, KMS): nothing else on 443
+    endpoints = _one(prod, "aws:ec2/securityGroup:SecurityGroup", "-endpoints")
+    https = [e for e in egress if e["fromPort"] == 443]
+    assert https == [next(e for e in https if e.get("referencedSecurityGroupId") == endpoints.id)]
+    assert {"secretsmanager", "kms"} <= {plain(r.inputs)["serviceName"].rsplit(".", 1)[1]
+                                         for r in prod.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+                                         if plain(r.inputs).get("vpcEndpointType") == "Interface"}
     assert sg.id in plain(db_sg.inputs)["ingress"][0]["securityGroups"]
     # the VPN routes reach the isolated route tables the instance uses
     props = [plain(r.inputs) for r in prod.of_type("aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation")]

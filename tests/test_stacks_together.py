@@ -223,3 +223,14 @@ def test_reference_stacks_pass_the_new_behaviour_policies(graphs) -> None:
         assert not result.errors
         assert not [(f.policy, f.name, f.message) for f in result.findings
                     if f.policy in NEW_POLICIES and f.enforcement == "mandatory"], stack
+
+
+# --- open questions the review could not settle, and what they revealed (docs/deploy-review.md) --------------
+@pytest.mark.parametrize("stack", ["jakarta-prod", "jakarta-staging"])
+def test_the_database_waits_for_its_monitoring_roles_permissions(graphs, stack: str) -> None:
+    g = graphs[stack]
+    db = _one(g, "aws:rds/instance:Instance")
+    role = _one(g, "aws:iam/role:Role", lambda r: r.outputs.get("arn") == db.plain_inputs()["monitoringRoleArn"])
+    attachment = _one(g, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", lambda r: role.urn in _deps(r))
+    assert attachment.plain_inputs()["policyArn"].endswith("/AmazonRDSEnhancedMonitoringRole")
+    assert attachment.urn in db.options.dependencies
