@@ -147,6 +147,10 @@ if cfg.detection_enabled:
         guardduty_min_severity=d.guardDutyMinSeverity, protect=protect, force_destroy=not cfg.production), aws_opts)
     if detection.config_bucket_arn is not None:
         audit_bucket_arns.append(detection.config_bucket_arn)
+    # the stack's own declaration that the organisation runs these account singletons (mode existing): the pack's
+    # security-hub-config-enabled reads this output, no separate policy config needed
+    pulumi.export("managedOutside", [service for service, mode in (("securityhub", d.securityHub),
+                                                                   ("config", d.config)) if mode == "existing"])
 
 if cfg.key_guard_enabled:  # any attempt to delete, disable or re-police a key alarms TTIS
     KeyTamperAlarm("key-tamper", KeyTamperAlarmArgs(name_prefix=prefix, topic_arn=monitoring.topic_arn), aws_opts)

@@ -22,6 +22,7 @@ MODULES = [
     "residency.global_services", "residency.non_aws_location",
     "availability.rds_multi_az", "availability.aurora_replicas", "availability.asg_multi_az",
     "availability.lb_multi_az", "availability.nat_per_az", "availability.eks_nodegroup_multi_az",
+    "availability.dms_multi_az", "availability.elasticache_multi_az",
     "availability.k8s_replicas", "availability.k8s_pdb", "availability.k8s_zone_spread",
     "availability.route53_failover",
     "availability.fis_stop_condition",  # drill slice
