@@ -51,11 +51,16 @@ def record_zone(ctx: StackCtx, record: Res) -> Res | None:
 
 
 def record_name(ctx: StackCtx, record: Res) -> str | None:
-    name, zone = norm(record.get("name")), record_zone(ctx, record)
+    """The record's absolute name as the provider sends it (``expandRecordName``: a name that does not end with the
+    zone's name gets it appended; an empty one is the apex)."""
+    raw, zone = record.get("name"), record_zone(ctx, record)
     zname = norm(zone.get("name")) if zone is not None else None
+    if raw == "" and zname:
+        return zname
+    name = norm(raw)
     if name is None:
         return None
-    if zname and not under(name, zname):
+    if zname and not name.endswith(zname):
         name = f"{name}.{zname}"
     return name
 
