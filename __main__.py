@@ -57,8 +57,13 @@ network = RedundantNetwork("network", RedundantNetworkArgs(
     protect=protect), aws_opts)
 
 monitoring_targets: dict = {}
+# audit-log buckets, assigned to the backup plan BY ARN: AWS Backup skips S3 resources selected only by tag (or by
+# service) unless the account's S3 opt-in is on, and backs up resources named by type/ARN regardless of it
+# ("Assign resources with AWS CLI": https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources-json.html)
+audit_bucket_arns: list[pulumi.Input[str]] = []
 if cfg.platform == "eks":
     # EKS primary + the same workload on the on-prem standby cluster (components/hybrid.py)
+    from components.access_logs import AccessLogBucket
     from components.hybrid import HybridInputs, compose_eks
     from components.waf import WebApplicationFirewall, WebApplicationFirewallArgs
 
@@ -66,6 +71,11 @@ if cfg.platform == "eks":
     waf_acl_arn = WebApplicationFirewall("waf", WebApplicationFirewallArgs(
         name_prefix=prefix, logs_key_arn=keys.arn("logs"), rate_limit=cfg.waf.rateLimit, protect=protect),
         aws_opts).web_acl_arn if cfg.waf.enabled else None
+    # the controller-made ALB writes access logs too (prefix eks-alb), turned on once the bucket policy exists
+    account_id = aws.get_caller_identity().account_id
+    eks_alb_logs = AccessLogBucket("eks-alb-logs", f"{prefix}-eks-alb-logs-{account_id}", "eks-alb", account_id,
+                                   protect=protect, force_destroy=not cfg.production, opts=aws_opts)
+    audit_bucket_arns.append(eks_alb_logs.arn)
     hybrid = compose_eks(cfg, HybridInputs(
         azs=network.azs,
         private_subnet_ids=network.private_subnet_ids,
@@ -75,6 +85,8 @@ if cfg.platform == "eks":
         db_cidrs=network.isolated_cidrs,
         vpc_id=network.vpc_id,
         waf_acl_arn=waf_acl_arn,
+        access_logs_bucket=eks_alb_logs.bucket,
+        access_logs_policy=eks_alb_logs.policy,
     ), provider=provider)
     app_security_group = hybrid.security_group_id
     primary_dns_name, primary_zone_id = hybrid.primary_hostname, None
@@ -89,6 +101,7 @@ else:
         force_destroy_logs=not cfg.production, waf=cfg.waf), aws_opts)
     app_security_group = cluster.security_group_id
     primary_dns_name, primary_zone_id = cluster.alb_dns_name, cluster.alb_zone_id
+    audit_bucket_arns.append(cluster.access_logs_bucket_arn)
     monitoring_targets = {"alb_arn_suffix": cluster.alb_arn_suffix,
                           "target_group_arn_suffix": cluster.target_group_arn_suffix}
     pulumi.export("albDnsName", cluster.alb_dns_name)
@@ -106,6 +119,7 @@ if standby_db is not None and standby_db.replication == "dms":
         name_prefix=prefix, settings=standby_db, standby_networks=list(cfg.standby.networks), vpc_id=network.vpc_id,
         subnet_ids=network.isolated_subnet_ids, kms_key_arn=keys.arn("data"), secrets_key_arn=keys.arn("secrets"),
         region=cfg.region, create_dms_vpc_role=standby_db.dmsVpcRole == "create",
+        endpoints_security_group_id=network.endpoints_security_group_id,
         network_path=network.vpn_connection), aws_opts)
 
 database = Database("database", DatabaseArgs(
@@ -125,12 +139,18 @@ if cfg.detection_enabled:
     from components.detection import Detection, DetectionArgs
 
     d = cfg.detection
-    Detection("detection", DetectionArgs(
+    detection = Detection("detection", DetectionArgs(
         name_prefix=prefix, topic_arn=monitoring.topic_arn, guardduty_mode=cfg.guardDuty.mode,
         detector_id=monitoring.guardduty_detector_id, guardduty_features=d.guardDutyFeatures,
         eks=cfg.platform == "eks", security_hub=d.securityHub, standards=list(d.standards),
         config_recorder=d.config, inspector=d.inspector, finding_routes=d.findingRoutes,
         guardduty_min_severity=d.guardDutyMinSeverity, protect=protect, force_destroy=not cfg.production), aws_opts)
+    if detection.config_bucket_arn is not None:
+        audit_bucket_arns.append(detection.config_bucket_arn)
+    # the stack's own declaration that the organisation runs these account singletons (mode existing): the pack's
+    # security-hub-config-enabled reads this output, no separate policy config needed
+    pulumi.export("managedOutside", [service for service, mode in (("securityhub", d.securityHub),
+                                                                   ("config", d.config)) if mode == "existing"])
 
 if cfg.key_guard_enabled:  # any attempt to delete, disable or re-police a key alarms TTIS
     KeyTamperAlarm("key-tamper", KeyTamperAlarmArgs(name_prefix=prefix, topic_arn=monitoring.topic_arn), aws_opts)
@@ -151,7 +171,8 @@ if replication is not None:
     pulumi.export("standbyReplicationInstanceId", replication.instance_id)
 
 backup = BackupPlan("backup", BackupPlanArgs(
-    name_prefix=prefix, kms_key_arn=keys.arn("backup"), resource_arns=[database.arn],
+    name_prefix=prefix, kms_key_arn=keys.arn("backup"),
+    resource_arns=[database.arn, monitoring.bucket.arn, *audit_bucket_arns],
     settings=cfg.backup, allowed_regions=list(cfg.allowedRegions), sns_topic_arn=monitoring.topic_arn,
     protect=protect, compliance_lock=cfg.production, force_destroy=not cfg.production,
     # one owner of the PITR window: AWS Backup sets the database's retention to the continuous rule's
@@ -166,7 +187,8 @@ failover = DnsFailover("dns", DnsFailoverArgs(
     primary_dns_name=primary_dns_name, primary_zone_id=primary_zone_id, zone_id=zone.zone_id,
     health_check_path=cfg.cluster.healthCheckPath, standby_port=cfg.standby.port,
     interval_seconds=cfg.dns.healthCheckIntervalSeconds, failure_threshold=cfg.dns.failureThreshold,
-    ttl_seconds=cfg.dns.ttlSeconds, alarm_topic_arn=monitoring.topic_arn, protect=protect), aws_opts)
+    ttl_seconds=cfg.dns.ttlSeconds, alarm_topic_arn=monitoring.topic_arn, protect=protect,
+    standby_ips=tuple(cfg.standby.addressIps)), aws_opts)
 
 pulumi.export("region", cfg.region)
 pulumi.export("namePrefix", prefix)

@@ -15,7 +15,10 @@ Defaults (inputs of :class:`BackupPlanArgs`; ``settings`` is ``cfg.backup``, see
   settings.continuous (True), kept ``continuous_retention_days`` (None: min(35, dailyRetentionDays)). AWS Backup
   applies that value to an RDS database's backup retention period, so pass the database's own
   backupRetentionDays: one owner of the PITR window, no drift.
-- selection: ``resource_arns`` AND every resource tagged ``Backup=siaga``; IAM role with the AWS managed
+- selection: ``resource_arns`` (by ARN: backed up whatever the account's opt-in settings; the stack's audit-log
+  buckets are passed here, since a tag-only S3 selection needs the account's S3 opt-in, which no stack should own:
+  https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources-json.html) AND every resource tagged
+  ``Backup=siaga`` (for resource types the account has opted in to); IAM role with the AWS managed
   AWSBackupServiceRolePolicyForBackup / ...ForRestores (and the S3 ones).
 - copy: settings.copyToVaultArn (None) to a second vault whose ARN region must be in ``allowed_regions``
   (default ("ap-southeast-3",)); anything else is one clear error.

@@ -86,7 +86,7 @@ class LoadBalancedCluster(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfigurationV2(f"{name}-alb-logs", bucket=logs.id, rules=[{
             "id": "expire", "status": "Enabled", "filter": {"prefix": ""},
             "expiration": {"days": 365}, "noncurrent_version_expiration": {"noncurrent_days": 30}}], opts=bopts)
-        aws.s3.BucketPolicy(f"{name}-alb-logs", bucket=logs.id, policy=logs.arn.apply(lambda arn: json.dumps({
+        logs_policy = aws.s3.BucketPolicy(f"{name}-alb-logs", bucket=logs.id, policy=logs.arn.apply(lambda arn: json.dumps({
             "Version": "2012-10-17",
             "Statement": [
                 {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
@@ -122,7 +122,10 @@ class LoadBalancedCluster(pulumi.ComponentResource):
             f"{name}-alb", name=f"{p}"[:28] + "-alb", load_balancer_type="application", internal=False,
             subnets=args.public_subnet_ids, security_groups=[alb_sg.id], enable_deletion_protection=args.deletion_protection,
             drop_invalid_header_fields=True, idle_timeout=60,
-            access_logs={"bucket": logs.bucket, "prefix": "alb", "enabled": True}, opts=child)
+            access_logs={"bucket": logs.bucket, "prefix": "alb", "enabled": True},
+            # ELB checks its write access when logging is turned on: the policy granting log delivery must exist
+            # first, not only the bucket ("Access Denied for bucket", components/access_logs.py)
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs_policy]))
 
         cert_arn = self._certificate(name, args)
 
@@ -207,6 +210,7 @@ class LoadBalancedCluster(pulumi.ComponentResource):
         self.security_group_id = app_sg.id
         self.asg_name = self.asg.name
         self.access_logs_bucket = logs.bucket
+        self.access_logs_bucket_arn = logs.arn
         self.az_loss = self.sizing.as_output()
         """Capacity after losing one AZ (instances left, whether that is full capacity, replacement boot time)."""
         self.register_outputs({"albDnsName": self.alb_dns_name, "asgName": self.asg_name,

@@ -82,6 +82,25 @@ def _hostname(value: str) -> str:
     return name
 
 
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _parent(domain: str) -> str:
+    """The zone the stack creates for ``domain``: its parent (components/dns_failover.py parent_domain)."""
+    return ".".join(domain.rstrip(".").lower().split(".")[1:])
+
+
+def _in_zone(name: str, zone: str) -> bool:
+    """``name`` is ``zone`` or below it (DNS names compare case-insensitively, trailing dot ignored)."""
+    name, zone = name.rstrip(".").lower(), zone.rstrip(".").lower()
+    return name == zone or name.endswith("." + zone)
+
+
 def _private_cidr(value: str) -> ipaddress.IPv4Network:
     try:
         net = ipaddress.ip_network(value, strict=True)
@@ -294,6 +313,10 @@ class Standby(_Model):
     failoversPerYear: int = Field(
         default=4, ge=0, le=365, description="Whole-site failovers a year the budget counts, each at the DNS failover "
                                              "worst case of downtime (drills included).")
+    addressIps: list[str] = Field(
+        default_factory=list,
+        description="Public IPv4s of the standby's ingress: the stack answers standby.address with an A record in its "
+                    "own zone (required when standby.address is a name inside that zone, which nothing else answers).")
 
     @field_validator("address")
     @classmethod
@@ -311,6 +334,19 @@ class Standby(_Model):
     def _networks(cls, v: list[str]) -> list[str]:
         for item in v:
             _private_cidr(item)
+        return v
+
+    @field_validator("addressIps")
+    @classmethod
+    def _address_ips(cls, v: list[str]) -> list[str]:
+        for item in v:
+            try:
+                ip = ipaddress.ip_address(item)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IPv4 address; allowed: public IPv4s such as 198.51.100.30") from None
+            example = ip.version == 4 and any(ip in n for n in _EXAMPLE_NETS)  # RFC 5737, reference stacks
+            if ip.version != 4 or (ip.is_private and not example) or ip.is_loopback or ip.is_unspecified:
+                raise ValueError(f"{item!r}; allowed: public IPv4s Route 53 health checkers can reach")
         return v
 
     @field_validator("healthCheckPath")
@@ -971,11 +1007,33 @@ class StackConfig(_Model):
             if arn is not None and arn.split(":")[3] != self.region:
                 raise ValueError(f"standby.database.{key}: {arn!r} is in {arn.split(':')[3]}; allowed: the stack's "
                                  f"region {self.region} (DMS reads secrets of its own region)")
+        self._standby_name()
         if self.platform == "eks" and self.kubernetes is None:
             raise ValueError("kubernetes: not set while platform is 'eks'; allowed: a kubernetes section with at least image")
         if self.environment == "prod" and self.natStrategy != "OnePerAz":
             raise ValueError(f"natStrategy: {self.natStrategy!r} makes AZs depend on another; allowed in prod: 'OnePerAz'")
         return self
+
+    def _standby_name(self) -> None:
+        """A standby host name inside the zone the stack creates resolves only through a record of that zone: once
+        the zone is delegated, the parent's answers stop there (RFC 1034 4.3.2), so without one the name is NXDOMAIN,
+        the standby health check fails and a failover hands clients a CNAME to nothing. An adopted zone
+        (dns.hostedZoneId) is named only at deployment: then addressIps is used if given, not required."""
+        address = self.standby.address
+        is_ip = _is_ip(address)
+        if self.standby.addressIps and is_ip:
+            raise ValueError(f"standby.addressIps: set while standby.address {address!r} is an IPv4 (nothing to "
+                             "answer); allowed: addressIps with a host name, or unset")
+        if is_ip or self.dns.hostedZoneId is not None:
+            return
+        zone = _parent(self.domain)
+        if address.rstrip(".").lower() == self.domain.rstrip(".").lower():
+            raise ValueError(f"standby.address: {address!r} is the service name itself (the failover records); "
+                             "allowed: the standby's own host name or IPv4")
+        if _in_zone(address, zone) and not self.standby.addressIps:
+            raise ValueError(f"standby.address: {address!r} lies inside the stack's zone {zone}, where no record answers "
+                             "it (NXDOMAIN once delegated); allowed: standby.addressIps (its public IPv4s, answered by "
+                             "an A record of the zone), a name outside the zone, or an IPv4")
 
     @property
     def production(self) -> bool:

@@ -105,9 +105,15 @@ class Database(pulumi.ComponentResource):
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                    "Principal": {"Service": "monitoring.rds.amazonaws.com"}}]}),
             opts=child)
-        aws.iam.RolePolicyAttachment(f"{p}-db-monitoring", role=monitoring.name,
-                                     policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
-                                     opts=pulumi.ResourceOptions(parent=monitoring))
+        monitoring_policy = aws.iam.RolePolicyAttachment(
+            f"{p}-db-monitoring", role=monitoring.name,
+            policy_arn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+            opts=pulumi.ResourceOptions(parent=monitoring))
+        # the database waits for the role's permissions, not only the role: CreateDBInstance/CreateDBCluster with
+        # monitoring_interval checks them and fails with "IAM role ARN value is invalid or does not include the required
+        # permissions for: ENHANCED_MONITORING" while the attachment is not there (the ordering race; IAM propagation
+        # after it is retried by the provider: hashicorp/terraform-provider-aws internal/service/rds/instance.go)
+        state = pulumi.ResourceOptions.merge(state, pulumi.ResourceOptions(depends_on=[monitoring_policy]))
         secret_key = args.secret_kms_key_arn or args.kms_key_arn
         common = dict(
             engine="postgres", engine_version=st.engineVersion, port=st.port,

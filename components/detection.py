@@ -163,6 +163,8 @@ class Detection(pulumi.ComponentResource):
         # --- AWS Config (Security Hub's controls are Config rules: it needs a recorder in the account and region,
         # https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-setup-prereqs.html)
         self.config_bucket: pulumi.Output[str] | None = None
+        self.config_bucket_arn: pulumi.Output[str] | None = None
+        """The Config delivery bucket's ARN (mode create): assigned to the backup plan by ARN (components/backup.py)."""
         recorder_ready: list[pulumi.Resource] = []
         if args.config_recorder == "create":
             recorder_ready = self._config(name, args, account, region, partition)
@@ -289,4 +291,5 @@ class Detection(pulumi.ComponentResource):
         status = aws.cfg.RecorderStatus(f"{name}-recorder", name=recorder.name, is_enabled=True,
                                         opts=pulumi.ResourceOptions(parent=self, depends_on=[channel]))
         self.config_bucket = bucket.id
+        self.config_bucket_arn = bucket.arn
         return [status]

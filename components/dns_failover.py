@@ -95,6 +95,9 @@ class DnsFailoverArgs:
     """SNS topic for health alarms [None]; re-exported only (no in-region alarm is possible, see module doc)."""
     protect: bool = True
     """protect + retain_on_delete on a hosted zone created here [True]."""
+    standby_ips: tuple[str, ...] = ()
+    """Public IPv4s answering ``standby_address`` (a host name in the stack's zone) with an A record there [()]:
+    inside a delegated zone only the zone's own records answer, so without one the name is NXDOMAIN."""
 
     def validate(self) -> None:
         if self.interval_seconds not in INTERVALS:
@@ -112,6 +115,12 @@ class DnsFailoverArgs:
                              "(alias A record); allowed: the ALB's zone_id")
         if self.zone_id is None:
             parent_domain(self.domain)
+        if self.standby_ips and _is_ipv4(self.standby_address):
+            raise ValueError(f"standby_ips: {list(self.standby_ips)} while standby_address {self.standby_address!r} is "
+                             "an IPv4; allowed: standby_ips with a host name only")
+        for ip in self.standby_ips:
+            if not _is_ipv4(ip):
+                raise ValueError(f"standby_ips: {ip!r} is not an IPv4 address; allowed: public IPv4s")
 
     @property
     def primary_is_alias(self) -> bool:
@@ -163,6 +172,10 @@ class DnsFailover(pulumi.ComponentResource):
             self.name_servers = zone.name_servers
 
         standby_ip = _is_ipv4(args.standby_address)
+        # the standby's own name, answered in the stack's zone (config refuses a name inside the zone without it)
+        standby_record = aws.route53.Record(
+            f"{name}-standby-address", zone_id=self.zone_id, name=args.standby_address.rstrip(".").lower(), type="A",
+            ttl=args.ttl_seconds, records=list(args.standby_ips), opts=child) if args.standby_ips else None
         # Primary check, coherent with the listener it probes: HTTPS on 443 (the ALB's HTTPS listener), the ALB's own
         # DNS name as fqdn (never the service name: that resolves through these very records). Route 53 sends the fqdn
         # as the Host header; the ALB's listener forwards every Host on its default action and the instances' nginx is
@@ -183,7 +196,8 @@ class DnsFailover(pulumi.ComponentResource):
         standby_hc = aws.route53.HealthCheck(
             f"{name}-standby", type="HTTPS", port=args.standby_port, resource_path=args.health_check_path,
             request_interval=args.interval_seconds, failure_threshold=args.failure_threshold, measure_latency=True,
-            enable_sni=not standby_ip, tags={"Name": f"{domain}-standby", "Side": "standby"}, opts=child,
+            enable_sni=not standby_ip, tags={"Name": f"{domain}-standby", "Side": "standby"},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[standby_record] if standby_record else None),
             **standby_target)
 
         if standby_ip:

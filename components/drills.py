@@ -35,6 +35,15 @@ EKS stacks (``platform: eks``, hybrid-pdn; ``EksDrillTargets``) get the same thr
   (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSFaultInjectionSimulatorEKSAccess.html:
   ec2:DescribeInstances, ec2:TerminateInstances, ec2:DescribeSubnets, eks:DescribeCluster, eks:DescribeNodegroup),
   scoped to this cluster, its node groups and instances tagged with its name.
+- ``lose-az-stop`` (EKS only): the same AZ loss with that AZ's nodes STOPPED (``aws:ec2:stop-instances`` on the
+  running instances tagged ``eks:cluster-name`` in that AZ, ``startInstancesAfterDuration`` = the fault duration),
+  not terminated. Terminating deletes the Node objects, so the scheduler never sees what a real AZ loss leaves: nodes
+  NotReady but still in the cluster, still labelled with their zone. That is the case a zone spread must survive
+  (``nodeTaintsPolicy: Honor``, components/workload.py), and only this variant reproduces it, for as long as the node
+  group's Auto Scaling group leaves a stopped instance in place (it replaces instances not running after its health
+  check: https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html). Its role may stop and
+  start this cluster's instances (the EC2 actions of the FIS reference,
+  https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html#ec2-actions-reference).
 - ``fail-site``: the primary Route 53 health check inverted, as for the EC2 tier.
 
 The stop alarm of an EKS stack. The ALB is made by the AWS Load Balancer Controller from the Ingress, so its
@@ -91,8 +100,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-SCENARIOS = ("lose-instance", "lose-az", "fail-site")
-FIS_SCENARIOS = ("lose-instance", "lose-az")
+SCENARIOS = ("lose-instance", "lose-az", "lose-az-stop", "fail-site")
+FIS_SCENARIOS = ("lose-instance", "lose-az", "lose-az-stop")
+"""lose-az-stop: EKS stacks only (their AZ's nodes stopped instead of terminated)."""
 FIS_ACTIONS = ("aws:ec2:terminate-instances", "aws:ec2:stop-instances", "aws:network:disrupt-connectivity",
                "aws:rds:reboot-db-instances", "aws:rds:failover-db-cluster", "aws:eks:terminate-nodegroup-instances")
 """Every FIS action the templates may use (README "Cyber drills": check them with ``aws fis list-actions``)."""
@@ -190,10 +200,11 @@ def role_policy(*, account: str, partition: str, region: str, asg_name: str | No
     or of its EKS cluster's node groups (``eks_cluster``)."""
     ec2 = f"arn:{partition}:ec2:{region}:{account}"
     if eks_cluster is not None:
-        # aws:ec2:terminate-instances (one node) and aws:eks:terminate-nodegroup-instances (the AZ's node group)
-        # terminate; nothing stops or starts nodes
+        # aws:ec2:terminate-instances (one node), aws:eks:terminate-nodegroup-instances (the AZ's node group) and
+        # aws:ec2:stop-instances with startInstancesAfterDuration (lose-az-stop: the AZ's nodes, started again)
         instances: dict[str, Any] = {
-            "Sid": "NodesOfThisCluster", "Effect": "Allow", "Action": "ec2:TerminateInstances",
+            "Sid": "NodesOfThisCluster", "Effect": "Allow",
+            "Action": ["ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances"],
             "Resource": f"{ec2}:instance/*",
             "Condition": {"StringEquals": {f"aws:ResourceTag/{EKS_CLUSTER_TAG}": eks_cluster}}}
     else:
@@ -379,6 +390,19 @@ class CyberDrills(pulumi.ComponentResource):
         self.templates["lose-az"] = template(
             "lose-az", f"{p}: lose {az} ({lost}, cut its subnets {args.fault_minutes} min, fail the "
                        "database over)", az_targets, az_actions)
+        if eks is not None:
+            # the AZ's nodes stopped, not terminated: they stay in the cluster NotReady, as in a real AZ loss
+            stop_targets = [{"name": "az-nodes", "resource_type": "aws:ec2:instance", "selection_mode": "ALL",
+                             "resource_tags": group_tag,
+                             "filters": running + [{"path": "Placement.AvailabilityZone", "values": [az]}]},
+                            *az_targets[1:]]
+            stop_actions = [{"name": "stop-nodes", "action_id": "aws:ec2:stop-instances",
+                             "parameters": [{"key": "startInstancesAfterDuration", "value": minutes}],
+                             "target": {"key": "Instances", "value": "az-nodes"}},
+                            *az_actions[1:]]
+            self.templates["lose-az-stop"] = template(
+                "lose-az-stop", f"{p}: lose {az} (stop its nodes, NotReady but not deleted, cut its subnets "
+                                f"{args.fault_minutes} min, fail the database over)", stop_targets, stop_actions)
         self.drill_az = az
 
         # DRP containment: an instance is isolated by replacing its security groups with this one (no rule at all:

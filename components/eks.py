@@ -20,7 +20,20 @@ and the policy pack see all of it. What you get with the defaults:
   coredns and aws-ebs-csi-driver (IRSA role allowed to use the EBS key) and an encrypted, default gp3
   StorageClass;
 - the AWS Load Balancer Controller (Helm release, pinned chart, IRSA role with the controller's own IAM
-  policy vendored in ``aws_load_balancer_controller_iam_policy.json``), so ``alb`` Ingresses get an ALB.
+  policy vendored in ``aws_load_balancer_controller_iam_policy.json``), so ``alb`` Ingresses get an ALB;
+- the Kubernetes Metrics Server (the EKS community add-on ``metrics-server``): the resource metrics API
+  (``metrics.k8s.io``) a HorizontalPodAutoscaler on CPU/memory reads; EKS does not deploy it by default
+  (https://docs.aws.amazon.com/eks/latest/userguide/metrics-server.html,
+  https://docs.aws.amazon.com/eks/latest/userguide/community-addons.html);
+- the Kubernetes Cluster Autoscaler (Helm chart ``cluster-autoscaler``, image of the cluster's minor version,
+  IRSA role with the AWS provider's recommended policy: describe anything, scale only groups tagged
+  ``k8s.io/cluster-autoscaler/<cluster>=owned``), auto-discovering the node groups' Auto Scaling groups by those
+  tags, which EKS puts on every managed node group's group ("Nodes launched as part of a managed node group are
+  automatically tagged for auto-discovery by the Kubernetes Cluster Autoscaler":
+  https://docs.aws.amazon.com/eks/latest/userguide/managed-node-groups.html), with
+  ``--balance-similar-node-groups`` over the one-per-AZ groups (EKS best practices, Cluster Autoscaler:
+  https://docs.aws.amazon.com/eks/latest/best-practices/cas.html). It owns each group's ``desiredSize`` between
+  ``nodes_per_az`` and ``max_nodes_per_az``, so a lost AZ's pods, Pending elsewhere, get new nodes.
 
 The cluster, its log group and the StorageClass's key use are stateful: the cluster and the log
 group get ``protect`` (``protect=False`` in the args turns it off for tests and throw-away stacks).
@@ -52,6 +65,14 @@ LBC_POLICY_FILE = Path(__file__).with_name("aws_load_balancer_controller_iam_pol
 LBC_CHART_VERSION: str = json.loads(LBC_POLICY_FILE.read_text(encoding="utf-8"))["chartVersion"]
 """Chart 1.14.1 = controller v2.14.1, the release the EKS user guide installs
 (https://docs.aws.amazon.com/eks/latest/userguide/lbc-helm.html); the vendored policy is that release's."""
+CA_CHART = "cluster-autoscaler"
+CA_CHART_REPO = "https://kubernetes.github.io/autoscaler"
+CA_CHART_VERSION = "9.38.0"
+"""charts/cluster-autoscaler/Chart.yaml of kubernetes/autoscaler; the image is set to the cluster's minor below."""
+CA_NAMESPACE = "kube-system"
+CA_SERVICE_ACCOUNT = "cluster-autoscaler"
+CA_DISCOVERY_TAG = "k8s.io/cluster-autoscaler/enabled"
+METRICS_SERVER_ADDON = "metrics-server"
 NETWORK_POLICY_MIN_CNI = (1, 14, 0)
 """The VPC CNI's network policy agent ships from v1.14.0 (clusters 1.25+):
 https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html"""
@@ -125,6 +146,10 @@ class EksClusterArgs:
     """Pin add-on versions by name; unset = the EKS default for the cluster version."""
     storage_class: bool = True
     """Create the encrypted default gp3 StorageClass (needs the Kubernetes provider to reach the cluster)."""
+    metrics_server: bool = True
+    """Install the Metrics Server add-on (the metrics API CPU/memory HorizontalPodAutoscalers need)."""
+    cluster_autoscaler: bool = True
+    """Install the Cluster Autoscaler, which sizes each node group between nodes_per_az and max_nodes_per_az."""
     protect: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -164,7 +189,7 @@ class EksClusterArgs:
     @property
     def needs_kubernetes_api(self) -> bool:
         """True when the component itself creates Kubernetes objects (through the cluster's API endpoint)."""
-        return self.storage_class or self.load_balancer_controller
+        return self.storage_class or self.load_balancer_controller or self.cluster_autoscaler
 
     @property
     def deployer_reaches_api(self) -> bool:
@@ -323,14 +348,20 @@ class EksCluster(pulumi.ComponentResource):
                     id=self.launch_template.id, version=self.launch_template.latest_version.apply(str)),
                 node_repair_config=aws.eks.NodeGroupNodeRepairConfigArgs(enabled=True),
                 labels={"siaga.go.id/node-group-az": az},
-                tags=tags,
+                # EKS tags the group's Auto Scaling group with these itself; stated here so the graph says which
+                # autoscaler owns desiredSize (ignored below)
+                tags={**tags, CA_DISCOVERY_TAG: "true", f"k8s.io/cluster-autoscaler/{cluster_name}": "owned"}
+                if args.cluster_autoscaler else tags,
                 opts=pulumi.ResourceOptions(
                     parent=self, depends_on=[*node_policies, self.addons["vpc-cni"]],
-                    ignore_changes=["scalingConfig.desiredSize"]),  # the cluster autoscaler owns it
+                    # the cluster autoscaler owns it; without one the group stays at nodes_per_az
+                    ignore_changes=["scalingConfig.desiredSize"] if args.cluster_autoscaler else None),
             ))
 
         # --- add-ons that run as pods (need nodes) --------------------------------------------
         self.addons["coredns"] = self._addon("coredns", depends_on=list(self.node_groups))
+        if args.metrics_server:
+            self.addons[METRICS_SERVER_ADDON] = self._addon(METRICS_SERVER_ADDON, depends_on=list(self.node_groups))
         ebs_role = self.irsa_role("ebs-csi", "kube-system", "ebs-csi-controller-sa",
                                   ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"],
                                   inline_policy=pulumi.Output.from_input(args.ebs_key_arn).apply(_ebs_key_policy))
@@ -362,6 +393,10 @@ class EksCluster(pulumi.ComponentResource):
         self.load_balancer_controller: k8s.helm.v3.Release | None = None
         if args.load_balancer_controller:
             self.load_balancer_controller = self._load_balancer_controller(cluster_name, tags)
+
+        self.cluster_autoscaler: k8s.helm.v3.Release | None = None
+        if args.cluster_autoscaler:
+            self.cluster_autoscaler = self._cluster_autoscaler(cluster_name, tags)
 
         self.register_outputs({
             "clusterName": self.cluster.name,
@@ -442,6 +477,41 @@ class EksCluster(pulumi.ComponentResource):
                 service_account, role, *self.node_groups, self.addons["vpc-cni"], self.addons["coredns"]]),
         )
 
+    def _cluster_autoscaler(self, cluster_name: str, tags: dict[str, str]) -> k8s.helm.v3.Release:
+        """The Cluster Autoscaler with its IAM through IRSA, as the AWS cloud provider's README sets it up
+        (https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/cloudprovider/aws/README.md: the
+        recommended policy, auto-discovery by ``k8s.io/cluster-autoscaler/enabled`` and
+        ``k8s.io/cluster-autoscaler/<cluster>``, and "use the Cluster Autoscaler minor matching the cluster's")."""
+        name = self._name
+        policy = aws.iam.Policy(f"{name}-ca", description=f"Cluster Autoscaler of EKS {cluster_name}",
+                                policy=json.dumps(cluster_autoscaler_policy(cluster_name)), tags=tags,
+                                opts=pulumi.ResourceOptions(parent=self))
+        role = self.irsa_role("ca", CA_NAMESPACE, CA_SERVICE_ACCOUNT, [policy.arn])
+        self.ca_role = role
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        return k8s.helm.v3.Release(
+            f"{name}-ca",
+            name=CA_CHART,
+            chart=CA_CHART,
+            version=CA_CHART_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CA_CHART_REPO),
+            namespace=CA_NAMESPACE,
+            values={
+                "cloudProvider": "aws",
+                "awsRegion": region,
+                "autoDiscovery": {"clusterName": cluster_name},
+                "image": {"repository": "registry.k8s.io/autoscaling/cluster-autoscaler",
+                          "tag": f"v{self._args.version}.0"},
+                "rbac": {"serviceAccount": {"create": True, "name": CA_SERVICE_ACCOUNT,
+                                            "annotations": {"eks.amazonaws.com/role-arn": role.arn}}},
+                "extraArgs": {"balance-similar-node-groups": True, "skip-nodes-with-system-pods": False,
+                              "expander": "least-waste"},
+                "replicaCount": 1,
+            },
+            opts=pulumi.ResourceOptions(parent=self, provider=self.k8s_provider, depends_on=[
+                role, *self.node_groups, self.addons["vpc-cni"], self.addons["coredns"]]),
+        )
+
     @property
     def k8s_provider(self) -> k8s.Provider:
         """The component's own Kubernetes provider (StorageClass, load balancer controller), made once."""
@@ -483,6 +553,22 @@ class EksCluster(pulumi.ComponentResource):
         return k8s.Provider(name, kubeconfig=self.kubeconfig, enable_server_side_apply=True,
                             opts=pulumi.ResourceOptions.merge(
                                 pulumi.ResourceOptions(parent=self, depends_on=list(self.node_groups)), opts))
+
+
+def cluster_autoscaler_policy(cluster_name: str) -> dict[str, Any]:
+    """The Cluster Autoscaler's IAM policy (AWS cloud provider README, "IAM Policy"): read the groups and instance
+    types anywhere, change capacity only of the groups tagged as this cluster's."""
+    return {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Resource": "*", "Action": [
+            "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances",
+            "autoscaling:DescribeLaunchConfigurations", "autoscaling:DescribeScalingActivities",
+            "autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
+            "ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements",
+            "eks:DescribeNodegroup"]},
+        {"Effect": "Allow", "Resource": "*",
+         "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+         "Condition": {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}}},
+    ]}
 
 
 def _ebs_key_policy(key_arn: str) -> str:

@@ -72,7 +72,9 @@ class HybridInputs:
     """Public hosted zone of the domain: validates the ACM certificate by DNS when given."""
     db_cidrs: Sequence[str] = ()
     access_logs_bucket: pulumi.Input[str] | None = None
-    """Encrypted bucket for the ALB's access logs (recommended)."""
+    """Bucket for the ALB's access logs under the prefix ``eks-alb`` (components/access_logs.py)."""
+    access_logs_policy: pulumi.Resource | None = None
+    """The bucket policy granting ELB log delivery: the Ingress that turns logging on waits for it."""
     vpc_id: pulumi.Input[str] | None = None
     """The VPC, for the load balancer controller (default: the EKS cluster's own ``vpc_config.vpc_id``)."""
     waf_acl_arn: pulumi.Input[str] | None = None
@@ -126,8 +128,13 @@ class HybridKubernetes(pulumi.ComponentResource):
                                         name=option.resource_record_name, type=option.resource_record_type,
                                         records=[option.resource_record_value], ttl=300, allow_overwrite=True,
                                         opts=child)
-            aws.acm.CertificateValidation(f"{name}-cert-validated", certificate_arn=self.certificate.arn,
-                                          validation_record_fqdns=[record.fqdn], opts=child)
+            validation = aws.acm.CertificateValidation(f"{name}-cert-validated", certificate_arn=self.certificate.arn,
+                                                       validation_record_fqdns=[record.fqdn], opts=child)
+            # the Ingress takes the ARN from the validation (as the EC2 listener does): the controller creates the
+            # HTTPS listener only once ACM has ISSUED the certificate (a pending one is refused: UnsupportedCertificate)
+            cert_arn: pulumi.Input[str] = validation.certificate_arn
+        else:
+            cert_arn = self.certificate.arn
 
         def workload(host_cidrs: Sequence[str], db_cidrs: Sequence[str], ingress_class: str, ingress_ns: str,
                      annotations: dict[str, pulumi.Input[str]], zone_spread: str,
@@ -162,7 +169,7 @@ class HybridKubernetes(pulumi.ComponentResource):
             "alb.ingress.kubernetes.io/listen-ports": json.dumps([{"HTTP": 80}, {"HTTPS": 443}]),
             "alb.ingress.kubernetes.io/ssl-redirect": "443",
             "alb.ingress.kubernetes.io/ssl-policy": TLS_POLICY,
-            "alb.ingress.kubernetes.io/certificate-arn": self.certificate.arn,
+            "alb.ingress.kubernetes.io/certificate-arn": cert_arn,
             "alb.ingress.kubernetes.io/healthcheck-path": cfg.cluster.healthCheckPath,
             "alb.ingress.kubernetes.io/inbound-cidrs": ",".join(cfg.cluster.allowedCidrs),
             "alb.ingress.kubernetes.io/subnets": pulumi.Output.all(*inputs.public_subnet_ids).apply(
@@ -173,6 +180,8 @@ class HybridKubernetes(pulumi.ComponentResource):
         # the controller makes the Ingress's ALB and injects the readiness gates; the CNI add-on enforces the
         # NetworkPolicies: the workload's objects are created after both
         primary_after: list[pulumi.Resource] = [self.cluster.addons["vpc-cni"]]
+        if inputs.access_logs_policy is not None:  # logging turned on only once delivery is granted
+            primary_after.append(inputs.access_logs_policy)
         if self.cluster.load_balancer_controller is not None:
             primary_after.append(self.cluster.load_balancer_controller)
         self.primary = HaWorkload(

@@ -196,11 +196,14 @@ class RedundantNetwork(pulumi.ComponentResource):
             aws.ec2.VpcEndpoint(f"{p}-{svc}", vpc_id=self.vpc.id, vpc_endpoint_type="Gateway",
                                 service_name=pulumi.Output.concat("com.amazonaws.", region, f".{svc}"),
                                 route_table_ids=rt_ids, opts=vpc_opts)
+        self.endpoints_security_group_id: pulumi.Output[str] | None = None
+        """The interface endpoints' security group (HTTPS from the VPC), None without interface endpoints."""
         if args.interface_endpoints:
             sg = aws.ec2.SecurityGroup(f"{p}-endpoints", vpc_id=self.vpc.id, description="Interface endpoints (HTTPS from the VPC)",
                                        ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443,
                                                  "cidr_blocks": [args.cidr], "description": "HTTPS from the VPC"}],
                                        opts=vpc_opts)
+            self.endpoints_security_group_id = sg.id
             for svc in args.interface_endpoints:
                 aws.ec2.VpcEndpoint(f"{p}-{svc}", vpc_id=self.vpc.id, vpc_endpoint_type="Interface",
                                     service_name=pulumi.Output.concat("com.amazonaws.", region, f".{svc}"),

@@ -95,6 +95,12 @@ class StandbyReplicationArgs:
     region: str = "ap-southeast-3"
     create_dms_vpc_role: bool = True
     """Create the account's ``dms-vpc-role`` [True]; False where another stack of the account already has it."""
+    endpoints_security_group_id: pulumi.Input[str] | None = None
+    """The VPC's interface endpoints (Secrets Manager, KMS: components/network.py) [None]: the instance may reach them
+    on 443. From the isolated subnets nothing else is reachable, and the DMS documentation does not say whether the
+    replication instance itself calls Secrets Manager/KMS for ``secrets_manager_arn`` endpoints or the service does
+    (https://docs.aws.amazon.com/dms/latest/userguide/security_iam_secretsmanager.html): the path is kept open to the
+    in-VPC endpoints only (docs/deploy-review.md)."""
     network_path: pulumi.Resource | None = None
     """The VPN connection to the data centre (the task is created after it) [None: Direct Connect outside the stack]."""
 
@@ -135,6 +141,13 @@ class StandbyReplication(pulumi.ComponentResource):
             f"{p}-dms-standby", security_group_id=self.security_group.id, ip_protocol="tcp", from_port=st.port,
             to_port=st.port, cidr_ipv4=f"{st.address}/32", description="PostgreSQL on the standby (over the VPN)",
             opts=pulumi.ResourceOptions(parent=self.security_group))
+
+        if args.endpoints_security_group_id is not None:
+            aws.vpc.SecurityGroupEgressRule(
+                f"{p}-dms-endpoints", security_group_id=self.security_group.id, ip_protocol="tcp", from_port=443,
+                to_port=443, referenced_security_group_id=args.endpoints_security_group_id,
+                description="HTTPS to the VPC's interface endpoints (Secrets Manager, KMS)",
+                opts=pulumi.ResourceOptions(parent=self.security_group))
 
         after: list[pulumi.Resource] = []
         if args.create_dms_vpc_role:

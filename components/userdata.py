@@ -317,10 +317,25 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
+APT_HTTPS = [
+    "sh", "-c",
+    "for f in /etc/apt/mirrors/*.list /etc/apt/sources.list /etc/apt/sources.list.d/*.list "
+    "/etc/apt/sources.list.d/*.sources; do [ -f \"$f\" ] && sed -i -E "
+    "'s#http://(cdn-aws\\.deb\\.debian\\.org|deb\\.debian\\.org|security\\.debian\\.org)#https://\\1#g' \"$f\"; "
+    "done; true"]
+"""cloud-init ``bootcmd`` (runs before ``package_update``): every Debian mirror apt is configured with is reached over
+HTTPS. The app tier's only internet egress is 443, and Debian's EC2 images are built with the HTTP CDN
+(``apt_cdn=http://cdn-aws.deb.debian.org`` in debian-cloud-images config_space/class/EC2.var); Debian 12 points apt at
+it through ``mirror+file:///etc/apt/mirrors/debian.list`` (deb822 ``debian.sources``). apt >= 1.5 speaks HTTPS itself
+and the image has ca-certificates, and the Debian CDNs serve HTTPS, so the package install at first boot works through
+443 only; the archive's signatures are checked as before (docs/deploy-review.md, "apt sources")."""
+
+
 def render_user_data(settings: UserDataSettings) -> str:
     """The ``#cloud-config`` document for the launch template (plain text; base64 it for EC2)."""
     doc = {
         "timezone": settings.timezone,
+        "bootcmd": [APT_HTTPS],
         "package_update": True,
         "package_upgrade": True,
         "packages": list(PACKAGES),

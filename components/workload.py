@@ -75,7 +75,14 @@ class HaWorkloadArgs:
     """Keep a terminating pod serving this long while load balancers deregister it (preStop sleep action,
     Kubernetes >= 1.30; no shell needed). None: no preStop hook."""
     zone_spread: Literal["DoNotSchedule", "ScheduleAnyway"] = "DoNotSchedule"
-    """DoNotSchedule keeps zones balanced (needs nodes labelled topology.kubernetes.io/zone)."""
+    """DoNotSchedule keeps zones balanced (needs nodes labelled topology.kubernetes.io/zone). Both spreads set
+    ``nodeTaintsPolicy: Honor``: a lost AZ's nodes stay NotReady, still labelled, and the default policy (Ignore)
+    keeps counting them as a domain with zero matching pods, so under DoNotSchedule every replacement would have to
+    go there and stays Pending. The node lifecycle controller taints them ``node.kubernetes.io/unreachable`` /
+    ``not-ready`` with effect NoSchedule, which pods do not tolerate (their default tolerations are NoExecute), so
+    Honor drops them from the skew and replacements go to the surviving zones
+    (https://kubernetes.io/docs/concepts/scheduling-eviction/topology-spread-constraints/#spread-constraint-definition,
+    https://kubernetes.io/docs/reference/labels-annotations-taints/#node-kubernetes-io-unreachable)."""
     ingress_class: str = "nginx"
     ingress_namespace: str = "ingress-nginx"
     """Namespace of the ingress controller pods allowed to reach the app port."""
@@ -211,7 +218,7 @@ class HaWorkload(pulumi.ComponentResource):
         spread = [
             core.TopologySpreadConstraintArgs(
                 max_skew=1, topology_key=key, when_unsatisfiable=when, label_selector=pods,
-                match_label_keys=["pod-template-hash"])
+                match_label_keys=["pod-template-hash"], node_taints_policy="Honor")
             for key, when in (("topology.kubernetes.io/zone", args.zone_spread),
                               ("kubernetes.io/hostname", "ScheduleAnyway"))
         ]

@@ -51,6 +51,8 @@ class NewStack:
     """The agency's full official name (``--agency-name``, ``siaga:documentControl.agencyName``)."""
     approver: str = ""
     """The official who approves the documents (``--approver``, ``siaga:documentControl.approver``)."""
+    standby_ips: list[str] = field(default_factory=list)
+    """The standby's public IPv4s (``standby.addressIps``): answer a standby name inside the stack's zone."""
 
     @property
     def stack(self) -> str:
@@ -190,7 +192,7 @@ def render(req: NewStack, stacks_dir: Path, today: dt.date | None = None) -> tup
         "agency": req.agency, "service": req.service, "environment": req.environment, "domain": req.domain,
         "stack": req.stack, "source_stack": req.source, "c": ref.model_dump(), "vpc_cidr": vpc_cidr,
         "nat_strategy": "OnePerAz" if req.environment == "prod" else ref.natStrategy,
-        "standby_address": req.standby, "standby_networks": standby_networks, "standby_db": standby_db,
+        "standby_address": req.standby, "standby_ips": list(req.standby_ips), "standby_networks": standby_networks, "standby_db": standby_db,
         "contact_name": req.contact_name or f"TTIS {req.agency}", "contact_email": req.contact_email,
         "contacts": escalation_contacts(req), "agency_name": req.agency_name, "approver_name": req.approver,
         "owner": req.owner, "cost_centre": req.cost_centre,

@@ -151,7 +151,7 @@ def test_staging_copies_nothing_out_and_prod_without_an_account_says_so_in_one_l
 
 def _raw(isolated: Any) -> dict[str, Any]:
     return {"siaga:agency": "contoh", "siaga:service": "layanan", "siaga:domain": "a.contoh.go.id",
-            "siaga:standby": {"address": "s.contoh.go.id"}, "siaga:alertContacts": [{"name": "t", "email": "t@c.go.id"}],
+            "siaga:standby": {"address": "s.contoh.go.id", "addressIps": ["198.51.100.30"]}, "siaga:alertContacts": [{"name": "t", "email": "t@c.go.id"}],
             "siaga:tags": {"owner": "o", "costCentre": "1"}, "siaga:backup": {"isolatedAccount": isolated}}
 
 
@@ -190,7 +190,8 @@ def test_siaga_new_prod_stack_keeps_the_isolated_copy_and_the_key_guard() -> Non
     from siaga.scaffold import NewStack, render
 
     req = NewStack(agency="dukcapil", service="adminduk", domain="a.dukcapil.go.id", owner="o", cost_centre="1",
-                   contact_email="t@dukcapil.go.id", standby="s.dukcapil.go.id", standby_networks=["10.60.0.0/16"])
+                   contact_email="t@dukcapil.go.id", standby="s.dukcapil.go.id", standby_networks=["10.60.0.0/16"],
+                   standby_ips=["198.51.100.40"])  # the standby name lies in the stack's zone: answered there
     text, _, cfg = render(req, Path("stacks"))
     assert cfg.production and cfg.key_guard_enabled
     assert cfg.backup.isolatedAccount is not None and cfg.backup.isolatedAccount.accountId == BACKUP

@@ -68,10 +68,10 @@ def test_hostname_standby_cname_pair_in_given_zone(graph: Graph) -> None:
     pair = _pair(graph, "dns-host")
     assert pair["PRIMARY"]["type"] == pair["SECONDARY"]["type"] == "CNAME"
     assert pair["PRIMARY"]["records"] == ["rush-alb-1234567890.ap-southeast-3.elb.amazonaws.com"]
-    assert pair["SECONDARY"]["records"] == ["standby.pdn.contoh.go.id"]
+    assert pair["SECONDARY"]["records"] == ["standby.pdn.go.id"]
     assert pair["PRIMARY"]["zoneId"] == "Z20000000EXISTING"
     standby = _health_checks(graph)[pair["SECONDARY"]["healthCheckId"]]
-    assert standby["fqdn"] == "standby.pdn.contoh.go.id" and standby["port"] == 8443
+    assert standby["fqdn"] == "standby.pdn.go.id" and standby["port"] == 8443
     assert not [z for z in graph.of_type("aws:route53/zone:Zone") if z.parent and z.parent.endswith("::dns-host")]
 
 

@@ -225,7 +225,7 @@ def test_service_down_before_the_drill_starts_nothing(tmp_path: Path, fake_aws: 
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["lose-everything"], "scenario 'lose-everything'; allowed: lose-instance, lose-az, fail-site"),
+    (["lose-everything"], "scenario 'lose-everything'; allowed: lose-instance, lose-az, lose-az-stop, fail-site"),
     (["fail-site"], "the DRP has no computed RTO for 'Loss of the whole AWS site (region)'"),
 ])
 def test_could_not_run_is_one_line_exit_2(tmp_path: Path, fake_aws: Path, args: list[str], message: str) -> None:

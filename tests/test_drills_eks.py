@@ -66,7 +66,7 @@ def test_stop_alarm_watches_the_alb_the_controller_made_for_this_stacks_ingress(
     assert alarm["alarmActions"] == [topic] == alarm["okActions"]
     arn = plain(graph.get(ALARM, "drills-service-unhealthy").outputs)["arn"]
     templates = graph.of_type(TEMPLATE)
-    assert sorted(t.name for t in templates) == ["drills-lose-az", "drills-lose-instance"]
+    assert sorted(t.name for t in templates) == ["drills-lose-az", "drills-lose-az-stop", "drills-lose-instance"]
     for t in templates:
         assert t.plain_inputs()["stopConditions"] == [{"source": "aws:cloudwatch:alarm", "value": arn}]
         assert t.plain_inputs()["experimentOptions"] == {"emptyTargetResolutionMode": "fail"}
@@ -86,8 +86,9 @@ def test_lose_instance_terminates_one_node_of_this_cluster_only(graph: Graph) ->
     assert not identity_allows(policy, "ec2:TerminateInstances", node, {"aws:ResourceTag/eks:cluster-name": "other"})
     assert not identity_allows(policy, "ec2:TerminateInstances", node,
                                {"aws:ResourceTag/aws:autoscaling:groupName": "contoh-layanan-prod-app"})
-    for action in ("ec2:StopInstances", "ec2:StartInstances"):  # EKS drills terminate; nothing stops nodes
-        assert not identity_allows(policy, action, node, {"aws:ResourceTag/eks:cluster-name": cluster}), action
+    for action in ("ec2:StopInstances", "ec2:StartInstances"):  # lose-az-stop: this cluster's nodes only
+        assert identity_allows(policy, action, node, {"aws:ResourceTag/eks:cluster-name": cluster}), action
+        assert not identity_allows(policy, action, node, {"aws:ResourceTag/eks:cluster-name": "other"}), action
 
 
 def test_lose_az_takes_that_azs_node_group_subnets_and_database(graph: Graph) -> None:
@@ -133,7 +134,7 @@ def test_pack_judges_the_eks_drills_clean_and_everything_stays_in_jakarta(graph:
     regional = [r for r in mine if not r.type.startswith("aws:iam/")]  # IAM: global configuration only
     assert regional and all(effective_region(r, graph) == REGION for r in regional)
     outs = plain(graph.exports)
-    assert set(outs["drillTemplates"]) == {"lose-instance", "lose-az"}
+    assert set(outs["drillTemplates"]) == {"lose-instance", "lose-az", "lose-az-stop"}
     assert outs["drillStopAlarm"] == "contoh-layanan-prod-service-unhealthy" and outs["primaryHealthCheckId"]
 
 

@@ -89,16 +89,23 @@ def test_oidc_provider_and_irsa_roles(graph: Graph, cluster: Resource) -> None:
             subjects[role.name] = statement["Condition"]["StringEquals"][f"{host}:sub"]
     assert subjects == {"fixture-irsa-vpc-cni": "system:serviceaccount:kube-system:aws-node",
                         "fixture-irsa-ebs-csi": "system:serviceaccount:kube-system:ebs-csi-controller-sa",
-                        "fixture-irsa-lbc": "system:serviceaccount:kube-system:aws-load-balancer-controller"}
+                        "fixture-irsa-lbc": "system:serviceaccount:kube-system:aws-load-balancer-controller",
+                        "fixture-irsa-ca": "system:serviceaccount:kube-system:cluster-autoscaler"}
     node_policies = {r.plain_inputs()["policyArn"].rsplit("/", 1)[-1]
                      for r in graph.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
                      if r.name.startswith("fixture-node-")}
     assert "AmazonEKS_CNI_Policy" not in node_policies, "the CNI uses IRSA, not the node role"
 
 
+def groups_first(graph: Graph, addon: Resource) -> bool:
+    """A pod-running add-on is created once every node group exists."""
+    return {ng.urn for ng in graph.of_type("aws:eks/nodeGroup:NodeGroup")} <= set(addon.options.dependencies)
+
+
 def test_core_addons_ordered_around_the_node_groups(graph: Graph) -> None:
     addons = {r.plain_inputs()["addonName"]: r for r in graph.of_type("aws:eks/addon:Addon")}
-    assert sorted(addons) == sorted(CORE_ADDONS)
+    assert sorted(addons) == sorted([*CORE_ADDONS, "metrics-server"])  # the metrics API the HPA reads
+    assert groups_first(graph, addons["metrics-server"])
     roles = {r.name: r for r in graph.of_type("aws:iam/role:Role")}
     assert addons["vpc-cni"].plain_inputs()["serviceAccountRoleArn"] == roles["fixture-irsa-vpc-cni"].outputs["arn"]
     assert addons["aws-ebs-csi-driver"].plain_inputs()["serviceAccountRoleArn"] == \
@@ -175,7 +182,8 @@ def test_private_endpoint_only_with_a_deployer_inside_the_vpc(graph: Graph, clus
         _args(deployer_inside_vpc=False).validate()
     assert "\n" not in str(err.value)
     _args(deployer_inside_vpc=False, public_access_cidrs=["203.0.113.10/32"]).validate()  # public for the deployer
-    _args(deployer_inside_vpc=False, storage_class=False, load_balancer_controller=False).validate()  # no k8s objects
+    _args(deployer_inside_vpc=False, storage_class=False, load_balancer_controller=False,
+          cluster_autoscaler=False).validate()  # no k8s objects
 
 
 def test_network_policy_agent_on_before_the_workload_policies(graph: Graph) -> None:
@@ -191,7 +199,8 @@ def test_network_policy_agent_on_before_the_workload_policies(graph: Graph) -> N
 def test_load_balancer_controller_installed_with_its_irsa_role(graph: Graph, cluster: Resource) -> None:
     """Role trusted by the controller's service account only, the controller's own policy attached to it, the
     service account annotated with that role, the chart pinned and told its cluster/region/VPC; Ingresses wait."""
-    (release,) = graph.of_type("kubernetes:helm.sh/v3:Release")
+    (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release")
+                  if r.plain_inputs()["chart"] == "aws-load-balancer-controller"]
     inputs = release.plain_inputs()
     assert inputs["chart"] == "aws-load-balancer-controller" and inputs["version"] == LBC_CHART_VERSION
     assert inputs["repositoryOpts"]["repo"] == "https://aws.github.io/eks-charts"

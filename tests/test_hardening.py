@@ -23,7 +23,8 @@ CLOUDS = REPO_ROOT / "tests/fixtures/programs/policy_cases_residency_clouds"
 FLAGS = ["--contact-phone", "+62-21-1234-5678", "--agency-name", "Direktorat Jenderal Kependudukan dan Pencatatan Sipil",
          "--approver", "Kepala Pusat Data dan Informasi",
          "--service", "adminduk", "--domain", "adminduk.dukcapil.go.id", "--owner", "pusdatin-dukcapil",
-         "--cost-centre", "123456", "--contact-email", "ttis@dukcapil.go.id", "--standby", "standby.dukcapil.go.id"]
+         "--cost-centre", "123456", "--contact-email", "ttis@dukcapil.go.id", "--standby", "standby.dukcapil.go.id",
+         "--standby-ip", "198.51.100.40"]  # the standby name lies in the stack's zone: answered there
 
 
 def test_residency_evidence_counts_other_clouds_and_never_an_unestablished_location(tmp_path: Path) -> None:

@@ -223,7 +223,8 @@ def test_primary_health_check_host_and_path_answered_by_the_ingress(graph: Graph
 
 
 def test_load_balancer_controller_told_the_stacks_vpc_and_region(graph: Graph) -> None:
-    (release,) = graph.of_type("kubernetes:helm.sh/v3:Release")
+    (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release")
+                  if r.plain_inputs()["chart"] == "aws-load-balancer-controller"]
     values = release.plain_inputs()["values"]
     (vpc,) = graph.of_type("aws:ec2/vpc:Vpc")
     assert values["vpcId"] == vpc.id and values["region"] == CONFIG.region

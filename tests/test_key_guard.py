@@ -130,7 +130,7 @@ def test_break_glass_role_of_another_account_is_one_line() -> None:
 @pytest.mark.parametrize("value", ["arn:aws:iam::123456789012:user/alice", "break-glass", "arn:aws:iam::1234:role/x"])
 def test_bad_break_glass_arn_is_one_line(value: str) -> None:
     raw = {"siaga:agency": "contoh", "siaga:service": "layanan", "siaga:domain": "a.contoh.go.id",
-           "siaga:standby": {"address": "s.contoh.go.id"}, "siaga:alertContacts": [{"name": "t", "email": "t@c.go.id"}],
+           "siaga:standby": {"address": "s.contoh.go.id", "addressIps": ["198.51.100.30"]}, "siaga:alertContacts": [{"name": "t", "email": "t@c.go.id"}],
            "siaga:tags": {"owner": "o", "costCentre": "1"}, "siaga:keyGuard": {"breakGlassRoleArn": value}}
     with pytest.raises(ConfigError) as err:
         parse_config(raw)

@@ -18,7 +18,8 @@ from siaga.cli import app
 from siaga.engine.preview import REPO_ROOT
 from siaga.scaffold import NewStack, ScaffoldError, _env, choose_cidr, render, used_networks
 
-FLAGS = ["--contact-phone", "+62-21-1234-5678", "--agency-name", "Direktorat Jenderal Kependudukan dan Pencatatan Sipil",
+FLAGS = ["--standby-ip", "198.51.100.40",  # the standby name lies in the stack's zone dukcapil.go.id: answered there
+         "--contact-phone", "+62-21-1234-5678", "--agency-name", "Direktorat Jenderal Kependudukan dan Pencatatan Sipil",
          "--approver", "Kepala Pusat Data dan Informasi",
          "--service", "adminduk", "--domain", "adminduk.dukcapil.go.id", "--owner", "pusdatin-dukcapil",
          "--cost-centre", "123456", "--contact-email", "ttis@dukcapil.go.id", "--standby", "standby.dukcapil.go.id"]
@@ -86,7 +87,7 @@ def test_missing_value_without_terminal_fails_with_one_line(stacks: Path) -> Non
 
 def test_missing_values_are_asked_on_a_terminal(stacks: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(new_cmd, "_interactive", lambda: True)
-    result = _new(stacks, *FLAGS[:-4], input="ttis@dukcapil.go.id\n36.66.0.10\n")
+    result = _new(stacks, *FLAGS[2:-4], input="ttis@dukcapil.go.id\n36.66.0.10\n")  # an IPv4 standby: no --standby-ip
     assert result.exit_code == 0, result.output
     cfg = parse_config(_config(stacks / "Pulumi.dukcapil-adminduk-prod.yaml"))
     assert cfg.standby.address == "36.66.0.10" and cfg.alertContacts[0].email == "ttis@dukcapil.go.id"
@@ -128,7 +129,8 @@ def test_choose_cidr_skips_used_ranges() -> None:
 
 def test_standby_networks_are_avoided(stacks: Path) -> None:
     req = NewStack(agency="dukcapil", service="adminduk", domain="a.dukcapil.go.id", owner="o", cost_centre="1",
-                   contact_email="t@dukcapil.go.id", standby="s.dukcapil.go.id", standby_networks=["10.22.0.0/16"])
+                   contact_email="t@dukcapil.go.id", standby="s.dukcapil.go.id", standby_networks=["10.22.0.0/16"],
+                   standby_ips=["198.51.100.40"])
     _, _, cfg = render(req, stacks)
     assert cfg.vpcCidr == "10.23.0.0/16" and cfg.standby.networks == ["10.22.0.0/16"]
     with pytest.raises(ScaffoldError, match="--standby-network"):

@@ -65,9 +65,12 @@ def test_alb_without_waf_message_names_the_alb_and_the_fix(gaps) -> None:
     assert "aws.wafv2.WebAclAssociation(resource_arn=fail-alb-waf.arn" in hit.message
     # an association reached only by ARN (created in an apply callback) counts
     assert not _hits(graph, result, LB, "pass-alb-waf-by-arn", "alb-waf")
-    [edge] = _hits(graph, result, "aws:wafv2/webAclAssociation:WebAclAssociation", "fail-alb-waf-cloudfront-acl",
-                   "alb-waf")
-    assert "'gaps-edge-acl'" in edge.message and "CLOUDFRONT" in edge.message and "REGIONAL" in edge.message
+    hits = _hits(graph, result, "aws:wafv2/webAclAssociation:WebAclAssociation", "fail-alb-waf-cloudfront-acl",
+                 "alb-waf")
+    [edge] = [h for h in hits if "CLOUDFRONT" in h.message]
+    assert "'gaps-edge-acl'" in edge.message and "REGIONAL" in edge.message
+    # that web ACL also has no rules: a second, separate finding
+    assert [h for h in hits if "has no rules" in h.message and "default action (allow)" in h.message]
 
 
 def test_alb_waf_association_unknown_at_preview_cannot_be_verified() -> None:

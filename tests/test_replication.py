@@ -67,6 +67,13 @@ def test_task_reads_the_stacks_database_and_writes_inside_the_standby_networks(p
         e for e in egress if e.get("cidrIpv4")).items()
     db_sg = _one(prod, "aws:ec2/securityGroup:SecurityGroup", "-db")
     assert any(e.get("referencedSecurityGroupId") == db_sg.id and e["fromPort"] == cfg.database.port for e in egress)
+    # and HTTPS to the VPC's interface endpoints only (Secrets Manager, KMS): nothing else on 443
+    endpoints = _one(prod, "aws:ec2/securityGroup:SecurityGroup", "-endpoints")
+    https = [e for e in egress if e["fromPort"] == 443]
+    assert https == [next(e for e in https if e.get("referencedSecurityGroupId") == endpoints.id)]
+    assert {"secretsmanager", "kms"} <= {plain(r.inputs)["serviceName"].rsplit(".", 1)[1]
+                                         for r in prod.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+                                         if plain(r.inputs).get("vpcEndpointType") == "Interface"}
     assert sg.id in plain(db_sg.inputs)["ingress"][0]["securityGroups"]
     # the VPN routes reach the isolated route tables the instance uses
     props = [plain(r.inputs) for r in prod.of_type("aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation")]
@@ -119,7 +126,8 @@ SECRET = "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:standby-AbCd
 
 
 def _standby(**extra) -> dict:
-    return {**BASE, "siaga:standby": {"address": "standby.contoh.go.id", "networks": ["10.50.0.0/16"], **extra}}
+    return {**BASE, "siaga:standby": {"address": "standby.contoh.go.id", "addressIps": ["198.51.100.30"],
+                                      "networks": ["10.50.0.0/16"], **extra}}
 
 
 @pytest.mark.parametrize(("standby", "message"), [
@@ -256,8 +264,8 @@ SOURCE_SECRET = "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:rds-r
 def test_direct_connect_verify_full_and_existing_secrets_at_preview() -> None:
     """Another setting, run as a real preview (output ARNs unknown): Direct Connect instead of the VPN, verify-full
     with the standby's CA, the agency's own source secret, the account's dms-vpc-role owned elsewhere."""
-    standby = {"kind": "onprem", "address": "standby.layanan.contoh.go.id", "networks": ["10.50.0.0/16"],
-               "directConnect": True, "database": {
+    standby = {"kind": "onprem", "address": "standby.layanan.contoh.go.id", "addressIps": ["198.51.100.30"],
+               "networks": ["10.50.0.0/16"], "directConnect": True, "database": {
                    "address": "10.50.20.7", "port": 5433, "secretArn": SECRET, "sslMode": "verify-full",
                    "caCertificatePem": CA, "sourceSecretArn": SOURCE_SECRET, "dmsVpcRole": "existing",
                    "rpoSeconds": 120}}
@@ -299,7 +307,8 @@ def test_a_stack_without_a_standby_database_says_so_at_config_time(monkeypatch: 
         vpn=True, customerGatewayIp="198.51.100.20", database={"address": "10.50.0.5", "secretArn": SECRET}))
     config_module.load_config()
     assert said == []
-    standby = {"kind": "onprem", "address": "standby.layanan.contoh.go.id", "networks": ["10.50.0.0/16"]}
+    standby = {"kind": "onprem", "address": "standby.layanan.contoh.go.id", "addressIps": ["198.51.100.30"],
+               "networks": ["10.50.0.0/16"]}
     g = run_stack("jakarta-prod", overrides={"siaga:standby": json.dumps(standby)})
     assert not g.of_type("aws:dms/replicationTask:ReplicationTask")
     region = next(sc for sc in drp.scenarios(analyse(g)) if "region" in sc.title)

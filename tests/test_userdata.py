@@ -300,3 +300,24 @@ def test_templates_are_strict_about_missing_values() -> None:
     with pytest.raises(jinja2.UndefinedError):
         env.get_template("nginx-site.conf.j2").render(service="x", domain="x.go.id")
     assert userdata._env().undefined is jinja2.StrictUndefined
+
+
+def test_apt_reaches_debian_over_https_only_before_packages_install(tmp_path: Path) -> None:
+    """The app tier's only internet egress is 443: bootcmd (before package_update) turns the image's HTTP Debian
+    mirrors into HTTPS ones, in the mirror lists Debian 12 uses and in any sources file, and leaves others alone."""
+    doc = yaml.safe_load(render_user_data(UserDataSettings(**BASE)))
+    assert list(doc).index("bootcmd") < list(doc).index("package_update")
+    (cmd,) = doc["bootcmd"]
+    apt = tmp_path / "etc/apt"
+    (apt / "mirrors").mkdir(parents=True)
+    (apt / "sources.list.d").mkdir()
+    (apt / "mirrors/debian.list").write_text("http://cdn-aws.deb.debian.org/debian\n")
+    (apt / "mirrors/debian-security.list").write_text("http://security.debian.org/debian-security\n")
+    (apt / "sources.list.d/debian.sources").write_text("Types: deb\nURIs: http://deb.debian.org/debian\n")
+    (apt / "sources.list.d/vendor.list").write_text("deb http://apt.example.org/x stable main\n")
+    script = cmd[2].replace("/etc/apt", str(apt))
+    subprocess.run([cmd[0], cmd[1], script], check=True)
+    assert (apt / "mirrors/debian.list").read_text() == "https://cdn-aws.deb.debian.org/debian\n"
+    assert (apt / "mirrors/debian-security.list").read_text() == "https://security.debian.org/debian-security\n"
+    assert "URIs: https://deb.debian.org/debian" in (apt / "sources.list.d/debian.sources").read_text()
+    assert (apt / "sources.list.d/vendor.list").read_text() == "deb http://apt.example.org/x stable main\n"

@@ -209,7 +209,7 @@ def test_public_target_from_the_stack_config() -> None:
     from siaga.verify.public import public_target_from_graph
 
     target = public_target_from_graph(run_stack("jakarta-staging"), connect_to="203.0.113.10")
-    assert (target.domain, target.health_path, target.connect_to) == ("staging.layanan.contoh.go.id", "/healthz",
+    assert (target.domain, target.health_path, target.connect_to) == ("layanan.staging.contoh.go.id", "/healthz",
                                                                       "203.0.113.10")
 
 

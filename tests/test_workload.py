@@ -229,7 +229,8 @@ def test_waf_web_acl_on_the_alb_ingress_only(graph: Graph) -> None:
 
 def test_every_object_waits_for_what_the_workload_waits_for(graph: Graph) -> None:
     component = graph.get("siaga:k8s:HaWorkload", "primary")
-    (release,) = graph.of_type("kubernetes:helm.sh/v3:Release")
+    (release,) = [r for r in graph.of_type("kubernetes:helm.sh/v3:Release")
+                  if r.plain_inputs()["chart"] == "aws-load-balancer-controller"]
     (cni,) = [r for r in graph.of_type("aws:eks/addon:Addon") if r.plain_inputs()["addonName"] == "vpc-cni"]
     for r in k8s_objects(graph, component):
         assert {release.urn, cni.urn} <= set(r.options.dependencies), r.name

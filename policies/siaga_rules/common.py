@@ -10,6 +10,7 @@ properties.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -528,8 +529,26 @@ def _with_defaults(config: ConfigProps | None, given: Mapping[str, Any] | None) 
     return out
 
 
+PRODUCTION_MANDATORY = frozenset({"availability"})
+"""Categories advisory elsewhere and mandatory for a production stack (surviving an AZ loss is the first promise;
+the data-loss categories, backup among them, are mandatory everywhere already)."""
+
+
+def stack_environment() -> str | None:
+    """The stack's ``siaga:environment`` as the Pulumi CLI hands the stack config to a policy pack: the JSON
+    environment variable ``PULUMI_CONFIG`` (pulumi/pulumi pkg/resource/plugin/analyzer_plugin.go ``constructEnv``;
+    siaga's analyzer does the same). Any program can set it in its stack config; None when unset or unreadable."""
+    try:
+        value = json.loads(os.environ.get("PULUMI_CONFIG") or "{}").get("siaga:environment")
+    except (ValueError, AttributeError):
+        return None
+    return value.strip().lower() if isinstance(value, str) else None
+
+
 def _metadata(category: str, controls: Controls, remediation: str, level: EnforcementLevel | None,
               ) -> dict[str, Any]:
+    if level is None and category in PRODUCTION_MANDATORY and stack_environment() == "prod":
+        level = EnforcementLevel.MANDATORY
     return {
         "enforcement_level": level or CATEGORY_LEVEL[category],
         "framework": controls.framework(),
@@ -673,3 +692,51 @@ def containers_of(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             if isinstance(c, dict):
                 out.append((f"{key}[{c.get('name', '?')}]", c))
     return out
+
+
+INGRESS_TYPES = ("kubernetes:networking.k8s.io/v1:Ingress", "kubernetes:networking.k8s.io/v1beta1:Ingress",
+                 "kubernetes:extensions/v1beta1:Ingress")
+LB_ATTRIBUTES = "alb.ingress.kubernetes.io/load-balancer-attributes"
+
+
+def ingress_log_bucket(ingress: Res) -> str | None:
+    """The bucket an ALB Ingress turns access logs on to: ``access_logs.s3.enabled=true`` and
+    ``access_logs.s3.bucket=NAME`` in its load-balancer-attributes annotation (AWS Load Balancer Controller:
+    https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/#load-balancer-attributes)."""
+    annotations = ingress.get("metadata.annotations")
+    value = annotations.get(LB_ATTRIBUTES) if isinstance(annotations, dict) else None
+    if not isinstance(value, str):
+        return None
+    attrs = dict(part.strip().split("=", 1) for part in value.split(",") if "=" in part)
+    if attrs.get("access_logs.s3.enabled", "").lower() != "true":
+        return None
+    return attrs.get("access_logs.s3.bucket") or None
+
+
+def zone_of(subnet: Res) -> str | None:
+    """The failure domain of a subnet: its AZ id when the program gives one (``availabilityZoneId``, the physical
+    zone; AZ names map to ids per account, https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html),
+    else its AZ name; None when unknown. Subnets placed by id are compared by id, so a value an engine or preview fills
+    in for ``availabilityZone`` never merges or splits zones."""
+    for key in ("availabilityZoneId", "availabilityZone"):
+        value = subnet.get(key)
+        if isinstance(value, str) and value and not is_unknown(value):
+            return value
+    return None
+
+
+def subnet_zones(ctx: StackCtx, res: Res, prop: str) -> tuple[set[str], list[str]]:
+    """The zones of the subnets ``res.prop`` names, and the subnet references whose zone cannot be known here
+    (a subnet outside the stack, or unknown)."""
+    found = ctx.resolve(res, prop, "aws:ec2/subnet:Subnet")
+    zones = {z for s in found if (z := zone_of(s))}
+    unknown = [s.name for s in found if zone_of(s) is None]
+    resolved = {i for s in found for i in s.ids()}
+    for v in as_list(res.get(prop)):
+        if isinstance(v, dict):
+            v = v.get("subnetId")
+        if isinstance(v, str) and v not in resolved and not found:
+            unknown.append(v)
+        elif is_unknown(v) and not found:
+            unknown.append("<unknown>")
+    return zones, unknown

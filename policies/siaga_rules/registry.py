@@ -22,6 +22,7 @@ MODULES = [
     "residency.global_services", "residency.non_aws_location",
     "availability.rds_multi_az", "availability.aurora_replicas", "availability.asg_multi_az",
     "availability.lb_multi_az", "availability.nat_per_az", "availability.eks_nodegroup_multi_az",
+    "availability.dms_multi_az", "availability.elasticache_multi_az",
     "availability.k8s_replicas", "availability.k8s_pdb", "availability.k8s_zone_spread",
     "availability.route53_failover",
     "availability.fis_stop_condition",  # drill slice
@@ -37,6 +38,10 @@ MODULES = [
     "behaviour.rds_retention_matches_continuous_backup", "behaviour.restore_testing_stays_isolated",
     "behaviour.singleton_account_resources", "behaviour.k8s_through_private_eks_endpoint",
     "behaviour.route53_health_check_host_answered",
+    # behaviour (ordering, names, autoscaling, zone loss, backup assignment)
+    "behaviour.delivery_waits_for_grant", "behaviour.dns_name_claimed_once", "behaviour.dns_name_answered",
+    "behaviour.hpa_metrics_api_present", "behaviour.nodegroup_autoscaler_present", "behaviour.zone_spread_reschedules",
+    "behaviour.backup_tag_selection_opt_in",
     # behaviour (keys and topics)
     "behaviour.kms_key_grants_users", "behaviour.sns_topic_allows_publishers",
     # behaviour (security-group flows)

@@ -45,6 +45,9 @@ def register(app: typer.Typer) -> None:
             "--approver", help="Official who approves the DRP and evidence (name, position)")] = None,
         standby: Annotated[str | None, typer.Option("--standby", help="Standby site's public IPv4 or hostname")] = None,
         standby_network: Annotated[list[str] | None, typer.Option("--standby-network", help="On-prem CIDR (repeatable)")] = None,
+        standby_ip: Annotated[list[str] | None, typer.Option(
+            "--standby-ip", help="Standby's public IPv4 (repeatable): required when --standby is a name inside the "
+                                 "stack's zone")] = None,
         stacks_dir: Annotated[Path | None, typer.Option("--stacks-dir", help="Where stack files live (default: stacks/)")] = None,
         force_no_input: Annotated[bool, typer.Option("--force-no-input", help="Never prompt; fail if a value is missing")] = False,
     ) -> None:
@@ -73,7 +76,8 @@ def register(app: typer.Typer) -> None:
                        contact_email=str(values["contact-email"]), standby=str(values["standby"]), environment=env,
                        source=source, vpc_cidr=vpc_cidr, standby_networks=list(standby_network or []),
                        contact_phone=str(values["contact-phone"]), escalation=list(escalation or []),
-                       agency_name=str(values["agency-name"]), approver=str(values["approver"]))
+                       agency_name=str(values["agency-name"]), approver=str(values["approver"]),
+                       standby_ips=list(standby_ip or []))
         folder = stacks_dir or REPO_ROOT / "stacks"
         try:
             paths = write(req, folder)

@@ -31,9 +31,11 @@ from siaga import processes
 from siaga.documents.l10n import fixed
 from siaga.i18n import N_, Language, language
 
-SCENARIOS = ("lose-instance", "lose-az", "fail-site")
+SCENARIOS = ("lose-instance", "lose-az", "lose-az-stop", "fail-site")
 DRP_TITLES = {"lose-instance": N_("Loss of one application instance"),
               "lose-az": N_("Loss of one Availability Zone"),
+              # EKS: the AZ's nodes stopped, not terminated (NotReady nodes stay in the cluster, as in a real AZ loss)
+              "lose-az-stop": N_("Loss of one Availability Zone"),
               "fail-site": N_("Loss of the whole AWS site (region)")}
 """The DRP's scenario titles (English: how the scenario is found in the DRP; translated in the evidence)."""
 OUTCOMES = {"passed": N_("passed"), "failed": N_("failed"), "error": N_("error"), "skipped": N_("skipped")}

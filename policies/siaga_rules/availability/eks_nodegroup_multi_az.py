@@ -4,7 +4,7 @@ One node group per AZ (the cluster-autoscaler pattern) and one node group over s
 the rule looks at all the node groups of a cluster together.
 """
 
-from siaga_rules.common import Controls, Res, StackCtx, as_list, has_unknown, stack_policy
+from siaga_rules.common import Controls, Res, StackCtx, as_list, has_unknown, stack_policy, zone_of
 
 CLUSTER = "aws:eks/cluster:Cluster"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -14,9 +14,10 @@ def _zones(ctx: StackCtx, group: Res) -> set[str] | None:
     """AZs of the node group's subnets when the subnets are in the stack, else the subnet ids."""
     subnets = ctx.resolve(group, "subnetIds", SUBNET)
     if subnets:
-        azs = {s.get("availabilityZone") or s.get("availabilityZoneId") for s in subnets}
-        if not any(has_unknown(a) or a is None for a in azs):
+        azs = {zone_of(s) for s in subnets}  # the AZ id when the program gave one (common.zone_of)
+        if None not in azs:
             return {str(a) for a in azs}
+        return None
     ids = as_list(group.get("subnetIds"))
     if has_unknown(ids):
         return None

@@ -1,13 +1,11 @@
 """One NAT gateway per AZ: no private route table sends traffic through a NAT in another AZ."""
 
-from siaga_rules.common import Controls, Res, StackCtx, has_unknown, stack_policy
+from siaga_rules.common import Controls, Res, StackCtx, has_unknown, stack_policy, zone_of
 
 
 def _az(subnet: Res | None) -> str | None:
-    if subnet is None:
-        return None
-    az = subnet.get("availabilityZone") or subnet.get("availabilityZoneId")
-    return None if has_unknown(az) else az
+    """AZ id when the program placed the subnet by id, else its AZ name (common.zone_of)."""
+    return zone_of(subnet) if subnet is not None else None
 
 
 def check(ctx: StackCtx) -> None:

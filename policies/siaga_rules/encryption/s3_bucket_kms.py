@@ -2,11 +2,13 @@
 
 from siaga_rules.common import (
     BUCKET_TYPES,
+    INGRESS_TYPES,
     Controls,
     StackCtx,
     bucket_companions,
     classification_of,
     has_unknown,
+    ingress_log_bucket,
     stack_policy,
     unresolved,
 )
@@ -27,6 +29,10 @@ def _lb_log_buckets(ctx: StackCtx) -> set[str]:
     for lb in ctx.of_type(*LB_TYPES):
         for bucket in ctx.resolve(lb, "accessLogs", *BUCKET_TYPES) or ctx.resolve(lb, "accessLogs.bucket",
                                                                                    *BUCKET_TYPES):
+            out.add(bucket.urn)
+    names = {name for ing in ctx.of_type(*INGRESS_TYPES) if (name := ingress_log_bucket(ing))}
+    for bucket in ctx.of_type(*BUCKET_TYPES):
+        if bucket.get("bucket") in names:
             out.add(bucket.urn)
     return out
 

@@ -18,6 +18,27 @@ ASSOCIATIONS = ("aws:wafv2/webAclAssociation:WebAclAssociation", "aws:wafregiona
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 
 
+RULE_TYPES = ("aws:wafv2/webAclRuleGroupAssociation:WebAclRuleGroupAssociation", "aws:wafv2/webAclRule:WebAclRule")
+
+
+def _default(acl: object) -> str:
+    action = acl.get("defaultAction")  # type: ignore[attr-defined]
+    if isinstance(action, dict):
+        return next((k for k, v in action.items() if v is not None), "allow")
+    return "allow"
+
+
+def _empty(ctx: StackCtx, acl: object) -> bool:
+    """No rule in ``rules``, none in ``ruleJson``, and no separate rule resource of the stack attached to it. Unknown
+    values are not judged."""
+    rules, raw = acl.get("rules"), acl.get("ruleJson")  # type: ignore[attr-defined]
+    if has_unknown(rules) or has_unknown(raw):
+        return False
+    if rules or (isinstance(raw, str) and raw.strip() not in ("", "[]")):
+        return False
+    return not any(acl in ctx.resolve(r, "webAclArn", WEB_ACL) for r in ctx.of_type(*RULE_TYPES))
+
+
 def check(ctx: StackCtx) -> None:
     covered: set[str] = set()
     unresolved = False
@@ -27,6 +48,10 @@ def check(ctx: StackCtx) -> None:
         unresolved = unresolved or (not found and has_unknown(assoc.get("resourceArn")))
         if assoc.type.startswith("aws:wafv2/"):
             for acl in ctx.resolve(assoc, "webAclArn", WEB_ACL):
+                if _empty(ctx, acl):
+                    ctx.fail(f"WebAclAssociation {assoc.name!r} attaches web ACL {acl.name!r}, which has no rules: "
+                             f"every request gets its default action ({_default(acl)}), so the ALB is not filtered at "
+                             "all; add AWS managed rule groups and a rate-based rule to the web ACL", assoc)
                 scope = acl.get("scope")
                 if isinstance(scope, str) and scope.upper() == "CLOUDFRONT":
                     ctx.fail(f"WebAclAssociation {assoc.name!r} attaches web ACL {acl.name!r} of scope CLOUDFRONT: "
@@ -56,7 +81,7 @@ POLICY = stack_policy(
     category="exposure",
     description="Every internet-facing ALB of the stack has an aws.wafv2.WebAclAssociation (or WAF Classic regional "
                 "association) whose resourceArn is that ALB; a CLOUDFRONT-scope web ACL associated with an ALB is "
-                "refused.",
+                "refused, and so is a web ACL with no rules (it filters nothing).",
     remediation="Create a REGIONAL aws.wafv2.WebAcl (AWS managed rule groups, a rate-based rule) and "
                 "aws.wafv2.WebAclAssociation(resource_arn=alb.arn, web_acl_arn=acl.arn).",
     check=check,

@@ -16,12 +16,14 @@ or add nothing:
 
 from siaga_rules.common import (
     BUCKET_TYPES,
+    INGRESS_TYPES,
     Controls,
     Res,
     StackCtx,
     as_bool,
     as_list,
     has_unknown,
+    ingress_log_bucket,
     parse_arn,
     stack_policy,
     tags_of,
@@ -90,6 +92,10 @@ def check(ctx: StackCtx) -> None:
         for block in ("accessLogs", "connectionLogs"):
             if as_bool(lb.get(f"{block}.enabled")) is not False and lb.get(f"{block}.bucket"):
                 destination(lb, block, lb.get(f"{block}.bucket"))
+    for ing in ctx.of_type(*INGRESS_TYPES):  # an ALB made by the AWS Load Balancer Controller
+        name = ingress_log_bucket(ing)
+        if name:
+            destination(ing, "metadata.annotations", name)
     for dist in ctx.of_type("aws:cloudfront/distribution:Distribution"):
         destination(dist, "loggingConfig", dist.get("loggingConfig.bucket"))
     for trail in ctx.of_type("aws:cloudtrail/trail:Trail"):

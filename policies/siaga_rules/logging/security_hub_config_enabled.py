@@ -6,7 +6,10 @@ needs a Security Hub subscription (``aws.securityhub.Account``, or a ``Standards
 the organisation) and a Config recorder (``aws.cfg.Recorder``): Security Hub's controls are Config rules and produce
 no findings without one (https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-setup-prereqs.html).
 When the organisation enables them (delegated administrator, Control Tower) the stack creates neither (they are
-account singletons: singleton-account-resources): list the service in ``managedOutside`` to say so.
+account singletons: singleton-account-resources): list the service in ``managedOutside`` to say so, in the policy
+config, or in the program itself: a stack output ``managedOutside`` (e.g. ``pulumi.export("managedOutside",
+["securityhub", "config"])``), which the policy reads from the root stack resource (its properties are the stack's
+outputs in AnalyzeStack), so a stack's own declaration reaches the pack without a separate config file.
 Advisory: the stack cannot see what the organisation runs. The finding is reported on the provider.
 """
 
@@ -17,11 +20,13 @@ from siaga_rules.common import (
     EnforcementLevel,
     Res,
     StackCtx,
+    as_list,
     is_non_production,
     non_production_schema,
     stack_policy,
 )
 
+STACK = "pulumi:pulumi:Stack"
 HUB = ("aws:securityhub/account:Account", "aws:securityhub/standardsSubscription:StandardsSubscription")
 RECORDER = ("aws:cfg/recorder:Recorder",)
 PROVIDER = "pulumi:providers:aws"
@@ -34,6 +39,9 @@ def _provider_urn(res: Res) -> str | None:
 
 def check(ctx: StackCtx) -> None:
     outside = {s.lower() for s in ctx.config["managedOutside"]}
+    declared = {str(s).lower() for st in ctx.of_type(STACK) for s in as_list(st.get("managedOutside"))
+                if isinstance(s, str)}
+    outside |= declared & {"securityhub", "config"}
     by_urn = ctx.by_urn()
     seen: dict[str, set[str]] = {}  # provider URN -> kinds present ("securityhub", "config")
     for r in ctx.resources:
@@ -66,7 +74,8 @@ def check(ctx: StackCtx) -> None:
                  + ": no security standard is measured for them and Security Hub raises no control findings for "
                    "the TTIS. Fix: create them in the account's baseline stack (siaga:detection.securityHub / "
                    "config: create), or, when the organisation enables them, list "
-                 + ", ".join(repr(k) for k in missing) + " in this policy's managedOutside.", prov)
+                 + ", ".join(repr(k) for k in missing) + " in this policy's managedOutside or in the stack output "
+                   "managedOutside.", prov)
 
 
 POLICY = stack_policy(

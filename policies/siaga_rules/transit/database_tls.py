@@ -32,7 +32,18 @@ def _params_value(group: Res, name: str) -> str | None:
 
 def check(ctx: StackCtx) -> None:
     for db in ctx.of_type("aws:rds/instance:Instance", "aws:rds/cluster:Cluster"):
-        engine = db.get("engine")
+        engine, version = db.get("engine"), db.get("engineVersion")
+        source = db.get("replicateSourceDb")
+        if engine in (None, "") and source:
+            # a read replica gives no engine: it is its source's (CreateDBInstanceReadReplica takes the source's
+            # engine and version, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html),
+            # and it has its own parameter group (default: the engine's default group)
+            sources = ctx.resolve(db, "replicateSourceDb", "aws:rds/instance:Instance")
+            if not sources:
+                ctx.cannot_verify(db, "the engine of replicateSourceDb (a source outside the stack)")
+                continue
+            engine = sources[0].get("engine")
+            version = version or sources[0].get("engineVersion")
         if has_unknown(engine):
             ctx.cannot_verify(db, "engine")
             continue
@@ -48,7 +59,7 @@ def check(ctx: StackCtx) -> None:
             ctx.cannot_verify(db, "parameter group name")
             continue
         if not ref and not found:
-            if fam == "postgres" and (_major(db.get("engineVersion")) or 0) >= 15:
+            if fam == "postgres" and (_major(version) or 0) >= 15:
                 continue  # default.postgres15+ sets rds.force_ssl=1
             ctx.fail(f"uses the default parameter group, where {param} is off", db)
             continue
@@ -67,7 +78,8 @@ POLICY = stack_policy(
     id="database-tls-enforced",
     name="Database connections require TLS",
     category="transit",
-    description="RDS/Aurora databases force TLS through their parameter group (rds.force_ssl / require_secure_transport).",
+    description="RDS/Aurora databases, read replicas included, force TLS through their parameter group (rds.force_ssl / "
+                "require_secure_transport).",
     remediation="Attach a parameter group with rds.force_ssl=1 (PostgreSQL, SQL Server) or "
                 "require_secure_transport=ON (MySQL, MariaDB) and apply it.",
     check=check,
