@@ -19,7 +19,15 @@ STANDBY_KUBECONFIG = json.dumps({
 """hybrid-pdn's on-prem kubeconfig (a stand-in holding no credential). The stack file commits no ciphertext: each
 deployer runs `pulumi config set --secret standby:kubeconfig`; the tests set it the way siaga takes it offline,
 through SIAGA_SECRET_CONFIG (siaga/engine/project.py), for every engine run and `siaga` command of the session."""
-os.environ.setdefault("SIAGA_SECRET_CONFIG", json.dumps({"standby:kubeconfig": STANDBY_KUBECONFIG}))
+SECRET_CONFIG = json.dumps({"standby:kubeconfig": STANDBY_KUBECONFIG})
+os.environ.setdefault("SIAGA_SECRET_CONFIG", SECRET_CONFIG)
+
+
+@pytest.fixture(autouse=True)
+def _standby_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set again for every test: a `siaga` command run in-process reads and removes the variable
+    (siaga/secret_inputs.py), which would leave every later test of the worker without it."""
+    monkeypatch.setenv("SIAGA_SECRET_CONFIG", os.environ.get("SIAGA_SECRET_CONFIG") or SECRET_CONFIG)
 
 
 @pytest.fixture(scope="session")
