@@ -57,6 +57,8 @@ MODULES = [
     "logging.alarm_has_actions", "logging.rds_event_subscriptions", "logging.rds_enhanced_monitoring",
     "logging.dms_task_logging", "logging.db_cluster_audit_logs",
     "behaviour.db_copy_tags_to_snapshot", "behaviour.s3_lifecycle",
+    "exposure.elasticache_hardening", "logging.aurora_mysql_audit", "behaviour.aurora_mysql_backtrack",
+    "exposure.rds_not_in_public_subnet",
 ]
 
 
