@@ -55,7 +55,13 @@ TF_TYPES = {
     "aws:dms/replicationInstance:ReplicationInstance": "aws_dms_replication_instance",
     "aws:dms/endpoint:Endpoint": "aws_dms_endpoint", "aws:dms/replicationTask:ReplicationTask":
         "aws_dms_replication_task",
-    "aws:docdb/cluster:Cluster": "aws_docdb_cluster", "aws:neptune/cluster:Cluster": "aws_neptune_cluster",
+    "aws:docdb/cluster:Cluster": "aws_docdb_cluster",
+    "aws:docdb/clusterParameterGroup:ClusterParameterGroup": "aws_docdb_cluster_parameter_group",
+    "aws:redshift/parameterGroup:ParameterGroup": "aws_redshift_parameter_group",
+    "aws:redshift/logging:Logging": "aws_redshift_logging", "aws:s3/accessPoint:AccessPoint": "aws_s3_access_point",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "aws_s3_bucket_ownership_controls",
+    "aws:kms/keyPolicy:KeyPolicy": "aws_kms_key_policy", "aws:iam/userPolicy:UserPolicy": "aws_iam_user_policy",
+    "aws:iam/groupPolicy:GroupPolicy": "aws_iam_group_policy", "aws:neptune/cluster:Cluster": "aws_neptune_cluster",
     "aws:redshift/cluster:Cluster": "aws_redshift_cluster",
     "aws:elasticache/replicationGroup:ReplicationGroup": "aws_elasticache_replication_group",
     "aws:elasticache/cluster:Cluster": "aws_elasticache_cluster", "aws:memorydb/cluster:Cluster": "aws_memorydb_cluster",
@@ -87,16 +93,32 @@ def snake(name: str) -> str:
     return _CAMEL.sub("_", name).lower()
 
 
+def block_name(key: str, value: Any) -> str:
+    """Terraform's name of a repeated block: the bridge pluralizes it in Pulumi (``parameter`` -> ``parameters``,
+    ``event_selector`` -> ``eventSelectors``, ``policy`` -> ``policies``); other arguments keep their name."""
+    name = snake(key)
+    if not (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):
+        return name
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith("s") and not name.endswith("ss"):
+        return name[:-1]
+    return name
+
+
+def _object(value: dict[str, Any]) -> dict[str, Any]:
+    return {block_name(k, v): tf_value(v, snake(k)) for k, v in value.items()}
+
+
 def tf_value(value: Any, key: str = "") -> Any:
-    """A pulumi-aws input as Terraform holds it: snake_case arguments, nested objects as one-element block lists."""
+    """A pulumi-aws input as Terraform holds it: snake_case arguments, nested objects as one-element block lists,
+    repeated blocks under their singular Terraform name."""
     if isinstance(value, dict):
         if key in MAP_ARGUMENTS:
             return dict(value)
-        return [{snake(k): tf_value(v, snake(k)) for k, v in value.items()}] if key else {
-            snake(k): tf_value(v, snake(k)) for k, v in value.items()}
+        return [_object(value)] if key else _object(value)
     if isinstance(value, list):
-        return [tf_value(v, "") if not isinstance(v, dict) else
-                {snake(k): tf_value(vv, snake(k)) for k, vv in v.items()} for v in value]
+        return [_object(v) if isinstance(v, dict) else tf_value(v, "") for v in value]
     return value
 
 
@@ -140,11 +162,21 @@ def to_plan(graph: Graph) -> Plan:
                         "provider_name": "registry.terraform.io/hashicorp/aws",
                         "change": {"actions": ["create"], "before": None, "after": values, "after_unknown": {}}})
         addresses[address] = r.urn
+    # references between resources (the engine's property dependencies), where Checkov's graph checks look for them
+    by_urn = {urn: address for address, urn in addresses.items()}
+    config = []
+    for c in changes:
+        r = graph.by_urn()[addresses[c["address"]]]
+        expressions = {}
+        for prop, urns in (r.options.propertyDependencies or {}).items():
+            refs = [ref for u in urns if (a := by_urn.get(u)) for ref in (f"{a}.id", a)]
+            if refs:
+                expressions[snake(prop)] = {"references": refs}
+        config.append({"address": c["address"], "mode": "managed", "type": c["type"], "name": c["name"],
+                       "provider_config_key": "aws", "expressions": expressions, "schema_version": 0})
     document = {"format_version": "1.2", "terraform_version": "1.9.0",
                 "planned_values": {"root_module": {"resources": resources}}, "resource_changes": changes,
-                "configuration": {"root_module": {"resources": [
-                    {"address": c["address"], "mode": "managed", "type": c["type"], "name": c["name"],
-                     "expressions": {}} for c in changes]}}}
+                "configuration": {"root_module": {"resources": config}}}
     return Plan(document, addresses, sorted(set(skipped)))
 
 

@@ -31,6 +31,8 @@ def test_snake_case_arguments_and_blocks() -> None:
     assert values == {"storage_encrypted": True, "tags": {"DataClassification": "restricted"},
                       "metadata_options": [{"http_tokens": "required"}],
                       "ingress": [{"from_port": 22, "cidr_blocks": ["0.0.0.0/0"]}]}
+    assert checkov.tf_value({"parameters": [{"name": "require_ssl", "value": "true"}], "subnetIds": ["a"]}) == {
+        "parameter": [{"name": "require_ssl", "value": "true"}], "subnet_ids": ["a"]}
 
 
 def test_plan_holds_the_mapped_resources(graph) -> None:
