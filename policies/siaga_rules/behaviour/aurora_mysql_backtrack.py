@@ -26,6 +26,6 @@ POLICY = resource_policy(
     description="Aurora MySQL clusters set a backtrackWindow.",
     remediation="Set backtrack_window=86400 (seconds, up to 72 hours) when creating the cluster.",
     check=check,
-    controls=Controls(nist=("CP-10",), iso=("A.8.13",), fsbp=("RDS.14",)),
+    controls=Controls(nist=("CP-10",), iso=("A.8.13",), fsbp=("RDS.14",), checkov=("CKV_AWS_326",)),
     level=EnforcementLevel.ADVISORY,
 )

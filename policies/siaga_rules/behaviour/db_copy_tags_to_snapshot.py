@@ -23,6 +23,6 @@ POLICY = resource_policy(
     remediation="Set copy_tags_to_snapshot=True.",
     check=check,
     controls=Controls(nist=("CM-8", "CP-9"), iso=("A.5.12", "A.8.13"),
-                      fsbp=("RDS.16", "RDS.17", "RDS.47", "RDS.48", "Neptune.8"), checkov=("CKV2_AWS_60",)),
+                      fsbp=("RDS.16", "RDS.17", "RDS.47", "RDS.48", "Neptune.8"), checkov=("CKV2_AWS_60", "CKV_AWS_313")),
     level=EnforcementLevel.ADVISORY,
 )

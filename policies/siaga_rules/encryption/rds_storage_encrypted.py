@@ -23,7 +23,7 @@ POLICY = resource_policy(
     check=check,
     controls=Controls(nist=("SC-28", "SC-28(1)"), iso=("A.8.24",), pp71=("Pasal-20",),
                       fsbp=("RDS.3", "RDS.27", "RDS.4"), cdk_nag=("NIST.800.53.R5-RDSStorageEncrypted",),
-                      checkov=("CKV_AWS_16", "CKV_AWS_96")),
+                      checkov=("CKV_AWS_16", "CKV_AWS_96", "CKV_AWS_327")),
     config={"requireCustomerKey": {"type": "boolean", "default": True,
                                    "description": "Require kmsKeyId (a customer managed key)."}},
 )

@@ -43,7 +43,7 @@ POLICY = resource_policy(
                 "list deliberately shared accounts in the policy config trustedAccounts.",
     check=check,
     controls=Controls(nist=("AC-3", "AC-6", "AC-21", "SC-7"), iso=("A.5.15", "A.8.3"),
-                      fsbp=("SNS.4", "SQS.3", "S3.6"), checkov=("CKV_AWS_70",)),
+                      fsbp=("SNS.4", "SQS.3", "S3.6"), checkov=("CKV_AWS_70", "CKV_AWS_385")),
     config={"trustedAccounts": {"type": "array", "items": {"type": "string"}, "default": [],
                                 "description": "Other AWS account ids the resources may be shared with."}},
 )

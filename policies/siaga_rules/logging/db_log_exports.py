@@ -152,7 +152,7 @@ POLICY = stack_policy(
     check=check,
     controls=Controls(nist=("AU-2", "AU-12"), iso=("A.8.15",),
                       fsbp=("RDS.9", "RDS.34", "RDS.36", "RDS.37", "RDS.40", "RDS.42"),
-                      cdk_nag=("NIST.800.53.R5-RDSLoggingEnabled",), checkov=("CKV_AWS_129",)),
+                      cdk_nag=("NIST.800.53.R5-RDSLoggingEnabled",), checkov=("CKV_AWS_129", "CKV_AWS_324")),
     config={"requiredExports": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
                                 "default": DEFAULT_EXPORTS, "description": "engine -> log types to export."}},
 )
