@@ -132,7 +132,7 @@ def test_read_replica_judged_by_its_source_engine(gaps) -> None:
     [chain] = _hits(graph, result, RDS, "fail-db-log-exports-replica-chain", "db-log-exports")
     assert "read replica of 'fail-db-log-exports-replica'" in chain.message and "postgres" in chain.message
     [ext] = _hits(graph, result, RDS, "fail-db-log-exports-replica-external", "db-log-exports")
-    assert "engine mysql" in ext.message and "outside this stack" in ext.message and "['audit']" in ext.message
+    assert "engine mysql" in ext.message and "outside this stack" in ext.message and "['audit', 'general', 'slowquery']" in ext.message
     [restored] = _hits(graph, result, RDS, "fail-db-log-exports-restored", "db-log-exports")
     assert "restored from" in restored.message and "engine mysql" in restored.message
 

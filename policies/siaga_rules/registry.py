@@ -48,6 +48,22 @@ MODULES = [
     "behaviour.sg_flows_agree", "behaviour.data_store_reachable",
     # detection (TTIS)
     "logging.security_hub_config_enabled",
+    # data tier (issue #29: FSBP / cdk-nag NIST 800-53 r5 coverage)
+    "encryption.secrets_customer_key", "encryption.db_cluster_encrypted",
+    "transit.rds_proxy_tls", "transit.dms_endpoint_secure", "transit.db_cluster_tls",
+    "backup.db_cluster_backup_retention", "backup.db_cluster_deletion_protection",
+    "availability.data_service_multi_az",
+    "exposure.kms_key_policy_not_public", "exposure.resource_policy_not_open", "exposure.kms_decrypt_all_keys",
+    "exposure.db_snapshot_not_public", "exposure.s3_acls_disabled", "exposure.s3_access_point_block_public",
+    "exposure.redshift_enhanced_vpc_routing", "exposure.auto_minor_version_upgrade",
+    "exposure.rds_iam_authentication", "exposure.secrets_rotation", "exposure.db_custom_admin_username",
+    "exposure.rds_non_default_port",
+    "logging.cloudtrail_multi_region", "logging.cloudtrail_cloudwatch_logs", "logging.log_group_retention",
+    "logging.alarm_has_actions", "logging.rds_event_subscriptions", "logging.rds_enhanced_monitoring",
+    "logging.dms_task_logging", "logging.db_cluster_audit_logs",
+    "behaviour.db_copy_tags_to_snapshot", "behaviour.s3_lifecycle",
+    "exposure.elasticache_hardening", "logging.aurora_mysql_audit", "behaviour.aurora_mysql_backtrack",
+    "exposure.rds_not_in_public_subnet",
 ]
 
 

@@ -39,6 +39,7 @@ POLICY = stack_policy(
                 "subnet), with minSize >= number of AZs.",
     remediation="Set vpc_zone_identifiers to one private subnet per AZ and min_size to at least the AZ count.",
     check=check,
-    controls=Controls(nist=("CP-7", "SC-36"), iso=("A.8.14",)),
+    controls=Controls(nist=("CP-7", "SC-36"), iso=("A.8.14",),
+                      fsbp=("AutoScaling.2",)),
     config={"minAzs": {"type": "integer", "minimum": 1, "default": 2, "description": "Minimum AZs."}},
 )

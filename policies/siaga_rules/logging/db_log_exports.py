@@ -13,8 +13,18 @@ way. Instances of an Aurora/Multi-AZ cluster are skipped: the cluster exports.
 
 from siaga_rules.common import RDS_TYPES, Controls, Res, StackCtx, as_list, has_unknown, stack_policy
 
-DEFAULT_EXPORTS = {"postgres": ["postgresql"], "aurora-postgresql": ["postgresql"], "mysql": ["error", "audit"],
-                   "aurora-mysql": ["error", "audit"], "mariadb": ["error", "audit"]}
+# Security Hub RDS.9 (and cdk-nag RDSLoggingEnabled: "all its engine's log types") asks per engine for: Oracle alert,
+# audit, trace, listener; PostgreSQL postgresql, upgrade; MySQL and MariaDB audit, error, general, slowquery; SQL
+# Server error, agent; Aurora MySQL audit, error, general, slowquery; Aurora PostgreSQL postgresql
+# (https://docs.aws.amazon.com/securityhub/latest/userguide/rds-controls.html#rds-9).
+DEFAULT_EXPORTS = {"postgres": ["postgresql", "upgrade"], "aurora-postgresql": ["postgresql"],
+                   "mysql": ["audit", "error", "general", "slowquery"],
+                   "aurora-mysql": ["audit", "error", "general", "slowquery"],
+                   "mariadb": ["audit", "error", "general", "slowquery"],
+                   "sqlserver-ee": ["error", "agent"], "sqlserver-se": ["error", "agent"],
+                   "sqlserver-ex": ["error"], "sqlserver-web": ["error", "agent"],
+                   "oracle-ee": ["alert", "audit", "trace", "listener"], "oracle-se2": ["alert", "audit", "trace", "listener"],
+                   "sqlserver": ["error", "agent"], "oracle": ["alert", "audit", "trace", "listener"]}
 INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 # log type -> instance engine families that export it (CreateDBInstance EnableCloudwatchLogsExports: "RDS for
@@ -136,10 +146,13 @@ POLICY = stack_policy(
     category="logging",
     description="RDS instances (read replicas included, judged by their source's engine) and clusters export their "
                 'engine logs to CloudWatch Logs.',
-    remediation="Set enabled_cloudwatch_logs_exports (PostgreSQL: ['postgresql']; MySQL/MariaDB: ['error', 'audit']), "
-                "on read replicas too.",
+    remediation="Set enabled_cloudwatch_logs_exports (PostgreSQL: ['postgresql', 'upgrade']; MySQL/MariaDB: "
+                "['audit', 'error', 'general', 'slowquery']; SQL Server: ['error', 'agent']; Oracle: ['alert', "
+                "'audit', 'trace', 'listener']), on read replicas too.",
     check=check,
-    controls=Controls(nist=("AU-2", "AU-12"), iso=("A.8.15",)),
+    controls=Controls(nist=("AU-2", "AU-12"), iso=("A.8.15",),
+                      fsbp=("RDS.9", "RDS.34", "RDS.36", "RDS.37", "RDS.40", "RDS.42"),
+                      cdk_nag=("NIST.800.53.R5-RDSLoggingEnabled",), checkov=("CKV_AWS_129", "CKV_AWS_324")),
     config={"requiredExports": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
                                 "default": DEFAULT_EXPORTS, "description": "engine -> log types to export."}},
 )
