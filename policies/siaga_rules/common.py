@@ -52,15 +52,24 @@ CLASSIFICATION_TAG_KEYS = ("DataClassification", "dataClassification", "data-cla
 
 @dataclass(frozen=True)
 class Controls:
-    """Controls a rule helps satisfy: NIST SP 800-53 rev5, ISO/IEC 27001:2022 Annex A, PP 71/2019."""
+    """Controls a rule helps satisfy: NIST SP 800-53 rev5, ISO/IEC 27001:2022 Annex A, PP 71/2019, and the
+    catalogue entries it implements, so the coverage table in policies/README.md is generated from the pack:
+    ``fsbp`` (AWS Security Hub Foundational Security Best Practices control ids, e.g. ``RDS.3``), ``cdk_nag``
+    (rule names of cdk-nag's NIST80053R5Checks pack, e.g. ``NIST.800.53.R5-RDSStorageEncrypted``) and
+    ``checkov`` (Checkov check ids, e.g. ``CKV_AWS_16``). The FSBP and cdk-nag ids must be in
+    policies/catalogues/ (tests/test_policy_coverage.py)."""
 
     nist: tuple[str, ...] = ()
     iso: tuple[str, ...] = ()
     pp71: tuple[str, ...] = ()
+    fsbp: tuple[str, ...] = ()
+    checkov: tuple[str, ...] = ()
+    cdk_nag: tuple[str, ...] = ()
 
     def tags(self) -> list[str]:
         return ([f"nist-800-53-r5:{c}" for c in self.nist] + [f"iso-27001-2022:{c}" for c in self.iso]
-                + [f"pp-71-2019:{c}" for c in self.pp71])
+                + [f"pp-71-2019:{c}" for c in self.pp71] + [f"fsbp:{c}" for c in self.fsbp]
+                + [f"cdk-nag:{c}" for c in self.cdk_nag] + [f"checkov:{c}" for c in self.checkov])
 
     def framework(self) -> PolicyComplianceFramework:
         return PolicyComplianceFramework(name="NIST SP 800-53", version="rev5",

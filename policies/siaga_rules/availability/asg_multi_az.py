@@ -23,6 +23,7 @@ POLICY = resource_policy(
     description="Auto Scaling groups use subnets in at least the minimum number of AZs, with minSize >= number of AZs.",
     remediation="Set vpc_zone_identifiers to one private subnet per AZ and min_size to at least the AZ count.",
     check=check,
-    controls=Controls(nist=("CP-7", "SC-36"), iso=("A.8.14",)),
+    controls=Controls(nist=("CP-7", "SC-36"), iso=("A.8.14",),
+                      fsbp=("AutoScaling.2",)),
     config={"minAzs": {"type": "integer", "minimum": 1, "default": 2, "description": "Minimum AZs."}},
 )

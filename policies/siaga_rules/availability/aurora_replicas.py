@@ -30,7 +30,8 @@ POLICY = stack_policy(
     description="Every Aurora cluster has at least the minimum number of instances (writer + reader in another AZ).",
     remediation="Add aws.rds.ClusterInstance resources (cluster_identifier=cluster.id) so there are at least two.",
     check=check,
-    controls=Controls(nist=("CP-7", "SC-36"), iso=("A.8.14",)),
+    controls=Controls(nist=("CP-7", "SC-36"), iso=("A.8.14",),
+                      fsbp=("RDS.15",)),
     config={"minInstances": {"type": "integer", "minimum": 1, "default": 2,
                              "description": "Minimum instances per Aurora cluster."}},
 )

@@ -18,6 +18,7 @@ POLICY = resource_policy(
     description="Application/Network Load Balancers have subnets in at least two AZs.",
     remediation="Pass one public (or private) subnet per AZ in subnets=[...].",
     check=check,
-    controls=Controls(nist=("CP-7", "SC-36"), iso=("A.8.14",)),
+    controls=Controls(nist=("CP-7", "SC-36"), iso=("A.8.14",),
+                      fsbp=("ELB.13",)),
     config={"minAzs": {"type": "integer", "minimum": 1, "default": 2, "description": "Minimum AZs."}},
 )

@@ -18,5 +18,6 @@ POLICY = resource_policy(
     description="RDS DB instances are Multi-AZ deployments.",
     remediation="Set multi_az=True (or use a Multi-AZ DB cluster / Aurora with a replica in another AZ).",
     check=check,
-    controls=Controls(nist=("CP-7", "CP-10", "SC-36"), iso=("A.8.14",)),
+    controls=Controls(nist=("CP-7", "CP-10", "SC-36"), iso=("A.8.14",),
+                      fsbp=("RDS.5",), cdk_nag=("NIST.800.53.R5-RDSMultiAZSupport",), checkov=("CKV_AWS_157",)),
 )

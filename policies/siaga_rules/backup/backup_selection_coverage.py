@@ -77,7 +77,8 @@ POLICY = stack_policy(
     remediation="Add the store's ARN to an aws.backup.Selection resources list (or tag it with a selection tag) "
                 "of a plan whose vault is locked.",
     check=check,
-    controls=Controls(nist=("CP-9", "CP-6"), iso=("A.8.13",)),
+    controls=Controls(nist=("CP-9", "CP-6"), iso=("A.8.13",),
+                      cdk_nag=("NIST.800.53.R5-EC2EBSInBackupPlan", "NIST.800.53.R5-RDSInBackupPlan")),
     config={"exemptTypes": {"type": "array", "items": {"type": "string"},
                             "default": ["aws:elasticache/replicationGroup:ReplicationGroup"],
                             "description": "Data store types not required to be in a backup selection."}},

@@ -16,5 +16,6 @@ POLICY = resource_policy(
     description="DynamoDB tables have point-in-time recovery (continuous backups) on.",
     remediation="Set point_in_time_recovery={'enabled': True}.",
     check=check,
-    controls=Controls(nist=("CP-9", "CP-10"), iso=("A.8.13",)),
+    controls=Controls(nist=("CP-9", "CP-10"), iso=("A.8.13",),
+                      checkov=("CKV_AWS_28",)),
 )

@@ -39,7 +39,8 @@ POLICY = resource_policy(
     remediation="Pass opts=pulumi.ResourceOptions(protect=True) (and retain_on_delete=True for keys/vaults); "
                 "non-production stacks: tag Environment=staging|dev (provider default_tags).",
     check=check,
-    controls=Controls(nist=("CP-9", "SI-12"), iso=("A.8.13", "A.8.32")),
+    controls=Controls(nist=("CP-9", "SI-12"), iso=("A.8.13", "A.8.32"),
+                      fsbp=("KMS.3",)),
     config={"types": {"type": "array", "items": {"type": "string"}, "default": DATA_STORE_TYPES + EXTRA,
                       "description": "Resource types that must be protected."},
             **non_production_schema()},

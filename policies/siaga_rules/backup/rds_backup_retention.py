@@ -21,7 +21,9 @@ POLICY = resource_policy(
     description="RDS instances and clusters keep automated backups (and the PITR window) for at least the minimum days.",
     remediation="Set backup_retention_period to at least the minimum (default 7, at most 35).",
     check=check,
-    controls=Controls(nist=("CP-9", "CP-10"), iso=("A.8.13",)),
+    controls=Controls(nist=("CP-9", "CP-10"), iso=("A.8.13",),
+                      fsbp=("RDS.11",), cdk_nag=("NIST.800.53.R5-RDSInstanceBackupEnabled",),
+                      checkov=("CKV_AWS_133",)),
     config={"minRetentionDays": {"type": "integer", "minimum": 1, "maximum": 35, "default": 7,
                                  "description": "Minimum automated backup retention in days."}},
 )

@@ -39,6 +39,8 @@ POLICY = resource_policy(
                 "(non-production stacks, by Environment tag, may turn it off).",
     remediation="Set deletion_protection=True (production), or tag a staging/dev stack's provider with its Environment.",
     check=check,
-    controls=Controls(nist=("CP-9", "SI-12"), iso=("A.8.13",)),
+    controls=Controls(nist=("CP-9", "SI-12"), iso=("A.8.13",),
+                      fsbp=("RDS.7", "RDS.8"), cdk_nag=("NIST.800.53.R5-RDSInstanceDeletionProtectionEnabled",),
+                      checkov=("CKV_AWS_293", "CKV_AWS_139")),
     config=non_production_schema(),
 )

@@ -42,7 +42,8 @@ POLICY = stack_policy(
                 "classified confidential/restricted are skipped).",
     remediation="Add aws.s3.BucketVersioning(bucket=b.id, versioning_configuration={'status': 'Enabled'}).",
     check=check,
-    controls=Controls(nist=("CP-9", "SI-12"), iso=("A.8.13",)),
+    controls=Controls(nist=("CP-9", "SI-12"), iso=("A.8.13",),
+                      cdk_nag=("NIST.800.53.R5-S3BucketVersioningEnabled",), checkov=("CKV_AWS_21",)),
     config={"exemptPurposes": {"type": "array", "items": {"type": "string"}, "default": [],
                                "description": "Purpose tag values whose buckets need no versioning "
                                               "(e.g. 'access-logs')."}},

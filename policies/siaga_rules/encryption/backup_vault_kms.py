@@ -16,5 +16,6 @@ POLICY = resource_policy(
     description="AWS Backup vaults use a customer managed KMS key.",
     remediation="Set kms_key_arn=key.arn on aws.backup.Vault (requires replacement).",
     check=lambda ctx: None if ctx.type.endswith("LogicallyAirGappedVault") else check(ctx),
-    controls=Controls(nist=("SC-28", "CP-9(8)"), iso=("A.8.24", "A.8.13")),
+    controls=Controls(nist=("SC-28", "CP-9(8)"), iso=("A.8.24", "A.8.13"),
+                      fsbp=("Backup.1",), checkov=("CKV_AWS_166",)),
 )

@@ -41,5 +41,6 @@ POLICY = resource_policy(
                 "root_block_device/ebs_block_devices, or on launch template block_device_mappings[].ebs "
                 "(encrypted='true').",
     check=check,
-    controls=Controls(nist=("SC-28", "SC-28(1)"), iso=("A.8.24",), pp71=("Pasal-20",)),
+    controls=Controls(nist=("SC-28", "SC-28(1)"), iso=("A.8.24",), pp71=("Pasal-20",),
+                      fsbp=("EC2.3", "EC2.181"), checkov=("CKV_AWS_3", "CKV_AWS_8")),
 )

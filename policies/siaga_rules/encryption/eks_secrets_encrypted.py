@@ -18,5 +18,6 @@ POLICY = resource_policy(
     description="EKS clusters use KMS envelope encryption for Kubernetes secrets.",
     remediation="Set encryption_config={'resources': ['secrets'], 'provider': {'key_arn': key.arn}}.",
     check=check,
-    controls=Controls(nist=("SC-28", "SC-12"), iso=("A.8.24",), pp71=("Pasal-20",)),
+    controls=Controls(nist=("SC-28", "SC-12"), iso=("A.8.24",), pp71=("Pasal-20",),
+                      fsbp=("EKS.3",), checkov=("CKV_AWS_58",)),
 )

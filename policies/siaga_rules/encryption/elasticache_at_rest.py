@@ -16,5 +16,6 @@ POLICY = resource_policy(
     description="ElastiCache (Redis/Valkey) replication groups encrypt data at rest.",
     remediation="Set at_rest_encryption_enabled=True and kms_key_id on aws.elasticache.ReplicationGroup.",
     check=check,
-    controls=Controls(nist=("SC-28",), iso=("A.8.24",), pp71=("Pasal-20",)),
+    controls=Controls(nist=("SC-28",), iso=("A.8.24",), pp71=("Pasal-20",),
+                      fsbp=("ElastiCache.4",), checkov=("CKV_AWS_29",)),
 )

@@ -25,7 +25,8 @@ POLICY = resource_policy(
     description="Symmetric customer managed KMS keys have automatic rotation on.",
     remediation="Set enable_key_rotation=True (rotation_period_in_days within the allowed maximum).",
     check=check,
-    controls=Controls(nist=("SC-12", "SC-12(1)"), iso=("A.8.24",)),
+    controls=Controls(nist=("SC-12", "SC-12(1)"), iso=("A.8.24",),
+                      cdk_nag=("NIST.800.53.R5-KMSBackingKeyRotationEnabled",), checkov=("CKV_AWS_7",)),
     config={"maxRotationDays": {"type": "integer", "minimum": 90, "maximum": 2560, "default": 365,
                                 "description": "Longest allowed rotation period in days."}},
 )

@@ -16,5 +16,6 @@ POLICY = resource_policy(
     description="CloudWatch log groups are encrypted with a customer managed KMS key.",
     remediation="Set kms_key_id=key.arn on aws.cloudwatch.LogGroup (the key policy must allow logs.<region>.amazonaws.com).",
     check=check,
-    controls=Controls(nist=("SC-28", "AU-9"), iso=("A.8.24", "A.8.15"), pp71=("Pasal-20",)),
+    controls=Controls(nist=("SC-28", "AU-9"), iso=("A.8.24", "A.8.15"), pp71=("Pasal-20",),
+                      cdk_nag=("NIST.800.53.R5-CloudWatchLogGroupEncrypted",), checkov=("CKV_AWS_158",)),
 )

@@ -17,5 +17,6 @@ POLICY = resource_policy(
     description="When Performance Insights is on, its data is encrypted with a customer managed KMS key.",
     remediation="Set performance_insights_kms_key_id=key.arn (or turn Performance Insights off).",
     check=check,
-    controls=Controls(nist=("SC-28",), iso=("A.8.24",)),
+    controls=Controls(nist=("SC-28",), iso=("A.8.24",),
+                      checkov=("CKV_AWS_354",)),
 )

@@ -21,7 +21,9 @@ POLICY = resource_policy(
     remediation="Set storage_encrypted=True and kms_key_id=<customer managed key ARN>; an existing "
                 "database is encrypted by restoring an encrypted snapshot copy.",
     check=check,
-    controls=Controls(nist=("SC-28", "SC-28(1)"), iso=("A.8.24",), pp71=("Pasal-20",)),
+    controls=Controls(nist=("SC-28", "SC-28(1)"), iso=("A.8.24",), pp71=("Pasal-20",),
+                      fsbp=("RDS.3", "RDS.27"), cdk_nag=("NIST.800.53.R5-RDSStorageEncrypted",),
+                      checkov=("CKV_AWS_16", "CKV_AWS_96")),
     config={"requireCustomerKey": {"type": "boolean", "default": True,
                                    "description": "Require kmsKeyId (a customer managed key)."}},
 )

@@ -83,7 +83,9 @@ POLICY = stack_policy(
                 "'apply_server_side_encryption_by_default': {'sse_algorithm': 'aws:kms', "
                 "'kms_master_key_id': key.arn}, 'bucket_key_enabled': True}]).",
     check=check,
-    controls=Controls(nist=("SC-28", "SC-28(1)", "SC-12"), iso=("A.8.24",), pp71=("Pasal-20",)),
+    controls=Controls(nist=("SC-28", "SC-28(1)", "SC-12"), iso=("A.8.24",), pp71=("Pasal-20",),
+                      cdk_nag=("NIST.800.53.R5-S3BucketServerSideEncryptionEnabled", "NIST.800.53.R5-S3DefaultEncryptionKMS"),
+                      checkov=("CKV_AWS_145",)),
     config={"customerKeyClassifications": {
         "type": "array", "items": {"type": "string"}, "default": ["confidential", "restricted"],
         "description": "Data classifications (DataClassification tag on the bucket, else the highest in "

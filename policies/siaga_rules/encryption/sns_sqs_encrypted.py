@@ -25,7 +25,9 @@ POLICY = resource_policy(
     description="SNS topics use a KMS key; SQS queues use a KMS key or SQS managed SSE (the API default).",
     remediation="Set kms_master_key_id on aws.sns.Topic / aws.sqs.Queue (alias/aws/sns or a customer key).",
     check=check,
-    controls=Controls(nist=("SC-28",), iso=("A.8.24",), pp71=("Pasal-20",)),
+    controls=Controls(nist=("SC-28",), iso=("A.8.24",), pp71=("Pasal-20",),
+                      fsbp=("SQS.1",), cdk_nag=("NIST.800.53.R5-SNSEncryptedKMS",),
+                      checkov=("CKV_AWS_26", "CKV_AWS_27")),
     config={"requireKms": {"type": "boolean", "default": False,
                            "description": "Require a KMS key on SQS queues (SSE-SQS not enough)."}},
 )

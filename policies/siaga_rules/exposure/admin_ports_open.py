@@ -55,7 +55,10 @@ POLICY = resource_policy(
                 "(SSH, RDP, WinRM, database and cluster ports; all-protocol rules count as every port).",
     remediation="Restrict the source to the VPC/on-prem CIDRs or a security group; use SSM Session Manager instead of SSH/RDP.",
     check=check,
-    controls=Controls(nist=("SC-7", "AC-17", "CM-7"), iso=("A.8.20", "A.8.22")),
+    controls=Controls(nist=("SC-7", "AC-17", "CM-7"), iso=("A.8.20", "A.8.22"),
+                      fsbp=("EC2.19",),
+                      cdk_nag=("NIST.800.53.R5-EC2RestrictedSSH", "NIST.800.53.R5-EC2RestrictedCommonPorts"),
+                      checkov=("CKV_AWS_24", "CKV_AWS_25")),
     config={"adminPorts": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 65535},
                            "default": DEFAULT_PORTS, "description": "Ports that must never be open to the internet."}},
 )

@@ -60,5 +60,6 @@ POLICY = stack_policy(
     remediation="Create a REGIONAL aws.wafv2.WebAcl (AWS managed rule groups, a rate-based rule) and "
                 "aws.wafv2.WebAclAssociation(resource_arn=alb.arn, web_acl_arn=acl.arn).",
     check=check,
-    controls=Controls(nist=("SC-7", "SI-4", "SC-5"), iso=("A.8.20", "A.8.23")),
+    controls=Controls(nist=("SC-7", "SI-4", "SC-5"), iso=("A.8.20", "A.8.23"),
+                      cdk_nag=("NIST.800.53.R5-ALBWAFEnabled",), checkov=("CKV2_AWS_28",)),
 )

@@ -22,6 +22,9 @@ POLICY = resource_policy(
     description="RDS instances, Aurora cluster instances, Redshift clusters and DMS instances are not publicly accessible.",
     remediation="Set publicly_accessible=False and place the database in private subnets.",
     check=check,
-    controls=Controls(nist=("AC-3", "SC-7"), iso=("A.8.20", "A.8.22")),
+    controls=Controls(nist=("AC-3", "SC-7"), iso=("A.8.20", "A.8.22"),
+                      fsbp=("RDS.2", "DMS.1", "Redshift.1"),
+                      cdk_nag=("NIST.800.53.R5-RDSInstancePublicAccess", "NIST.800.53.R5-DMSReplicationNotPublic", "NIST.800.53.R5-RedshiftClusterPublicAccess"),
+                      checkov=("CKV_AWS_17", "CKV_AWS_89", "CKV_AWS_87")),
     severity=Severity.CRITICAL,
 )

@@ -33,5 +33,6 @@ POLICY = resource_policy(
     remediation="vpc_config={'endpoint_private_access': True, 'endpoint_public_access': False} or "
                 "public_access_cidrs=[<agency CIDRs>].",
     check=check,
-    controls=Controls(nist=("SC-7", "AC-17", "AC-3"), iso=("A.8.20", "A.8.22")),
+    controls=Controls(nist=("SC-7", "AC-17", "AC-3"), iso=("A.8.20", "A.8.22"),
+                      fsbp=("EKS.1",), checkov=("CKV_AWS_38",)),
 )

@@ -22,5 +22,6 @@ POLICY = resource_policy(
     description="EC2 instances and launch templates set metadataOptions.httpTokens='required'.",
     remediation="metadata_options={'http_tokens': 'required', 'http_put_response_hop_limit': 1, 'http_endpoint': 'enabled'}.",
     check=check,
-    controls=Controls(nist=("AC-3", "SC-7", "CM-6"), iso=("A.8.9",)),
+    controls=Controls(nist=("AC-3", "SC-7", "CM-6"), iso=("A.8.9",),
+                      fsbp=("EC2.8", "EC2.170"), checkov=("CKV_AWS_79",)),
 )

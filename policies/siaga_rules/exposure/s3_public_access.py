@@ -36,5 +36,8 @@ POLICY = resource_policy(
                 "ignore_public_acls=True, restrict_public_buckets=True); remove public-read ACLs; serve public "
                 "content through CloudFront with origin access control.",
     check=check,
-    controls=Controls(nist=("AC-3", "AC-21", "SC-7"), iso=("A.8.3", "A.5.15")),
+    controls=Controls(nist=("AC-3", "AC-21", "SC-7"), iso=("A.8.3", "A.5.15"),
+                      fsbp=("S3.1", "S3.2", "S3.3", "S3.8"),
+                      cdk_nag=("NIST.800.53.R5-S3BucketLevelPublicAccessProhibited", "NIST.800.53.R5-S3BucketPublicReadProhibited", "NIST.800.53.R5-S3BucketPublicWriteProhibited"),
+                      checkov=("CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "CKV_AWS_20", "CKV_AWS_57")),
 )

@@ -20,6 +20,9 @@ POLICY = resource_policy(
     description="CloudTrail trails are enabled, validate log files and (by default) encrypt them with KMS.",
     remediation="Set enable_log_file_validation=True, enable_logging=True and kms_key_id=key.arn.",
     check=check,
-    controls=Controls(nist=("AU-2", "AU-9", "AU-10"), iso=("A.8.15",)),
+    controls=Controls(nist=("AU-2", "AU-9", "AU-10"), iso=("A.8.15",),
+                      fsbp=("CloudTrail.2", "CloudTrail.4"),
+                      cdk_nag=("NIST.800.53.R5-CloudTrailEncryptionEnabled", "NIST.800.53.R5-CloudTrailLogFileValidationEnabled"),
+                      checkov=("CKV_AWS_35", "CKV_AWS_36")),
     config={"requireKms": {"type": "boolean", "default": True, "description": "Require kmsKeyId on trails."}},
 )

@@ -139,7 +139,9 @@ POLICY = stack_policy(
     remediation="Set enabled_cloudwatch_logs_exports (PostgreSQL: ['postgresql']; MySQL/MariaDB: ['error', 'audit']), "
                 "on read replicas too.",
     check=check,
-    controls=Controls(nist=("AU-2", "AU-12"), iso=("A.8.15",)),
+    controls=Controls(nist=("AU-2", "AU-12"), iso=("A.8.15",),
+                      fsbp=("RDS.9", "RDS.34", "RDS.36", "RDS.37", "RDS.40", "RDS.42"),
+                      cdk_nag=("NIST.800.53.R5-RDSLoggingEnabled",), checkov=("CKV_AWS_129",)),
     config={"requiredExports": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
                                 "default": DEFAULT_EXPORTS, "description": "engine -> log types to export."}},
 )

@@ -20,5 +20,6 @@ POLICY = resource_policy(
     remediation="Set access_logs={'enabled': True, 'bucket': log_bucket.bucket, 'prefix': 'alb'} (the bucket policy "
                 "must allow the ELB log delivery service).",
     check=check,
-    controls=Controls(nist=("AU-2", "AU-12"), iso=("A.8.15",)),
+    controls=Controls(nist=("AU-2", "AU-12"), iso=("A.8.15",),
+                      fsbp=("ELB.5",), cdk_nag=("NIST.800.53.R5-ELBLoggingEnabled",), checkov=("CKV_AWS_91",)),
 )

@@ -126,7 +126,8 @@ POLICY = stack_policy(
     remediation="Add aws.s3.BucketLogging(bucket=b.id, target_bucket=log_bucket.id, target_prefix='<bucket>/') "
                 "to a separate log bucket in the same region.",
     check=check,
-    controls=Controls(nist=("AU-2", "AU-12"), iso=("A.8.15",)),
+    controls=Controls(nist=("AU-2", "AU-12"), iso=("A.8.15",),
+                      fsbp=("S3.9",), cdk_nag=("NIST.800.53.R5-S3BucketLoggingEnabled",), checkov=("CKV_AWS_18",)),
     config={"exemptPurposes": {"type": "array", "items": {"type": "string"},
                                "default": ["access-logs", "logs", "log-archive"],
                                "description": "Purpose tag values of buckets that need no server access logging "

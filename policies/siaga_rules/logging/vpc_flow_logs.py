@@ -28,5 +28,6 @@ POLICY = stack_policy(
     description="Every VPC in the stack has an aws.ec2.FlowLog.",
     remediation="Add aws.ec2.FlowLog(vpc_id=vpc.id, traffic_type='ALL', log_destination=<log group or bucket ARN>).",
     check=check,
-    controls=Controls(nist=("AU-2", "AU-12", "SI-4"), iso=("A.8.15", "A.8.16")),
+    controls=Controls(nist=("AU-2", "AU-12", "SI-4"), iso=("A.8.15", "A.8.16"),
+                      fsbp=("EC2.6",), cdk_nag=("NIST.800.53.R5-VPCFlowLogsEnabled",), checkov=("CKV2_AWS_11",)),
 )

@@ -71,5 +71,6 @@ POLICY = stack_policy(
     remediation="Attach a parameter group with rds.force_ssl=1 (PostgreSQL, SQL Server) or "
                 "require_secure_transport=ON (MySQL, MariaDB) and apply it.",
     check=check,
-    controls=Controls(nist=("SC-8", "SC-8(1)"), iso=("A.8.24",), pp71=("Pasal-20",)),
+    controls=Controls(nist=("SC-8", "SC-8(1)"), iso=("A.8.24",), pp71=("Pasal-20",),
+                      fsbp=("RDS.41", "RDS.44")),
 )

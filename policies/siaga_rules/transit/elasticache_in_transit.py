@@ -18,5 +18,6 @@ POLICY = resource_policy(
     description="ElastiCache replication groups require TLS between clients and nodes.",
     remediation="Set transit_encryption_enabled=True (transit_encryption_mode='required').",
     check=check,
-    controls=Controls(nist=("SC-8",), iso=("A.8.24",)),
+    controls=Controls(nist=("SC-8",), iso=("A.8.24",),
+                      fsbp=("ElastiCache.5",), checkov=("CKV_AWS_30",)),
 )

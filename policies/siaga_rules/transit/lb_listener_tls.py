@@ -62,7 +62,9 @@ POLICY = resource_policy(
                 "certificate; make port 80 a redirect: default_actions=[{'type': 'redirect', 'redirect': "
                 "{'protocol': 'HTTPS', 'port': '443', 'status_code': 'HTTP_301'}}].",
     check=check,
-    controls=Controls(nist=("SC-8", "SC-8(1)", "SC-13"), iso=("A.8.24", "A.8.20")),
+    controls=Controls(nist=("SC-8", "SC-8(1)", "SC-13"), iso=("A.8.24", "A.8.20"),
+                      fsbp=("ELB.1", "ELB.17", "ELB.18"), cdk_nag=("NIST.800.53.R5-ALBHttpToHttpsRedirection",),
+                      checkov=("CKV_AWS_2", "CKV_AWS_103")),
     config={
         "allowedTlsPolicies": {"type": "array", "items": {"type": "string"}, "default": DEFAULT_TLS_POLICIES,
                                "description": "ELB security policies allowed (TLS 1.2+ with forward secrecy)."},

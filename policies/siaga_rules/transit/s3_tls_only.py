@@ -61,5 +61,6 @@ POLICY = stack_policy(
     remediation="Add aws.s3.BucketPolicy with a statement {'Effect': 'Deny', 'Principal': '*', 'Action': 's3:*', "
                 "'Resource': [arn, arn + '/*'], 'Condition': {'Bool': {'aws:SecureTransport': 'false'}}}.",
     check=check,
-    controls=Controls(nist=("SC-8", "SC-8(1)"), iso=("A.8.24", "A.5.14")),
+    controls=Controls(nist=("SC-8", "SC-8(1)"), iso=("A.8.24", "A.5.14"),
+                      fsbp=("S3.5",)),
 )
