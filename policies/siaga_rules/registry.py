@@ -56,6 +56,7 @@ MODULES = [
     "encryption.ebs_default_encryption", "encryption.spot_fleet_ebs_encrypted",
     "transit.lb_acm_certificate",
     "logging.waf_logging", "logging.waf_metrics", "logging.vpn_logging", "logging.client_vpn_logging",
+    "exposure.k8s_restricted_context", "exposure.k8s_no_host_path",
 ]
 
 
