@@ -3,9 +3,10 @@
 cdk-nag's VPCNoUnrestrictedRouteToIGW fails every ``0.0.0.0/0`` / ``::/0`` route through a gateway
 (cdklabs/cdk-nag src/rules/vpc/VPCNoUnrestrictedRouteToIGW.ts); an internet-facing load balancer and a NAT gateway
 cannot work without one. This rule fails what makes such a route dangerous: a route table with it whose subnets
-also hold instances, Auto Scaling groups, node groups, ENIs, Lambda functions, ECS services, EKS control-plane ENIs
-or database/cache subnet groups (their hosts are one public IP away from the internet), and a main route table with
-it (every subnet without its own table inherits the route).
+also hold instances, Auto Scaling groups, node groups, ENIs, ECS services, EFS mount targets or database/cache subnet
+groups (their hosts are one public IP away from the internet), and a main route table with it (every subnet without
+its own table inherits the route). EKS control-plane and Lambda ENIs are left out: AWS never gives them a public
+address.
 """
 
 from typing import Any
@@ -24,8 +25,6 @@ HOSTS: dict[str, tuple[str, ...]] = {
     "aws:ec2/networkInterface:NetworkInterface": ("subnetId",),
     "aws:autoscaling/group:Group": ("vpcZoneIdentifiers",),
     "aws:eks/nodeGroup:NodeGroup": ("subnetIds",),
-    "aws:eks/cluster:Cluster": ("vpcConfig",),
-    "aws:lambda/function:Function": ("vpcConfig",),
     "aws:ecs/service:Service": ("networkConfiguration",),
     "aws:rds/subnetGroup:SubnetGroup": ("subnetIds",),
     "aws:elasticache/subnetGroup:SubnetGroup": ("subnetIds",),
@@ -105,8 +104,8 @@ POLICY = stack_policy(
     name="Internet gateway routes only for the public tier",
     category="exposure",
     description="Route tables with a 0.0.0.0/0 or ::/0 route to an internet gateway are not the main table and "
-                "serve no subnet holding instances, node groups, ENIs, functions, services or database subnet "
-                "groups (only load balancers and NAT gateways).",
+                "serve no subnet holding instances, node groups, ENIs, ECS services, mount targets or database "
+                "subnet groups (only load balancers and NAT gateways).",
     remediation="Keep compute and data in private subnets whose default route goes to a NAT gateway; leave the "
                 "internet-gateway route to the public subnets of the load balancers and NAT gateways.",
     check=check,

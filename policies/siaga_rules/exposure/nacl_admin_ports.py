@@ -58,5 +58,5 @@ POLICY = resource_policy(
     remediation="Allow 22/3389 only from the VPC or on-premises CIDRs, or not at all (SSM Session Manager).",
     check=check,
     controls=Controls(nist=("SC-7", "AC-17", "AC-4"), iso=("A.8.20", "A.8.22"),
-                      fsbp=("EC2.21",), checkov=("CKV_AWS_229", "CKV_AWS_230", "CKV_AWS_231", "CKV_AWS_232")),
+                      fsbp=("EC2.21",), checkov=("CKV_AWS_231", "CKV_AWS_232")),
 )
