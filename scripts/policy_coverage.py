@@ -175,7 +175,7 @@ def render_policy_table(cov: Coverage) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for p in cov.policies:
         cat = ", ".join(f"{k}:{v}" for k in ("fsbp", "cdk-nag", "checkov") for v in p.catalogue[k]) or "—"
-        lines.append(f"| `{p.name}` | {p.category} | {p.level} | {p.kind} | {_cell(p.description)} | "
+        lines.append(f"| `{p.name}` | <a id=\"{p.name}\"></a>{p.category} | {p.level} | {p.kind} | {_cell(p.description)} | "
                      f"{', '.join(p.config) or '—'} | {', '.join(p.controls)} | {cat} | `{p.file}` |")
     return "\n".join(lines)
 

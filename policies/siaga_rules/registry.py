@@ -64,6 +64,20 @@ MODULES = [
     "behaviour.db_copy_tags_to_snapshot", "behaviour.s3_lifecycle",
     "exposure.elasticache_hardening", "logging.aurora_mysql_audit", "behaviour.aurora_mysql_backtrack",
     "exposure.rds_not_in_public_subnet",
+    # FSBP / cdk-nag NIST r5 coverage: compute, network, edge and Kubernetes (issue #29)
+    "availability.lb_deletion_protection", "availability.asg_elb_health_check", "availability.asg_launch_template",
+    "availability.asg_instance_types", "availability.instance_ebs_optimized",
+    "exposure.eks_endpoint_private", "exposure.eks_version_supported", "exposure.eks_version_standard_support",
+    "exposure.default_sg_closed", "exposure.instance_no_public_ip", "exposure.launch_no_public_ip",
+    "exposure.subnet_no_auto_public_ip", "exposure.sg_authorized_ports", "exposure.nacl_admin_ports",
+    "exposure.nacl_unused", "exposure.k8s_network_policy", "exposure.lb_drop_invalid_headers",
+    "exposure.lb_desync_mitigation", "exposure.tgw_auto_accept", "exposure.eni_source_dest_check",
+    "exposure.instance_single_eni", "exposure.instance_in_vpc", "exposure.instance_profile",
+    "exposure.vpc_interface_endpoints", "exposure.igw_route_public_tier_only",
+    "encryption.ebs_default_encryption", "encryption.spot_fleet_ebs_encrypted",
+    "transit.lb_acm_certificate",
+    "logging.waf_logging", "logging.waf_metrics", "logging.vpn_logging", "logging.client_vpn_logging",
+    "exposure.k8s_restricted_context", "exposure.k8s_no_host_path",
 ]
 
 

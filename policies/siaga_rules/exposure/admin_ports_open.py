@@ -5,8 +5,14 @@ from typing import Any
 from siaga_rules.common import Controls, Ctx, as_list, resource_policy
 
 OPEN = ("0.0.0.0/0", "::/0")
-DEFAULT_PORTS = [22, 23, 3389, 5985, 5986, 1433, 1521, 2049, 2379, 3306, 5432, 5601, 6379, 6443, 9092, 9200,
-                 9300, 10250, 11211, 27017]
+# admin and database ports, plus Security Hub EC2.19's high-risk list (20, 21, 22, 23, 25, 110, 135, 143, 445, 1433,
+# 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5439, 5500, 5601, 8080, 8088, 8888, 9200, 9300;
+# https://docs.aws.amazon.com/securityhub/latest/userguide/ec2-controls.html#ec2-19) and cdk-nag
+# EC2RestrictedCommonPorts' (20, 21, 3389, 3309, 3306, 4333; cdklabs/cdk-nag src/rules/ec2/EC2RestrictedCommonPorts.ts),
+# and Redshift's default cluster port 5439 (Security Hub Redshift.15)
+DEFAULT_PORTS = [20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 1521, 2049, 2379, 3000, 3306, 3309, 3389, 4333,
+                 5000, 5432, 5500, 5601, 5985, 5986, 6379, 6443, 8080, 8088, 8888, 9092, 9200, 9300, 10250, 11211,
+                 27017]
 TYPES = ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
          "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
 
@@ -51,12 +57,13 @@ POLICY = resource_policy(
     name="No admin/database ports open to the internet",
     category="exposure",
     types=TYPES,
-    description="Security group ingress from 0.0.0.0/0 or ::/0 never includes admin or database ports "
-                "(SSH, RDP, WinRM, database and cluster ports; all-protocol rules count as every port).",
+    description="Security group ingress from 0.0.0.0/0 or ::/0 never includes admin, database or other high-risk "
+                "ports (SSH, RDP, WinRM, FTP, SMTP, SMB, database and cluster ports, the FSBP EC2.19 list; "
+                "all-protocol rules count as every port).",
     remediation="Restrict the source to the VPC/on-prem CIDRs or a security group; use SSM Session Manager instead of SSH/RDP.",
     check=check,
     controls=Controls(nist=("SC-7", "AC-17", "CM-7"), iso=("A.8.20", "A.8.22"),
-                      fsbp=("EC2.19",),
+                      fsbp=("EC2.19", "Redshift.15"),
                       cdk_nag=("NIST.800.53.R5-EC2RestrictedSSH", "NIST.800.53.R5-EC2RestrictedCommonPorts"),
                       checkov=("CKV_AWS_24", "CKV_AWS_25")),
     config={"adminPorts": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 65535},

@@ -86,5 +86,5 @@ POLICY = stack_policy(
                 "aws.wafv2.WebAclAssociation(resource_arn=alb.arn, web_acl_arn=acl.arn).",
     check=check,
     controls=Controls(nist=("SC-7", "SI-4", "SC-5"), iso=("A.8.20", "A.8.23"),
-                      cdk_nag=("NIST.800.53.R5-ALBWAFEnabled",), checkov=("CKV2_AWS_28",)),
+                      fsbp=("WAF.10",), cdk_nag=("NIST.800.53.R5-ALBWAFEnabled",), checkov=("CKV2_AWS_28",)),
 )
