@@ -35,13 +35,23 @@ def _project(tmp_path: Path, stacks: dict[str, dict[str, str]]) -> Path:
     return root
 
 
-def test_the_reference_stacks_pass_together() -> None:
+def test_the_reference_stacks_together_claim_no_dns_name_twice_but_prod_and_hybrid_share_physical_names() -> None:
+    """Each stack passes alone and no DNS name is claimed twice. jakarta-prod and hybrid-pdn share the name prefix
+    contoh-layanan-prod (same agency, service, environment) and both create the account's dms-vpc-role: in one
+    account the second `up` is refused or takes the first's resources over (docs/deploy-review-2.md, findings 1-2).
+    When the stacks are given names of their own, this test must be changed to expect a pass."""
     code, out = _check("-q")
-    assert code == 0, out
-    for stack in ("hybrid-pdn", "jakarta-prod", "jakarta-staging"):
+    assert code == 1, out
+    for stack in ("hybrid-pdn", "jakarta-staging"):
         assert f"siaga check siaga/{stack}: passed" in out
     assert "across stacks: siaga-cross-stack/dns-name-claimed-once: 0 findings" in out
-    assert "all stacks (3: hybrid-pdn, jakarta-prod, jakarta-staging): passed" in out
+    found = [ln for ln in out.splitlines() if ln.startswith("  mandatory: stacks")]
+    assert found and all(ln.startswith("  mandatory: stacks jakarta-prod and hybrid-pdn claim one ") for ln in found)
+    assert any("claim one Role name dms-vpc-role" in ln and "AWS refuses the second create" in ln for ln in found)
+    assert any("claim one Topic name contoh-layanan-prod-incidents" in ln and "upsert" in ln for ln in found)
+    assert "jakarta-staging" not in "".join(found)
+    assert f"siaga check siaga/jakarta-prod: FAILED: {len(found)} mandatory" in out
+    assert "all stacks (3: hybrid-pdn, jakarta-prod, jakarta-staging): failed (jakarta-prod)" in out
 
 
 def test_a_zone_of_one_stack_at_another_stacks_cname_fails_naming_both(tmp_path: Path) -> None:
@@ -82,6 +92,21 @@ def test_names_of_their_own_pass_and_sarif_goes_to_one_file_per_stack(tmp_path: 
     rules = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert "siaga-cross-stack/dns-name-claimed-once" in rules or "dns-name-claimed-once" in json.dumps(rules)
     assert "0 findings" in out
+
+
+def test_an_account_wide_name_given_by_two_stacks_fails_and_differing_names_pass(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"a": {"zone": "a.contoh.go.id", "role": "Shared-Role"},
+                               "b": {"zone": "b.contoh.go.id", "role": "shared-role"}})  # IAM names ignore case
+    code, out = _check(str(root), "-p", str(PACK), "--format", "json")
+    assert code == 1, out
+    found = json.loads(out)["crossStack"]
+    assert [(f["policy"], f["stack"], f["otherStack"], f["kind"], f["name"]) for f in found] == \
+        [("siaga-cross-stack/physical-name-claimed-once", "b", "a", "Role", "shared-role")]
+    assert "AWS refuses the second create" in found[0]["message"]
+    root = _project(tmp_path / "ok", {"a": {"zone": "a.contoh.go.id", "role": "a-role"},
+                                      "b": {"zone": "b.contoh.go.id", "role": "b-role"}})
+    code, out = _check(str(root), "-p", str(PACK), "-q")
+    assert code == 0 and "physical-name-claimed-once: 0 findings" in out, out
 
 
 @pytest.mark.parametrize(("args", "expected"), [

@@ -1,5 +1,7 @@
 """``siaga check --all-stacks``: every stack file of the project checked as ``siaga check --stack`` does, then the
-rules that only have a meaning across stacks (today: one DNS name claimed by two stacks where a delegation needs it).
+rules that only have a meaning across stacks: one DNS name claimed by two stacks where a delegation needs it
+(``dns-name-claimed-once``), and one account-, Region- or globally-unique physical name given by two stacks
+(``physical-name-claimed-once``: the stacks of a project are deployed side by side in one account, docs/deploy-review-2.md).
 
 Why the pack's module is imported rather than a combined graph analysed: the DNS rule is the pack's own
 (``policies/siaga_rules/behaviour/_dns.py``: ``claims`` and ``conflicts``, the same code ``dns-name-claimed-once``
@@ -38,6 +40,42 @@ DNS_DESCRIPTION = ("No DNS name is claimed by two stacks of the project where a 
                    "where one is a CNAME.")
 DNS_REMEDIATION = ("Give one of the two claims a name of its own (the service one label deeper, or the delegated "
                    "zone one label apart), so the delegation's name holds only its NS records.")
+NAME_RULE = "physical-name-claimed-once"
+NAME_DESCRIPTION = ("No account- or Region-scoped physical name is claimed by two stacks of the project (stacks of one "
+                    "project are deployed side by side in one account): AWS refuses the second create, or, where "
+                    "the API is an upsert, the second stack silently takes over the first stack's resource.")
+NAME_REMEDIATION = ("Make the stacks' name prefixes differ (siaga:agency, siaga:service, siaga:environment), or let "
+                    "one stack create an account singleton and the other adopt it (e.g. standby.database.dmsVpcRole: "
+                    "existing).")
+REFUSED = "AWS refuses the second create (the name is unique in the account or Region)"
+UPSERT = ("the API is an upsert on the name: the second stack silently replaces or shares the first stack's resource, "
+          "and destroying either removes it for both")
+NAMES: dict[str, tuple[str, str, str]] = {
+    # type: (input holding the physical name, scope, what the second create does)
+    "aws:iam/role:Role": ("name", "account", REFUSED),  # IAM names are unique in the account (CreateRole RoleName)
+    "aws:iam/policy:Policy": ("name", "account", REFUSED),
+    "aws:s3/bucket:Bucket": ("bucket", "global", REFUSED),
+    "aws:s3/bucketV2:BucketV2": ("bucket", "global", REFUSED),
+    "aws:kms/alias:Alias": ("name", "region", REFUSED),
+    "aws:rds/instance:Instance": ("identifier", "region", REFUSED),
+    "aws:rds/cluster:Cluster": ("clusterIdentifier", "region", REFUSED),
+    "aws:rds/subnetGroup:SubnetGroup": ("name", "region", REFUSED),
+    "aws:rds/parameterGroup:ParameterGroup": ("name", "region", REFUSED),
+    "aws:backup/vault:Vault": ("name", "region", REFUSED),
+    "aws:cloudtrail/trail:Trail": ("name", "region", REFUSED),
+    "aws:cloudwatch/logGroup:LogGroup": ("name", "region", REFUSED),
+    "aws:secretsmanager/secret:Secret": ("name", "region", REFUSED),
+    "aws:dms/replicationInstance:ReplicationInstance": ("replicationInstanceId", "region", REFUSED),
+    "aws:dms/replicationSubnetGroup:ReplicationSubnetGroup": ("replicationSubnetGroupId", "region", REFUSED),
+    "aws:wafv2/webAcl:WebAcl": ("name", "region", REFUSED),
+    "aws:eks/cluster:Cluster": ("name", "region", REFUSED),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("name", "region", UPSERT),  # PutMetricAlarm
+    "aws:cloudwatch/eventRule:EventRule": ("name", "region", UPSERT),  # PutRule (one event bus per region here)
+    "aws:sns/topic:Topic": ("name", "region", UPSERT),  # CreateTopic returns the existing topic
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": ("policyName", "region", UPSERT),  # PutResourcePolicy
+}
+"""Resource types whose physical name is unique per account, Region or globally, and the input holding it. Security
+groups are left out (unique per VPC; the stacks have a VPC each)."""
 RULES_PACK = REPO_ROOT / "policies"
 """The pack whose DNS rules are applied across stacks (this repository's ``policies/``)."""
 EXTENSIONS = {"text": "txt", "markdown": "md", "sarif": "sarif", "junit": "xml", "json": "json"}
@@ -47,6 +85,7 @@ EXTENSIONS = {"text": "txt", "markdown": "md", "sarif": "sarif", "junit": "xml",
 class CrossFinding:
     """Two stacks claiming one name: ``stack``/``resource`` hold the claim to change, ``other_*`` the other one."""
 
+    rule: str
     stack: str
     urn: str
     resource: str
@@ -60,12 +99,15 @@ class CrossFinding:
 
     @property
     def message(self) -> str:
+        if self.rule == NAME_RULE:
+            return (f"stacks {self.stack} and {self.other_stack} claim one {self.kind} name {self.name}: "
+                    f"{self.resource} in {self.stack} and {self.other_resource} in {self.other_stack}; {self.why}.")
         return (f"stacks {self.stack} and {self.other_stack} claim one DNS name {self.name}: {self.resource} "
                 f"({self.kind}) in {self.stack} and {self.other_resource} ({self.other_kind}) in {self.other_stack}; "
                 f"{self.why}. Whichever stack is deployed second fails or is never answered.")
 
     def as_dict(self) -> dict[str, str]:
-        return {"policy": f"{PACK}/{DNS_RULE}", "enforcement": "mandatory", "name": self.name,
+        return {"policy": f"{PACK}/{self.rule}", "enforcement": "mandatory", "name": self.name,
                 "stack": self.stack, "urn": self.urn, "resource": self.resource, "kind": self.kind,
                 "otherStack": self.other_stack, "otherUrn": self.other_urn, "otherResource": self.other_resource,
                 "otherKind": self.other_kind, "message": self.message}
@@ -108,10 +150,50 @@ def cross_stack_findings(graphs: dict[str, Graph]) -> list[CrossFinding]:
         if other.stack == culprit.stack or key in seen:
             continue
         seen.add(key)
-        out.append(CrossFinding(stack=culprit.stack, urn=culprit.res.urn, resource=culprit.res.name,
+        out.append(CrossFinding(rule=DNS_RULE, stack=culprit.stack, urn=culprit.res.urn, resource=culprit.res.name,
                                 kind=culprit.kind, other_stack=other.stack, other_urn=other.res.urn,
                                 other_resource=other.res.name, other_kind=other.kind, name=culprit.name, why=why))
     return out
+
+
+def name_findings(graphs: dict[str, Graph]) -> list[CrossFinding]:
+    """Explicit physical names (``NAMES``) given by two stacks, in one Region for the regional ones: one finding per
+    later stack's resource, against the first stack (in stack order) that claims the name."""
+    from siaga.engine.model import SECRET_SIG, SIG_KEY, UNKNOWN, plain
+
+    first: dict[tuple[str, str, str], tuple[str, Any]] = {}
+    out = []
+    for stack, graph in graphs.items():
+        region = str(graph.config.get("aws:region") or "")
+        for r in graph.resources:
+            spec = NAMES.get(r.type)
+            if spec is None:
+                continue
+            key_name, scope, why = spec
+            raw = r.inputs.get(key_name)
+            if isinstance(raw, dict) and raw.get(SIG_KEY) == SECRET_SIG:
+                continue  # a secret name is never shown
+            value = plain(raw)
+            if not isinstance(value, str) or not value or value == UNKNOWN:
+                continue
+            name = value.lower() if scope == "account" else value  # IAM names are case-insensitive
+            key = (r.type, region if scope == "region" else "", name)
+            if key not in first:
+                first[key] = (stack, r)
+                continue
+            other_stack, other = first[key]
+            if other_stack == stack:
+                continue  # inside one stack: the engine refuses or the pack reports it
+            kind = r.type.split(":")[-1]
+            out.append(CrossFinding(rule=NAME_RULE, stack=stack, urn=r.urn, resource=r.name, kind=kind,
+                                    other_stack=other_stack, other_urn=other.urn, other_resource=other.name,
+                                    other_kind=kind, name=value, why=why))
+    return out
+
+
+RULES = {DNS_RULE: ("No DNS name is claimed by two stacks", DNS_DESCRIPTION, DNS_REMEDIATION, "SC-20, CM-6"),
+         NAME_RULE: ("No physical name is claimed by two stacks of one account", NAME_DESCRIPTION, NAME_REMEDIATION,
+                     "CM-6, CP-10")}
 
 
 def add_to_reports(reports: dict[str, Report], graphs: dict[str, Graph], found: list[CrossFinding]) -> None:
@@ -122,17 +204,17 @@ def add_to_reports(reports: dict[str, Report], graphs: dict[str, Graph], found: 
 
     for stack, report in reports.items():
         by_urn = graphs[stack].by_urn()
-        report.policies.append(PolicyRow(pack=PACK, name=DNS_RULE, title="No DNS name is claimed by two stacks",
-                                         description=DNS_DESCRIPTION, enforcement="mandatory", severity="high",
-                                         remediation=DNS_REMEDIATION, frameworks=["NIST SP 800-53 rev5: SC-20, CM-6"],
-                                         policy_type="stack", evaluated=[""]))
-        mine = [f for f in found if f.stack == stack]
-        added = [ReportFinding(pack=PACK, policy=DNS_RULE, enforcement="mandatory", severity="high", urn=f.urn,
+        for rule, (title, description, remediation, nist) in RULES.items():
+            report.policies.append(PolicyRow(pack=PACK, name=rule, title=title, description=description,
+                                             enforcement="mandatory", severity="high", remediation=remediation,
+                                             frameworks=[f"NIST SP 800-53 rev5: {nist}"], policy_type="stack",
+                                             evaluated=[""]))
+        added = [ReportFinding(pack=PACK, policy=f.rule, enforcement="mandatory", severity="high", urn=f.urn,
                                type=by_urn[f.urn].type if f.urn in by_urn else None, name=f.resource,
-                               message=f.message, description=DNS_DESCRIPTION, remediation=DNS_REMEDIATION,
-                               frameworks=["NIST SP 800-53 rev5: SC-20, CM-6"],
+                               message=f.message, description=RULES[f.rule][1], remediation=RULES[f.rule][2],
+                               frameworks=[f"NIST SP 800-53 rev5: {RULES[f.rule][3]}"],
                                source=_declared_at(by_urn[f.urn], report) if f.urn in by_urn else None)
-                 for f in mine]
+                 for f in found if f.stack == stack]
         report.findings = added + report.findings
         report.refresh_summary()
 
@@ -181,7 +263,7 @@ def run_all(program_dir: Path | None, packs: list[Path], policy_config: Path | N
                                    stack_outputs=stack_outputs, checks=checks, skip_checks=skip_checks,
                                    graph_out=kept, **check_options)
         graphs[stack] = kept[0]
-    found = cross_stack_findings(graphs)
+    found = cross_stack_findings(graphs) + name_findings(graphs)
     add_to_reports(reports, graphs, found)
     return reports, found
 
@@ -204,16 +286,19 @@ def render(reports: dict[str, Report], found: list[CrossFinding], fmt: str) -> s
 
         parts = [FORMATS["markdown"](r) for r in reports.values()]
         lines = ["## Across stacks", ""]
-        lines += [f"- **mandatory** `{PACK}/{DNS_RULE}`: {md_text(f.message)}" for f in found] or \
-            [f"- no DNS name claimed by two of the {len(reports)} stacks"]
+        lines += [f"- **mandatory** `{PACK}/{f.rule}`: {md_text(f.message)}" for f in found] or \
+            [f"- no DNS or physical name claimed by two of the {len(reports)} stacks"]
         return "\n\n".join(parts) + "\n\n" + "\n".join(lines) + "\n"
     fail(f"--format {fmt} with --all-stacks: one {fmt} document per stack; give --output DIR")
 
 
 def summary_lines(reports: dict[str, Report], found: list[CrossFinding]) -> list[str]:
     """The closing section of the text output: the cross-stack findings, then one verdict for all stacks."""
-    lines = [f"across stacks: {PACK}/{DNS_RULE}: {len(found)} finding{'s' * (len(found) != 1)}"]
-    lines += [f"  mandatory: {f.message}" for f in found]
+    lines = []
+    for rule in RULES:
+        mine = [f for f in found if f.rule == rule]
+        lines.append(f"across stacks: {PACK}/{rule}: {len(mine)} finding{'s' * (len(mine) != 1)}")
+        lines += [f"  mandatory: {f.message}" for f in mine]
     failed = [s for s, r in reports.items() if not r.summary.passed]
     verdict = f"failed ({', '.join(failed)})" if failed else "passed"
     lines.append(f"all stacks ({len(reports)}: {', '.join(reports)}): {verdict}")
