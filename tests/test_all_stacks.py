@@ -109,6 +109,15 @@ def test_an_account_wide_name_given_by_two_stacks_fails_and_differing_names_pass
     assert code == 0 and "physical-name-claimed-once: 0 findings" in out, out
 
 
+def test_names_from_the_stack_files_are_inert_in_the_text_and_markdown_output(tmp_path: Path) -> None:
+    evil = '"x\\e[2J\\e]8;;http://evil.example\\a-role"'  # YAML double-quoted: ESC and BEL in the name
+    root = _project(tmp_path, {"a": {"zone": "a.contoh.go.id", "role": evil}, "b": {"zone": "b.contoh.go.id", "role": evil}})
+    for fmt in ("text", "markdown"):
+        code, out = _check(str(root), "-p", str(PACK), "--format", fmt)
+        assert code == 1 and "claim one Role name x" in out and "evil.example" in out, out
+        assert "\x1b" not in out and "\x07" not in out
+
+
 @pytest.mark.parametrize(("args", "expected"), [
     (["-s", "jakarta-prod"], "--all-stacks and --stack"),
     (["--config", "siaga:agency=x"], "--all-stacks and --config"),
