@@ -113,12 +113,14 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
               not_waivable: list[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
               state: Path | None = None, stack_outputs: list[str] | None = None, base: str | None = None,
               base_report: Path | None = None, gate: str = "new", checks: list[str] | None = None,
-              skip_checks: list[str] | None = None, deployed: Path | None = None) -> Report:
+              skip_checks: list[str] | None = None, deployed: Path | None = None,
+              graph_out: list[Graph] | None = None) -> Report:
     """Everything but the rendering; exits 2 with one line when something cannot run.
 
     Then, in order: the findings tied to the stack-file keys that cause them (provenance), compared with the base
     (``base``/``base_report``: new, unchanged, fixed, and the plan diff with its data-loss findings), and the
-    counts every format reads (``Report.refresh_summary``)."""
+    counts every format reads (``Report.refresh_summary``). ``graph_out`` receives the graph checked (the
+    cross-stack rules of ``--all-stacks`` read it)."""
     if base is not None and base_report is not None:
         fail(f"--base {base} and --base-report {base_report}: give one")
     if gate not in GATES:
@@ -138,6 +140,8 @@ def run_check(stack: str | None, program_dir: Path | None, packs: list[Path], po
     report, graph = _check_graph(stack, program_dir, packs, policy_config, waivers, config, unknowns,
                                  show_progress, secret_config, waiver_max_days, not_waivable, timeout, state,
                                  stack_outputs)
+    if graph_out is not None:
+        graph_out.append(graph)
     report.summary.gate = gate if (base is not None or base_report is not None) else "absolute"
     report.waivers_file = waivers_shown
     _select(report, checks or [], skip_checks or [])
@@ -507,6 +511,40 @@ def _check_graph(stack: str | None, program_dir: Path | None, packs: list[Path],
     return report, graph
 
 
+def _all_stacks(program_dir: Path | None, packs: list[Path], policy_config: Path | None, fmt: str,
+                output: Path | None, unknowns: bool, secret_config: list[str], timeout: float,
+                stack_outputs: list[str] | None, checks: list[str], skip: list[str], quiet: bool,
+                waiver_max_days: int, not_waivable: list[str] | None) -> None:
+    """``--all-stacks`` (siaga/commands/all_stacks.py): every stack's report, the cross-stack findings, exit 1 on
+    any mandatory finding of either."""
+    from siaga.commands import all_stacks as every
+    from siaga.escape.terminal import text as term
+    from siaga.reporters.text import print_report
+
+    if output is None and fmt in ("sarif", "junit"):
+        every.render({}, [], fmt)  # one line, exit 2, before anything runs
+    reports, found = every.run_all(program_dir, packs, policy_config, unknowns, secret_config, timeout,
+                                   stack_outputs, checks, skip, show_progress=err_console.is_terminal,
+                                   waiver_max_days=waiver_max_days, not_waivable=not_waivable)
+    try:
+        if output is not None:
+            every.write_dir(reports, fmt, output)
+        elif fmt == "text":
+            for report in reports.values():
+                print_report(report, console, quiet=quiet)
+        else:
+            sys.stdout.write(every.render(reports, found, fmt))
+        if fmt == "text" or output is not None:
+            for line in every.summary_lines(reports, found):
+                console.print(term(line), highlight=False, markup=False, soft_wrap=True)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        fail(f"standard output: cannot write the report ({exc.strerror or exc})")
+    raise typer.Exit(every.exit_code(reports))
+
+
 def _ids(values: list[str] | None) -> list[str]:
     """``--check a,b --check c`` -> ``[a, b, c]``."""
     return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
@@ -539,13 +577,24 @@ def register(app: typer.Typer) -> None:
         skip_check: Annotated[list[str] | None, typer.Option("--skip-check", help="All policies but these (ID or pack/ID, comma-separated, repeatable; listed as a deviation)")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Text: the summary and the violations only")] = False,
         deployed: Annotated[Path | None, typer.Option("--deployed", help="Plan diff against the deployed stack: `pulumi stack export` output (what would be created, updated, replaced, deleted; data loss first)")] = None,
+        all_stacks: Annotated[bool, typer.Option("--all-stacks", help="Every stack file of the project (its stackConfigDir), each reported as with --stack, plus the cross-stack rules (a DNS name claimed by two stacks); --output is then a folder")] = False,
     ) -> None:
         """Run the program offline (or read a deployment's --state) and the policy packs on it; exit 0 clean,
         1 mandatory violation, 2 could not run."""
         if fmt not in NAMES:
             fail(f"--format {fmt!r}: allowed: {', '.join(NAMES)}")
         # with --state no program runs: SIAGA_SECRET_CONFIG (set for a whole CI job) is not an error there
+        if all_stacks:
+            from siaga.commands import all_stacks as every
+
+            every.refuse_options({"--stack": stack, "--state": state, "--base": base, "--base-report": base_report,
+                                  "--deployed": deployed, "--report": report, "--config": config,
+                                  "--waivers": waivers})
         secret_config = secret_config_items(secret_config, secret_config_file, use_environment=state is None)
+        if all_stacks:
+            _all_stacks(program_dir, [p.resolve() for p in (policy_pack or [DEFAULT_PACK])], policy_config, fmt,
+                        output, unknowns, secret_config, timeout, stack_outputs, _ids(check_ids), _ids(skip_check),
+                        quiet, waiver_max_days, not_waivable)
         targets = _unique([(fmt, output)] * (output is not None) + _parse_reports(report or []))
         packs = [p.resolve() for p in (policy_pack or [DEFAULT_PACK])]
         result = run_check(stack, program_dir, packs, policy_config, waivers, config or [], unknowns,
