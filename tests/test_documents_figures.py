@@ -56,6 +56,7 @@ def new_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(p, stacks / p.name)
     write(NewStack(agency="bapenda", service="pbb", domain=NEW_DOMAIN, owner="bidang-ti-bapenda", cost_centre="1234",
                    contact_email="ttis@bapenda.sumbarprov.go.id", standby="standby.bapenda.sumbarprov.go.id",
+                   standby_ips=["198.51.100.40"],  # the standby name lies in the stack's zone: answered there
                    contact_phone="+62-751-123-4567", agency_name="Badan Pendapatan Daerah Provinsi Sumatera Barat",
                    approver="Kepala Badan Pendapatan Daerah",
                    escalation=["Kepala Bidang TI,kabid-ti@bapenda.sumbarprov.go.id,0812-3456-7890,head of ICT"]),
@@ -683,7 +684,7 @@ def test_new_refuses_bad_contact_and_control_values(tmp_path: Path, flag: str, v
     flags = {"--service": "pbb", "--domain": NEW_DOMAIN, "--owner": "ti", "--cost-centre": "1",
              "--contact-email": "ttis@bapenda.sumbarprov.go.id", "--standby": "standby.bapenda.sumbarprov.go.id",
              "--contact-phone": "+62-751-123-4567", "--agency-name": "Badan Pendapatan Daerah",
-             "--approver": "Kepala Badan"}
+             "--approver": "Kepala Badan", "--standby-ip": "198.51.100.40"}
     args = [x for k, v in flags.items() if k != flag for x in (k, v)] + [flag, value]
     done = CliRunner().invoke(app, ["new", "bapenda", *args, "--force-no-input", "--stacks-dir", str(stacks)])
     assert done.exit_code == 2, done.output

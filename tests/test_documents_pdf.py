@@ -49,7 +49,7 @@ def command_lines(markdown: str) -> list[str]:
 
 def pdf_lines(pdf: Path) -> set[str]:
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    text = "\n".join(line.strip() for line in text.replace("\f", "\n").split("\n"))
+    text = "\n".join(line.strip() for line in text.replace("\f", "").split("\n"))  # a page break starts a row
     return {_collapse(line) for line in unwrap(text).split("\n")}
 
 
@@ -74,7 +74,7 @@ def test_pdf_metadata(stack: str, root: str) -> None:
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
         fields = dict(re.findall(r"^(\w+):\s+(.*)$", info, flags=re.M))
         assert fields["Title"] == f"{title} - {stack}" and fields["Subject"] == title
-        assert fields["Author"] == "contoh"  # siaga:agency of the reference stacks
+        assert fields["Author"] == "Dinas Contoh Provinsi Contoh"  # siaga:documentControl.agencyName of the stacks
         assert re.search(r"00:00:00 \d{4} UTC$", fields["CreationDate"]), fields["CreationDate"]
         assert f"/Lang ({lang})".encode() in pdf.read_bytes()
 

@@ -26,7 +26,9 @@ STACKS = ("jakarta-prod", "jakarta-staging", "hybrid-pdn")
 NEW_STACK = "bapenda-pbb-prod"
 NEW_FLAGS = ["new", "bapenda", "--service", "pbb", "--domain", "pbb.bapenda.sumbarprov.go.id", "--owner",
              "bapenda-sumbar", "--cost-centre", "123456", "--contact-email", "ttis@bapenda.sumbarprov.go.id",
-             "--standby", "standby.bapenda.sumbarprov.go.id"]
+             "--standby", "standby.bapenda.sumbarprov.go.id", "--standby-ip", "198.51.100.40",
+             "--contact-phone", "+62-751-123-4567", "--agency-name", "Badan Pendapatan Daerah Provinsi Sumatera Barat",
+             "--approver", "Kepala Badan Pendapatan Daerah"]
 
 
 @cache

@@ -51,8 +51,9 @@ class TestNewDomain:
         before = sorted(p.name for p in tmp_path.iterdir())
         done = subprocess.run([sys.executable, "-m", "siaga", "new", "dukcapil", "--service", "adminduk", "--domain",
                                domain, "--owner", "pusdatin-dukcapil", "--cost-centre", "123456", "--contact-email",
-                               "ttis@dukcapil.go.id", "--standby", "standby.dukcapil.go.id", "--stacks-dir",
-                               str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+                               "ttis@dukcapil.go.id", "--standby", "standby.dukcapil.go.id", "--contact-phone",
+                               "+62-21-1234-5678", "--agency-name", "Direktorat Jenderal Kependudukan",
+                               "--approver", "Kepala Pusat Data", "--stacks-dir", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=60)
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         assert done.returncode == 2 and len(lines) == 1 and f"--domain {domain!r}" in lines[0], done.stderr
         assert "three labels" in lines[0]

@@ -54,6 +54,6 @@ def test_reference_stack_reports_each_example_key_once() -> None:
     assert set(keys) == {
         "siaga:backup.isolatedAccount.accountId", "siaga:backup.isolatedAccount.roleArn",
         "siaga:standby.customerGatewayIp", "siaga:standby.database.secretArn", "siaga:keyGuard.breakGlassRoleArn",
-        "siaga:kubernetes.deployerCidrs[0]", "siaga:kubernetes.adminRoleArns[0]"}
+        "siaga:kubernetes.deployerCidrs[0]", "siaga:kubernetes.adminRoleArns[0]", "siaga:standby.addressIps[0]"}
     assert set(keys.values()) == {1}
     assert all(": config " in f.message for f in findings), "every example value in the stack comes from a key"

@@ -177,7 +177,8 @@ def test_budget_includes_the_standby_and_reaches_9999(prod) -> None:
     assert b.standby is not None and d["availabilityPercent"] >= 99.99 > d["primarySiteAvailabilityPercent"]
     assert d["meetsDesign"] is True
     md = av.render_markdown(b, "jakarta-prod")
-    assert "composite = A_dns x (1 - (1 - A_aws) x (1 - A_standby)) - n x F / Y" in md and "reaches** 99.99" in md
+    assert "**With the standby = A_dns x (1 - both down) - failover time**" in md and "both down = (1 - A_aws) x (1 - A_standby)" in md
+    assert "failover time = n x F / Y" in md and "**reaches** the design target 99.99" in md
     # without replication the standby is not counted, and the budget says why
     staging = av.budget(analyse(run_stack("jakarta-staging")))
     assert staging.standby is None and "replication" in (staging.standby_excluded or "")
