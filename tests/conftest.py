@@ -23,11 +23,13 @@ SECRET_CONFIG = json.dumps({"standby:kubeconfig": STANDBY_KUBECONFIG})
 os.environ.setdefault("SIAGA_SECRET_CONFIG", SECRET_CONFIG)
 
 
-@pytest.fixture(autouse=True)
-def _standby_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Set again for every test: a `siaga` command run in-process reads and removes the variable
-    (siaga/secret_inputs.py), which would leave every later test of the worker without it."""
-    monkeypatch.setenv("SIAGA_SECRET_CONFIG", os.environ.get("SIAGA_SECRET_CONFIG") or SECRET_CONFIG)
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Set again before every test and its fixtures (module-scoped graphs included): a `siaga` command run
+    in-process reads and removes the variable (siaga/secret_inputs.py), which would leave every later test of the
+    worker without it. A test that needs it unset removes it with monkeypatch."""
+    if not os.environ.get("SIAGA_SECRET_CONFIG"):
+        os.environ["SIAGA_SECRET_CONFIG"] = SECRET_CONFIG
 
 
 @pytest.fixture(scope="session")
