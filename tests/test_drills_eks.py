@@ -85,7 +85,7 @@ def test_lose_instance_terminates_one_node_of_this_cluster_only(graph: Graph) ->
     assert identity_allows(policy, "ec2:TerminateInstances", node, {"aws:ResourceTag/eks:cluster-name": cluster})
     assert not identity_allows(policy, "ec2:TerminateInstances", node, {"aws:ResourceTag/eks:cluster-name": "other"})
     assert not identity_allows(policy, "ec2:TerminateInstances", node,
-                               {"aws:ResourceTag/aws:autoscaling:groupName": "contoh-layanan-prod-app"})
+                               {"aws:ResourceTag/aws:autoscaling:groupName": "contoh-layanan-pdn-prod-app"})
     for action in ("ec2:StopInstances", "ec2:StartInstances"):  # lose-az-stop: this cluster's nodes only
         assert identity_allows(policy, action, node, {"aws:ResourceTag/eks:cluster-name": cluster}), action
         assert not identity_allows(policy, action, node, {"aws:ResourceTag/eks:cluster-name": "other"}), action
@@ -112,7 +112,7 @@ def test_lose_az_takes_that_azs_node_group_subnets_and_database(graph: Graph) ->
     assert sorted(subnets[s].plain_inputs()["tags"]["siaga:tier"] for s in cut) == ["isolated", "private"]
     assert plain(lost.inputs)["subnetIds"][0] in cut
     assert actions["aws:network:disrupt-connectivity"]["target"] == {"key": "Subnets", "value": "az-subnets"}
-    db_arn = plain(graph.get("aws:rds/instance:Instance", "contoh-layanan-prod-db").outputs)["arn"]
+    db_arn = plain(graph.get("aws:rds/instance:Instance", "contoh-layanan-pdn-prod-db").outputs)["arn"]
     assert targets["database"]["resourceArns"] == [db_arn]
     assert actions["aws:rds:reboot-db-instances"]["parameters"] == [{"key": "forceFailover", "value": "true"}]
     policy = _policy(graph)
@@ -135,7 +135,7 @@ def test_pack_judges_the_eks_drills_clean_and_everything_stays_in_jakarta(graph:
     assert regional and all(effective_region(r, graph) == REGION for r in regional)
     outs = plain(graph.exports)
     assert set(outs["drillTemplates"]) == {"lose-instance", "lose-az", "lose-az-stop"}
-    assert outs["drillStopAlarm"] == "contoh-layanan-prod-service-unhealthy" and outs["primaryHealthCheckId"]
+    assert outs["drillStopAlarm"] == "contoh-layanan-pdn-prod-service-unhealthy" and outs["primaryHealthCheckId"]
 
 
 def test_drp_figures_for_the_eks_drills(graph: Graph) -> None:

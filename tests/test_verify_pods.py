@@ -31,9 +31,9 @@ from siaga.verify import VerifyError, host_spec
 from siaga.verify.localhost import first_child
 from siaga.verify.pods import PodBaseline, pod_baseline_from_graph, pods_of
 
-BASELINE = PodBaseline(namespace="layanan", app="layanan", container="layanan", port=8080, health_path="/healthz",
+BASELINE = PodBaseline(namespace="layanan", app="layanan-pdn", container="layanan-pdn", port=8080, health_path="/healthz",
                        run_as_user=10001, read_only_root=True, token_mounted=False)
-LABELS = {"app.kubernetes.io/name": "layanan", "app.kubernetes.io/managed-by": "siaga"}
+LABELS = {"app.kubernetes.io/name": "layanan-pdn", "app.kubernetes.io/managed-by": "siaga"}
 
 # allow-all seccomp filter, then exec: what the runtime's RuntimeDefault profile is, as far as /proc shows (mode 2)
 SECCOMP_EXEC = r'''import ctypes, os, sys
@@ -240,7 +240,7 @@ def test_kubectl_host_specs_carry_namespace_container_and_context() -> None:
 
 def test_pods_are_listed_by_the_workload_labels(kube: Path) -> None:
     assert pods_of(BASELINE, "pdn") == ["layanan/layanan-7d9f-abcde"]
-    assert "--context=pdn get pods -n layanan -l app.kubernetes.io/name=layanan,app.kubernetes.io/managed-by=siaga" \
+    assert "--context=pdn get pods -n layanan -l app.kubernetes.io/name=layanan-pdn,app.kubernetes.io/managed-by=siaga" \
         in Path(f"{kube}.calls").read_text()
     with pytest.raises(VerifyError, match="no Running pods in namespace layanan"):
         pods_of(BASELINE.model_copy(update={"app": "absent"}))
@@ -254,7 +254,7 @@ def test_verify_passes_on_the_restricted_pod(kube: Path, tmp_path: Path) -> None
     assert "OK: 1 host(s), 8 passed, 0 failed, 0 skipped" in out
     assert "kubectl://layanan-7d9f-abcde" in out
     assert '--context="pdn"' not in Path(f"{kube}.calls").read_text()  # testinfra's quotes are the shell's
-    assert "--context=pdn -n layanan -c layanan exec layanan-7d9f-abcde" in Path(f"{kube}.calls").read_text()
+    assert "--context=pdn -n layanan -c layanan-pdn exec layanan-7d9f-abcde" in Path(f"{kube}.calls").read_text()
 
 
 def test_verify_fails_by_name_on_a_pod_running_as_root(kube: Path, tmp_path: Path) -> None:
