@@ -86,5 +86,5 @@ def test_reference_hybrid_drp_verifies_the_pods_on_both_clusters() -> None:
     text = drp.render_markdown(analyse(run_stack("hybrid-pdn")), "hybrid-pdn")
     section = text.split("## Verify after every recovery and drill", 1)[1].split("## Contacts", 1)[0]
     assert 'siaga verify --stack hybrid-pdn --backend kubectl --kube-context "$PRIMARY_KUBE_CONTEXT"' in section
-    assert '"$STANDBY_KUBE_CONTEXT"' in section and "layanan/layanan pods" in section
+    assert '"$STANDBY_KUBE_CONTEXT"' in section and "layanan/layanan-pdn pods" in section  # namespace/app (siaga:service layanan-pdn)
     assert "--outputs outputs.json" not in section  # hybrid-pdn has no EC2 hosts
