@@ -12,35 +12,10 @@ aws:SourceOrgPaths, aws:SourceVpce, aws:SourceVpc, aws:SourceIp, aws:SourceOwner
 """
 
 import json
-from typing import Any
 
 from siaga_rules.common import Controls, Ctx, as_list, resource_policy
-
-NARROWING = {k.lower() for k in (
-    "aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:SourceAccount",
-    "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths", "aws:SourceVpce", "aws:SourceVpc", "aws:SourceIp",
-    "aws:SourceOwner")}
-
-
-def _is_everyone(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        return any(v == "*" or (isinstance(v, list) and "*" in v) for v in principal.values())
-    return isinstance(principal, list) and "*" in principal
-
-
-def _narrowed(condition: Any) -> bool:
-    if not isinstance(condition, dict):
-        return False
-    for operator, pairs in condition.items():
-        if not isinstance(pairs, dict) or str(operator).lower().startswith("null"):
-            continue
-        for key, values in pairs.items():
-            vals = [str(v) for v in as_list(values)]
-            if key.lower() in NARROWING and vals and not all(v.strip("*") == "" for v in vals):
-                return True
-    return False
+from siaga_rules.exposure.open_statements import is_everyone as _is_everyone
+from siaga_rules.exposure.open_statements import narrowed as _narrowed
 
 
 def check(ctx: Ctx) -> None:
